@@ -1,0 +1,228 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { gunzipSync } from "node:zlib";
+
+/**
+ * The base of every partner sandbox: a real HTTP server on loopback that records each call, answers
+ * through the partner-specific `answer` function, and injects faults on demand. The partner modules
+ * (pushwoosh.ts, mparticle.ts, mixpanel.ts) validate requests the way the partner does.
+ */
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The body after Content-Encoding was undone. */
+  body: Buffer;
+}
+
+export interface SandboxAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export type Fault =
+  | { kind: "status"; status: number; retryAfterSeconds?: number; body?: unknown }
+  | { kind: "delay"; ms: number }
+  | { kind: "reset" };
+
+export interface RecordedCall extends SandboxRequest {
+  /** Parsed JSON body, or undefined when the body is not JSON. */
+  json: unknown;
+  status: number | "reset";
+  fault?: Fault["kind"];
+  at: number;
+}
+
+export interface SandboxOptions {
+  /** Print one readable line per call (the local stack turns it on; tests leave it off). */
+  log?: (line: string) => void;
+}
+
+/** Only calls for which this returns true are eligible for injected faults (e.g. one method). */
+export type FaultFilter = (request: SandboxRequest) => boolean;
+
+const CONTROL_PREFIX = "/_sandbox";
+
+export class PartnerSandbox {
+  readonly calls: RecordedCall[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly oneShotFaults: Fault[] = [];
+  private faultRate = 0;
+  private rateFaults: Fault[] = [];
+  private faultFilter: FaultFilter = () => true;
+  private random: () => number = Math.random;
+
+  constructor(
+    readonly partner: string,
+    private readonly answer: (request: SandboxRequest) => SandboxAnswer | Promise<SandboxAnswer>,
+    private readonly options: SandboxOptions = {},
+  ) {}
+
+  /** Starts on 127.0.0.1; port 0 picks a free one. Returns the base URL. */
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        void this.handle(req.method ?? "GET", req.url ?? "/", req.headers, Buffer.concat(chunks), res, req.socket);
+      });
+    });
+    this.server.on("connection", (socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once("error", reject);
+      this.server?.listen(port, "127.0.0.1", () => resolve());
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error(`${this.partner} sandbox is not running`);
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  /** The next calls (one fault each, in order) fail as given. */
+  injectFaults(...faults: Fault[]): void {
+    this.oneShotFaults.push(...faults);
+  }
+
+  /** From now on, each eligible call fails with `probability`, picking one of `faults` at random. */
+  setFaultRate(probability: number, faults: Fault[], options: { filter?: FaultFilter; random?: () => number } = {}): void {
+    this.faultRate = probability;
+    this.rateFaults = faults;
+    this.faultFilter = options.filter ?? (() => true);
+    this.random = options.random ?? Math.random;
+  }
+
+  clearFaults(): void {
+    this.oneShotFaults.length = 0;
+    this.faultRate = 0;
+    this.rateFaults = [];
+    this.faultFilter = () => true;
+  }
+
+  /** Calls to the partner API (control calls excluded), optionally only those to one path. */
+  callsTo(path?: string): RecordedCall[] {
+    return path === undefined ? this.calls : this.calls.filter((call) => call.path === path);
+  }
+
+  private pickFault(request: SandboxRequest): Fault | undefined {
+    if (!this.faultFilter(request)) return undefined;
+    const oneShot = this.oneShotFaults.shift();
+    if (oneShot) return oneShot;
+    if (this.faultRate > 0 && this.rateFaults.length > 0 && this.random() < this.faultRate) {
+      return this.rateFaults[Math.floor(this.random() * this.rateFaults.length)];
+    }
+    return undefined;
+  }
+
+  private async handle(
+    method: string,
+    rawUrl: string,
+    headers: IncomingHttpHeaders,
+    rawBody: Buffer,
+    res: ServerResponse,
+    socket: Socket,
+  ): Promise<void> {
+    const url = new URL(rawUrl, "http://sandbox");
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      this.control(method, url.pathname.slice(CONTROL_PREFIX.length), rawBody, res);
+      return;
+    }
+    let body = rawBody;
+    if (String(headers["content-encoding"] ?? "").includes("gzip")) {
+      try {
+        body = gunzipSync(rawBody);
+      } catch {
+        this.reply(res, { status: 400, body: { error: "body is marked gzip but does not decompress" } });
+        return;
+      }
+    }
+    const request: SandboxRequest = { method, path: url.pathname, query: url.searchParams, headers, body };
+    let json: unknown;
+    try {
+      json = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const call: RecordedCall = { ...request, json, status: 0, at: Date.now() };
+    this.calls.push(call);
+
+    const fault = this.pickFault(request);
+    let answer: SandboxAnswer;
+    if (fault?.kind === "reset") {
+      call.status = "reset";
+      call.fault = "reset";
+      this.log(call);
+      socket.destroy();
+      return;
+    }
+    if (fault?.kind === "delay") {
+      call.fault = "delay";
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      if (socket.destroyed) {
+        call.status = "reset";
+        this.log(call);
+        return;
+      }
+    }
+    if (fault?.kind === "status") {
+      call.fault = "status";
+      answer = {
+        status: fault.status,
+        headers: fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) },
+        body: fault.body ?? { error: `injected HTTP ${fault.status}` },
+      };
+    } else {
+      try {
+        answer = await this.answer(request);
+      } catch (error) {
+        answer = { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } };
+      }
+    }
+    call.status = answer.status;
+    this.log(call);
+    this.reply(res, answer);
+  }
+
+  private reply(res: ServerResponse, answer: SandboxAnswer): void {
+    const text = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+    res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+    res.end(text);
+  }
+
+  /** `POST /_sandbox/faults` {"next":[Fault...]} or {"rate":0.2,"faults":[...]}, `DELETE /_sandbox/faults`, `GET /_sandbox/calls`. */
+  private control(method: string, path: string, body: Buffer, res: ServerResponse): void {
+    if (path === "/faults" && method === "POST") {
+      const plan = JSON.parse(body.toString("utf8") || "{}") as { next?: Fault[]; rate?: number; faults?: Fault[] };
+      if (plan.next) this.injectFaults(...plan.next);
+      if (plan.rate !== undefined) this.setFaultRate(plan.rate, plan.faults ?? []);
+      this.reply(res, { status: 200, body: { ok: true } });
+    } else if (path === "/faults" && method === "DELETE") {
+      this.clearFaults();
+      this.reply(res, { status: 200, body: { ok: true } });
+    } else if (path === "/calls" && method === "GET") {
+      this.reply(res, { status: 200, body: this.calls.map(({ method: m, path: p, status, at }) => ({ method: m, path: p, status, at })) });
+    } else {
+      this.reply(res, { status: 404, body: { error: "unknown sandbox control call" } });
+    }
+  }
+
+  private log(call: RecordedCall): void {
+    if (!this.options.log) return;
+    const fault = call.fault ? ` (injected ${call.fault})` : "";
+    this.options.log(`[${this.partner} sandbox] ${call.method} ${call.path} -> ${call.status}${fault}`);
+  }
+}

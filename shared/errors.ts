@@ -1,0 +1,95 @@
+/**
+ * The one error taxonomy. What a worker does with a failed work item depends only on the class:
+ * - RetryableError: the same request may succeed later (timeouts, resets, 408, 429, 5xx).
+ * - PermanentError: it never will (400, partner argument errors, strict-mode rejects); park at once.
+ * - AuthError: the credentials are wrong; keep the data, back off long, alarm.
+ * - ValidationError: our input is malformed (a webhook body, a work item); 400 at ingest, park in a worker.
+ */
+export type ErrorClass = "retryable" | "permanent" | "auth" | "validation";
+
+export interface RelayErrorDetails {
+  /** HTTP status the partner answered, when there was an answer. */
+  status?: number;
+  /** The partner's own words, trimmed; never a credential. */
+  partnerMessage?: string;
+  /** Seconds the partner asked us to wait (Retry-After). */
+  retryAfterSeconds?: number;
+  /** The offending field, for validation errors. */
+  field?: string;
+  cause?: unknown;
+}
+
+export abstract class RelayError extends Error {
+  abstract readonly errorClass: ErrorClass;
+  readonly status?: number;
+  readonly partnerMessage?: string;
+  readonly retryAfterSeconds?: number;
+  readonly field?: string;
+
+  constructor(message: string, details: RelayErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.status = details.status;
+    this.partnerMessage = details.partnerMessage;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.field = details.field;
+  }
+}
+
+export class RetryableError extends RelayError {
+  readonly errorClass = "retryable" as const;
+}
+
+export class PermanentError extends RelayError {
+  readonly errorClass = "permanent" as const;
+}
+
+export class AuthError extends RelayError {
+  readonly errorClass = "auth" as const;
+}
+
+export class ValidationError extends RelayError {
+  readonly errorClass = "validation" as const;
+}
+
+const RETRYABLE_STATUSES = new Set([408, 429]);
+const PARTNER_MESSAGE_MAX = 500;
+
+/** Parses Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Maps a partner's HTTP answer onto the taxonomy; undefined means success.
+ * Partners with a body-level status (Pushwoosh `status_code`) check it after this says the HTTP part is fine.
+ */
+export function classifyResponse(
+  partner: string,
+  response: { status: number; headers: { get(name: string): string | null } },
+  bodyText: string,
+): RelayError | undefined {
+  const { status } = response;
+  if (status >= 200 && status < 300) return undefined;
+  const details: RelayErrorDetails = {
+    status,
+    partnerMessage: bodyText.slice(0, PARTNER_MESSAGE_MAX),
+    retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
+  };
+  const message = `${partner} answered HTTP ${status}`;
+  if (status === 401 || status === 403) return new AuthError(message, details);
+  if (RETRYABLE_STATUSES.has(status) || status >= 500) return new RetryableError(message, details);
+  return new PermanentError(message, details);
+}
+
+/** Anything thrown that is not ours is treated as retryable: a bug fixed and redeployed can then succeed. */
+export function toRelayError(error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new RetryableError(`unexpected error: ${message}`, { cause: error });
+}

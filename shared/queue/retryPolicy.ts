@@ -1,0 +1,52 @@
+import type { RelayError } from "../errors.js";
+import { MAX_RECEIVE_COUNT } from "./definition.js";
+
+/** SQS refuses visibility timeouts above 12 hours. */
+export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
+export const DEFAULT_RETRY_BASE_SECONDS = 30;
+/** Credential failures wait this many times longer: a person has to fix them, retrying fast cannot help. */
+export const AUTH_BACKOFF_FACTOR = 30;
+
+export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials";
+
+export type RetryDecision =
+  | { action: "retry"; delaySeconds: number }
+  | { action: "park"; reason: ParkReason };
+
+export function retryBaseSeconds(): number {
+  const configured = Number(process.env.RETRY_BASE_SECONDS);
+  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
+}
+
+/** Exponential backoff with jitter in [½, 1] of the step, so a burst of failures does not return as one. */
+function backoff(base: number, attempt: number, random: () => number): number {
+  const step = base * 2 ** (attempt - 1);
+  return Math.ceil(step / 2 + (step / 2) * random());
+}
+
+/**
+ * The retry policy, in one place. `attempt` is the receive count of the message that just failed.
+ * The last allowed attempt parks instead of retrying, so the DLQ copy carries the reason.
+ */
+export function decideRetry(
+  error: RelayError,
+  attempt: number,
+  base = retryBaseSeconds(),
+  random: () => number = Math.random,
+): RetryDecision {
+  switch (error.errorClass) {
+    case "permanent":
+      return { action: "park", reason: "permanent" };
+    case "validation":
+      return { action: "park", reason: "validation" };
+    case "auth":
+      if (attempt >= MAX_RECEIVE_COUNT) return { action: "park", reason: "credentials" };
+      return { action: "retry", delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, backoff(base * AUTH_BACKOFF_FACTOR, attempt, random)) };
+    case "retryable": {
+      if (attempt >= MAX_RECEIVE_COUNT) return { action: "park", reason: "retries-exhausted" };
+      const delay = error.retryAfterSeconds ?? backoff(base, attempt, random);
+      return { action: "retry", delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, delay)) };
+    }
+  }
+}
