@@ -1,9 +1,12 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 
-// One client per container. AWS_ENDPOINT_URL_SQS (the SDK's own variable) points it at a local SQS.
-let client: SQSClient | undefined;
+// One client per container, built on first use. AWS_ENDPOINT_URL_SQS (the SDK's own variable) points it
+// at a local SQS (passed explicitly: the SDK otherwise sends to the queue URL's host, which local
+// emulators make up); the client is rebuilt if that changes, as it does between local stacks in one process.
+let client: { endpoint: string | undefined; sqs: SQSClient } | undefined;
 
 export function sqsClient(): SQSClient {
-  client ??= new SQSClient({});
-  return client;
+  const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
+  if (!client || client.endpoint !== endpoint) client = { endpoint, sqs: new SQSClient(endpoint ? { endpoint } : {}) };
+  return client.sqs;
 }

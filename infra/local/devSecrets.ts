@@ -1,0 +1,16 @@
+import type { RelaySecrets } from "../../shared/config/secrets.js";
+
+/** The development secret document `npm start` uses when RELAY_SECRETS_FILE is not set. Not secret. */
+export const DEVELOPMENT_SECRETS: RelaySecrets = {
+  inbound: { mparticleToken: "dev-mparticle-token", brazeToken: "dev-braze-token" },
+  mparticle: {
+    environment: "development",
+    feeds: {
+      ios: { key: "dev-ios-key", secret: "dev-ios-secret" },
+      android: { key: "dev-android-key", secret: "dev-android-secret" },
+      web: { key: "dev-web-key", secret: "dev-web-secret" },
+      unbound: { key: "dev-unbound-key", secret: "dev-unbound-secret" },
+    },
+  },
+  mixpanel: { projectToken: "dev-mixpanel-project-token" },
+};

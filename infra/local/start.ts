@@ -1,0 +1,35 @@
+import { WEBHOOK_ROUTES } from "../routes.js";
+import { startLocalStack } from "./localStack.js";
+
+/** `npm start`: the whole connector on this machine, until Ctrl-C. */
+const stack = await startLocalStack();
+
+const lines = [
+  "",
+  "cdp-relay is running locally.",
+  `  health:        GET  ${stack.apiUrl}/health`,
+  ...WEBHOOK_ROUTES.map((route) => `  webhook:       ${route.method} ${stack.apiUrl}${route.path}`),
+  `  SQS endpoint:  ${stack.sqsEndpoint} (AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint} npx cdp-relay dlq list --queue mparticle)`,
+  ...Object.entries(stack.sandboxes).map(([partner, sandbox]) => `  ${partner} sandbox: ${sandbox.url}`),
+];
+if (stack.developmentSecrets) {
+  lines.push(
+    "  development tokens (set RELAY_SECRETS_FILE to use your own document):",
+    `    mParticle: Authorization: Token ${stack.secrets.inbound.mparticleToken}`,
+    `    Braze:     Authorization: Bearer ${stack.secrets.inbound.brazeToken}`,
+  );
+}
+lines.push("Press Ctrl-C to stop.", "");
+console.log(lines.join("\n"));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping cdp-relay...`);
+  await stack.stop();
+  console.log("stopped.");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,52 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { PermanentError } from "../../errors.js";
+import { pushwooshCredentialsSchema, type PushwooshCredentials } from "./schema.js";
+
+/**
+ * The customer's Pushwoosh credentials ride in each work item, sealed with AES-256-GCM under a key
+ * derived (HKDF-SHA256) from the inbound mParticle token: SQS, the DLQ and its tooling only ever see
+ * ciphertext, and no other store is needed. Rotating that token makes sealed items unreadable, so
+ * rotate it with the pushwoosh queue and DLQ drained.
+ */
+const VERSION = "v1";
+const SALT = "cdp-relay";
+const INFO = "pushwoosh-credentials/v1";
+const AAD = Buffer.from("pushwoosh-credentials");
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+let cachedKey: { secret: string; key: Buffer } | undefined;
+
+function keyFrom(secret: string): Buffer {
+  if (cachedKey?.secret !== secret) cachedKey = { secret, key: Buffer.from(hkdfSync("sha256", secret, SALT, INFO, 32)) };
+  return cachedKey.key;
+}
+
+/** `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
+export function sealCredentials(credentials: PushwooshCredentials, secret: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", keyFrom(secret), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(AAD);
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(credentials), "utf8"), cipher.final()]);
+  return [VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+}
+
+/** Opens sealed credentials; a PermanentError (that says nothing of the content) when it cannot. */
+export function openCredentials(sealed: string, secret: string): PushwooshCredentials {
+  const [version, iv, ciphertext, tag, ...rest] = sealed.split(".");
+  if (version !== VERSION || !iv || !ciphertext || !tag || rest.length > 0) {
+    throw new PermanentError("sealed Pushwoosh credentials are malformed");
+  }
+  let plaintext: string;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", keyFrom(secret), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
+    decipher.setAAD(AAD);
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+  } catch {
+    throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token rotated?)");
+  }
+  const parsed = pushwooshCredentialsSchema.safeParse(JSON.parse(plaintext));
+  if (!parsed.success) throw new PermanentError("sealed Pushwoosh credentials have the wrong shape");
+  return parsed.data;
+}

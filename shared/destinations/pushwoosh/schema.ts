@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/**
+ * What we send to Pushwoosh, and the work item payload that carries it: one Pushwoosh API call each.
+ * Field names are Pushwoosh's own, so map.ts only adds the application code and the credentials.
+ */
+
+/** Pushwoosh device types we register (1 iOS, 3 Android, 10 Safari, 11 Chrome, 12 Firefox). */
+export const DEVICE_TYPES = { ios: 1, android: 3, safari: 10, chrome: 11, firefox: 12 } as const;
+export const deviceTypeSchema = z.literal(Object.values(DEVICE_TYPES));
+
+/** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
+export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
+export type ListOperation = z.infer<typeof listOperationSchema>;
+
+/**
+ * A tag value as setTags takes it: a number, boolean, string (dates as "YYYY-MM-DD HH:mm" UTC), a plain
+ * array (replaces a list), a list edit, or null (clears the tag).
+ */
+export const tagValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), listOperationSchema, z.null()]);
+export type TagValue = z.infer<typeof tagValueSchema>;
+export const tagsSchema = z.record(z.string().min(1), tagValueSchema);
+export type Tags = z.infer<typeof tagsSchema>;
+
+/** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
+export const eventAttributesSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
+
+export const setTagsCallSchema = z.object({ method: z.literal("setTags"), userId: z.string().min(1), tags: tagsSchema });
+export const postEventCallSchema = z.object({
+  method: z.literal("postEvent"),
+  userId: z.string().min(1),
+  hwid: z.string().min(1).optional(),
+  event: z.string().min(1),
+  attributes: eventAttributesSchema,
+  /** Seconds since the epoch, UTC. */
+  timestampUTC: z.number().int(),
+  /** The same moment on the device's wall clock (UTC shifted by its offset), seconds. */
+  timestampCurrent: z.number().int(),
+});
+export const registerDeviceCallSchema = z.object({
+  method: z.literal("registerDevice"),
+  hwid: z.string().min(1),
+  push_token: z.string().min(1),
+  device_type: deviceTypeSchema,
+  userId: z.string().min(1).optional(),
+  /** Offset from UTC in seconds. */
+  timezone: z.number().int().optional(),
+  language: z.string().min(1).optional(),
+});
+export const unregisterDeviceCallSchema = z.object({ method: z.literal("unregisterDevice"), hwid: z.string().min(1) });
+export const createFilterCallSchema = z.object({
+  method: z.literal("createFilter"),
+  name: z.string().min(1),
+  /** Seglang expression without the application part, which map.ts adds with the application code. */
+  tagName: z.string().min(1),
+  tagValue: z.string().min(1),
+});
+export const deleteFilterCallSchema = z.object({ method: z.literal("deleteFilter"), name: z.string().min(1) });
+
+export const bulkDeviceSchema = z.object({
+  user_id: z.string().min(1),
+  list_operator: z.enum(["set", "append", "remove"]),
+  tags: tagsSchema,
+});
+export type BulkDevice = z.infer<typeof bulkDeviceSchema>;
+export const bulkSetTagsCallSchema = z.object({ method: z.literal("bulkSetTags"), devices: z.array(bulkDeviceSchema).min(1) });
+
+export const pushwooshCallSchema = z.discriminatedUnion("method", [
+  setTagsCallSchema,
+  postEventCallSchema,
+  registerDeviceCallSchema,
+  unregisterDeviceCallSchema,
+  createFilterCallSchema,
+  deleteFilterCallSchema,
+  bulkSetTagsCallSchema,
+]);
+export type PushwooshCall = z.infer<typeof pushwooshCallSchema>;
+export type PushwooshMethod = PushwooshCall["method"];
+
+/** The work item payload on the pushwoosh queue. `credentials` is sealed (see credentials.ts). */
+export const pushwooshPayloadSchema = z.object({ credentials: z.string().min(1), call: pushwooshCallSchema });
+export type PushwooshPayload = z.infer<typeof pushwooshPayloadSchema>;
+
+/** The customer's Pushwoosh credentials, from mParticle's account settings. Secret as a whole. */
+export const pushwooshCredentialsSchema = z.object({
+  applicationCode: z.string().min(1),
+  apiToken: z.string().min(1),
+  serverApiToken: z.string().min(1).optional(),
+});
+export type PushwooshCredentials = z.infer<typeof pushwooshCredentialsSchema>;
+
+/** Every answer of the 1.3 JSON API. */
+export const pushwooshAnswerSchema = z.object({
+  status_code: z.number(),
+  status_message: z.string().optional(),
+  response: z.unknown().optional(),
+});
+
+/** The v2 bulkSetTags answers: the POST and the status poll. */
+export const bulkSetTagsAnswerSchema = z.object({ request_id: z.string().min(1), status: z.string() });

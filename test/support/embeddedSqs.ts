@@ -1,0 +1,49 @@
+import { ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar } from "../../shared/queue/definition.js";
+import { ensureQueues, startLocalSqs, type QueueUrls } from "../../infra/local/sqs.js";
+
+export interface EmbeddedSqs {
+  endpoint: string;
+  sqs: SQSClient;
+  queueUrls: QueueUrls;
+  stop(): Promise<void>;
+}
+
+/** The embedded SQS on a free port with the project's queues, and the env vars the handlers read. */
+export async function startEmbeddedSqs(): Promise<EmbeddedSqs> {
+  const local = await startLocalSqs({ port: 0 });
+  process.env.AWS_ENDPOINT_URL_SQS = local.endpoint;
+  const sqs = new SQSClient({ endpoint: local.endpoint, region: process.env.AWS_REGION ?? "us-east-1" });
+  const queueUrls = await ensureQueues(sqs);
+  for (const destination of DESTINATIONS) {
+    process.env[queueUrlEnvVar(destination)] = queueUrls[destination].queue;
+    process.env[deadLetterQueueUrlEnvVar(destination)] = queueUrls[destination].dlq;
+  }
+  return {
+    endpoint: local.endpoint,
+    sqs,
+    queueUrls,
+    stop: async () => {
+      sqs.destroy();
+      await local.stop();
+    },
+  };
+}
+
+/** Reads every message currently visible in a queue (they become invisible for `visibilitySeconds`). */
+export async function drainVisible(sqs: SQSClient, queueUrl: string, visibilitySeconds = 60): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (;;) {
+    const result = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: visibilitySeconds,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    if (!result.Messages?.length) return messages;
+    messages.push(...result.Messages);
+  }
+}
