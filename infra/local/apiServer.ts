@@ -14,7 +14,6 @@ export interface ApiRoute {
 
 export interface ApiServerOptions {
   routes: ApiRoute[];
-  region: string;
   context: (functionName: string) => Context;
   isReady: () => boolean;
   log?: (line: string) => void;
@@ -23,7 +22,7 @@ export interface ApiServerOptions {
 const TEXT_CONTENT = /^(application\/(json|x-www-form-urlencoded|.*\+json)|text\/)/i;
 
 /** Builds the API Gateway HTTP API payload v2.0 event for a request, as API Gateway does. */
-export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string, region: string): APIGatewayProxyEventV2 {
+export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -89,7 +88,7 @@ export async function startApiServer(port: number, options: ApiServerOptions): P
         return;
       }
       try {
-        const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey, options.region);
+        const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey);
         const result = await route.handler(event, options.context(route.functionName));
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);

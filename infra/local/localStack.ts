@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { loadSecrets, resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
-import { PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
+import type { PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
 import {
   DESTINATIONS,
   QUEUE_SETTINGS,
@@ -154,7 +154,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const api = await startApiServer(options.port ?? envPort("PORT", DEFAULT_PORT), {
       routes,
-      region,
       context: (functionName) => lambdaContext(functionName, INGEST_TIMEOUT_SECONDS, region),
       isReady: () => ready,
       log,

@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { z } from "zod";
+import type { z } from "zod";
 import { AuthError, RelayError, ValidationError } from "../errors.js";
 import { logger } from "../observability.js";
 

@@ -11,7 +11,6 @@ describe("the local HTTP API", () => {
 
   beforeAll(async () => {
     const api = await startApiServer(0, {
-      region: "us-east-1",
       isReady: () => true,
       context: (name) => lambdaContext(name, 10, "us-east-1"),
       routes: [

@@ -16,7 +16,7 @@ async function freePort(): Promise<number> {
 describe("npm start", () => {
   it("serves /health within 20 s, with the embedded SQS answering the AWS SDK, and stops cleanly on Ctrl-C", async () => {
     const [port, sqsPort] = [await freePort(), await freePort()];
-    const env = { ...process.env, PORT: String(port), LOCAL_SQS_PORT: String(sqsPort) };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOCAL_SQS_PORT: String(sqsPort) };
     for (const name of ["AWS_ENDPOINT_URL_SQS", "RELAY_SECRETS_FILE", "PUSHWOOSH_API_URL", "MPARTICLE_API_URL", "MIXPANEL_API_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) {
       delete env[name];
     }
