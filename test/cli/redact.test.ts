@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED, redact, redactText } from "../../cli/redact.js";
+
+describe("redact", () => {
+  it("replaces the values of secret-named keys at any depth, whatever their casing", () => {
+    const input = {
+      apiKey: "k1",
+      api_key: "k2",
+      "X-Auth-Token": "k3",
+      clientSecret: "k4",
+      PASSWORD: "k5",
+      credentials: { user: "svc", pass: "k6" },
+      list: [{ pushwooshToken: "k7" }],
+      application: "ABCDE-12345",
+      count: 3,
+    };
+
+    const output = redact(input);
+
+    expect(output).toEqual({
+      apiKey: REDACTED,
+      api_key: REDACTED,
+      "X-Auth-Token": REDACTED,
+      clientSecret: REDACTED,
+      PASSWORD: REDACTED,
+      credentials: REDACTED,
+      list: [{ pushwooshToken: REDACTED }],
+      application: "ABCDE-12345",
+      count: 3,
+    });
+    expect(input.apiKey).toBe("k1");
+  });
+
+  it("scrubs Authorization-like values and key/value secrets inside free text", () => {
+    expect(redactText("sent Authorization: Bearer abc.def-ghi to the partner")).toBe(`sent Authorization: "${REDACTED}" to the partner`);
+    expect(redactText("header was Basic dXNlcjpwYXNz, retry")).toBe(`header was Basic ${REDACTED}, retry`);
+    expect(redactText('{"status":"error","api_token":"t-123","reason":"bad"}')).toBe(
+      `{"status":"error","api_token":"${REDACTED}","reason":"bad"}`,
+    );
+    expect(redactText("url?auth=xyz&id=1")).toBe(`url?auth="${REDACTED}"&id=1`);
+    expect(redactText("Mixpanel answered HTTP 400: 2 records failed")).toBe("Mixpanel answered HTTP 400: 2 records failed");
+    expect(redactText("Token has expired")).toBe("Token has expired");
+  });
+});
