@@ -104,6 +104,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env.setDefault("AWS_ACCESS_KEY_ID", "local");
     env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
     env.setDefault("RETRY_BASE_SECONDS", "1");
+    // The console gets one readable line per call; structured logs only when something goes wrong.
+    env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
+    env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");
     for (const [name, value] of Object.entries(options.env ?? {})) env.set(name, value);
     const region = process.env.AWS_REGION ?? LOCAL_REGION;
 

@@ -160,8 +160,11 @@ export function createWorkerHandler<Payload>(worker: DestinationWorker<Payload>)
     }
     if (items.length > 0) {
       let delivered: Map<string, DeliveryOutcome>;
+      const started = performance.now();
       try {
         delivered = await worker.deliver(items);
+        // The partner calls dominate a delivery; this is what the dashboard shows as partner latency.
+        metrics.addMetric("partnerLatency", MetricUnit.Milliseconds, performance.now() - started);
       } catch (error) {
         const failure: DeliveryOutcome = { kind: "failed", error: toRelayError(error) };
         delivered = new Map(items.map((item) => [item.messageId, failure]));

@@ -1,0 +1,5 @@
+import { mixpanelWorker } from "../shared/destinations/mixpanel/deliver.js";
+import { createWorkerHandler } from "../shared/queue/worker.js";
+
+/** SQS → Mixpanel Import API (`/import?strict=1`), Braze Currents events. */
+export const handler = createWorkerHandler(mixpanelWorker);

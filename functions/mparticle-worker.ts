@@ -1,0 +1,5 @@
+import { mparticleWorker } from "../shared/destinations/mparticle/deliver.js";
+import { createWorkerHandler } from "../shared/queue/worker.js";
+
+/** SQS → mParticle Events API (`/v2/bulkevents`), Braze Currents events. */
+export const handler = createWorkerHandler(mparticleWorker);

@@ -1,0 +1,124 @@
+import type { Message } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
+import { validateEventsApiBatch } from "../../infra/local/sandboxes/mparticle.js";
+import { basic, brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { drainVisible } from "../support/embeddedSqs.js";
+import { waitFor } from "../support/waitFor.js";
+
+const TYPES = [
+  "users.messages.pushnotification.Send",
+  "users.behaviors.CustomEvent",
+  "users.behaviors.Purchase",
+  "users.messages.email.Delivery",
+  "users.messages.inappmessage.Click",
+  "users.canvas.Entry",
+  "users.behaviors.app.SessionStart",
+  "users.behaviors.Uninstall",
+];
+const MPARTICLE_TYPES = new Set(["users.messages.pushnotification.Send", "users.messages.email.Delivery", "users.messages.inappmessage.Click", "users.canvas.Entry", "users.behaviors.Uninstall"]);
+const PLATFORMS = ["ios", "android", "web", "kindle", null] as const;
+const FEED_OF: Record<string, string> = { ios: "ios", android: "android", kindle: "android", web: "web" };
+
+/** 100 events: 8 types, 5 platforms, 7 users; every 10th user has no external id. */
+function mixedBatch(): RawBrazeEvent[] {
+  return Array.from({ length: 100 }, (_, i) =>
+    brazeEvent(TYPES[i % TYPES.length] ?? "", {
+      id: eventId(i),
+      time: 1767225600 + i,
+      externalUserId: i % 10 === 9 ? null : `user-${i % 7}`,
+      platform: PLATFORMS[i % PLATFORMS.length],
+    }),
+  );
+}
+
+describe("Braze Currents → mParticle and Mixpanel, through the local stack", () => {
+  let stack: LocalStack;
+
+  const post = (events: RawBrazeEvent[]) =>
+    fetch(`${stack.apiUrl}/braze/currents`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json", "braze-currents-version": "1" },
+      body: JSON.stringify({ events }),
+    });
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: 1, env: { RETRY_BASE_SECONDS: "1" } });
+  });
+  afterAll(() => stack?.stop());
+
+  it("delivers a mixed 100-event batch on the right feeds and in one Mixpanel import", async () => {
+    const events = mixedBatch();
+    const sent = events.filter((event) => event.user.external_user_id);
+    const forMparticle = sent.filter((event) => MPARTICLE_TYPES.has(event.event_type));
+    const mparticle = stack.sandboxes.mparticle!;
+    const mixpanel = stack.sandboxes.mixpanel!;
+
+    const response = await post(events);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ events: 100, workItems: forMparticle.length + sent.length, duplicates: 0, skipped: 10, rejected: 0 });
+    await waitFor(() => mixpanel.imported.length === sent.length && mparticle.accepted.flatMap((a) => a.batch.events as unknown[]).length === forMparticle.length, 30_000, "deliveries");
+
+    // mParticle: one bulk request per feed, authenticated with that feed's key; each batch one user.
+    const calls = mparticle.callsTo("/v2/bulkevents");
+    expect(calls.every((call) => call.status === 202)).toBe(true);
+    const feeds = stack.secrets.mparticle.feeds;
+    const callFeeds = calls.map((call) => call.headers.authorization);
+    expect(new Set(callFeeds)).toEqual(new Set(["ios", "android", "web", "unbound"].map((feed) => basic(feeds[feed as keyof typeof feeds].key, feeds[feed as keyof typeof feeds].secret))));
+    for (const call of calls) {
+      const feed = mparticle.feedOf(call);
+      for (const batch of call.json as Array<{ user_identities: { customer_id: string }; events: Array<{ data: { source_message_id: string } }> }>) {
+        expect(validateEventsApiBatch(batch)).toEqual([]);
+        for (const mapped of batch.events) {
+          const source = forMparticle.find((event) => event.id === mapped.data.source_message_id);
+          expect(source?.user.external_user_id).toBe(batch.user_identities.customer_id);
+          expect(FEED_OF[String(source?.properties.platform)] ?? "unbound").toBe(feed);
+        }
+      }
+    }
+
+    // Mixpanel: one gzip strict import with every routed event, named and prefixed as Braze's export does.
+    const imports = mixpanel.callsTo("/import");
+    expect(imports).toHaveLength(1);
+    expect(imports[0]?.query.get("strict")).toBe("1");
+    expect(imports[0]?.headers["content-encoding"]).toBe("gzip");
+    expect(imports[0]?.headers.authorization).toBe(basic("dev-mixpanel-project-token", ""));
+    const byId = new Map(mixpanel.imported.map((event) => [event.properties.$insert_id, event]));
+    const custom = byId.get(eventId(1));
+    expect(custom?.event).toBe("[Braze Custom Event] name");
+    expect(custom?.properties).toMatchObject({ distinct_id: "user-1", time: 1767225601000, $partner_id: "braze", $os: "Android", "[Custom event property] stringProperty": "properties" });
+    expect(byId.get(eventId(2))).toMatchObject({ event: "Purchase", properties: { product: "product_id", price: 3.14, currency: "USD", "[Purchase property] numberProperty": 1, $os: "Web" } });
+    expect(byId.get(eventId(0))?.event).toBe("Push Notification Send");
+    expect(byId.has(eventId(9))).toBe(false);
+  });
+
+  it("delivers a redelivered batch to Mixpanel once, and parks only the event Mixpanel's strict mode rejected", async () => {
+    const mixpanel = stack.sandboxes.mixpanel!;
+    const before = mixpanel.imported.length;
+    const rejectedId = "braze-id-longer-than-thirty-six-characters";
+    const batch = [
+      brazeEvent("users.canvas.Entry", { id: eventId(500), externalUserId: "user-x" }),
+      brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "user-x" }),
+    ];
+
+    await post(batch);
+    await post(batch);
+    // Each delivery of the rejected event is one work item, parked on its own; SQS does not dedupe them.
+    const parked: Message[] = [];
+    await waitFor(async () => {
+      parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
+      return parked.length === 2;
+    }, 30_000, "both copies of the rejected event in the DLQ");
+    await waitFor(() => mixpanel.imported.length === before + 1, 30_000, "the valid event");
+
+    expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);
+    expect(parked.map((message) => JSON.parse(message.Body ?? "{}").payload.properties.$insert_id)).toEqual([rejectedId, rejectedId]);
+    expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
+      destination: "mixpanel",
+      reason: "permanent",
+      errorClass: "permanent",
+      partnerMessage: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
+import { handler } from "../../functions/braze-currents.js";
+import { lambdaContext } from "../../infra/local/lambdaContext.js";
+import { deriveWorkItemId } from "../../shared/queue/workItem.js";
+import { brazeEvent, currentsRequest, eventId, useSecrets } from "../shared/sources/braze/factories.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+
+const context = () => lambdaContext("braze-currents", 10, "us-east-1");
+
+describe("POST /braze/currents", () => {
+  let queues: EmbeddedSqs;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    cleanup = await useSecrets();
+    queues = await startEmbeddedSqs();
+  });
+  beforeEach(async () => {
+    delete process.env.BRAZE_TO_MPARTICLE;
+    for (const urls of Object.values(queues.queueUrls)) {
+      await queues.sqs.send(new PurgeQueueCommand({ QueueUrl: urls.queue }));
+      await queues.sqs.send(new PurgeQueueCommand({ QueueUrl: urls.dlq }));
+    }
+  });
+  afterAll(async () => {
+    await queues.stop();
+    await cleanup();
+  });
+
+  it.each([
+    ["no token", null],
+    ["a wrong token", "wrong"],
+  ])("answers 401 with %s, even on an empty batch", async (_, token) => {
+    const response = await handler(currentsRequest({ events: [] }, { token }), context());
+
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(String(response.body))).toEqual({
+      error: { message: 'missing or wrong Authorization header (expected "Bearer <token>")', field: "authorization" },
+    });
+  });
+
+  it("answers 200 to an empty batch with the right token", async () => {
+    const response = await handler(currentsRequest({ events: [] }), context());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toEqual({ events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 });
+  });
+
+  it.each([
+    ["not JSON", "{events:", "body is not valid JSON", "body"],
+    ["no events array", { event: [] }, "events: Invalid input: expected array, received undefined", "events"],
+  ])("answers 400 to a body with %s and enqueues nothing", async (_, body, message, field) => {
+    const response = await handler(currentsRequest(body), context());
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(String(response.body))).toEqual({ error: { message, field } });
+    expect(await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue)).toEqual([]);
+  });
+
+  it("enqueues one work item per event per destination, deduplicated and skipping users without an external id", async () => {
+    const push = brazeEvent("users.messages.pushnotification.Send", { id: eventId(1) });
+    const events = [push, push, brazeEvent("users.behaviors.Purchase", { id: eventId(2) }), brazeEvent("users.messages.sms.Send", { id: eventId(3), externalUserId: null })];
+
+    const response = await handler(currentsRequest({ events }, { gzip: true }), context());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toEqual({ events: 4, workItems: 3, duplicates: 1, skipped: 1, rejected: 0 });
+    const mparticle = await drainVisible(queues.sqs, queues.queueUrls.mparticle.queue);
+    const mixpanel = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue);
+    expect(mparticle.map((message) => message.MessageAttributes?.workItemId?.StringValue)).toEqual([deriveWorkItemId("braze", eventId(1), "mparticle")]);
+    expect(mixpanel.map((message) => JSON.parse(message.Body ?? "{}").payload.event).sort()).toEqual(["Purchase", "Push Notification Send"]);
+    expect(JSON.parse(mparticle[0]?.Body ?? "{}")).toMatchObject({ destination: "mparticle", correlationId: "req-1", payload: { feed: "android", customerId: "external_user_id" } });
+  });
+
+  it("parks a malformed event in the DLQ of each destination it was meant for, and sends the rest on", async () => {
+    const bad = { ...brazeEvent("users.messages.email.Open", { id: eventId(5) }), time: "later" };
+    const events = [brazeEvent("users.canvas.Entry", { id: eventId(4) }), bad];
+
+    const response = await handler(currentsRequest({ events }), context());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toMatchObject({ workItems: 2, rejected: 1 });
+    for (const destination of ["mparticle", "mixpanel"] as const) {
+      const parked = await drainVisible(queues.sqs, queues.queueUrls[destination].dlq);
+      expect(parked).toHaveLength(1);
+      const failure = JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}");
+      expect(failure).toMatchObject({
+        destination,
+        workItemId: deriveWorkItemId("braze", eventId(5), destination),
+        reason: "validation",
+        errorClass: "validation",
+        message: "events.1.time: Invalid input: expected number, received string",
+        attempts: 0,
+      });
+      expect(JSON.parse(parked[0]?.Body ?? "{}")).toMatchObject({ destination, payload: bad });
+      expect(await drainVisible(queues.sqs, queues.queueUrls[destination].queue)).toHaveLength(1);
+    }
+  });
+
+  it("follows the routing switches", async () => {
+    process.env.BRAZE_TO_MPARTICLE = "off";
+
+    await handler(currentsRequest({ events: [brazeEvent("users.canvas.Entry", { id: eventId(6) })] }), context());
+
+    expect(await drainVisible(queues.sqs, queues.queueUrls.mparticle.queue)).toEqual([]);
+    expect(await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue)).toHaveLength(1);
+  });
+});

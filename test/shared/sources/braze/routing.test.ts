@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { destinationsFor, patternToRegExp, routingFromEnv } from "../../../../shared/sources/braze/routing.js";
+import { fixtureEventTypes } from "./factories.js";
+
+describe("patternToRegExp", () => {
+  it("treats * as any run of characters and the rest literally", () => {
+    const pattern = patternToRegExp("users.messages.*.Send");
+
+    expect(pattern.test("users.messages.email.Send")).toBe(true);
+    expect(pattern.test("users.messages.email.SendX")).toBe(false);
+    expect(pattern.test("usersXmessages.email.Send")).toBe(false);
+  });
+});
+
+describe("default routing", () => {
+  const routing = routingFromEnv({});
+
+  it.each([
+    ["users.messages.pushnotification.Send", ["mparticle", "mixpanel"]],
+    ["users.messages.email.Delivery", ["mparticle", "mixpanel"]],
+    ["users.campaigns.Conversion", ["mparticle", "mixpanel"]],
+    ["users.canvas.Entry", ["mparticle", "mixpanel"]],
+    ["users.canvasstep.Progression", ["mparticle", "mixpanel"]],
+    ["users.behaviors.Uninstall", ["mparticle", "mixpanel"]],
+    ["users.behaviors.subscription.GlobalStateChange", ["mparticle", "mixpanel"]],
+    ["users.behaviors.subscriptiongroup.StateChange", ["mparticle", "mixpanel"]],
+    ["users.behaviors.CustomEvent", ["mixpanel"]],
+    ["users.behaviors.Purchase", ["mixpanel"]],
+    ["users.behaviors.app.SessionStart", ["mixpanel"]],
+    ["users.behaviors.app.FirstSession", ["mixpanel"]],
+    ["users.behaviors.Location", ["mixpanel"]],
+    ["users.behaviors.InstallAttribution", ["mixpanel"]],
+    ["users.behaviors.pushnotification.TokenStateChange", []],
+    ["agentconsole.ToolInvocation", []],
+    ["users.messages.telegram.Send", ["mparticle", "mixpanel"]],
+  ])("routes %s to %j", (eventType, expected) => {
+    expect(destinationsFor(eventType, routing)).toEqual(expected);
+  });
+
+  it("sends every mParticle event type to Mixpanel too", () => {
+    const mparticleTypes = fixtureEventTypes().filter((type) => destinationsFor(type, routing).includes("mparticle"));
+
+    expect(mparticleTypes.length).toBeGreaterThan(60);
+    for (const type of mparticleTypes) expect(destinationsFor(type, routing)).toContain("mixpanel");
+  });
+});
+
+describe("configured routing", () => {
+  it("takes comma-separated patterns per destination", () => {
+    const routing = routingFromEnv({ BRAZE_MPARTICLE_EVENT_TYPES: " users.behaviors.*, users.messages.email.* " });
+
+    expect(destinationsFor("users.behaviors.Purchase", routing)).toEqual(["mparticle", "mixpanel"]);
+    expect(destinationsFor("users.messages.sms.Send", routing)).toEqual(["mixpanel"]);
+  });
+
+  it("switches a destination off", () => {
+    const routing = routingFromEnv({ BRAZE_TO_MIXPANEL: "off", BRAZE_TO_MPARTICLE: "on" });
+
+    expect(destinationsFor("users.messages.sms.Send", routing)).toEqual(["mparticle"]);
+    expect(destinationsFor("users.behaviors.Purchase", routing)).toEqual([]);
+  });
+
+  it("refuses a switch that is neither on nor off", () => {
+    expect(() => routingFromEnv({ BRAZE_TO_MPARTICLE: "yes" })).toThrow('BRAZE_TO_MPARTICLE must be "on" or "off"');
+  });
+});
