@@ -39,7 +39,7 @@ export interface LocalStackOptions {
   secretsFile?: string;
   /** More environment for the handlers, e.g. RETRY_BASE_SECONDS. */
   env?: Record<string, string>;
-  /** Batches each worker runs at once. */
+  /** Execution environments per worker: how many batches it runs at once. */
   pollerConcurrency?: number;
   /** Where readable log lines go; nothing is printed when quiet. */
   log?: (line: string) => void;
@@ -170,9 +170,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         queueUrl: queueUrls[worker.destination].queue,
         region,
         settings,
-        handler: await loadHandler<SQSEvent, SQSBatchResponse>(worker.functionName),
+        handlers: await Promise.all(
+          Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
+            loadHandler<SQSEvent, SQSBatchResponse>(worker.functionName, environment),
+          ),
+        ),
         context: () => lambdaContext(worker.functionName, settings.workerTimeoutSeconds, region),
-        concurrency: options.pollerConcurrency ?? 2,
         onBatch: (summary) => {
           const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
           const error = summary.error ? ` (${summary.error})` : "";

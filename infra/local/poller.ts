@@ -16,10 +16,13 @@ export interface PollerOptions {
   queueUrl: string;
   region: string;
   settings: WorkerQueueSettings;
-  handler: WorkerHandler;
+  /**
+   * One handler per execution environment: batches run in parallel, one per environment, as Lambda
+   * never runs two invocations in one environment (module-scope state such as the batch processor
+   * relies on that).
+   */
+  handlers: WorkerHandler[];
   context: () => Context;
-  /** Batches in flight at once, like the concurrent pollers of an event source mapping. */
-  concurrency?: number;
   onBatch?: (summary: { records: number; failed: number; error?: string }) => void;
 }
 
@@ -78,8 +81,7 @@ export class SqsPoller {
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     this.queueArn = attributes.Attributes?.QueueArn ?? "";
     this.running = true;
-    const concurrency = this.options.concurrency ?? 1;
-    this.loops = Array.from({ length: concurrency }, () => this.loop());
+    this.loops = this.options.handlers.map((handler) => this.loop(handler));
   }
 
   /** Stops polling and waits for batches in flight to finish. */
@@ -114,11 +116,11 @@ export class SqsPoller {
     return batch;
   }
 
-  private async loop(): Promise<void> {
+  private async loop(handler: WorkerHandler): Promise<void> {
     while (this.running) {
       try {
         const messages = await this.collectBatch();
-        if (messages.length > 0) await this.invoke(messages);
+        if (messages.length > 0) await this.invoke(handler, messages);
       } catch (error) {
         if (!this.running) return;
         this.options.onBatch?.({ records: 0, failed: 0, error: (error as Error).message });
@@ -127,8 +129,8 @@ export class SqsPoller {
     }
   }
 
-  private async invoke(messages: Message[]): Promise<void> {
-    const { region, handler, context, sqs, queueUrl } = this.options;
+  private async invoke(handler: WorkerHandler, messages: Message[]): Promise<void> {
+    const { region, context, sqs, queueUrl } = this.options;
     const event: SQSEvent = { Records: messages.map((message) => toRecord(message, this.queueArn, region)) };
     let failedIds: Set<string>;
     let invocationError: string | undefined;

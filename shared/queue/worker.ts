@@ -187,7 +187,8 @@ export function createWorkerHandler<Payload>(worker: DestinationWorker<Payload>)
         { context, throwOnFullBatchFailure: false },
       );
     } finally {
-      metrics.publishStoredMetrics();
+      // Parked and skipped records publish their own single metrics; an empty flush only warns.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

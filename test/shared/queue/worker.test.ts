@@ -72,7 +72,7 @@ describe("worker runtime on the embedded SQS", () => {
       queueUrl: sqs.queueUrls[destination].queue,
       region: "us-east-1",
       settings: { ...QUEUE_SETTINGS[destination], batchSize: 10, maxBatchingWindowSeconds: 1 },
-      handler,
+      handlers: [handler],
       context: () => lambdaContext("mixpanel-worker", 30, "us-east-1"),
     });
     return poller.start();

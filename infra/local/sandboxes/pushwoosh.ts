@@ -1,0 +1,284 @@
+import { randomUUID } from "node:crypto";
+import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRequest } from "./sandbox.js";
+
+/**
+ * Pushwoosh as its API reference describes it: the 1.3 JSON API (`{"request": {...}}`, device methods
+ * authenticated by `Authorization: Token`, server methods by `request.auth`, body `status_code` 200 or
+ * 210 with a message) and the v2 audience bulkSetTags with its status poll. It keeps state (devices,
+ * tags per user and device, events, filters) so tests can assert where things end up.
+ */
+export interface PushwooshSandboxOptions extends SandboxOptions {
+  /** Only these are accepted; unset means any non-empty value is. */
+  credentials?: { applicationCode?: string; apiToken?: string; serverApiToken?: string };
+}
+
+type Json = Record<string, unknown>;
+export type SandboxTagValue = string | number | boolean | string[];
+
+export interface SandboxDevice {
+  application: string;
+  hwid: string;
+  push_token: string;
+  device_type: number;
+  userId?: string;
+  timezone?: number;
+  language?: string;
+}
+
+export interface SandboxEvent {
+  application: string;
+  event: string;
+  userId?: string;
+  hwid?: string;
+  attributes: Json;
+  timestampUTC?: number;
+  timestampCurrent?: number;
+}
+
+export interface SandboxFilter {
+  name: string;
+  filter_expression: string;
+  application?: string;
+}
+
+const DEVICE_METHODS = new Set(["registerDevice", "unregisterDevice", "registerUser", "setTags", "postEvent"]);
+const SERVER_METHODS = new Set(["createFilter", "deleteFilter"]);
+const DEVICE_TYPES = new Set([1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 17]);
+const EVENT_NAME_MAX = 32;
+const BULK_PATH = "/api/v2/audience/bulkSetTags";
+
+const ok = (response: unknown = null): SandboxAnswer => ({ status: 200, body: { status_code: 200, status_message: "OK", response } });
+const argumentError = (message: string): SandboxAnswer => ({ status: 200, body: { status_code: 210, status_message: message, response: null } });
+const unauthorized = (): SandboxAnswer => ({ status: 401, body: { status_code: 401, status_message: "Unauthorized", response: null } });
+const malformed = (message: string): SandboxAnswer => ({ status: 400, body: { status_code: 400, status_message: message, response: null } });
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "";
+}
+
+/** Why a tag value is not one Pushwoosh takes, or undefined when it is. */
+function tagValueProblem(name: string, value: unknown): string | undefined {
+  if (value === null || ["string", "number", "boolean"].includes(typeof value) || isStringArray(value)) return undefined;
+  if (isObject(value) && (value.operation === "append" || value.operation === "remove") && isStringArray(value.value)) return undefined;
+  return `Invalid value for tag "${name}"`;
+}
+
+function listOf(value: SandboxTagValue | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [String(value)];
+}
+
+/** Applies setTags semantics: plain values and arrays replace, null clears, list edits append / remove. */
+function applyTags(target: Map<string, Record<string, SandboxTagValue>>, key: string, tags: Json): void {
+  const current = target.get(key) ?? {};
+  for (const [name, value] of Object.entries(tags)) {
+    if (value === null) delete current[name];
+    else if (isObject(value) && isStringArray(value.value)) {
+      const list = listOf(current[name]);
+      current[name] = value.operation === "append"
+        ? [...list, ...value.value.filter((item) => !list.includes(item))]
+        : list.filter((item) => !(value.value as string[]).includes(item));
+    } else current[name] = value as SandboxTagValue;
+  }
+  target.set(key, current);
+}
+
+class PushwooshState {
+  readonly devices = new Map<string, SandboxDevice>();
+  readonly userTags = new Map<string, Record<string, SandboxTagValue>>();
+  readonly deviceTags = new Map<string, Record<string, SandboxTagValue>>();
+  readonly events: SandboxEvent[] = [];
+  readonly filters = new Map<string, SandboxFilter>();
+  readonly bulkRequests = new Map<string, { status: string; devices: number }>();
+
+  constructor(private readonly credentials: NonNullable<PushwooshSandboxOptions["credentials"]> = {}) {}
+
+  private tokenAccepted(presented: unknown, expected: string | undefined): boolean {
+    return nonEmpty(presented) && (expected === undefined || presented === expected);
+  }
+
+  private headerToken(request: SandboxRequest): string | undefined {
+    const header = String(request.headers.authorization ?? "");
+    return header.startsWith("Token ") ? header.slice("Token ".length).trim() : undefined;
+  }
+
+  answer(request: SandboxRequest): SandboxAnswer {
+    const json = /^\/json\/1\.3\/([A-Za-z]+)$/.exec(request.path);
+    if (json?.[1] && request.method === "POST") return this.jsonApi(json[1], request);
+    if (request.path === BULK_PATH && request.method === "POST") return this.bulkSetTags(request);
+    if (request.path.startsWith(`${BULK_PATH}/`) && request.method === "GET") return this.bulkStatus(request);
+    return { status: 404, body: { status_code: 404, status_message: "Not found" } };
+  }
+
+  private parse(request: SandboxRequest): unknown {
+    try {
+      return JSON.parse(request.body.toString("utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private jsonApi(method: string, http: SandboxRequest): SandboxAnswer {
+    if (!DEVICE_METHODS.has(method) && !SERVER_METHODS.has(method)) return { status: 404, body: { status_code: 404, status_message: `Unknown method ${method}` } };
+    const body = this.parse(http);
+    if (!isObject(body) || !isObject(body.request)) return malformed("Malformed request string");
+    const request = body.request;
+    if (DEVICE_METHODS.has(method) && !this.tokenAccepted(this.headerToken(http), this.credentials.apiToken)) return unauthorized();
+    if (SERVER_METHODS.has(method) && !this.tokenAccepted(request.auth, this.credentials.serverApiToken)) return unauthorized();
+    if (method !== "deleteFilter") {
+      if (!nonEmpty(request.application)) return argumentError("Application code is required");
+      if (this.credentials.applicationCode !== undefined && request.application !== this.credentials.applicationCode) {
+        return argumentError("Application not found");
+      }
+    }
+    switch (method) {
+      case "setTags": return this.setTags(request);
+      case "postEvent": return this.postEvent(request);
+      case "registerDevice": return this.registerDevice(request);
+      case "unregisterDevice": return this.unregisterDevice(request);
+      case "createFilter": return this.createFilter(request);
+      case "deleteFilter": return this.deleteFilter(request);
+      default: return argumentError(`${method} is not simulated`);
+    }
+  }
+
+  private setTags(request: Json): SandboxAnswer {
+    const { userId, hwid, tags } = request;
+    if (!nonEmpty(userId) && !nonEmpty(hwid)) return argumentError("userId or hwid is required");
+    if (!isObject(tags) || Object.keys(tags).length === 0) return argumentError("tags is required");
+    for (const [name, value] of Object.entries(tags)) {
+      const problem = tagValueProblem(name, value);
+      if (problem) return argumentError(problem);
+    }
+    if (nonEmpty(userId)) applyTags(this.userTags, userId, tags);
+    else if (nonEmpty(hwid)) applyTags(this.deviceTags, hwid, tags);
+    return ok({ skipped: [] });
+  }
+
+  private postEvent(request: Json): SandboxAnswer {
+    const { event, userId, hwid, attributes, timestampUTC, timestampCurrent } = request;
+    if (!nonEmpty(event)) return argumentError("event is required");
+    if (event.length > EVENT_NAME_MAX) return argumentError(`Event name is longer than ${EVENT_NAME_MAX} characters`);
+    if (!nonEmpty(userId) && !nonEmpty(hwid)) return argumentError("userId or hwid is required");
+    if (!isObject(attributes)) return argumentError("attributes is required");
+    for (const stamp of [timestampUTC, timestampCurrent]) {
+      if (stamp !== undefined && !Number.isInteger(stamp)) return argumentError("timestamps must be integer seconds");
+    }
+    this.events.push({
+      application: String(request.application), event, attributes,
+      ...(nonEmpty(userId) ? { userId } : {}), ...(nonEmpty(hwid) ? { hwid } : {}),
+      ...(typeof timestampUTC === "number" ? { timestampUTC } : {}), ...(typeof timestampCurrent === "number" ? { timestampCurrent } : {}),
+    });
+    return ok({ code: randomUUID() });
+  }
+
+  private registerDevice(request: Json): SandboxAnswer {
+    const { hwid, push_token: pushToken, device_type: deviceType, userId, timezone, language } = request;
+    if (!nonEmpty(hwid)) return argumentError("hwid is required");
+    if (!nonEmpty(pushToken)) return argumentError("push_token is required");
+    if (typeof deviceType !== "number" || !DEVICE_TYPES.has(deviceType)) return argumentError("Invalid device_type");
+    this.devices.set(hwid, {
+      application: String(request.application), hwid, push_token: pushToken, device_type: deviceType,
+      ...(nonEmpty(userId) ? { userId } : {}), ...(typeof timezone === "number" ? { timezone } : {}), ...(nonEmpty(language) ? { language } : {}),
+    });
+    return ok(null);
+  }
+
+  private unregisterDevice(request: Json): SandboxAnswer {
+    if (!nonEmpty(request.hwid)) return argumentError("hwid is required");
+    this.devices.delete(request.hwid);
+    return ok(null);
+  }
+
+  private createFilter(request: Json): SandboxAnswer {
+    const { name, filter_expression: expression, application } = request;
+    if (!nonEmpty(name)) return argumentError("name is required");
+    if (!nonEmpty(expression)) return argumentError("filter_expression is required");
+    if (this.filters.has(name)) return argumentError(`Filter "${name}" already exists`);
+    this.filters.set(name, { name, filter_expression: expression, ...(nonEmpty(application) ? { application } : {}) });
+    return ok({ name });
+  }
+
+  private deleteFilter(request: Json): SandboxAnswer {
+    if (!nonEmpty(request.name)) return argumentError("name is required");
+    if (!this.filters.delete(request.name)) return argumentError(`Filter "${request.name}" not found`);
+    return ok(null);
+  }
+
+  private bulkSetTags(http: SandboxRequest): SandboxAnswer {
+    const body = this.parse(http);
+    if (!isObject(body)) return { status: 400, body: { error: { message: "Malformed request body" } } };
+    if (!this.tokenAccepted(body.auth, this.credentials.serverApiToken)) return { status: 401, body: { error: { message: "Unauthorized" } } };
+    const bad = (message: string): SandboxAnswer => ({ status: 400, body: { error: { message } } });
+    if (!nonEmpty(body.application)) return bad("application is required");
+    if (this.credentials.applicationCode !== undefined && body.application !== this.credentials.applicationCode) return bad("Application not found");
+    if (!Array.isArray(body.devices) || body.devices.length === 0) return bad("devices is required");
+    for (const [index, device] of body.devices.entries()) {
+      if (!isObject(device)) return bad(`devices[${index}] is not an object`);
+      if (![device.hwid, device.user_id, device.push_token].some(nonEmpty)) return bad(`devices[${index}] needs hwid, user_id or push_token`);
+      if (!["set", "append", "remove"].includes(String(device.list_operator))) return bad(`devices[${index}].list_operator is invalid`);
+      if (!isObject(device.tags)) return bad(`devices[${index}].tags is required`);
+      for (const [name, value] of Object.entries(device.tags)) {
+        const problem = device.list_operator === "set" ? tagValueProblem(name, value) : isStringArray(value) ? undefined : `List value required for tag "${name}"`;
+        if (problem) return bad(`devices[${index}]: ${problem}`);
+      }
+    }
+    for (const device of body.devices as Json[]) {
+      const tags = device.list_operator === "set"
+        ? (device.tags as Json)
+        : Object.fromEntries(Object.entries(device.tags as Json).map(([name, value]) => [name, { operation: device.list_operator, value }]));
+      if (nonEmpty(device.user_id)) applyTags(this.userTags, device.user_id, tags);
+      else applyTags(this.deviceTags, String(device.hwid ?? device.push_token), tags);
+    }
+    const requestId = randomUUID();
+    this.bulkRequests.set(requestId, { status: "Completed", devices: body.devices.length });
+    return { status: 200, body: { request_id: requestId, status: "Pending" } };
+  }
+
+  private bulkStatus(http: SandboxRequest): SandboxAnswer {
+    if (!this.tokenAccepted(this.headerToken(http), this.credentials.serverApiToken)) return { status: 401, body: { error: { message: "Unauthorized" } } };
+    const requestId = decodeURIComponent(http.path.slice(BULK_PATH.length + 1));
+    const found = this.bulkRequests.get(requestId);
+    if (!found) return { status: 404, body: { error: { message: "Request not found" } } };
+    return { status: 200, body: { request_id: requestId, status: found.status } };
+  }
+}
+
+export class PushwooshSandbox extends PartnerSandbox {
+  readonly state: PushwooshState;
+
+  constructor(options: PushwooshSandboxOptions = {}) {
+    const state = new PushwooshState(options.credentials);
+    super("pushwoosh", (request) => state.answer(request), options);
+    this.state = state;
+  }
+
+  get devices(): ReadonlyMap<string, SandboxDevice> {
+    return this.state.devices;
+  }
+
+  get events(): readonly SandboxEvent[] {
+    return this.state.events;
+  }
+
+  get filters(): ReadonlyMap<string, SandboxFilter> {
+    return this.state.filters;
+  }
+
+  /** The tags Pushwoosh holds for a user id. */
+  tagsOfUser(userId: string): Record<string, SandboxTagValue> | undefined {
+    return this.state.userTags.get(userId);
+  }
+}
+
+export function createPushwooshSandbox(options?: PushwooshSandboxOptions): PushwooshSandbox {
+  return new PushwooshSandbox(options);
+}
