@@ -8,6 +8,7 @@ import { z } from "zod";
 /** Pushwoosh device types we register (1 iOS, 3 Android, 10 Safari, 11 Chrome, 12 Firefox). */
 export const DEVICE_TYPES = { ios: 1, android: 3, safari: 10, chrome: 11, firefox: 12 } as const;
 export const deviceTypeSchema = z.literal(Object.values(DEVICE_TYPES));
+export type DeviceType = z.infer<typeof deviceTypeSchema>;
 
 /** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
 export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
@@ -47,11 +48,12 @@ export const registerDeviceCallSchema = z.object({
   timezone: z.number().int().optional(),
   language: z.string().min(1).optional(),
 });
+export type RegisterDeviceCall = z.infer<typeof registerDeviceCallSchema>;
 export const unregisterDeviceCallSchema = z.object({ method: z.literal("unregisterDevice"), hwid: z.string().min(1) });
 export const createFilterCallSchema = z.object({
   method: z.literal("createFilter"),
   name: z.string().min(1),
-  /** Seglang expression without the application part, which map.ts adds with the application code. */
+  /** The segment is "list tag holds this value"; map.ts writes the Seglang with the application code. */
   tagName: z.string().min(1),
   tagValue: z.string().min(1),
 });

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
+import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { waitFor } from "../support/waitFor.js";
+import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
+import {
+  CUSTOMER_ID, attributeChange, configured, customEvent, fixture, iosBatch, membershipChange, pushSubscription,
+} from "../shared/sources/mparticle/factories.js";
+
+const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
+const DEVICE_HEADERS = { "content-type": "application/json", authorization: "Token device-api-token" };
+
+describe("mParticle → Pushwoosh through the local stack", () => {
+  let stack: LocalStack;
+  let pushwoosh: PushwooshSandbox;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
+    if (!stack.sandboxes.pushwoosh) throw new Error("the local stack started no Pushwoosh sandbox");
+    pushwoosh = stack.sandboxes.pushwoosh;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  async function post(path: string, body: unknown, auth = true): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(auth ? { authorization: `Token ${stack.secrets.inbound.mparticleToken}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  const callsTo = (method: string) => pushwoosh.callsTo(`/json/1.3/${method}`);
+
+  it("registers, then turns a batch, a subscription and a membership change into the Pushwoosh calls", async () => {
+    // Registration: no auth, the module's description.
+    const registration = await post("/mparticle/registration", fixture("ModuleRegistrationRequest.json"), false);
+    expect(registration.status).toBe(200);
+    expect(firehoseValidator("ModuleRegistrationResponse_schema.json")(registration.body)).toBe(true);
+
+    // An event batch: attributes of every type, two custom events, a push subscription.
+    const batch = iosBatch(
+      [
+        attributeChange({ Age: "", Balance: "", Premium: "", Signup: "", Zip: "", Nickname: "", Genres: "" }, { Churned: "true" }),
+        customEvent("Added To Cart", { sku: "A-1", quantity: "2" }, 1714592744066),
+        customEvent("Checkout", {}, 1714592745000),
+        pushSubscription("subscribe", "apns-token-e2e"),
+      ],
+      {
+        user_attributes: { Age: "34", Balance: "12.5", Premium: "true", Signup: "2024-04-30T22:15:00-02:00", Zip: "02134", Nickname: "Bri" },
+        user_attribute_lists: { Genres: ["jazz", "blues"] },
+      },
+    );
+    const answered = await post("/mparticle/events", batch);
+    expect(answered).toEqual({ status: 200, body: { type: "event_processing_response", id: batch.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" } });
+
+    // An audience is connected, then three users join it.
+    const subscription = configured(fixture("AudienceSubscriptionRequest.json"));
+    expect((await post("/mparticle/audiences", subscription)).status).toBe(200);
+    const membership = membershipChange(3, ["New Users Low Engagement"]);
+    expect((await post("/mparticle/audiences", membership)).status).toBe(200);
+
+    await waitFor(() => callsTo("setTags").length >= 4 && callsTo("postEvent").length >= 2 && callsTo("registerDevice").length >= 1
+      && callsTo("createFilter").length >= 1, 20_000, "the Pushwoosh calls");
+
+    const userSetTags = callsTo("setTags").find((call) => JSON.stringify(call.json).includes(CUSTOMER_ID));
+    expect(userSetTags?.headers).toMatchObject(DEVICE_HEADERS);
+    expect(userSetTags?.json).toEqual({
+      request: {
+        application: "ABCDE-12345",
+        userId: CUSTOMER_ID,
+        tags: { Age: 34, Balance: 12.5, Premium: true, Signup: "2024-05-01 00:15", Zip: "02134", Nickname: "Bri", Genres: ["jazz", "blues"], Churned: null },
+      },
+    });
+    expect(callsTo("postEvent").map((call) => call.json).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { request: { application: "ABCDE-12345", userId: CUSTOMER_ID, hwid: IDFV, event: "Added To Cart", attributes: { sku: "A-1", quantity: 2 }, timestampUTC: 1714592744, timestampCurrent: 1714592744 - 8 * 3600 } },
+      { request: { application: "ABCDE-12345", userId: CUSTOMER_ID, hwid: IDFV, event: "Checkout", attributes: {}, timestampUTC: 1714592745, timestampCurrent: 1714592745 - 8 * 3600 } },
+    ]);
+    expect(callsTo("registerDevice").map((call) => call.json)).toEqual([
+      { request: { application: "ABCDE-12345", hwid: IDFV, push_token: "apns-token-e2e", device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" } },
+    ]);
+    const [createFilter] = callsTo("createFilter");
+    expect(createFilter?.headers.authorization).toBeUndefined();
+    expect(createFilter?.json).toEqual({
+      request: {
+        auth: "server-api-token",
+        application: "ABCDE-12345",
+        name: "mParticle: New Users Low Engagement",
+        filter_expression: 'A("ABCDE-12345") * T("mParticle Audiences", IN, ["New Users Low Engagement"])',
+      },
+    });
+
+    // The end state in Pushwoosh.
+    for (const userId of ["1000", "1001", "1002"]) {
+      expect(pushwoosh.tagsOfUser(userId)).toEqual({ "mParticle Audiences": ["New Users Low Engagement"] });
+    }
+    expect(pushwoosh.tagsOfUser(CUSTOMER_ID)).toMatchObject({ Age: 34, Genres: ["jazz", "blues"] });
+    expect(pushwoosh.tagsOfUser(CUSTOMER_ID)).not.toHaveProperty("Churned");
+    expect(pushwoosh.devices.get(IDFV)).toMatchObject({ push_token: "apns-token-e2e", device_type: 1, userId: CUSTOMER_ID });
+    expect(pushwoosh.filters.has("mParticle: New Users Low Engagement")).toBe(true);
+  });
+
+  it.each([
+    ["EventProcessingRequest_android.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent", "registerDevice"]],
+    ["EventProcessingRequest_ios.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent"]],
+    ["AudienceMembershipChangeRequest.json", "/mparticle/audiences", "AudienceMembershipChangeResponse_schema.json", ["setTags", "setTags"]],
+    ["DsrProcessingRequest.json", "/mparticle/events", "DsrProcessingResponse_schema.json", []],
+  ])("answers the sample %s and its work reaches Pushwoosh", async (sample, path, responseSchema, methods) => {
+    const request = sample.startsWith("Dsr") ? fixture(sample) : configured(fixture(sample));
+    const before = pushwoosh.calls.length;
+
+    const answer = await post(path, request);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.id).toBe(request.id);
+    expect(firehoseValidator(responseSchema)(answer.body)).toBe(true);
+    const arrived = await waitFor(() => {
+      const calls = pushwoosh.calls.slice(before);
+      return calls.length >= methods.length ? calls : undefined;
+    }, 20_000, `the calls of ${sample}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(pushwoosh.calls.slice(before).map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(methods);
+    expect(arrived.every((call) => call.status === 200)).toBe(true);
+  });
+
+  it("answers a sample without Pushwoosh settings with 400 naming the setting", async () => {
+    const answer = await post("/mparticle/events", fixture("EventProcessingRequest_ios.json"));
+
+    expect(answer).toEqual({ status: 400, body: { error: { message: expect.any(String), field: "account.account_settings.applicationCode" } } });
+  });
+});

@@ -1,0 +1,100 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { handler } from "../../functions/mparticle-events.js";
+import { lambdaContext } from "../../infra/local/lambdaContext.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
+import {
+  AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, useDevelopmentSecrets,
+} from "../shared/sources/mparticle/factories.js";
+
+const context = () => lambdaContext("mparticle-events", 10, "us-east-1");
+const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/events", body, headers), context());
+
+describe("POST /mparticle/events", () => {
+  let sqs: EmbeddedSqs;
+  const enqueued = () => drainVisible(sqs.sqs, sqs.queueUrls.pushwoosh.queue);
+
+  beforeAll(async () => {
+    useDevelopmentSecrets();
+    sqs = await startEmbeddedSqs();
+  });
+  afterEach(async () => {
+    await enqueued();
+  });
+  afterAll(async () => {
+    await sqs.stop();
+  });
+
+  it.each(["EventProcessingRequest_android.json", "EventProcessingRequest_ios.json"])(
+    "answers the configured %s with a valid event_processing_response and enqueues its work",
+    async (sample) => {
+      const request = configured(fixture(sample));
+
+      const result = await post(request);
+
+      expect(result.statusCode).toBe(200);
+      const body = JSON.parse(String(result.body)) as Record<string, unknown>;
+      expect(firehoseValidator("EventProcessingResponse_schema.json")(body)).toBe(true);
+      expect(body).toMatchObject({ type: "event_processing_response", id: request.id, firehose_version: "3.2.0" });
+      const methods = (await enqueued()).map((message) => (JSON.parse(String(message.Body)) as { payload: { call: { method: string } } }).payload.call.method);
+      expect(methods.sort()).toEqual(sample.includes("android") ? ["postEvent", "registerDevice"] : ["postEvent"]);
+    },
+  );
+
+  it("answers the data subject request sample and enqueues nothing", async () => {
+    const request = fixture("DsrProcessingRequest.json");
+
+    const result = await post(request);
+
+    expect(result.statusCode).toBe(200);
+    const body = JSON.parse(String(result.body)) as Record<string, unknown>;
+    expect(firehoseValidator("DsrProcessingResponse_schema.json")(body)).toBe(true);
+    expect(body).toMatchObject({ type: "dsr_processing_response", id: request.id });
+    expect(await enqueued()).toEqual([]);
+  });
+
+  it("answers a heartbeat and enqueues nothing", async () => {
+    const result = await post(heartbeat());
+
+    expect(result.statusCode).toBe(200);
+    expect(await enqueued()).toEqual([]);
+  });
+
+  it.each([
+    ["no Authorization header", {}],
+    ["a wrong token", { authorization: "Token not-the-token" }],
+    ["the Bearer scheme", { authorization: `Bearer ${AUTHORIZED.authorization.slice(6)}` }],
+  ])("answers 401 JSON for %s", async (_label, headers) => {
+    const result = await post(configured(fixture("EventProcessingRequest_ios.json")), headers);
+
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(String(result.body))).toMatchObject({ error: { field: "authorization" } });
+    expect(await enqueued()).toEqual([]);
+  });
+
+  it.each([
+    ["a custom event without a name", () => iosBatch([customEvent("ok"), { ...customEvent("x"), name: undefined }]), "events.1.name"],
+    ["an unknown event type", () => iosBatch([customEvent("ok"), { ...customEvent("x"), type: "teleport" }]), "events.1.type"],
+    ["no account", () => ({ ...iosBatch([customEvent("ok")]), account: undefined }), "account"],
+    ["settings without the application code", () => fixture("EventProcessingRequest_ios.json"), "account.account_settings.applicationCode"],
+    ["a body that is not JSON", () => "{\"type\":", "body"],
+  ])("answers 400 for %s, naming the field, and enqueues nothing of the request", async (_label, body, field) => {
+    const result = await post(body());
+
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(String(result.body))).toMatchObject({ error: { field } });
+    expect(await enqueued()).toEqual([]);
+  });
+
+  it("answers well under 100 ms (median of 20 batches)", async () => {
+    const durations: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const started = performance.now();
+      await post(iosBatch([customEvent("E1"), customEvent("E2")]));
+      durations.push(performance.now() - started);
+    }
+
+    durations.sort((a, b) => a - b);
+    expect(durations[10]).toBeLessThan(100);
+  });
+});

@@ -1,0 +1,120 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { handler } from "../../functions/pushwoosh-worker.js";
+import { lambdaContext } from "../../infra/local/lambdaContext.js";
+import { SqsPoller } from "../../infra/local/poller.js";
+import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
+import type { PushwooshCall } from "../../shared/destinations/pushwoosh/schema.js";
+import { QUEUE_SETTINGS } from "../../shared/queue/definition.js";
+import { enqueueWorkItems } from "../../shared/queue/enqueue.js";
+import type { ParkRecord } from "../../shared/queue/park.js";
+import { deriveWorkItemId, type WorkItem } from "../../shared/queue/workItem.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { waitFor } from "../support/waitFor.js";
+import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
+
+let sequence = 0;
+function workItem(call: PushwooshCall, secret = MPARTICLE_TOKEN): WorkItem {
+  sequence += 1;
+  return {
+    workItemId: deriveWorkItemId("pushwoosh-worker-test", sequence),
+    destination: "pushwoosh",
+    correlationId: `corr-${sequence}`,
+    receivedAt: new Date().toISOString(),
+    payload: { credentials: sealCredentials(PUSHWOOSH_CREDENTIALS, secret), call },
+  };
+}
+
+describe("pushwoosh-worker on the embedded SQS", () => {
+  let sqs: EmbeddedSqs;
+  let sandbox: PushwooshSandbox;
+  let poller: SqsPoller;
+  const dlq = () => drainVisible(sqs.sqs, sqs.queueUrls.pushwoosh.dlq);
+
+  beforeAll(async () => {
+    useDevelopmentSecrets();
+    process.env.RETRY_BASE_SECONDS = "0.2";
+    sqs = await startEmbeddedSqs();
+    sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS });
+    process.env.PUSHWOOSH_API_URL = await sandbox.start(0);
+    poller = new SqsPoller({
+      sqs: sqs.sqs,
+      queueUrl: sqs.queueUrls.pushwoosh.queue,
+      region: "us-east-1",
+      settings: { ...QUEUE_SETTINGS.pushwoosh, maxBatchingWindowSeconds: 0 },
+      handlers: [handler],
+      context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1"),
+    });
+    await poller.start();
+  });
+  afterEach(async () => {
+    await dlq();
+    sandbox.calls.length = 0;
+  });
+  afterAll(async () => {
+    await poller.stop();
+    await sandbox.stop();
+    await sqs.stop();
+    delete process.env.PUSHWOOSH_API_URL;
+  });
+
+  it("opens the sealed credentials and makes the exact device API call", async () => {
+    await enqueueWorkItems([workItem({ method: "registerDevice", hwid: "idfv-1", push_token: "apns-1", device_type: 1, userId: "u-1" })]);
+
+    const call = await waitFor(() => sandbox.callsTo("/json/1.3/registerDevice")[0], 10_000, "registerDevice");
+
+    expect(call.headers.authorization).toBe("Token device-api-token");
+    expect(call.json).toEqual({ request: { application: "ABCDE-12345", hwid: "idfv-1", push_token: "apns-1", device_type: 1, userId: "u-1" } });
+    expect(sandbox.devices.get("idfv-1")).toMatchObject({ push_token: "apns-1", userId: "u-1" });
+  });
+
+  it("parks an argument error (210) at once, with Pushwoosh's message and no credential in the DLQ", async () => {
+    const item = workItem({ method: "postEvent", userId: "u", event: "x".repeat(40), attributes: {}, timestampUTC: 1, timestampCurrent: 1 });
+    await enqueueWorkItems([item]);
+
+    const [parked] = await waitFor(async () => {
+      const messages = await dlq();
+      return messages.length > 0 ? messages : undefined;
+    }, 10_000, "the DLQ");
+
+    const record = JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord;
+    expect(record).toMatchObject({ workItemId: item.workItemId, reason: "permanent", attempts: 1, partnerMessage: expect.stringMatching(/longer than 32/) });
+    expect(sandbox.callsTo("/json/1.3/postEvent")).toHaveLength(1);
+    const everything = JSON.stringify(parked);
+    for (const secret of [...Object.values(PUSHWOOSH_CREDENTIALS), MPARTICLE_TOKEN]) expect(everything).not.toContain(secret);
+  });
+
+  it("counts a segment that already exists (a redelivery) as done, not failed", async () => {
+    const create: PushwooshCall = { method: "createFilter", name: "mParticle: Twice", tagName: "mParticle Audiences", tagValue: "Twice" };
+    await enqueueWorkItems([workItem(create)]);
+    await waitFor(() => sandbox.filters.has("mParticle: Twice"), 10_000, "the first createFilter");
+
+    await enqueueWorkItems([workItem(create)]);
+    await waitFor(() => sandbox.callsTo("/json/1.3/createFilter").length === 2, 10_000, "the second createFilter");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(await dlq()).toEqual([]);
+    expect(sandbox.filters.get("mParticle: Twice")?.filter_expression).toBe('A("ABCDE-12345") * T("mParticle Audiences", IN, ["Twice"])');
+  });
+
+  it("retries a 503 and then delivers", async () => {
+    sandbox.injectFaults({ kind: "status", status: 503 });
+    await enqueueWorkItems([workItem({ method: "setTags", userId: "retry-user", tags: { Plan: "gold" } })]);
+
+    await waitFor(() => sandbox.tagsOfUser("retry-user"), 15_000, "the retried setTags");
+
+    expect(sandbox.callsTo("/json/1.3/setTags").map((call) => call.status)).toEqual([503, 200]);
+  });
+
+  it("parks items sealed under another inbound token, saying the token may have rotated", async () => {
+    await enqueueWorkItems([workItem({ method: "unregisterDevice", hwid: "h" }, "a-rotated-token")]);
+
+    const [parked] = await waitFor(async () => {
+      const messages = await dlq();
+      return messages.length > 0 ? messages : undefined;
+    }, 10_000, "the DLQ");
+
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ reason: "permanent", message: expect.stringMatching(/rotated/) });
+    expect(sandbox.callsTo("/json/1.3/unregisterDevice")).toHaveLength(0);
+  });
+});

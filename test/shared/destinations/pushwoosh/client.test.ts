@@ -1,0 +1,92 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sendPushwooshCall } from "../../../../shared/destinations/pushwoosh/client.js";
+import type { PushwooshCall } from "../../../../shared/destinations/pushwoosh/schema.js";
+import { AuthError, PermanentError, RetryableError } from "../../../../shared/errors.js";
+import { createPushwooshSandbox, type PushwooshSandbox } from "../../../../infra/local/sandboxes/pushwoosh.js";
+import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
+
+const postEvent: PushwooshCall = {
+  method: "postEvent", userId: "u1", hwid: "device-1", event: "Purchase", attributes: { amount: 9.5 }, timestampUTC: 1714592744, timestampCurrent: 1714563944,
+};
+
+describe("Pushwoosh client against the sandbox", () => {
+  let sandbox: PushwooshSandbox;
+
+  beforeAll(async () => {
+    sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS });
+    process.env.PUSHWOOSH_API_URL = await sandbox.start(0);
+    process.env.PARTNER_TIMEOUT_MS = "500";
+  });
+  afterEach(() => {
+    sandbox.clearFaults();
+    sandbox.calls.length = 0;
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    delete process.env.PUSHWOOSH_API_URL;
+    delete process.env.PARTNER_TIMEOUT_MS;
+  });
+
+  it("sends postEvent exactly as documented and succeeds on status_code 200", async () => {
+    await sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS);
+
+    const [call] = sandbox.callsTo("/json/1.3/postEvent");
+    expect(call?.method).toBe("POST");
+    expect(call?.headers.authorization).toBe("Token device-api-token");
+    expect(call?.headers["content-type"]).toBe("application/json");
+    expect(call?.json).toEqual({
+      request: { application: "ABCDE-12345", userId: "u1", hwid: "device-1", event: "Purchase", attributes: { amount: 9.5 }, timestampUTC: 1714592744, timestampCurrent: 1714563944 },
+    });
+    expect(sandbox.events).toContainEqual(expect.objectContaining({ event: "Purchase", userId: "u1" }));
+  });
+
+  it("turns status_code 210 into a PermanentError carrying Pushwoosh's message", async () => {
+    const call: PushwooshCall = { ...postEvent, event: "an event name that is far too long for Pushwoosh" } as PushwooshCall;
+
+    const error = await sendPushwooshCall(call, PUSHWOOSH_CREDENTIALS).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).partnerMessage).toMatch(/longer than 32/);
+    expect((error as PermanentError).message).not.toContain("device-api-token");
+  });
+
+  it("turns a wrong token into an AuthError that does not echo the token", async () => {
+    const error = await sendPushwooshCall(postEvent, { ...PUSHWOOSH_CREDENTIALS, apiToken: "wrong-token" }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(AuthError);
+    expect(JSON.stringify({ message: (error as AuthError).message, partner: (error as AuthError).partnerMessage })).not.toContain("wrong-token");
+  });
+
+  it.each([
+    ["429 with Retry-After", { kind: "status", status: 429, retryAfterSeconds: 7 } as const],
+    ["503", { kind: "status", status: 503 } as const],
+    ["a connection reset", { kind: "reset" } as const],
+    ["a timeout", { kind: "delay", ms: 1500 } as const],
+  ])("treats %s as retryable", async (_label, fault) => {
+    sandbox.injectFaults(fault);
+
+    const error = await sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(RetryableError);
+    if (fault.kind === "status" && fault.status === 429) expect((error as RetryableError).retryAfterSeconds).toBe(7);
+  });
+
+  it("treats HTTP 400 as permanent", async () => {
+    sandbox.injectFaults({ kind: "status", status: 400, body: { status_code: 400, status_message: "Malformed request string" } });
+
+    await expect(sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS)).rejects.toBeInstanceOf(PermanentError);
+  });
+
+  it("sends bulkSetTags to the v2 API and polls its status", async () => {
+    const devices = [{ user_id: "bulk-user", list_operator: "append" as const, tags: { "mParticle Audiences": ["VIP"] } }];
+
+    await sendPushwooshCall({ method: "bulkSetTags", devices }, PUSHWOOSH_CREDENTIALS);
+
+    const [post] = sandbox.callsTo("/api/v2/audience/bulkSetTags");
+    expect(post?.json).toEqual({ application: "ABCDE-12345", auth: "server-api-token", create_missing_tags: true, devices });
+    const poll = sandbox.calls.find((call) => call.method === "GET");
+    expect(poll?.path).toMatch(/^\/api\/v2\/audience\/bulkSetTags\/[0-9a-f-]{36}$/);
+    expect(poll?.headers.authorization).toBe("Token server-api-token");
+    expect(sandbox.tagsOfUser("bulk-user")).toEqual({ "mParticle Audiences": ["VIP"] });
+  });
+});

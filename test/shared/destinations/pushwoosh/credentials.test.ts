@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { openCredentials, sealCredentials } from "../../../../shared/destinations/pushwoosh/credentials.js";
+import { PermanentError } from "../../../../shared/errors.js";
+import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
+
+describe("sealed Pushwoosh credentials", () => {
+  it("open with the same inbound token and reveal nothing in the sealed form", () => {
+    const sealed = sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token");
+
+    expect(openCredentials(sealed, "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    for (const value of Object.values(PUSHWOOSH_CREDENTIALS)) expect(sealed).not.toContain(value);
+    expect(sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token")).not.toBe(sealed);
+  });
+
+  it("do not open after the inbound token was rotated, and the error names no secret", () => {
+    const sealed = sealCredentials(PUSHWOOSH_CREDENTIALS, "old-token");
+
+    const attempt = () => openCredentials(sealed, "new-token");
+
+    expect(attempt).toThrow(PermanentError);
+    expect(attempt).toThrow(/rotated/);
+    expect(attempt).not.toThrow(/device-api-token|old-token|new-token/);
+  });
+
+  it("refuse tampered ciphertext", () => {
+    const [version, iv, ciphertext, tag] = sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token").split(".");
+    const flipped = Buffer.from(ciphertext ?? "", "base64url");
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+
+    expect(() => openCredentials([version, iv, flipped.toString("base64url"), tag].join("."), "inbound-token")).toThrow(PermanentError);
+    expect(() => openCredentials("v1.only-two", "inbound-token")).toThrow(/malformed/);
+  });
+});

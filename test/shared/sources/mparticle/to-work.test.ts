@@ -1,0 +1,206 @@
+import { describe, expect, it } from "vitest";
+import { openCredentials } from "../../../../shared/destinations/pushwoosh/credentials.js";
+import { pushwooshPayloadSchema, type PushwooshCall } from "../../../../shared/destinations/pushwoosh/schema.js";
+import { PUSHWOOSH_SETTING_DEFAULTS } from "../../../../shared/destinations/pushwoosh/settings.js";
+import { ValidationError } from "../../../../shared/errors.js";
+import type { WorkItem } from "../../../../shared/queue/workItem.js";
+import {
+  audienceMembershipChangeRequestSchema,
+  audienceSubscriptionRequestSchema,
+  eventProcessingRequestSchema,
+} from "../../../../shared/sources/mparticle/schema.js";
+import {
+  audienceMembershipWork,
+  audienceSubscriptionWork,
+  eventProcessingWork,
+  type WorkContext,
+} from "../../../../shared/sources/mparticle/to-work.js";
+import {
+  CUSTOMER_ID, PUSHWOOSH_CREDENTIALS, attributeChange, configured, customEvent, fixture, heartbeat, iosBatch, membershipChange,
+  pushSubscription, screenView, stateTransition,
+} from "./factories.js";
+
+const context: WorkContext = {
+  correlationId: "corr-1",
+  secret: "inbound-token",
+  settings: { screenViewEvent: PUSHWOOSH_SETTING_DEFAULTS.PUSHWOOSH_SCREEN_VIEW_EVENT, audienceTag: "mParticle Audiences", userId: "customer" },
+  receivedAt: "2024-05-01T19:05:44.000Z",
+};
+const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
+
+function calls(items: WorkItem[]): PushwooshCall[] {
+  return items.map((item) => pushwooshPayloadSchema.parse(item.payload).call);
+}
+
+const events = (request: Record<string, unknown>) => eventProcessingWork(eventProcessingRequestSchema.parse(request), context);
+
+describe("eventProcessingWork", () => {
+  it("maps the Android sample: the custom event by mpid (the customer id is hashed), the GCM token as a device", () => {
+    const sample = configured(fixture("EventProcessingRequest_android.json"));
+
+    const result = calls(events(sample));
+
+    expect(result).toEqual([
+      {
+        method: "postEvent", userId: "12345", hwid: "a0504a8cfa15ce2c", event: "customEvent", attributes: { event_attribute: "value" },
+        timestampUTC: 1714592744, timestampCurrent: 1714592744 - 5 * 3600,
+      },
+      { method: "registerDevice", hwid: "a0504a8cfa15ce2c", push_token: "1234567890", device_type: 3, userId: "12345", timezone: -18000, language: "en" },
+    ]);
+  });
+
+  it("types changed attributes, clears removed ones and sends one setTags per batch, first", () => {
+    const request = iosBatch([
+      attributeChange({ Age: "", Score: "", Newsletter: "", Birthday: "", Zip: "", Favorites: "" }),
+      customEvent("Purchase"),
+      attributeChange({ Plan: "" }, { Churned: "yes" }),
+    ], {
+      user_attributes: { Age: "42", Score: "9.75", Newsletter: "true", Birthday: "1990-04-01T08:30:00Z", Zip: "02134", Plan: "gold", Ignored: "unchanged" },
+      user_attribute_lists: { Favorites: ["jazz", "blues"] },
+    });
+
+    const [setTags, ...rest] = calls(events(request));
+
+    expect(setTags).toEqual({
+      method: "setTags",
+      userId: CUSTOMER_ID,
+      tags: { Age: 42, Score: 9.75, Newsletter: true, Birthday: "1990-04-01 08:30", Zip: "02134", Favorites: ["jazz", "blues"], Plan: "gold", Churned: null },
+    });
+    expect(rest.map((call) => call.method)).toEqual(["postEvent"]);
+  });
+
+  it("posts screen views under the configured name with screen_name, and attributes {} when empty", () => {
+    const request = iosBatch([screenView("Checkout", { step: "2" }), customEvent("Opened")]);
+
+    const [screen, opened] = calls(events(request));
+
+    expect(screen).toMatchObject({ method: "postEvent", userId: CUSTOMER_ID, hwid: IDFV, event: "PW_ScreenOpen", attributes: { step: 2, screen_name: "Checkout" } });
+    expect(opened).toMatchObject({ event: "Opened", attributes: {} });
+  });
+
+  it("registers a push subscription on the device's IDFV and unregisters on uninstall; the batch's last word wins", () => {
+    const subscribe = iosBatch([pushSubscription("subscribe", "apns-token-1")]);
+    const uninstall = iosBatch([pushSubscription("subscribe", "apns-token-1"), stateTransition("uninstall")]);
+
+    expect(calls(events(subscribe))).toEqual([
+      { method: "registerDevice", hwid: IDFV, push_token: "apns-token-1", device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" },
+    ]);
+    expect(calls(events(uninstall))).toEqual([{ method: "unregisterDevice", hwid: IDFV }]);
+  });
+
+  it("hashes the token into the hwid of a web device and picks the browser's device type", () => {
+    const request = iosBatch([pushSubscription("unsubscribe", "web-token")], {
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+    });
+    const subscribe = iosBatch([pushSubscription("subscribe", "web-token")], {
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+    });
+
+    const [unsubscribe] = calls(events(request));
+    const [registered] = calls(events(subscribe));
+
+    expect(unsubscribe).toEqual({ method: "unregisterDevice", hwid: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(registered).toMatchObject({ method: "registerDevice", hwid: unsubscribe && "hwid" in unsubscribe ? unsubscribe.hwid : "", device_type: 12 });
+  });
+
+  it("uses the mpid when configured to, even with a raw customer id", () => {
+    const request = iosBatch([customEvent("E")]);
+
+    const items = eventProcessingWork(eventProcessingRequestSchema.parse(request), { ...context, settings: { ...context.settings, userId: "mpid" } });
+
+    expect(calls(items)[0]).toMatchObject({ userId: "12345" });
+  });
+
+  it("derives work item ids from mParticle ids, so a redelivered request yields the same items", () => {
+    const request = iosBatch([customEvent("E"), attributeChange({ A: "1" })], { user_attributes: { A: "1" } });
+
+    const first = events(request).map((item) => item.workItemId);
+    const again = events(request).map((item) => item.workItemId);
+
+    expect(again).toEqual(first);
+    expect(new Set(first).size).toBe(first.length);
+  });
+
+  it("seals the account's credentials into every item", () => {
+    const [item] = events(iosBatch([customEvent("E")]));
+
+    const payload = pushwooshPayloadSchema.parse(item?.payload);
+
+    expect(openCredentials(payload.credentials, "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    expect(JSON.stringify(item)).not.toContain(PUSHWOOSH_CREDENTIALS.apiToken);
+  });
+
+  it("builds nothing for a heartbeat, even without Pushwoosh settings", () => {
+    expect(events(heartbeat())).toEqual([]);
+    expect(events({ ...heartbeat(), account: { account_id: 1, account_settings: {} } })).toEqual([]);
+  });
+
+  it("rejects a batch with work but without the application code, naming the setting", () => {
+    const sample = fixture("EventProcessingRequest_ios.json");
+
+    expect(() => events(sample)).toThrow(ValidationError);
+    expect(() => events(sample)).toThrow(/account\.account_settings\.applicationCode/);
+  });
+});
+
+describe("audienceSubscriptionWork", () => {
+  const subscription = (action: string, settings?: Record<string, string>) =>
+    audienceSubscriptionWork(audienceSubscriptionRequestSchema.parse({ ...configured(fixture("AudienceSubscriptionRequest.json"), settings), action }), context);
+
+  it("creates a segment on the membership tag for add and update, deletes it on remove", () => {
+    expect(calls(subscription("add"))).toEqual([
+      { method: "createFilter", name: "mParticle: New Users Low Engagement", tagName: "mParticle Audiences", tagValue: "New Users Low Engagement" },
+    ]);
+    expect(calls(subscription("update"))[0]?.method).toBe("createFilter");
+    expect(calls(subscription("remove"))).toEqual([{ method: "deleteFilter", name: "mParticle: New Users Low Engagement" }]);
+  });
+
+  it("manages no segment without a server API token", () => {
+    expect(subscription("add", { applicationCode: "ABCDE-12345", apiToken: "device-api-token" })).toEqual([]);
+  });
+});
+
+describe("audienceMembershipWork", () => {
+  const membership = (request: Record<string, unknown>) => audienceMembershipWork(audienceMembershipChangeRequestSchema.parse(request), context);
+
+  it("maps the sample: a remove and an append of the list tag, and the audience's attribute updates", () => {
+    const result = calls(membership(configured(fixture("AudienceMembershipChangeRequest.json"))));
+
+    expect(result).toEqual([
+      { method: "setTags", userId: "12345", tags: { "mParticle Audiences": { operation: "remove", value: ["Example Audience Name 4"] } } },
+      {
+        method: "setTags", userId: "12345",
+        tags: { "Some Key": 9999999, Churned: null, "mParticle Audiences": { operation: "append", value: ["Example Audience Name"] } },
+      },
+    ]);
+  });
+
+  it("sends one setTags per user below the bulk threshold", () => {
+    const result = calls(membership(membershipChange(3, ["VIP"])));
+
+    expect(result).toEqual(["1000", "1001", "1002"].map((userId) => ({
+      method: "setTags", userId, tags: { "mParticle Audiences": { operation: "append", value: ["VIP"] } },
+    })));
+  });
+
+  it("switches to bulkSetTags from 50 device entries, in chunks", () => {
+    const result = calls(membership(membershipChange(300, ["VIP"], ["Churn risk"])));
+
+    expect(result.map((call) => call.method)).toEqual(["bulkSetTags", "bulkSetTags"]);
+    const [first] = result;
+    expect(first?.method === "bulkSetTags" && first.devices.slice(0, 2)).toEqual([
+      { user_id: "1000", list_operator: "remove", tags: { "mParticle Audiences": ["Churn risk"] } },
+      { user_id: "1000", list_operator: "append", tags: { "mParticle Audiences": ["VIP"] } },
+    ]);
+  });
+
+  it("stays on setTags for many users when there is no server API token", () => {
+    const request = configured(membershipChange(60, ["VIP"]), { applicationCode: "ABCDE-12345", apiToken: "device-api-token", serverApiToken: "" });
+
+    expect(new Set(calls(membership(request)).map((call) => call.method))).toEqual(new Set(["setTags"]));
+  });
+
+  it("builds nothing for a heartbeat", () => {
+    expect(membership({ ...configured(fixture("AudienceMembershipChangeRequest.json")), user_profiles: [] })).toEqual([]);
+  });
+});
