@@ -1,0 +1,82 @@
+import path from "node:path";
+import type { Duration} from "aws-cdk-lib";
+import { RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+
+/** What every function of the relay shares: where the code is, the common env and the secret. */
+export interface RelayFunctionDefaults {
+  /** Repository root: holds functions/, shared/ and package-lock.json. */
+  projectRoot: string;
+  /** Env vars every function gets (settings, Powertools, user's relayEnvironment). */
+  environment: Readonly<Record<string, string>>;
+  /** The relay secret; every function may read it. */
+  secret: ISecret;
+  logRetention: RetentionDays;
+}
+
+export interface RelayFunctionProps {
+  defaults: RelayFunctionDefaults;
+  /** File in functions/ (without `.ts`) that exports `handler`. */
+  functionName: string;
+  timeout: Duration;
+  memorySize: number;
+  /** Wiring env vars (queue URLs); set last so user context cannot override them. */
+  environment: Readonly<Record<string, string>>;
+}
+
+/** Node 22 on arm64, bundled locally by esbuild as ESM, with its own log group and the secret readable. */
+export class RelayFunction extends Construct {
+  readonly handler: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: RelayFunctionProps) {
+    super(scope, id);
+    const { defaults } = props;
+    this.logGroup = new LogGroup(this, "Logs", { retention: defaults.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.handler = new NodejsFunction(this, "Function", {
+      description: `cdp-relay ${props.functionName}`,
+      entry: path.join(defaults.projectRoot, "functions", `${props.functionName}.ts`),
+      handler: "handler",
+      projectRoot: defaults.projectRoot,
+      depsLockFilePath: path.join(defaults.projectRoot, "package-lock.json"),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      logGroup: this.logGroup,
+      environment: {
+        ...defaults.environment,
+        ...props.environment,
+        RELAY_SECRET_ARN: defaults.secret.secretArn,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        minify: true,
+        sourceMap: true,
+        mainFields: ["module", "main"],
+        // Bundle the SDK clients we pin and test with instead of the runtime's copy; tree-shaken, they stay small.
+        bundleAwsSDK: true,
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+      },
+    });
+    defaults.secret.grantRead(this.handler);
+
+    Validations.of(this).acknowledge(
+      {
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason: "The AWS-managed basic execution role only lets the function write to CloudWatch Logs; it is the documented minimum for Lambda.",
+      },
+      {
+        id: "AwsSolutions-L1",
+        reason: "Node.js 22 is the runtime the relay is built and tested for (esbuild target node22); moving to a newer runtime is a deliberate, tested change.",
+      },
+    );
+  }
+}

@@ -1,0 +1,168 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { ITopic } from "aws-cdk-lib/aws-sns";
+import { Construct } from "constructs";
+import type { Destination } from "../../shared/queue/definition.js";
+import { pascalCase } from "../outputs.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../shared/observability.js";
+import type { QueueToWorker } from "./QueueToWorker.js";
+import type { WebhookToQueue } from "./WebhookToQueue.js";
+
+export interface RelayMonitoringProps {
+  api: HttpApi;
+  workers: ReadonlyMap<Destination, QueueToWorker>;
+  webhooks: readonly WebhookToQueue[];
+  alarmTopic: ITopic;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/** Powertools EMF: serviceName becomes the `service` dimension, the worker's default dimension is `destination`. */
+function relayMetric(metricName: string, destination: Destination, statistic = "Sum"): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME, destination },
+    statistic,
+    period: PERIOD,
+  });
+}
+
+/** `parked` and `skipped` carry an extra `reason` dimension; the search sums every reason. */
+function relayMetricAllReasons(metricName: string, destination: Destination): IMetric {
+  const search = `{${METRICS_NAMESPACE},destination,reason,service} MetricName="${metricName}" destination="${destination}" service="${SERVICE_NAME}"`;
+  return new MathExpression({
+    expression: `SUM(SEARCH('${search}', 'Sum', ${PERIOD.toSeconds()}))`,
+    usingMetrics: {},
+    label: metricName,
+    period: PERIOD,
+  });
+}
+
+/** Alarms that mean a person should look, and one dashboard per stack. */
+export class RelayMonitoring extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: RelayMonitoringProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+    const action = new SnsAction(props.alarmTopic);
+    const alarmWhenAboveZero = (alarmId: string, alarmName: string, description: string, metric: IMetric): void => {
+      const alarm = new Alarm(this, alarmId, {
+        alarmName: `${stackName}-${alarmName}`,
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+    };
+
+    for (const [destination, pair] of props.workers) {
+      alarmWhenAboveZero(
+        `${pascalCase(destination)}DeadLetterQueueAlarm`,
+        `${destination}-dlq-not-empty`,
+        `Messages for ${destination} were parked in the DLQ. Inspect the failure attribute, fix the cause, then redrive.`,
+        pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum" }),
+      );
+      alarmWhenAboveZero(
+        `${pascalCase(destination)}WorkerErrorsAlarm`,
+        `${destination}-worker-errors`,
+        `The ${destination} worker failed whole invocations (a crash, timeout or a batch where every record failed).`,
+        pair.worker.handler.metricErrors({ period: PERIOD, statistic: "Sum" }),
+      );
+      alarmWhenAboveZero(
+        `${pascalCase(destination)}CredentialFailuresAlarm`,
+        `${destination}-credential-failures`,
+        `${destination} rejected our credentials (401/403). Update the relay secret; messages are kept and retried slowly.`,
+        relayMetric("credentialFailures", destination),
+      );
+    }
+    alarmWhenAboveZero(
+      "Ingest5xxAlarm",
+      "ingest-5xx",
+      "The webhook API answered 5xx: partners will retry, but check the ingest function logs.",
+      props.api.metricServerError({ period: PERIOD, statistic: "Sum" }),
+    );
+
+    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: stackName, defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: "# Ingest (webhook API)", width: 24, height: 1 }),
+      new GraphWidget({
+        title: "Ingest requests and errors",
+        left: [
+          props.api.metricCount({ period: PERIOD, statistic: "Sum", label: "requests" }),
+          props.api.metricClientError({ period: PERIOD, statistic: "Sum", label: "4xx" }),
+          props.api.metricServerError({ period: PERIOD, statistic: "Sum", label: "5xx" }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: "Ingest latency",
+        left: [
+          props.api.metricLatency({ period: PERIOD, statistic: "p50", label: "p50" }),
+          props.api.metricLatency({ period: PERIOD, statistic: "p99", label: "p99" }),
+          ...props.webhooks.map((webhook) =>
+            webhook.ingest.handler.metricDuration({ period: PERIOD, statistic: "p99", label: `${webhook.route.path} function p99` }),
+          ),
+        ],
+        width: 12,
+      }),
+    );
+    for (const [destination, pair] of props.workers) {
+      this.dashboard.addWidgets(
+        new TextWidget({ markdown: `# ${destination}`, width: 24, height: 1 }),
+        new GraphWidget({
+          title: `${destination} outcomes`,
+          left: [
+            relayMetric("delivered", destination).with({ label: "delivered" }),
+            relayMetric("retried", destination).with({ label: "retried" }),
+            relayMetricAllReasons("parked", destination),
+            relayMetricAllReasons("skipped", destination),
+          ],
+          width: 6,
+        }),
+        new GraphWidget({
+          title: `${destination} partner latency`,
+          left: [
+            relayMetric("partnerLatency", destination, "p50").with({ label: "p50" }),
+            relayMetric("partnerLatency", destination, "p99").with({ label: "p99" }),
+          ],
+          width: 6,
+        }),
+        new GraphWidget({
+          title: `${destination} queue and DLQ depth`,
+          left: [
+            pair.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "queue" }),
+            pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "DLQ" }),
+          ],
+          right: [pair.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: "Maximum", label: "oldest message age (s)" })],
+          width: 6,
+        }),
+        new GraphWidget({
+          title: `${destination} worker`,
+          left: [pair.worker.handler.metricErrors({ period: PERIOD, statistic: "Sum", label: "errors" })],
+          right: [pair.worker.handler.metricDuration({ period: PERIOD, statistic: "p99", label: "duration p99 (ms)" })],
+          width: 6,
+        }),
+      );
+    }
+  }
+}

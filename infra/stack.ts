@@ -1,0 +1,185 @@
+import { fileURLToPath } from "node:url";
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import { HttpApi, LogGroupLogDestination, type HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../shared/observability.js";
+import {
+  DESTINATIONS,
+  QUEUE_SETTINGS,
+  deadLetterQueueUrlEnvVar,
+  queueUrlEnvVar,
+  type Destination,
+} from "../shared/queue/definition.js";
+import { DEFAULT_RETRY_BASE_SECONDS } from "../shared/queue/retryPolicy.js";
+import { QueueToWorker } from "./constructs/QueueToWorker.js";
+import type { RelayFunctionDefaults } from "./constructs/RelayFunction.js";
+import { RelayMonitoring } from "./constructs/RelayMonitoring.js";
+import { WebhookToQueue } from "./constructs/WebhookToQueue.js";
+import {
+  ALARM_TOPIC_OUTPUT,
+  API_URL_OUTPUT,
+  DASHBOARD_OUTPUT,
+  SECRET_ARN_OUTPUT,
+  SECRET_NAME_OUTPUT,
+  outputKeyForQueue,
+  outputKeyForRoute,
+  pascalCase,
+} from "./outputs.js";
+import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "./routes.js";
+import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Env vars the stack wires itself; user context may not set them. RELAY_SECRETS_FILE is the local stack's. */
+const WIRED_ENV_VARS = new Set([
+  "RELAY_SECRET_ARN",
+  "RELAY_SECRETS_FILE",
+  ...DESTINATIONS.flatMap((destination) => [queueUrlEnvVar(destination), deadLetterQueueUrlEnvVar(destination)]),
+]);
+
+// Partners retry on 429, so throttling sheds a runaway sender without losing data.
+const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+
+export interface CdpRelayStackProps extends StackProps {
+  /** Extra env vars for every function (partner URLs, RETRY_BASE_SECONDS, ...): context `relayEnvironment`. */
+  relayEnvironment?: Readonly<Record<string, string>>;
+  /** Subscribed to the alarm topic when set: context `alarmEmail`. */
+  alarmEmail?: string;
+  /** Repository root holding functions/ and package-lock.json. */
+  projectRoot?: string;
+  logRetention?: RetentionDays;
+}
+
+/** The relay: webhook API → ingest functions → one queue per destination → workers, with alarms and a dashboard. */
+export class CdpRelayStack extends Stack {
+  readonly secret: Secret;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly alarmTopic: Topic;
+  readonly workers: ReadonlyMap<Destination, QueueToWorker>;
+  readonly webhooks: readonly WebhookToQueue[];
+  readonly monitoring: RelayMonitoring;
+
+  constructor(scope: Construct, id: string, props: CdpRelayStackProps = {}) {
+    super(scope, id, props);
+    const relayEnvironment = props.relayEnvironment ?? {};
+    const clashes = Object.keys(relayEnvironment).filter((name) => WIRED_ENV_VARS.has(name));
+    if (clashes.length > 0) throw new Error(`relayEnvironment may not set ${clashes.join(", ")}: the stack wires them`);
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.secret = new Secret(this, "RelaySecret", {
+      description: "cdp-relay secret document: inbound tokens, mParticle feed keys, Mixpanel token. Replace every REPLACE_ME value.",
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(SECRET_TEMPLATE),
+        generateStringKey: GENERATED_TOKEN_KEY,
+        excludePunctuation: true,
+        passwordLength: 40,
+      },
+    });
+    Validations.of(this.secret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "The values are issued by partners (mParticle feed keys, Mixpanel token) or pasted into partner consoles (inbound tokens); they can only be rotated by a person in those consoles.",
+    });
+
+    this.alarmTopic = new Topic(this, "AlarmTopic", { displayName: "cdp-relay alarms", enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const functionDefaults: RelayFunctionDefaults = {
+      projectRoot: props.projectRoot ?? REPOSITORY_ROOT,
+      secret: this.secret,
+      logRetention,
+      environment: {
+        RETRY_BASE_SECONDS: String(DEFAULT_RETRY_BASE_SECONDS),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: "--enable-source-maps",
+        ...relayEnvironment,
+      },
+    };
+
+    const workers = new Map<Destination, QueueToWorker>();
+    for (const { destination, functionName } of WORKER_FUNCTIONS) {
+      workers.set(
+        destination,
+        new QueueToWorker(this, `${pascalCase(destination)}QueueToWorker`, {
+          destination,
+          settings: QUEUE_SETTINGS[destination],
+          functionName,
+          functionDefaults,
+        }),
+      );
+    }
+    this.workers = workers;
+
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new HttpApi(this, "WebhookApi", {
+      apiName: `${id}-webhooks`,
+      description: "cdp-relay partner webhooks",
+      createDefaultStage: false,
+    });
+    this.stage = this.api.addStage("DefaultStage", {
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            requestTime: "$context.requestTime",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            responseLength: "$context.responseLength",
+            integrationStatus: "$context.integrationStatus",
+            integrationError: "$context.integrationErrorMessage",
+            latency: "$context.responseLatency",
+          }),
+        ),
+      },
+    });
+
+    const queues = new Map<Destination, IQueue>([...workers].map(([destination, pair]) => [destination, pair.queue]));
+    this.webhooks = WEBHOOK_ROUTES.map(
+      (route) =>
+        new WebhookToQueue(this, `${pascalCase(route.functionName)}Webhook`, {
+          api: this.api,
+          route,
+          queues,
+          functionDefaults,
+        }),
+    );
+
+    this.monitoring = new RelayMonitoring(this, "Monitoring", {
+      api: this.api,
+      workers,
+      webhooks: this.webhooks,
+      alarmTopic: this.alarmTopic,
+    });
+
+    new CfnOutput(this, API_URL_OUTPUT, { value: this.stage.url, description: "Base URL of the webhook API" });
+    for (const route of WEBHOOK_ROUTES) {
+      new CfnOutput(this, outputKeyForRoute(route), {
+        value: `${this.stage.url}${route.path.replace(/^\//, "")}`,
+        description: `${route.method} ${route.path}: paste into the partner's console`,
+      });
+    }
+    for (const [destination, pair] of workers) {
+      new CfnOutput(this, outputKeyForQueue(destination, false), { value: pair.queue.queueUrl, description: `${destination} queue` });
+      new CfnOutput(this, outputKeyForQueue(destination, true), {
+        value: pair.deadLetterQueue.queueUrl,
+        description: `${destination} dead-letter queue`,
+      });
+    }
+    new CfnOutput(this, SECRET_ARN_OUTPUT, { value: this.secret.secretArn, description: "Relay secret: put the secret document here" });
+    new CfnOutput(this, SECRET_NAME_OUTPUT, { value: this.secret.secretName, description: "Relay secret name" });
+    new CfnOutput(this, ALARM_TOPIC_OUTPUT, { value: this.alarmTopic.topicArn, description: "SNS topic the alarms notify" });
+    new CfnOutput(this, DASHBOARD_OUTPUT, { value: this.monitoring.dashboard.dashboardName, description: "CloudWatch dashboard" });
+  }
+}

@@ -1,0 +1,408 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CdpRelayStack, REPOSITORY_ROOT } from "../../infra/stack.js";
+import { readRelayContext } from "../../infra/context.js";
+import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
+import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "../../infra/routes.js";
+import { relaySecretsSchema } from "../../shared/config/secrets.js";
+import {
+  DESTINATIONS,
+  MAX_RECEIVE_COUNT,
+  QUEUE_SETTINGS,
+  RETENTION_SECONDS,
+  deadLetterQueueName,
+  deadLetterQueueUrlEnvVar,
+  queueName,
+  queueUrlEnvVar,
+  type Destination,
+} from "../../shared/queue/definition.js";
+import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/queue/retryPolicy.js";
+
+const outdirs: string[] = [];
+/** Feature flags and defaults from cdk.json, so the tests see the template `cdk deploy` would. */
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, "cdk.json"), "utf8")).context as Record<string, unknown>;
+
+/** Builds the stack the way infra/app.ts does, from CDK context; bundles the real functions/ with esbuild. */
+function synthRelay(context: Record<string, unknown> = {}): { app: App; stack: CdpRelayStack; template: Template } {
+  const outdir = mkdtempSync(path.join(tmpdir(), "cdp-relay-synth-"));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
+  const stack = new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node));
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+function onlyKey(resources: Record<string, unknown>, what: string): string {
+  const keys = Object.keys(resources);
+  if (keys.length !== 1) throw new Error(`expected exactly one ${what}, found ${keys.length}`);
+  return keys[0] as string;
+}
+
+let relay: ReturnType<typeof synthRelay>;
+let template: Template;
+
+function queueId(destination: Destination, deadLetter: boolean): string {
+  const name = deadLetter ? deadLetterQueueName(destination) : queueName(destination);
+  return onlyKey(template.findResources("AWS::SQS::Queue", { Properties: { QueueName: name } }), `queue ${name}`);
+}
+
+function functionId(functionName: string): string {
+  return onlyKey(
+    template.findResources("AWS::Lambda::Function", { Properties: { Description: `cdp-relay ${functionName}` } }),
+    `function ${functionName}`,
+  );
+}
+
+const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function policyStatementsOf(functionLogicalId: string): Statement[] {
+  const roleId = (template.toJSON().Resources[functionLogicalId].Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  const policies = template.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** The actions a function's role allows on one resource, however CDK merged the statements. */
+function actionsAllowedOn(functionLogicalId: string, resource: unknown): string[] {
+  const key = JSON.stringify(resource);
+  return policyStatementsOf(functionLogicalId)
+    .filter((statement) => statement.Effect === "Allow" && asList(statement.Resource).some((r) => JSON.stringify(r) === key))
+    .flatMap((statement) => asList(statement.Action));
+}
+
+/** Every resource a function's role may call `action` on. */
+function resourcesAllowing(functionLogicalId: string, action: string): unknown[] {
+  return policyStatementsOf(functionLogicalId)
+    .filter((statement) => statement.Effect === "Allow" && asList(statement.Action).includes(action))
+    .flatMap((statement) => asList(statement.Resource));
+}
+
+beforeAll(() => {
+  relay = synthRelay();
+  template = relay.template;
+});
+
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe("CdpRelayStack", () => {
+  it("creates one queue and one DLQ per destination, named by the shared queue definition", () => {
+    template.resourceCountIs("AWS::SQS::Queue", DESTINATIONS.length * 2);
+    for (const destination of DESTINATIONS) {
+      template.hasResourceProperties("AWS::SQS::Queue", {
+        QueueName: queueName(destination),
+        MessageRetentionPeriod: RETENTION_SECONDS,
+        VisibilityTimeout: QUEUE_SETTINGS[destination].visibilityTimeoutSeconds,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: arnOf(queueId(destination, true)), maxReceiveCount: MAX_RECEIVE_COUNT },
+      });
+      template.hasResourceProperties("AWS::SQS::Queue", {
+        QueueName: deadLetterQueueName(destination),
+        MessageRetentionPeriod: RETENTION_SECONDS,
+        SqsManagedSseEnabled: true,
+      });
+    }
+  });
+
+  it("denies non-TLS access to every queue", () => {
+    for (const destination of DESTINATIONS) {
+      for (const deadLetter of [false, true]) {
+        template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+          Queues: [{ Ref: queueId(destination, deadLetter) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: "Deny", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+            ]),
+          },
+        });
+      }
+    }
+  });
+
+  it("feeds each worker from its queue with partial batch failures and the configured batching", () => {
+    template.resourceCountIs("AWS::Lambda::EventSourceMapping", WORKER_FUNCTIONS.length);
+    for (const { destination, functionName } of WORKER_FUNCTIONS) {
+      const settings = QUEUE_SETTINGS[destination];
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        EventSourceArn: arnOf(queueId(destination, false)),
+        FunctionName: { Ref: functionId(functionName) },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        BatchSize: settings.batchSize,
+        MaximumBatchingWindowInSeconds: settings.maxBatchingWindowSeconds > 0 ? settings.maxBatchingWindowSeconds : Match.absent(),
+      });
+    }
+  });
+
+  it("gives each worker its queue and DLQ URLs, its timeout, and the right to delay retries and park", () => {
+    for (const { destination, functionName } of WORKER_FUNCTIONS) {
+      const id = functionId(functionName);
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        Description: `cdp-relay ${functionName}`,
+        Timeout: QUEUE_SETTINGS[destination].workerTimeoutSeconds,
+        Environment: {
+          Variables: Match.objectLike({
+            [queueUrlEnvVar(destination)]: { Ref: queueId(destination, false) },
+            [deadLetterQueueUrlEnvVar(destination)]: { Ref: queueId(destination, true) },
+          }),
+        },
+      });
+      expect(actionsAllowedOn(id, arnOf(queueId(destination, false)))).toContain("sqs:ChangeMessageVisibility");
+      expect(actionsAllowedOn(id, arnOf(queueId(destination, true)))).toContain("sqs:SendMessage");
+    }
+  });
+
+  it("lets each ingest function send only to the queues of its route's destinations", () => {
+    for (const route of WEBHOOK_ROUTES) {
+      const id = functionId(route.functionName);
+      const variables = template.toJSON().Resources[id].Properties.Environment.Variables as Record<string, unknown>;
+      const queueVariables = Object.keys(variables).filter((name) => name.endsWith("_QUEUE_URL") || name.endsWith("_DLQ_URL"));
+      expect(queueVariables.sort()).toEqual(route.destinations.map(queueUrlEnvVar).sort());
+      for (const destination of route.destinations) {
+        expect(variables[queueUrlEnvVar(destination)]).toEqual({ Ref: queueId(destination, false) });
+      }
+      const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(resourcesAllowing(id, "sqs:SendMessage").sort(byJson)).toEqual(
+        route.destinations.map((destination) => arnOf(queueId(destination, false))).sort(byJson),
+      );
+      template.hasResourceProperties("AWS::Lambda::Function", { Description: `cdp-relay ${route.functionName}`, Timeout: 10 });
+    }
+  });
+
+  it("routes the four webhook paths to their ingest functions", () => {
+    template.resourceCountIs("AWS::ApiGatewayV2::Route", WEBHOOK_ROUTES.length);
+    for (const route of WEBHOOK_ROUTES) {
+      const integrationId = onlyKey(
+        template.findResources("AWS::ApiGatewayV2::Integration", {
+          Properties: { IntegrationType: "AWS_PROXY", IntegrationUri: arnOf(functionId(route.functionName)) },
+        }),
+        `integration for ${route.path}`,
+      );
+      template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+        RouteKey: `${route.method} ${route.path}`,
+        Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
+      });
+    }
+    expect(WEBHOOK_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
+      "POST /mparticle/registration",
+      "POST /mparticle/events",
+      "POST /mparticle/audiences",
+      "POST /braze/currents",
+    ]);
+  });
+
+  it("logs access and throttles on the default stage", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+  });
+
+  it("runs every function on Node.js 22 arm64 with the shared settings, the secret and a log group with retention", () => {
+    template.resourceCountIs("AWS::Lambda::Function", WEBHOOK_ROUTES.length + WORKER_FUNCTIONS.length);
+    const secretId = onlyKey(template.findResources("AWS::SecretsManager::Secret"), "secret");
+    template.allResourcesProperties("AWS::Lambda::Function", {
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+      Environment: {
+        Variables: Match.objectLike({
+          RELAY_SECRET_ARN: { Ref: secretId },
+          RETRY_BASE_SECONDS: String(DEFAULT_RETRY_BASE_SECONDS),
+          POWERTOOLS_SERVICE_NAME: "cdp-relay",
+          POWERTOOLS_METRICS_NAMESPACE: "CdpRelay",
+          NODE_OPTIONS: "--enable-source-maps",
+        }),
+      },
+    });
+    for (const [id, resource] of Object.entries(template.findResources("AWS::Lambda::Function"))) {
+      expect(resource.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
+      expect(resource.Properties.MemorySize, id).toBeLessThanOrEqual(512);
+      const logGroupId = resource.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays, id).toBeGreaterThan(0);
+      expect(actionsAllowedOn(id, { Ref: secretId })).toContain("secretsmanager:GetSecretValue");
+    }
+  });
+
+  it("passes the relayEnvironment context to every function, given as a JSON string", () => {
+    const { template: configured } = synthRelay({
+      relayEnvironment: JSON.stringify({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }),
+      alarmEmail: "ops@example.com",
+    });
+    configured.allResourcesProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }) },
+    });
+    configured.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("refuses a relayEnvironment that overrides the queue or secret wiring", () => {
+    const app = new App({ context: { relayEnvironment: { PUSHWOOSH_QUEUE_URL: "https://example.com/q" } } });
+    expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node))).toThrow(/PUSHWOOSH_QUEUE_URL/);
+  });
+
+  it("creates the relay secret from a template of the documented secret document", () => {
+    const secret = Object.values(template.findResources("AWS::SecretsManager::Secret"))[0];
+    const generate = secret?.Properties.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
+    expect(relaySecretsSchema.safeParse(JSON.parse(generate.SecretStringTemplate)).success).toBe(true);
+    expect(generate.SecretStringTemplate).toContain("REPLACE_ME");
+    expect(Object.keys(relaySecretsSchema.shape)).not.toContain(generate.GenerateStringKey);
+  });
+
+  it("alarms when a DLQ holds messages, for every destination", () => {
+    for (const destination of DESTINATIONS) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId(destination, true), "QueueName"] } }],
+        ComparisonOperator: "GreaterThanThreshold",
+        Threshold: 0,
+        AlarmActions: [{ Ref: Match.anyValue() }],
+      });
+    }
+  });
+
+  it("alarms on worker errors, for every worker", () => {
+    for (const { functionName } of WORKER_FUNCTIONS) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: functionId(functionName) } }],
+        ComparisonOperator: "GreaterThanThreshold",
+        Threshold: 0,
+      });
+    }
+  });
+
+  it("alarms on ingest 5xx responses", () => {
+    const apiId = onlyKey(template.findResources("AWS::ApiGatewayV2::Api"), "HTTP API");
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/ApiGateway",
+      MetricName: "5xx",
+      Dimensions: [{ Name: "ApiId", Value: { Ref: apiId } }],
+      ComparisonOperator: "GreaterThanThreshold",
+      Threshold: 0,
+    });
+  });
+
+  it("alarms on credential failures, on the dimensions Powertools emits", () => {
+    for (const destination of DESTINATIONS) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "CdpRelay",
+        MetricName: "credentialFailures",
+        Dimensions: Match.arrayEquals([
+          { Name: "destination", Value: destination },
+          { Name: "service", Value: "cdp-relay" },
+        ]),
+        ComparisonOperator: "GreaterThanThreshold",
+        Threshold: 0,
+        TreatMissingData: "notBreaching",
+      });
+    }
+  });
+
+  it("sends alarms to an SNS topic that only accepts TLS", () => {
+    const topicId = onlyKey(template.findResources("AWS::SNS::Topic"), "alarm topic");
+    for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+    });
+  });
+
+  it("builds a dashboard with the relay metrics for every destination", () => {
+    const dashboard = Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0];
+    const [, parts] = dashboard?.Properties.DashboardBody["Fn::Join"] as [string, unknown[]];
+    // Tokens sit inside JSON strings; replacing each with its logical id leaves parseable JSON.
+    const body = JSON.parse(parts.map((part) => (typeof part === "string" ? part : JSON.stringify(part).replace(/"/g, ""))).join(""));
+    const graphed: string[] = body.widgets.flatMap((widget: { properties: { metrics?: unknown[][] } }) =>
+      (widget.properties.metrics ?? []).map((metric) => JSON.stringify(metric)),
+    );
+    const shows = (...needles: string[]) => graphed.some((metric) => needles.every((needle) => metric.includes(needle)));
+    for (const destination of DESTINATIONS) {
+      for (const metric of ["delivered", "retried", "partnerLatency"]) {
+        expect(shows(`"CdpRelay","${metric}"`, `"destination","${destination}"`, `"service","cdp-relay"`), `${metric} ${destination}`).toBe(true);
+      }
+      for (const metric of ["parked", "skipped"]) {
+        expect(shows("SEARCH(", `MetricName=\\"${metric}\\" destination=\\"${destination}\\"`), `${metric} ${destination}`).toBe(true);
+      }
+      expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, false))).toBe(true);
+      expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, true))).toBe(true);
+    }
+    for (const { functionName } of WORKER_FUNCTIONS) {
+      expect(shows(`"AWS/Lambda","Errors"`, functionId(functionName))).toBe(true);
+      expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName))).toBe(true);
+    }
+    for (const metric of ["4xx", "5xx", "Latency"]) expect(shows(`"AWS/ApiGateway","${metric}"`)).toBe(true);
+  });
+
+  it("outputs the webhook URLs, the queue URLs under the CLI's keys, and the secret", () => {
+    for (const route of WEBHOOK_ROUTES) {
+      template.hasOutput(outputKeyForRoute(route), {
+        Value: { "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(`${route.path}$`)])] },
+      });
+    }
+    for (const destination of DESTINATIONS) {
+      template.hasOutput(outputKeyForQueue(destination, false), { Value: { Ref: queueId(destination, false) } });
+      template.hasOutput(outputKeyForQueue(destination, true), { Value: { Ref: queueId(destination, true) } });
+    }
+    const outputs = Object.keys(template.toJSON().Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        "MparticleRegistrationUrl",
+        "MparticleEventsUrl",
+        "MparticleAudiencesUrl",
+        "BrazeCurrentsUrl",
+        "PushwooshQueueUrl",
+        "PushwooshDeadLetterQueueUrl",
+        "MparticleQueueUrl",
+        "MparticleDeadLetterQueueUrl",
+        "MixpanelQueueUrl",
+        "MixpanelDeadLetterQueueUrl",
+        "RelaySecretArn",
+        "RelaySecretName",
+      ]),
+    );
+  });
+
+  it("passes the cdk-nag AwsSolutions checks, every finding acknowledged with a reason", () => {
+    const report = new AwsSolutionsChecks().validateScope(relay.app);
+    const findings = report.violations.map((violation) => `${violation.ruleName} (${violation.severity}) at ${violation.violatingResources.map((resource) => resource.constructPath).join(", ")}`);
+    expect(findings).toEqual([]);
+    for (const construct of relay.app.node.findAll()) {
+      for (const entry of construct.node.metadata.filter((metadata) => metadata.type === "aws:cdk:acknowledged-rules")) {
+        for (const reason of Object.values(entry.data as Record<string, string>)) expect(reason.length, construct.node.path).toBeGreaterThan(20);
+      }
+    }
+  });
+
+  it("synthesizes with the real `cdk synth` CLI, offline and without AWS credentials", async () => {
+    const output = mkdtempSync(path.join(tmpdir(), "cdp-relay-cli-"));
+    outdirs.push(output);
+    const env: NodeJS.ProcessEnv = {};
+    for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("AWS_") && !name.startsWith("CDK_")) env[name] = value;
+    Object.assign(env, { CDK_DISABLE_VERSION_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" });
+    const started = Date.now();
+    await promisify(execFile)("npx", ["cdk", "synth", "-q", "--output", output], { cwd: REPOSITORY_ROOT, env, timeout: 60_000 });
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const synthesized = JSON.parse(readFileSync(path.join(output, "CdpRelay.template.json"), "utf8"));
+    expect(Object.keys(synthesized.Outputs)).toContain(outputKeyForQueue("pushwoosh", true));
+  }, 60_000);
+});
