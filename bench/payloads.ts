@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+/** Benchmark request bodies, built on the real partner samples in test/fixtures; every call gets fresh ids. */
+
+type Json = Record<string, unknown>;
+
+const MPARTICLE_FIXTURES = new URL("../test/fixtures/mparticle-firehose/", import.meta.url);
+const BRAZE_FIXTURES = new URL("../test/fixtures/braze-currents/", import.meta.url);
+
+function readJson(folder: URL, name: string): Json {
+  return JSON.parse(readFileSync(new URL(name, folder), "utf8")) as Json;
+}
+
+/** What a customer types into the mParticle connection settings; the Pushwoosh sandbox accepts any. */
+const BENCH_ACCOUNT_SETTINGS = { applicationCode: "BENCH-00001", apiToken: "bench-token" } as const;
+export const BRAZE_BATCH_SIZE = 100;
+/** The Braze types cycled through a batch; each of them is routed to Mixpanel, one in three also to mParticle. */
+const BRAZE_EVENT_TYPES = ["users.messages.pushnotification.Send", "users.behaviors.CustomEvent", "users.behaviors.Purchase"] as const;
+const BENCH_USERS = 20;
+
+const iosSample = readJson(MPARTICLE_FIXTURES, "EventProcessingRequest_ios.json");
+const brazeSamples = BRAZE_EVENT_TYPES.map((type) => readJson(BRAZE_FIXTURES, `${type}.json`));
+
+function configuredRequest(): Json {
+  const account = iosSample.account as Json;
+  return { ...structuredClone(iosSample), id: randomUUID(), account: { ...account, account_settings: { ...BENCH_ACCOUNT_SETTINGS } } };
+}
+
+function customEvent(name: string, attributes: Record<string, string>, timestampMs: number): Json {
+  return { type: "custom_event", id: randomUUID(), timestamp_ms: timestampMs, session_id: 1, name, custom_event_type: "other", attributes };
+}
+
+/** The iOS sample's events (fresh ids) plus three custom events, a raw customer id and user attributes. */
+export function mparticleEventsRequest(sequence: number): Json {
+  const request = configuredRequest();
+  const now = Date.now();
+  const sampleEvents = (request.events as Json[]).map((event) => ({ ...event, id: randomUUID(), timestamp_ms: now }));
+  return {
+    ...request,
+    timestamp_ms: now,
+    user_identities: [...(request.user_identities as Json[]), { type: "customer", encoding: "raw", value: `bench-user-${sequence % BENCH_USERS}` }],
+    user_attributes: { ...(request.user_attributes as Json), plan: "premium", level: "42", newsletter: "true" },
+    events: [
+      ...sampleEvents,
+      customEvent("article_read", { category: "sports", article_id: String(sequence) }, now),
+      customEvent("add_to_wishlist", { sku: "SKU-123", price: "9.99" }, now),
+      customEvent("level_up", { level: "42" }, now),
+    ],
+  };
+}
+
+export const MPARTICLE_EVENTS_PER_REQUEST = (iosSample.events as unknown[]).length + 3;
+
+/** mParticle's heartbeat: an event_processing_request with no events and no user. */
+export function mparticleHeartbeat(): Json {
+  const { user_identities: _ids, user_attributes: _attributes, mpid: _mpid, ...rest } = configuredRequest();
+  return { ...rest, timestamp_ms: Date.now(), events: [] };
+}
+
+/** A Currents body of `size` events cycling through three types, each with a fresh id and an external user id. */
+export function brazeCurrentsBatch(sequence: number, size = BRAZE_BATCH_SIZE): { events: Json[] } {
+  const time = Math.floor(Date.now() / 1000);
+  const events = Array.from({ length: size }, (_, index) => {
+    const event = structuredClone(brazeSamples[index % brazeSamples.length] as Json);
+    return {
+      ...event,
+      id: randomUUID(),
+      time,
+      user: { ...(event.user as Json), external_user_id: `bench-user-${(sequence * size + index) % BENCH_USERS}` },
+    };
+  });
+  return { events };
+}

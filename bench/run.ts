@@ -1,0 +1,360 @@
+import { writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
+import { BRAZE_BATCH_SIZE, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
+import { round, summarize } from "./stats.js";
+
+/**
+ * How fast ingest answers, over real HTTP against the local stack, as ratios to GET /health on the same
+ * server in the same run. Requests of all cases are interleaved one by one, so each case meets the same
+ * background load (the workers share this process); the per-round medians show drift.
+ */
+
+const RESULTS_FILE = new URL("./results.json", import.meta.url);
+/** mParticle's budget for answering a Firehose call. */
+const TARGET_MS = 100;
+const ROUNDS = 10;
+/** Each slot sends one request per case due in it, in an order that rotates from slot to slot. */
+const SLOTS_PER_ROUND = 40;
+const WARMUP_PER_CASE = 30;
+const POLLER_CONCURRENCY = 2;
+const END_TO_END_BATCHES = 10;
+const DRAIN_TIMEOUT_MS = 60_000;
+const IDLE_BASELINE_REQUESTS = 200;
+
+interface BenchRequest {
+  path: string;
+  init: RequestInit;
+}
+
+interface BenchCase {
+  name: string;
+  description: string;
+  /** Partner events in one request; 0 when the request carries none. */
+  eventsPerRequest: number;
+  /** Events the Mixpanel sandbox imports per request, once the workers are done. */
+  mixpanelEventsPerRequest: number;
+  /** Due in every n-th slot: ROUNDS × SLOTS_PER_ROUND / n measured requests in all. */
+  every: number;
+  build(sequence: number): BenchRequest;
+  /** Throws when a 200 answer is not the one this request should get. */
+  check(body: string): void;
+}
+
+interface Sample {
+  ms: number;
+  status: number;
+  body: string;
+}
+
+function json(body: string): Record<string, unknown> {
+  return JSON.parse(body) as Record<string, unknown>;
+}
+
+function expectEqual(what: string, actual: unknown, expected: unknown): void {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+function cases(stack: LocalStack): { baseline: BenchCase; brazeJson: BenchCase; measured: BenchCase[] } {
+  const mparticleHeaders = { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" };
+  const brazeHeaders = { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json", "braze-currents-version": "1" };
+  const firehose = (body: Record<string, unknown>): BenchRequest => ({ path: "/mparticle/events", init: { method: "POST", headers: mparticleHeaders, body: JSON.stringify(body) } });
+  const checkFirehose = (body: string) => expectEqual("mParticle answer type", json(body).type, "event_processing_response");
+  const checkCurrents = (body: string) => {
+    const summary = json(body);
+    expectEqual("Braze events accepted", summary.events, BRAZE_BATCH_SIZE);
+    expectEqual("Braze events rejected", summary.rejected, 0);
+    expectEqual("Braze duplicates", summary.duplicates, 0);
+  };
+  const brazeJson: BenchCase = {
+    name: "braze-currents-100",
+    description: `POST /braze/currents, ${BRAZE_BATCH_SIZE} events, JSON`,
+    eventsPerRequest: BRAZE_BATCH_SIZE,
+    mixpanelEventsPerRequest: BRAZE_BATCH_SIZE,
+    every: 2,
+    build: (sequence) => ({ path: "/braze/currents", init: { method: "POST", headers: brazeHeaders, body: JSON.stringify(brazeCurrentsBatch(sequence)) } }),
+    check: checkCurrents,
+  };
+  return {
+    brazeJson,
+    baseline: {
+      name: "GET /health",
+      description: "Same server and HTTP path, no handler work",
+      eventsPerRequest: 0,
+      mixpanelEventsPerRequest: 0,
+      every: 1,
+      build: () => ({ path: "/health", init: { method: "GET" } }),
+      check: (body) => expectEqual("health status", json(body).status, "ok"),
+    },
+    measured: [
+      {
+        name: "mparticle-events",
+        description: `POST /mparticle/events, iOS sample with ${MPARTICLE_EVENTS_PER_REQUEST} events and user attributes`,
+        eventsPerRequest: MPARTICLE_EVENTS_PER_REQUEST,
+        mixpanelEventsPerRequest: 0,
+        every: 1,
+        build: (sequence) => firehose(mparticleEventsRequest(sequence)),
+        check: checkFirehose,
+      },
+      {
+        name: "mparticle-heartbeat",
+        description: "POST /mparticle/events with no events",
+        eventsPerRequest: 0,
+        mixpanelEventsPerRequest: 0,
+        every: 1,
+        build: () => firehose(mparticleHeartbeat()),
+        check: checkFirehose,
+      },
+      brazeJson,
+      {
+        name: "braze-currents-100-gzip",
+        description: `POST /braze/currents, ${BRAZE_BATCH_SIZE} events, gzip`,
+        eventsPerRequest: BRAZE_BATCH_SIZE,
+        mixpanelEventsPerRequest: BRAZE_BATCH_SIZE,
+        every: 2,
+        build: (sequence) => ({
+          path: "/braze/currents",
+          init: { method: "POST", headers: { ...brazeHeaders, "content-encoding": "gzip" }, body: gzipSync(JSON.stringify(brazeCurrentsBatch(sequence))) },
+        }),
+        check: checkCurrents,
+      },
+    ],
+  };
+}
+
+/** One request, timed from the call to the last byte of the answer; the body is built before the clock starts. */
+async function timedRequest(apiUrl: string, request: BenchRequest): Promise<Sample> {
+  const started = performance.now();
+  const response = await fetch(`${apiUrl}${request.path}`, request.init);
+  const body = await response.text();
+  return { ms: performance.now() - started, status: response.status, body };
+}
+
+let sequence = 0;
+
+async function runCase(apiUrl: string, benchCase: BenchCase, count: number): Promise<number[]> {
+  const durations: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const request = benchCase.build(sequence++);
+    const sample = await timedRequest(apiUrl, request);
+    if (sample.status !== 200) throw new Error(`${benchCase.name}: HTTP ${sample.status}: ${sample.body.slice(0, 500)}`);
+    try {
+      benchCase.check(sample.body);
+    } catch (error) {
+      throw new Error(`${benchCase.name}: unexpected answer: ${(error as Error).message}`, { cause: error });
+    }
+    durations.push(sample.ms);
+  }
+  return durations;
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+interface EndToEnd {
+  name: string;
+  description: string;
+  events: number;
+  ingestSeconds: number;
+  deliveredSeconds: number;
+  eventsPerSecond: number;
+}
+
+/**
+ * Braze batches posted back to back on a drained stack, timed until the Mixpanel sandbox holds every event:
+ * ingest, SQS, the Mixpanel worker and the sandbox together. Every bench Braze event is routed to Mixpanel.
+ */
+async function endToEnd(stack: LocalStack, brazeCase: BenchCase, alreadyPosted: number): Promise<EndToEnd | { skipped: string }> {
+  const mixpanel = stack.sandboxes.mixpanel;
+  if (!mixpanel) return { skipped: "MIXPANEL_API_URL is set, so there is no Mixpanel sandbox to watch" };
+  if (!(await waitUntil(() => mixpanel.imported.length >= alreadyPosted, DRAIN_TIMEOUT_MS))) {
+    return { skipped: `the warm-up backlog did not drain within ${DRAIN_TIMEOUT_MS} ms` };
+  }
+  const events = END_TO_END_BATCHES * brazeCase.mixpanelEventsPerRequest;
+  const target = mixpanel.imported.length + events;
+  const started = performance.now();
+  await runCase(stack.apiUrl, brazeCase, END_TO_END_BATCHES);
+  const ingested = performance.now();
+  if (!(await waitUntil(() => mixpanel.imported.length >= target, DRAIN_TIMEOUT_MS))) {
+    return { skipped: `Mixpanel did not get all ${events} events within ${DRAIN_TIMEOUT_MS} ms` };
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    name: "braze-currents-to-mixpanel",
+    description: `${END_TO_END_BATCHES} Braze batches of ${BRAZE_BATCH_SIZE} posted back to back, until the Mixpanel sandbox has all events`,
+    events,
+    ingestSeconds: round((ingested - started) / 1000),
+    deliveredSeconds: round(seconds),
+    eventsPerSecond: round(events / seconds, 1),
+  };
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function pad(value: string, width: number, left = false): string {
+  return left ? value.padEnd(width) : value.padStart(width);
+}
+
+function printTable(results: BenchResults): void {
+  const header = ["case", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "p50 ×base", "p95 ×base", "events/s", `p99<${TARGET_MS}ms`];
+  const rows = [
+    [results.baseline.name, results.baseline.n, results.baseline.p50Ms, results.baseline.p95Ms, results.baseline.p99Ms, results.baseline.maxMs, 1, 1, "", ""],
+    ...results.cases.map((c) => [c.name, c.n, c.p50Ms, c.p95Ms, c.p99Ms, c.maxMs, c.ratioP50ToBaseline, c.ratioP95ToBaseline, c.eventsPerSecond ?? "", c.p99Ms < TARGET_MS ? "yes" : "NO"]),
+  ].map((row) => row.map((cell, index) => (typeof cell === "number" ? cell.toFixed(index === 1 || index === 8 ? 0 : 2) : cell)));
+  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => String(row[index]).length)));
+  const line = (cells: string[]) => cells.map((cell, index) => pad(cell, widths[index] ?? 0, index === 0)).join("  ");
+  console.log(line(header));
+  console.log(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of rows) console.log(line(row.map(String)));
+  console.log("\nmedian per round (ms), to show drift:");
+  for (const entry of [results.baseline, ...results.cases]) {
+    console.log(`  ${pad(entry.name, widths[0] ?? 0, true)}  ${entry.p50ByRoundMs.map((value) => value.toFixed(2)).join(" ")}`);
+  }
+  const idle = results.idleBaseline;
+  console.log(`\n${idle.name}: p50 ${idle.p50Ms.toFixed(2)} ms, p95 ${idle.p95Ms.toFixed(2)} ms, p99 ${idle.p99Ms.toFixed(2)} ms (n ${idle.n}); the baseline above shares the process with busy workers`);
+  if ("skipped" in results.endToEnd) console.log(`\nend-to-end delivery: skipped (${results.endToEnd.skipped})`);
+  else {
+    const e2e = results.endToEnd;
+    console.log(`\nend-to-end delivery: ${e2e.events} Braze events to the Mixpanel sandbox in ${e2e.deliveredSeconds.toFixed(2)} s (ingest ${e2e.ingestSeconds.toFixed(2)} s): ${e2e.eventsPerSecond} events/s`);
+  }
+}
+
+interface MeasuredEntry {
+  name: string;
+  description: string;
+  n: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+  p50ByRoundMs: number[];
+}
+
+interface CaseResult extends MeasuredEntry {
+  eventsPerRequest: number;
+  ratioP50ToBaseline: number;
+  ratioP95ToBaseline: number;
+  ratioP99ToBaseline: number;
+  /** Events accepted per second of sequential request time (one client, one request at a time). */
+  eventsPerSecond?: number;
+}
+
+/** The shape of bench/results.json; add fields, never rename or remove them. */
+interface BenchResults {
+  schemaVersion: 1;
+  generatedAt: string;
+  node: string;
+  machine: { cpus: number; model: string; platform: string; arch: string; memoryGb: number };
+  settings: { rounds: number; slotsPerRound: number; warmupPerCase: number; pollerConcurrency: number; targetMs: number; percentiles: string };
+  /** Measured under the same load as the cases; every ratio is to this. */
+  baseline: MeasuredEntry;
+  /** For context only: the baseline with no worker load. */
+  idleBaseline: MeasuredEntry;
+  cases: CaseResult[];
+  endToEnd: EndToEnd | { skipped: string };
+}
+
+function entry(benchCase: BenchCase, rounds: number[][]): MeasuredEntry {
+  const all = summarize(rounds.flat());
+  return {
+    name: benchCase.name,
+    description: benchCase.description,
+    n: all.n,
+    p50Ms: round(all.p50Ms),
+    p95Ms: round(all.p95Ms),
+    p99Ms: round(all.p99Ms),
+    meanMs: round(all.meanMs),
+    maxMs: round(all.maxMs),
+    p50ByRoundMs: rounds.map((samples) => round(summarize(samples).p50Ms)),
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: POLLER_CONCURRENCY });
+  try {
+    const { baseline, brazeJson, measured } = cases(stack);
+    const all = [baseline, ...measured];
+
+    console.log(`cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`);
+    // Before anything is queued: what the baseline costs when the workers have nothing to do.
+    await runCase(stack.apiUrl, baseline, WARMUP_PER_CASE);
+    const idleBaseline = entry({ ...baseline, name: `${baseline.name} (idle stack)`, description: "The baseline before any webhook was sent: no worker load" }, [await runCase(stack.apiUrl, baseline, IDLE_BASELINE_REQUESTS)]);
+
+    let mixpanelEvents = 0;
+    for (const benchCase of all) {
+      await runCase(stack.apiUrl, benchCase, WARMUP_PER_CASE);
+      mixpanelEvents += WARMUP_PER_CASE * benchCase.mixpanelEventsPerRequest;
+    }
+
+    const e2e = await endToEnd(stack, brazeJson, mixpanelEvents);
+
+    const samples = new Map<BenchCase, number[][]>(all.map((benchCase) => [benchCase, []]));
+    for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
+      const roundSamples = new Map<BenchCase, number[]>(all.map((benchCase) => [benchCase, []]));
+      for (let slot = 0; slot < SLOTS_PER_ROUND; slot++) {
+        for (const benchCase of rotate(all, slot)) {
+          if (slot % benchCase.every === 0) roundSamples.get(benchCase)?.push(...(await runCase(stack.apiUrl, benchCase, 1)));
+        }
+      }
+      for (const [benchCase, durations] of roundSamples) samples.get(benchCase)?.push(durations);
+      console.log(`round ${roundIndex + 1}/${ROUNDS} done at ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+    }
+
+    const baselineEntry = entry(baseline, samples.get(baseline) ?? []);
+    const caseResults: CaseResult[] = measured.map((benchCase) => {
+      const measuredEntry = entry(benchCase, samples.get(benchCase) ?? []);
+      const result: CaseResult = {
+        ...measuredEntry,
+        eventsPerRequest: benchCase.eventsPerRequest,
+        ratioP50ToBaseline: round(measuredEntry.p50Ms / baselineEntry.p50Ms, 2),
+        ratioP95ToBaseline: round(measuredEntry.p95Ms / baselineEntry.p95Ms, 2),
+        ratioP99ToBaseline: round(measuredEntry.p99Ms / baselineEntry.p99Ms, 2),
+      };
+      if (benchCase.eventsPerRequest > 0) result.eventsPerSecond = round((benchCase.eventsPerRequest * 1000) / measuredEntry.meanMs, 1);
+      return result;
+    });
+
+    const cpuList = cpus();
+    const results: BenchResults = {
+      schemaVersion: 1,
+      generatedAt: new Date().toISOString(),
+      node: process.version,
+      machine: {
+        cpus: availableParallelism(),
+        model: cpuList[0]?.model.trim() ?? "unknown",
+        platform: process.platform,
+        arch: process.arch,
+        memoryGb: round(totalmem() / 1024 ** 3, 1),
+      },
+      settings: { rounds: ROUNDS, slotsPerRound: SLOTS_PER_ROUND, warmupPerCase: WARMUP_PER_CASE, pollerConcurrency: POLLER_CONCURRENCY, targetMs: TARGET_MS, percentiles: "linear interpolation between closest ranks (type 7)" },
+      baseline: baselineEntry,
+      idleBaseline,
+      cases: caseResults,
+      endToEnd: e2e,
+    };
+    await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    console.log();
+    printTable(results);
+    console.log(`\nwrote ${fileURLToPath(RESULTS_FILE)} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
