@@ -10,13 +10,15 @@ export interface WebhookRoute {
   functionName: string;
   /** Queues the function may send to. */
   destinations: readonly Destination[];
+  /** Whether it needs the relay secret (inbound tokens); registration answers without auth and does not. */
+  readsSecret: boolean;
 }
 
 export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
-  { method: "POST", path: "/mparticle/registration", functionName: "mparticle-registration", destinations: [] },
-  { method: "POST", path: "/mparticle/events", functionName: "mparticle-events", destinations: ["pushwoosh"] },
-  { method: "POST", path: "/mparticle/audiences", functionName: "mparticle-audiences", destinations: ["pushwoosh"] },
-  { method: "POST", path: "/braze/currents", functionName: "braze-currents", destinations: ["mparticle", "mixpanel"] },
+  { method: "POST", path: "/mparticle/registration", functionName: "mparticle-registration", destinations: [], readsSecret: false },
+  { method: "POST", path: "/mparticle/events", functionName: "mparticle-events", destinations: ["pushwoosh"], readsSecret: true },
+  { method: "POST", path: "/mparticle/audiences", functionName: "mparticle-audiences", destinations: ["pushwoosh"], readsSecret: true },
+  { method: "POST", path: "/braze/currents", functionName: "braze-currents", destinations: ["mparticle", "mixpanel"], readsSecret: true },
 ];
 
 export interface WorkerFunction {

@@ -51,6 +51,8 @@ export class QueueToWorker extends Construct {
     this.worker = new RelayFunction(this, "Worker", {
       defaults: props.functionDefaults,
       functionName: props.functionName,
+      // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
+      readsSecret: true,
       timeout: Duration.seconds(settings.workerTimeoutSeconds),
       memorySize: props.memorySize ?? 512,
       environment: {

@@ -14,7 +14,7 @@ export interface RelayFunctionDefaults {
   projectRoot: string;
   /** Env vars every function gets (settings, Powertools, user's relayEnvironment). */
   environment: Readonly<Record<string, string>>;
-  /** The relay secret; every function may read it. */
+  /** The relay secret; readable by the functions that say they read it. */
   secret: ISecret;
   logRetention: RetentionDays;
 }
@@ -27,9 +27,11 @@ export interface RelayFunctionProps {
   memorySize: number;
   /** Wiring env vars (queue URLs); set last so user context cannot override them. */
   environment: Readonly<Record<string, string>>;
+  /** Grants read access to the relay secret and tells the function where it is. */
+  readsSecret: boolean;
 }
 
-/** Node 22 on arm64, bundled locally by esbuild as ESM, with its own log group and the secret readable. */
+/** Node 22 on arm64, bundled locally by esbuild as ESM, with its own log group (and the secret, if it reads it). */
 export class RelayFunction extends Construct {
   readonly handler: NodejsFunction;
   readonly logGroup: LogGroup;
@@ -52,7 +54,7 @@ export class RelayFunction extends Construct {
       environment: {
         ...defaults.environment,
         ...props.environment,
-        RELAY_SECRET_ARN: defaults.secret.secretArn,
+        ...(props.readsSecret ? { RELAY_SECRET_ARN: defaults.secret.secretArn } : {}),
       },
       bundling: {
         forceDockerBundling: false,
@@ -66,7 +68,7 @@ export class RelayFunction extends Construct {
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
       },
     });
-    defaults.secret.grantRead(this.handler);
+    if (props.readsSecret) defaults.secret.grantRead(this.handler);
 
     Validations.of(this).acknowledge(
       {

@@ -36,6 +36,7 @@ export class WebhookToQueue extends Construct {
     this.ingest = new RelayFunction(this, "Ingest", {
       defaults: props.functionDefaults,
       functionName: route.functionName,
+      readsSecret: route.readsSecret,
       timeout: props.timeout ?? Duration.seconds(10),
       memorySize: props.memorySize ?? 256,
       environment: Object.fromEntries(destinationQueues.map(([destination, queue]) => [queueUrlEnvVar(destination), queue.queueUrl])),

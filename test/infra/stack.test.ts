@@ -213,9 +213,8 @@ describe("CdpRelayStack", () => {
     });
   });
 
-  it("runs every function on Node.js 22 arm64 with the shared settings, the secret and a log group with retention", () => {
+  it("runs every function on Node.js 22 arm64 with the shared settings and a log group with retention", () => {
     template.resourceCountIs("AWS::Lambda::Function", WEBHOOK_ROUTES.length + WORKER_FUNCTIONS.length);
-    const secretId = onlyKey(template.findResources("AWS::SecretsManager::Secret"), "secret");
     template.allResourcesProperties("AWS::Lambda::Function", {
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
@@ -223,7 +222,6 @@ describe("CdpRelayStack", () => {
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
       Environment: {
         Variables: Match.objectLike({
-          RELAY_SECRET_ARN: { Ref: secretId },
           RETRY_BASE_SECONDS: String(DEFAULT_RETRY_BASE_SECONDS),
           POWERTOOLS_SERVICE_NAME: "cdp-relay",
           POWERTOOLS_METRICS_NAMESPACE: "CdpRelay",
@@ -236,8 +234,20 @@ describe("CdpRelayStack", () => {
       expect(resource.Properties.MemorySize, id).toBeLessThanOrEqual(512);
       const logGroupId = resource.Properties.LoggingConfig.LogGroup.Ref as string;
       expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays, id).toBeGreaterThan(0);
-      expect(actionsAllowedOn(id, { Ref: secretId })).toContain("secretsmanager:GetSecretValue");
     }
+  });
+
+  it("lets exactly the functions that read the relay secret read it: all but the unauthenticated registration", () => {
+    const secretId = onlyKey(template.findResources("AWS::SecretsManager::Secret"), "secret");
+    const functions = Object.entries(template.findResources("AWS::Lambda::Function"));
+    for (const [id, resource] of functions) {
+      const name = String(resource.Properties.Description).replace("cdp-relay ", "");
+      const reads = name !== "mparticle-registration";
+      expect(resource.Properties.Environment.Variables.RELAY_SECRET_ARN, name).toEqual(reads ? { Ref: secretId } : undefined);
+      if (reads) expect(actionsAllowedOn(id, { Ref: secretId }), name).toContain("secretsmanager:GetSecretValue");
+      else expect(actionsAllowedOn(id, { Ref: secretId }), name).not.toContain("secretsmanager:GetSecretValue");
+    }
+    expect(functions.map(([, resource]) => resource.Properties.Description)).toContain("cdp-relay mparticle-registration");
   });
 
   it("passes the relayEnvironment context to every function, given as a JSON string", () => {
