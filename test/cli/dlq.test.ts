@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { DlqEntry } from "../../cli/dlq/entry.js";
 import { outputKeyForQueue } from "../../infra/outputs.js";
@@ -12,26 +12,12 @@ import {
   moveBySqs,
   parkWorkItem,
   runCli,
-  startHarness,
+  useHarness,
   workItemFactory,
   type CapturedRun,
-  type Harness,
 } from "./harness.js";
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-
-afterAll(async () => {
-  await harness.server.stop();
-});
-
-beforeEach(() => {
-  harness.server.reset();
-  process.env.AWS_ENDPOINT_URL_SQS = harness.endpoint;
-});
+const harness = useHarness();
 
 function expectNoSecrets(run: CapturedRun): void {
   for (const secret of [...Object.values(SECRETS), "leaked-key-42"]) {
@@ -54,7 +40,7 @@ async function arrangeMixedDlq() {
     partnerMessage: "Invalid service account credentials",
     attempts: MAX_RECEIVE_COUNT,
   });
-  await moveBySqs(harness, crashed);
+  await moveBySqs(harness(), crashed);
   return { permanent, credentials, crashed };
 }
 
@@ -97,7 +83,7 @@ describe("dlq list", () => {
     expect(moved?.firstFailedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     for (const entry of entries) expect(entry.messageId).toMatch(/^[0-9a-f-]{36}$/);
     // Nothing consumed: the messages are visible again and a second listing sees the same ones.
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(3);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(3);
     expect((await listJson()).map((entry) => entry.messageId).sort()).toEqual(entries.map((entry) => entry.messageId).sort());
   });
 
@@ -125,7 +111,7 @@ describe("dlq list", () => {
     const run = await runCli(["dlq", "list", "--queue", "mixpanel", "--json", "--max", "2"]);
 
     expect(JSON.parse(run.stdout)).toHaveLength(2);
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(3);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(3);
   });
 
   it("says so when the DLQ is empty", async () => {
@@ -138,8 +124,8 @@ describe("dlq list", () => {
     const item = workItemFactory("pushwoosh");
     await parkWorkItem(item);
     const cloudFormation = await startFakeCloudFormation("cdp-relay-prod", {
-      [outputKeyForQueue("pushwoosh", false)]: harness.urls.pushwoosh.queue,
-      [outputKeyForQueue("pushwoosh", true)]: harness.urls.pushwoosh.dlq,
+      [outputKeyForQueue("pushwoosh", false)]: harness().urls.pushwoosh.queue,
+      [outputKeyForQueue("pushwoosh", true)]: harness().urls.pushwoosh.dlq,
     });
     process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudFormation.url;
     try {
@@ -196,7 +182,7 @@ describe("dlq show", () => {
       },
     });
     expectNoSecrets(run);
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(3);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(3);
   });
 
   it("fails with one clear line for a message that is not there", async () => {
@@ -221,8 +207,8 @@ describe("dlq redrive", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("StartMessageMoveTask is not supported by this SQS endpoint; moving messages one by one.\n");
     expect(run.stdout).toBe("Moved 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (receive/send/delete).\n");
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(0);
-    const resent = await drain(harness.sqs, harness.urls.mixpanel.queue);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
+    const resent = await drain(harness().sqs, harness().urls.mixpanel.queue);
     expect(resent.map((message) => JSON.parse(message.Body ?? "")).sort(byWorkItemId)).toEqual(
       [permanent, credentials, crashed].sort(byWorkItemId),
     );
@@ -243,7 +229,7 @@ describe("dlq redrive", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe("Moved 1 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (receive/send/delete).\n");
-    expect(await depth(harness.sqs, harness.urls.mixpanel.queue)).toBe(1);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.queue)).toBe(1);
     expect(await listJson()).toHaveLength(2);
   });
 
@@ -253,7 +239,7 @@ describe("dlq redrive", () => {
     const run = await runCli(["dlq", "redrive", "--queue", "mixpanel", "--reason", "credentials"]);
 
     expect(run.stdout).toBe("Moved 1 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (receive/send/delete).\n");
-    const resent = await drain(harness.sqs, harness.urls.mixpanel.queue);
+    const resent = await drain(harness().sqs, harness().urls.mixpanel.queue);
     expect(resent.map((message) => JSON.parse(message.Body ?? "").workItemId)).toEqual([credentials.workItemId]);
     expect((await listJson()).map((entry) => entry.reason).sort()).toEqual(["permanent", "receive-limit"]);
   });
@@ -269,13 +255,13 @@ describe("dlq redrive", () => {
     expect(table.stdout).toContain("Dry run: would move 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel. Nothing was moved.\n");
     expectNoSecrets(table);
     expect((JSON.parse(json.stdout) as DlqEntry[]).map((entry) => entry.reason)).toEqual(["receive-limit"]);
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(3);
-    expect(await depth(harness.sqs, harness.urls.mixpanel.queue)).toBe(0);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(3);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.queue)).toBe(0);
   });
 
   it("uses StartMessageMoveTask where the endpoint offers it, from the DLQ ARN to the source queue ARN", async () => {
     await arrangeMixedDlq();
-    const proxy = await startMoveTaskProxy(harness.endpoint, harness.sqs);
+    const proxy = await startMoveTaskProxy(harness().endpoint, harness().sqs);
     process.env.AWS_ENDPOINT_URL_SQS = proxy.url;
     try {
       const run = await runCli(["dlq", "redrive", "--queue", "mixpanel"], { stdoutTty: true });
@@ -285,12 +271,12 @@ describe("dlq redrive", () => {
       expect(run.stdout).toBe(
         "\rmoving... 0/3\n" + "Moved 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (StartMessageMoveTask).\n",
       );
-      const arns = await harness.sqs.send(new GetQueueAttributesCommand({ QueueUrl: harness.urls.mixpanel.queue, AttributeNames: ["QueueArn"] }));
+      const arns = await harness().sqs.send(new GetQueueAttributesCommand({ QueueUrl: harness().urls.mixpanel.queue, AttributeNames: ["QueueArn"] }));
       expect(proxy.startCalls).toEqual([
         { SourceArn: "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel-dlq", DestinationArn: arns.Attributes?.QueueArn },
       ]);
-      expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(0);
-      expect(await depth(harness.sqs, harness.urls.mixpanel.queue)).toBe(3);
+      expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
+      expect(await depth(harness().sqs, harness().urls.mixpanel.queue)).toBe(3);
     } finally {
       await proxy.close();
     }
@@ -298,9 +284,9 @@ describe("dlq redrive", () => {
 
   it("never deletes a message whose send failed: it stays in the DLQ and the run exits 1", async () => {
     await arrangeMixedDlq();
-    const missingQueue = harness.urls.mixpanel.queue.replace(/cdp-relay-mixpanel$/, "no-such-queue");
+    const missingQueue = harness().urls.mixpanel.queue.replace(/cdp-relay-mixpanel$/, "no-such-queue");
 
-    const run = await runCli(["dlq", "redrive", "--queue-url", harness.urls.mixpanel.dlq, "--source-queue-url", missingQueue, "--max", "3"]);
+    const run = await runCli(["dlq", "redrive", "--queue-url", harness().urls.mixpanel.dlq, "--source-queue-url", missingQueue, "--max", "3"]);
 
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("Moved 0 message(s) from cdp-relay-mixpanel-dlq to no-such-queue (receive/send/delete).\n");
@@ -312,10 +298,10 @@ describe("dlq redrive", () => {
     const item = workItemFactory("pushwoosh");
     await parkWorkItem(item);
 
-    const run = await runCli(["dlq", "redrive", "--queue-url", harness.urls.pushwoosh.dlq]);
+    const run = await runCli(["dlq", "redrive", "--queue-url", harness().urls.pushwoosh.dlq]);
 
     expect(run.stdout).toBe("Moved 1 message(s) from cdp-relay-pushwoosh-dlq to cdp-relay-pushwoosh (receive/send/delete).\n");
-    expect((await drain(harness.sqs, harness.urls.pushwoosh.queue)).map((message) => message.Body)).toEqual([JSON.stringify(item)]);
+    expect((await drain(harness().sqs, harness().urls.pushwoosh.queue)).map((message) => message.Body)).toEqual([JSON.stringify(item)]);
   });
 });
 
@@ -326,7 +312,7 @@ describe("dlq purge", () => {
     const run = await runCli(["dlq", "purge", "--queue", "mixpanel", "--yes"]);
 
     expect(run).toEqual({ code: 0, stdout: "Purged cdp-relay-mixpanel-dlq: about 3 message(s) deleted.\n", stderr: "" });
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(0);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
   });
 
   it("refuses without --yes when stdin is not a terminal", async () => {
@@ -336,14 +322,14 @@ describe("dlq purge", () => {
 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^cdp-relay: refusing to purge cdp-relay-mixpanel-dlq without --yes: stdin is not a terminal\n\nUsage:/);
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(3);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(3);
   });
 
   it("on a terminal, purges only after the destination name is typed", async () => {
     await arrangeMixedDlq();
 
     const declined = await runCli(["dlq", "purge", "--queue", "mixpanel"], { stdinTty: true, input: "y\n" });
-    const depthAfterDecline = await depth(harness.sqs, harness.urls.mixpanel.dlq);
+    const depthAfterDecline = await depth(harness().sqs, harness().urls.mixpanel.dlq);
     const confirmed = await runCli(["dlq", "purge", "--queue", "mixpanel"], { stdinTty: true, input: "mixpanel\n" });
 
     expect(declined.code).toBe(1);
@@ -353,7 +339,7 @@ describe("dlq purge", () => {
     expect(depthAfterDecline).toBe(3);
     expect(confirmed.code).toBe(0);
     expect(confirmed.stdout).toContain("Purged cdp-relay-mixpanel-dlq: about 3 message(s) deleted.\n");
-    expect(await depth(harness.sqs, harness.urls.mixpanel.dlq)).toBe(0);
+    expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { ensureQueues, type QueueUrls } from "../../infra/local/sqs.js";
@@ -45,6 +46,28 @@ export async function startHarness(): Promise<Harness> {
     process.env[deadLetterQueueUrlEnvVar(destination)] = urls[destination].dlq;
   }
   return { server, endpoint, urls, sqs };
+}
+
+/**
+ * One harness per test file: started before the tests, reset before each one, stopped after them.
+ * Returns a getter, since the harness exists only once beforeAll has run.
+ */
+export function useHarness(): () => Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+  afterAll(async () => {
+    await harness?.server.stop();
+  });
+  beforeEach(() => {
+    harness?.server.reset();
+    if (harness) process.env.AWS_ENDPOINT_URL_SQS = harness.endpoint;
+  });
+  return () => {
+    if (!harness) throw new Error("the harness is not started yet");
+    return harness;
+  };
 }
 
 let sequence = 0;

@@ -1,32 +1,19 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DlqEntry } from "../../cli/dlq/entry.js";
 import { DLQ_USAGE, USAGE } from "../../cli/main.js";
-import { depth, drain, parkWorkItem, runCli, SECRETS, startHarness, workItemFactory, type Harness } from "./harness.js";
+import { depth, drain, parkWorkItem, runCli, SECRETS, useHarness, workItemFactory } from "./harness.js";
 
 const BIN = fileURLToPath(new URL("../../bin/cdp-relay.mjs", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-});
-
-afterAll(async () => {
-  await harness.server.stop();
-});
-
-beforeEach(() => {
-  harness.server.reset();
-  process.env.AWS_ENDPOINT_URL_SQS = harness.endpoint;
-});
+const harness = useHarness();
 
 /** The real bin in a child process, with only the local endpoint configured: no region, no credentials. */
 async function spawnBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_SQS: harness.endpoint };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_SQS: harness().endpoint };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: REPO, env });
     return { code: 0, stdout, stderr };
@@ -67,14 +54,14 @@ describe("cdp-relay command line", () => {
   });
 
   it("exits 1 with one line when the queue does not exist on the endpoint", async () => {
-    harness.server.deleteQueue("cdp-relay-mparticle-dlq");
+    harness().server.deleteQueue("cdp-relay-mparticle-dlq");
     try {
       const run = await runCli(["dlq", "list", "--queue", "mparticle"]);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`^cdp-relay: queue cdp-relay-mparticle-dlq not found at ${harness.endpoint} \\(.*\\); is the local stack running \\(npm start\\), or did you mean --stack\\?\\n$`));
+      expect(run.stderr).toMatch(new RegExp(`^cdp-relay: queue cdp-relay-mparticle-dlq not found at ${harness().endpoint} \\(.*\\); is the local stack running \\(npm start\\), or did you mean --stack\\?\\n$`));
     } finally {
-      harness.server.createQueue("cdp-relay-mparticle-dlq");
+      harness().server.createQueue("cdp-relay-mparticle-dlq");
     }
   });
 
@@ -97,8 +84,8 @@ describe("cdp-relay command line", () => {
       stdout: "Moved 1 message(s) from cdp-relay-mparticle-dlq to cdp-relay-mparticle (receive/send/delete).\n",
       stderr: "",
     });
-    expect(await drain(harness.sqs, harness.urls.mparticle.queue)).toHaveLength(1);
-    expect(await depth(harness.sqs, harness.urls.mparticle.dlq)).toBe(1);
+    expect(await drain(harness().sqs, harness().urls.mparticle.queue)).toHaveLength(1);
+    expect(await depth(harness().sqs, harness().urls.mparticle.dlq)).toBe(1);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^cdp-relay: --queue <destination> \(or --queue-url\) is required\n\nUsage:/);
   });
