@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/mparticle-audiences.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
-import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { useEnqueuedMessages } from "../support/embeddedSqs.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import { AUTHORIZED, apiEvent, configured, fixture, membershipChange, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
 
@@ -11,19 +11,9 @@ const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => ha
 interface Enqueued { workItemId: string; payload: { call: { method: string } } }
 
 describe("POST /mparticle/audiences", () => {
-  let sqs: EmbeddedSqs;
-  const enqueued = async () => (await drainVisible(sqs.sqs, sqs.queueUrls.pushwoosh.queue)).map((message) => JSON.parse(String(message.Body)) as Enqueued);
-
-  beforeAll(async () => {
-    useDevelopmentSecrets();
-    sqs = await startEmbeddedSqs();
-  });
-  afterEach(async () => {
-    await enqueued();
-  });
-  afterAll(async () => {
-    await sqs.stop();
-  });
+  beforeAll(() => useDevelopmentSecrets());
+  const takeEnqueued = useEnqueuedMessages("pushwoosh");
+  const enqueued = async () => (await takeEnqueued()).map((message) => JSON.parse(String(message.Body)) as Enqueued);
 
   it("answers the subscription sample with a valid audience_subscription_response and enqueues createFilter", async () => {
     const request = configured(fixture("AudienceSubscriptionRequest.json"));

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/mparticle-events.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
-import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { useEnqueuedMessages } from "../support/embeddedSqs.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
   AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, useDevelopmentSecrets,
@@ -11,19 +11,8 @@ const context = () => lambdaContext("mparticle-events", 10, "us-east-1");
 const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/events", body, headers), context());
 
 describe("POST /mparticle/events", () => {
-  let sqs: EmbeddedSqs;
-  const enqueued = () => drainVisible(sqs.sqs, sqs.queueUrls.pushwoosh.queue);
-
-  beforeAll(async () => {
-    useDevelopmentSecrets();
-    sqs = await startEmbeddedSqs();
-  });
-  afterEach(async () => {
-    await enqueued();
-  });
-  afterAll(async () => {
-    await sqs.stop();
-  });
+  beforeAll(() => useDevelopmentSecrets());
+  const enqueued = useEnqueuedMessages("pushwoosh");
 
   it.each(["EventProcessingRequest_android.json", "EventProcessingRequest_ios.json"])(
     "answers the configured %s with a valid event_processing_response and enqueues its work",

@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar } from "../../shared/queue/definition.js";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../../shared/queue/definition.js";
 import { ensureQueues, startLocalSqs, type QueueUrls } from "../../infra/local/sqs.js";
 
 export interface EmbeddedSqs {
@@ -46,4 +47,26 @@ export async function drainVisible(sqs: SQSClient, queueUrl: string, visibilityS
     if (!result.Messages?.length) return messages;
     messages.push(...result.Messages);
   }
+}
+
+/**
+ * An embedded SQS for one test file, and a function that takes what was enqueued for `destination`.
+ * Each test starts with that queue empty.
+ */
+export function useEnqueuedMessages(destination: Destination): () => Promise<Message[]> {
+  let embedded: EmbeddedSqs | undefined;
+  const take = async () => {
+    if (!embedded) throw new Error("the embedded SQS is not started yet");
+    return drainVisible(embedded.sqs, embedded.queueUrls[destination].queue);
+  };
+  beforeAll(async () => {
+    embedded = await startEmbeddedSqs();
+  });
+  afterEach(async () => {
+    await take();
+  });
+  afterAll(async () => {
+    await embedded?.stop();
+  });
+  return take;
 }
