@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CdpRelayStack, REPOSITORY_ROOT } from "../../infra/stack.js";
@@ -12,6 +12,7 @@ import { readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
 import { FUNCTIONS, HTTP_FUNCTIONS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
+import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
 import {
   DESTINATIONS,
   MAX_RECEIVE_COUNT,
@@ -24,17 +25,11 @@ import {
 } from "../../shared/queue/definition.js";
 import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/queue/retryPolicy.js";
 
-const outdirs: string[] = [];
-/** Feature flags and defaults from cdk.json, so the tests see the template `cdk deploy` would. */
-const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, "cdk.json"), "utf8")).context as Record<string, unknown>;
-
-/** Builds the stack the way infra/app.ts does, from CDK context; bundles the real functions/ with esbuild. */
-function synthRelay(context: Record<string, unknown> = {}): { app: App; stack: CdpRelayStack; template: Template } {
-  const outdir = mkdtempSync(path.join(tmpdir(), "cdp-relay-synth-"));
-  outdirs.push(outdir);
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
-  const stack = new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node));
-  return { app, stack, template: Template.fromStack(stack) };
+const cleanups: Array<() => void> = [];
+function synthRelay(context: Record<string, unknown> = {}): SynthesizedRelay {
+  const relay = synthesizeRelay(context);
+  cleanups.push(relay.remove);
+  return relay;
 }
 
 function onlyKey(resources: Record<string, unknown>, what: string): string {
@@ -95,7 +90,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  for (const cleanup of cleanups) cleanup();
 });
 
 describe("CdpRelayStack", () => {
@@ -398,7 +393,7 @@ describe("CdpRelayStack", () => {
 
   it("synthesizes with the real `cdk synth` CLI, offline and without AWS credentials", async () => {
     const output = mkdtempSync(path.join(tmpdir(), "cdp-relay-cli-"));
-    outdirs.push(output);
+    cleanups.push(() => rmSync(output, { recursive: true, force: true }));
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("AWS_") && !name.startsWith("CDK_")) env[name] = value;
     Object.assign(env, { CDK_DISABLE_VERSION_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" });
