@@ -29,13 +29,17 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     expect(stack.deniedCalls(), "SQS / Secrets Manager calls that IAM would deny in AWS").toEqual([]);
   });
 
+  /** Posts as the partner would; `answer` says what came back and, on a 5xx, what the function logged. */
   const post = async (path: string, body: unknown, authorization?: string) => {
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
       body: JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const answer = (await response.json()) as Record<string, unknown>;
+    const functionName = stack.functionOfRoute(path) ?? path;
+    const errors = stack.output(functionName).split("\n").filter((line) => line.includes('"level":"ERROR"')).slice(-1);
+    return { status: response.status, body: answer, answer: `${path} answered ${JSON.stringify(answer)}${response.status >= 500 ? `; ${functionName} logged ${errors.join("")}` : ""}` };
   };
   const postCurrents = (events: RawBrazeEvent[]) => post("/braze/currents", { events }, `Bearer ${stack.secrets.inbound.brazeToken}`);
   const parkedIn = async (dlqName: string, count: number): Promise<Message[]> => {
@@ -61,11 +65,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
 
   it("answers mParticle's registration, and delivers a Firehose events batch to Pushwoosh through the worker", async () => {
     const registration = await post("/mparticle/registration", fixture("ModuleRegistrationRequest.json"));
-    expect(registration.status, JSON.stringify(registration.body)).toBe(200);
+    expect(registration.status, registration.answer).toBe(200);
 
     const batch = configured(fixture("EventProcessingRequest_ios.json"));
     const answered = await post("/mparticle/events", batch, `Token ${stack.secrets.inbound.mparticleToken}`);
-    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect(answered.status, answered.answer).toBe(200);
     expect(answered.body).toMatchObject({ type: "event_processing_response", id: batch.id });
 
     await waitFor(() => stack.sandboxes.pushwoosh.calls.length > 0, 30_000, "the Pushwoosh calls");
@@ -83,7 +87,7 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
 
     const answered = await postCurrents([good[0], malformed, good[1]] as RawBrazeEvent[]);
 
-    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect(answered.status, answered.answer).toBe(200);
     expect(answered.body).toMatchObject({ events: 3, rejected: 1 });
     const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
     expect(parked).toHaveLength(1);
@@ -102,7 +106,7 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   it("parks an event the partner rejects for good in its DLQ, with the partner's reason", async () => {
     const rejectedId = "braze-id-longer-than-thirty-six-characters";
     const answered = await postCurrents([brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "user-deployed" })]);
-    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect(answered.status, answered.answer).toBe(200);
 
     const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
     expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "permanent", errorClass: "permanent" });

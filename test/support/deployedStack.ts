@@ -32,11 +32,15 @@ export interface DeployedStack {
   sqs: SQSClient;
   queueUrl(queueName: string): string;
   functions: DeployedFunction[];
+  /** The function behind a route of the template's HTTP API. */
+  functionOfRoute(path: string): string | undefined;
+  /** What a function's bundle printed (its structured logs). */
+  output(functionName: string): string;
   sandboxes: { pushwoosh: PushwooshSandbox; mparticle: MparticleSandbox; mixpanel: MixpanelSandbox };
   secrets: typeof DEVELOPMENT_SECRETS;
   /** Every SQS and Secrets Manager call so far, by caller. */
   calls(): AwsCall[];
-  /** One line per recorded call that the caller's role would be denied in AWS. */
+  /** One line per call recorded since the previous check that the caller's role would be denied in AWS. */
   deniedCalls(): string[];
   /** One line per permission a worker's event source mapping needs and its role lacks. */
   eventSourceMappingGaps(): string[];
@@ -213,6 +217,7 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       return logicalId ? { expression: { "Fn::GetAtt": [logicalId, "Arn"] }, label: name } : { expression: undefined, label: `unknown queue ${String(queueUrl)}` };
     };
     const calls = () => callers.flatMap((caller) => caller.proxies.flatMap(({ proxy }) => proxy.calls));
+    const checked = new Map<AwsProxy, number>();
     const secretId = Object.keys(resources).find((id) => resources[id]?.Type === "AWS::SecretsManager::Secret");
 
     return {
@@ -224,14 +229,18 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
         return url;
       },
       functions,
+      functionOfRoute: (path) => routes.find((route) => route.path === path)?.functionName,
+      output: (functionName) => [...bundles.values()].find((bundle) => bundle.name === functionName)?.output() ?? "",
       sandboxes,
       secrets,
       calls,
       deniedCalls: () =>
         callers.flatMap((caller) => {
           const statements = roleStatements(template, caller.roleId);
-          return caller.proxies.flatMap(({ service, proxy }) =>
-            proxy.calls.flatMap((call) => {
+          return caller.proxies.flatMap(({ service, proxy }) => {
+            const unchecked = proxy.calls.slice(checked.get(proxy) ?? 0);
+            checked.set(proxy, proxy.calls.length);
+            return unchecked.flatMap((call) => {
               const action = iamActionOf(service, call.action);
               const resource =
                 service === "sqs"
@@ -242,8 +251,8 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
               return isAllowed(statements, action, resource.expression)
                 ? []
                 : [`${caller.name} called ${call.action} on ${resource.label}: its role ${caller.roleId} does not allow ${action} there`];
-            }),
-          );
+            });
+          });
         }),
       eventSourceMappingGaps: () => gaps,
       drained: () =>
