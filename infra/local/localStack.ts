@@ -85,6 +85,24 @@ class EnvironmentOverlay {
   }
 }
 
+/**
+ * What the stack gives a function in AWS, locally: the common settings of this process plus exactly the
+ * function's wired variables (its queues' URLs, the secret document if it reads it), nothing else.
+ */
+export function localFunctionEnvironment(
+  fn: FunctionWiring,
+  queueUrls: QueueUrls,
+  secretsFile: string,
+  processEnvironment: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
+  const common = Object.fromEntries(Object.entries(processEnvironment).filter(([name]) => !WIRED_ENV_VARS.has(name)));
+  const wired = wiredEnvironment(fn, (ref) => queueUrls[ref.destination][ref.deadLetter ? "dlq" : "queue"], {
+    name: SECRETS_FILE_ENV_VAR,
+    value: secretsFile,
+  });
+  return { ...common, ...wired };
+}
+
 function envPort(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value >= 0 ? value : fallback;
@@ -155,20 +173,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(async () => sqs.destroy());
     const queueUrls = await ensureQueues(sqs);
 
-    /** What the stack gives the function in AWS: the common settings plus its own wiring, nothing else. */
-    const functionEnvironment = (fn: FunctionWiring) => {
-      const common = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WIRED_ENV_VARS.has(name)));
-      const wired = wiredEnvironment(
-        fn,
-        (ref) => queueUrls[ref.destination][ref.deadLetter ? "dlq" : "queue"],
-        { name: SECRETS_FILE_ENV_VAR, value: secretsDocument },
-      );
-      return { ...common, ...wired };
-    };
     /** Loads a function's handler and runs each invocation inside that function's environment. */
     const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
       const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
-      return (event: Event, context: Context) => runInFunctionEnvironment(functionEnvironment(fn), () => handler(event, context));
+      return (event: Event, context: Context) =>
+        runInFunctionEnvironment(localFunctionEnvironment(fn, queueUrls, secretsDocument), () => handler(event, context));
     };
 
     let ready = false;

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CdpRelayStack, REPOSITORY_ROOT } from "../../infra/stack.js";
 import { readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
-import { FUNCTIONS, HTTP_FUNCTIONS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
+import { localFunctionEnvironment } from "../../infra/local/localStack.js";
+import type { QueueUrls } from "../../infra/local/sqs.js";
+import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
 import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
 import {
@@ -157,6 +159,20 @@ describe("CdpRelayStack", () => {
       for (const ref of queuesOf(fn)) expect(variables[queueEnvVar(ref)], fn.name).toEqual({ Ref: refId(ref) });
       expect(resourcesAllowing(id, "sqs:SendMessage").sort(byJson), fn.name).toEqual(fn.sendsTo.map((ref) => arnOf(refId(ref))).sort(byJson));
       expect([properties.Timeout, properties.MemorySize], fn.name).toEqual([fn.timeoutSeconds, fn.memorySize]);
+    }
+  });
+
+  it("gives each function the same wired variables under `npm start` as the template gives it in AWS", () => {
+    const localUrls = Object.fromEntries(DESTINATIONS.map((destination) => [destination, { queue: `local-${destination}`, dlq: `local-${destination}-dlq` }]));
+    const shell = { PUSHWOOSH_QUEUE_URL: "from-the-shell", RELAY_SECRET_ARN: "from-the-shell", PATH: "/bin" };
+    const wired = (names: string[]) => names.filter((name) => WIRED_ENV_VARS.has(name) && name !== "RELAY_SECRETS_FILE" && name !== "RELAY_SECRET_ARN").sort();
+    for (const fn of FUNCTIONS) {
+      const inAws = template.toJSON().Resources[functionId(fn.name)].Properties.Environment.Variables as Record<string, unknown>;
+      const local = localFunctionEnvironment(fn, localUrls as QueueUrls, "/secrets.json", shell);
+      expect(wired(Object.keys(local)), fn.name).toEqual(wired(Object.keys(inAws)));
+      expect("RELAY_SECRETS_FILE" in local, fn.name).toBe("RELAY_SECRET_ARN" in inAws);
+      expect(local.RELAY_SECRET_ARN, fn.name).toBeUndefined();
+      expect(local.PATH, fn.name).toBe("/bin");
     }
   });
 
