@@ -142,7 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const region = process.env.AWS_REGION ?? LOCAL_REGION;
 
     // The wired variables (queue URLs, the secret's location) are never in process.env: each handler
-    // gets exactly those its wiring gives it, per invocation (see functionEnvironment below).
+    // gets exactly those its wiring gives it, per invocation (localFunctionEnvironment).
     const secretsFile = options.secretsFile ?? process.env.RELAY_SECRETS_FILE;
     for (const name of WIRED_ENV_VARS) env.unset(name);
     const secretsDocument = secretsFile ?? (await writeDevelopmentSecrets());
