@@ -1,5 +1,4 @@
 import type { Destination } from "../shared/queue/definition.js";
-import type { WebhookRoute } from "./routes.js";
 
 /**
  * Stack output keys: public contract. The DLQ CLI resolves queue URLs from these by `--stack <name>`,
@@ -26,6 +25,6 @@ export function outputKeyForQueue(destination: Destination, deadLetter: boolean)
 }
 
 /** `MparticleEventsUrl`, `BrazeCurrentsUrl`: the URL to paste into the partner's console. */
-export function outputKeyForRoute(route: Pick<WebhookRoute, "functionName">): string {
-  return `${pascalCase(route.functionName)}Url`;
+export function outputKeyForRoute(functionName: string): string {
+  return `${pascalCase(functionName)}Url`;
 }

@@ -6,16 +6,9 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
-import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../shared/observability.js";
-import {
-  DESTINATIONS,
-  QUEUE_SETTINGS,
-  deadLetterQueueUrlEnvVar,
-  queueUrlEnvVar,
-  type Destination,
-} from "../shared/queue/definition.js";
+import type { Destination } from "../shared/queue/definition.js";
 import { DEFAULT_RETRY_BASE_SECONDS } from "../shared/queue/retryPolicy.js";
 import { QueueToWorker } from "./constructs/QueueToWorker.js";
 import type { RelayFunctionDefaults } from "./constructs/RelayFunction.js";
@@ -31,17 +24,10 @@ import {
   outputKeyForRoute,
   pascalCase,
 } from "./outputs.js";
-import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "./routes.js";
+import { HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, type QueueRef } from "./wiring.js";
 import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** Env vars the stack wires itself; user context may not set them. RELAY_SECRETS_FILE is the local stack's. */
-const WIRED_ENV_VARS = new Set([
-  "RELAY_SECRET_ARN",
-  "RELAY_SECRETS_FILE",
-  ...DESTINATIONS.flatMap((destination) => [queueUrlEnvVar(destination), deadLetterQueueUrlEnvVar(destination)]),
-]);
 
 // Partners retry on 429, so throttling sheds a runaway sender without losing data.
 const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
@@ -104,15 +90,15 @@ export class CdpRelayStack extends Stack {
     };
 
     const workers = new Map<Destination, QueueToWorker>();
-    for (const { destination, functionName } of WORKER_FUNCTIONS) {
+    const queueOf = ({ destination, deadLetter }: QueueRef) => {
+      const pair = workers.get(destination);
+      if (!pair) throw new Error(`the wiring names the ${destination} queues, which no worker consumes`);
+      return deadLetter ? pair.deadLetterQueue : pair.queue;
+    };
+    for (const wiring of WORKER_FUNCTIONS) {
       workers.set(
-        destination,
-        new QueueToWorker(this, `${pascalCase(destination)}QueueToWorker`, {
-          destination,
-          settings: QUEUE_SETTINGS[destination],
-          functionName,
-          functionDefaults,
-        }),
+        wiring.trigger.destination,
+        new QueueToWorker(this, `${pascalCase(wiring.trigger.destination)}QueueToWorker`, { wiring, functionDefaults, queueOf }),
       );
     }
     this.workers = workers;
@@ -145,15 +131,8 @@ export class CdpRelayStack extends Stack {
       },
     });
 
-    const queues = new Map<Destination, IQueue>([...workers].map(([destination, pair]) => [destination, pair.queue]));
-    this.webhooks = WEBHOOK_ROUTES.map(
-      (route) =>
-        new WebhookToQueue(this, `${pascalCase(route.functionName)}Webhook`, {
-          api: this.api,
-          route,
-          queues,
-          functionDefaults,
-        }),
+    this.webhooks = HTTP_FUNCTIONS.map(
+      (wiring) => new WebhookToQueue(this, `${pascalCase(wiring.name)}Webhook`, { api: this.api, wiring, queueOf, functionDefaults }),
     );
 
     this.monitoring = new RelayMonitoring(this, "Monitoring", {
@@ -164,10 +143,10 @@ export class CdpRelayStack extends Stack {
     });
 
     new CfnOutput(this, API_URL_OUTPUT, { value: this.stage.url, description: "Base URL of the webhook API" });
-    for (const route of WEBHOOK_ROUTES) {
-      new CfnOutput(this, outputKeyForRoute(route), {
-        value: `${this.stage.url}${route.path.replace(/^\//, "")}`,
-        description: `${route.method} ${route.path}: paste into the partner's console`,
+    for (const { name, trigger } of HTTP_FUNCTIONS) {
+      new CfnOutput(this, outputKeyForRoute(name), {
+        value: `${this.stage.url}${trigger.path.replace(/^\//, "")}`,
+        description: `${trigger.method} ${trigger.path}: paste into the partner's console`,
       });
     }
     for (const [destination, pair] of workers) {

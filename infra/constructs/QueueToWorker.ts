@@ -1,29 +1,26 @@
 import { Duration } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Queue, QueueEncryption, type IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
   MAX_RECEIVE_COUNT,
+  QUEUE_SETTINGS,
   RETENTION_SECONDS,
   deadLetterQueueName,
-  deadLetterQueueUrlEnvVar,
   queueName,
-  queueUrlEnvVar,
-  type Destination,
-  type WorkerQueueSettings,
 } from "../../shared/queue/definition.js";
+import type { QueueRef, WorkerFunction } from "../wiring.js";
 import { RelayFunction, type RelayFunctionDefaults } from "./RelayFunction.js";
 
 export interface QueueToWorkerProps {
-  destination: Destination;
-  settings: WorkerQueueSettings;
-  /** File in functions/ that consumes the queue. */
-  functionName: string;
+  /** The worker's entry in infra/wiring.ts. */
+  wiring: WorkerFunction;
   functionDefaults: RelayFunctionDefaults;
-  memorySize?: number;
+  /** The other queues of the stack, for a worker whose wiring names queues besides its own. */
+  queueOf: (ref: QueueRef) => IQueue;
 }
 
-/** A destination's queue, its DLQ, and the worker that drains the queue with partial batch failures. */
+/** A destination's queue, its DLQ, and the worker that drains the queue with the wiring's event source settings. */
 export class QueueToWorker extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
@@ -32,7 +29,8 @@ export class QueueToWorker extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueToWorkerProps) {
     super(scope, id);
-    const { destination, settings } = props;
+    const { wiring } = props;
+    const { destination, eventSource } = wiring.trigger;
     const queueDefaults = {
       retentionPeriod: Duration.seconds(RETENTION_SECONDS),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -44,32 +42,23 @@ export class QueueToWorker extends Construct {
     this.queue = new Queue(this, "Queue", {
       ...queueDefaults,
       queueName: queueName(destination),
-      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+      visibilityTimeout: Duration.seconds(QUEUE_SETTINGS[destination].visibilityTimeoutSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
     this.worker = new RelayFunction(this, "Worker", {
       defaults: props.functionDefaults,
-      functionName: props.functionName,
-      // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
-      readsSecret: true,
-      timeout: Duration.seconds(settings.workerTimeoutSeconds),
-      memorySize: props.memorySize ?? 512,
-      environment: {
-        [queueUrlEnvVar(destination)]: this.queue.queueUrl,
-        [deadLetterQueueUrlEnvVar(destination)]: this.deadLetterQueue.queueUrl,
-      },
+      wiring,
+      queueOf: (ref) => (ref.destination !== destination ? props.queueOf(ref) : ref.deadLetter ? this.deadLetterQueue : this.queue),
     });
 
     this.eventSource = new SqsEventSource(this.queue, {
-      batchSize: settings.batchSize,
+      batchSize: eventSource.batchSize,
       // SQS requires a batching window whenever batchSize exceeds 10; 0 means "not set".
-      maxBatchingWindow: settings.maxBatchingWindowSeconds > 0 ? Duration.seconds(settings.maxBatchingWindowSeconds) : undefined,
-      reportBatchItemFailures: true,
+      maxBatchingWindow: eventSource.maxBatchingWindowSeconds > 0 ? Duration.seconds(eventSource.maxBatchingWindowSeconds) : undefined,
+      reportBatchItemFailures: eventSource.reportBatchItemFailures,
     });
-    // The consume grant includes sqs:ChangeMessageVisibility, which the worker uses to delay its retries.
+    // The consume grant (Receive, Delete, GetQueueAttributes, ChangeMessageVisibility: the worker delays its retries with it).
     this.worker.handler.addEventSource(this.eventSource);
-    // The worker parks final failures in the DLQ itself, so the copy carries the reason.
-    this.deadLetterQueue.grantSendMessages(this.worker.handler);
   }
 }

@@ -1,12 +1,13 @@
 import path from "node:path";
-import type { Duration} from "aws-cdk-lib";
-import { RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { SECRET_ARN_ENV_VAR, wiredEnvironment, type FunctionWiring, type QueueRef } from "../wiring.js";
 
 /** What every function of the relay shares: where the code is, the common env and the secret. */
 export interface RelayFunctionDefaults {
@@ -21,40 +22,40 @@ export interface RelayFunctionDefaults {
 
 export interface RelayFunctionProps {
   defaults: RelayFunctionDefaults;
-  /** File in functions/ (without `.ts`) that exports `handler`. */
-  functionName: string;
-  timeout: Duration;
-  memorySize: number;
-  /** Wiring env vars (queue URLs); set last so user context cannot override them. */
-  environment: Readonly<Record<string, string>>;
-  /** Grants read access to the relay secret and tells the function where it is. */
-  readsSecret: boolean;
+  /** The function's entry in infra/wiring.ts: its queues, secret access, sizing. */
+  wiring: FunctionWiring;
+  /** The queue a wiring reference names. */
+  queueOf: (ref: QueueRef) => IQueue;
 }
 
-/** Node 22 on arm64, bundled locally by esbuild as ESM, with its own log group (and the secret, if it reads it). */
+/**
+ * Node 22 on arm64, bundled locally by esbuild as ESM, with its own log group, built from its wiring:
+ * exactly the queue URL variables and sqs:SendMessage grants of the queues it sends to, and the secret
+ * if it reads it. A worker's consume grant comes with its event source (QueueToWorker).
+ */
 export class RelayFunction extends Construct {
   readonly handler: NodejsFunction;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: RelayFunctionProps) {
     super(scope, id);
-    const { defaults } = props;
+    const { defaults, wiring } = props;
     this.logGroup = new LogGroup(this, "Logs", { retention: defaults.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.handler = new NodejsFunction(this, "Function", {
-      description: `cdp-relay ${props.functionName}`,
-      entry: path.join(defaults.projectRoot, "functions", `${props.functionName}.ts`),
+      description: `cdp-relay ${wiring.name}`,
+      entry: path.join(defaults.projectRoot, "functions", `${wiring.name}.ts`),
       handler: "handler",
       projectRoot: defaults.projectRoot,
       depsLockFilePath: path.join(defaults.projectRoot, "package-lock.json"),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
+      memorySize: wiring.memorySize,
+      timeout: Duration.seconds(wiring.timeoutSeconds),
       logGroup: this.logGroup,
+      // Wiring last, so user context cannot override it.
       environment: {
         ...defaults.environment,
-        ...props.environment,
-        ...(props.readsSecret ? { RELAY_SECRET_ARN: defaults.secret.secretArn } : {}),
+        ...wiredEnvironment(wiring, (ref) => props.queueOf(ref).queueUrl, { name: SECRET_ARN_ENV_VAR, value: defaults.secret.secretArn }),
       },
       bundling: {
         forceDockerBundling: false,
@@ -68,7 +69,8 @@ export class RelayFunction extends Construct {
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
       },
     });
-    if (props.readsSecret) defaults.secret.grantRead(this.handler);
+    for (const ref of wiring.sendsTo) props.queueOf(ref).grantSendMessages(this.handler);
+    if (wiring.readsSecret) defaults.secret.grantRead(this.handler);
 
     Validations.of(this).acknowledge(
       {

@@ -120,7 +120,7 @@ export class RelayMonitoring extends Construct {
           props.api.metricLatency({ period: PERIOD, statistic: "p50", label: "p50" }),
           props.api.metricLatency({ period: PERIOD, statistic: "p99", label: "p99" }),
           ...props.webhooks.map((webhook) =>
-            webhook.ingest.handler.metricDuration({ period: PERIOD, statistic: "p99", label: `${webhook.route.path} function p99` }),
+            webhook.ingest.handler.metricDuration({ period: PERIOD, statistic: "p99", label: `${webhook.wiring.trigger.path} function p99` }),
           ),
         ],
         width: 12,

@@ -3,16 +3,18 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { runInFunctionEnvironment } from "../../shared/config/environment.js";
 import { loadSecrets, resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
 import type { PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
 import {
-  DESTINATIONS,
-  QUEUE_SETTINGS,
-  deadLetterQueueUrlEnvVar,
-  queueUrlEnvVar,
-} from "../../shared/queue/definition.js";
-import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "../routes.js";
+  HTTP_FUNCTIONS,
+  SECRETS_FILE_ENV_VAR,
+  WIRED_ENV_VARS,
+  WORKER_FUNCTIONS,
+  wiredEnvironment,
+  type FunctionWiring,
+} from "../wiring.js";
 import { startApiServer, type HttpApiHandler } from "./apiServer.js";
 import { DEVELOPMENT_SECRETS } from "./devSecrets.js";
 import { loadHandler } from "./functions.js";
@@ -26,7 +28,6 @@ import { DEFAULT_LOCAL_SQS_PORT, ensureQueues, startLocalSqs, type QueueUrls } f
 
 export const DEFAULT_PORT = 3000;
 const LOCAL_REGION = "us-east-1";
-const INGEST_TIMEOUT_SECONDS = 10;
 
 export interface LocalStackOptions {
   /** HTTP port; 0 picks a free one. Default: PORT, else 3000. */
@@ -58,13 +59,18 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Sets environment variables for the handlers and remembers what to put back on stop. */
+/** Sets the common settings every handler shares and remembers what to put back on stop. */
 class EnvironmentOverlay {
   private readonly saved = new Map<string, string | undefined>();
 
   set(name: string, value: string): void {
     if (!this.saved.has(name)) this.saved.set(name, process.env[name]);
     process.env[name] = value;
+  }
+
+  unset(name: string): void {
+    if (!this.saved.has(name)) this.saved.set(name, process.env[name]);
+    delete process.env[name];
   }
 
   setDefault(name: string, value: string): void {
@@ -77,6 +83,24 @@ class EnvironmentOverlay {
       else process.env[name] = value;
     }
   }
+}
+
+/**
+ * What the stack gives a function in AWS, locally: the common settings of this process plus exactly the
+ * function's wired variables (its queues' URLs, the secret document if it reads it), nothing else.
+ */
+export function localFunctionEnvironment(
+  fn: FunctionWiring,
+  queueUrls: QueueUrls,
+  secretsFile: string,
+  processEnvironment: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
+  const common = Object.fromEntries(Object.entries(processEnvironment).filter(([name]) => !WIRED_ENV_VARS.has(name)));
+  const wired = wiredEnvironment(fn, (ref) => queueUrls[ref.destination][ref.deadLetter ? "dlq" : "queue"], {
+    name: SECRETS_FILE_ENV_VAR,
+    value: secretsFile,
+  });
+  return { ...common, ...wired };
 }
 
 function envPort(name: string, fallback: number): number {
@@ -100,6 +124,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const writeDevelopmentSecrets = async () => {
+      const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
+      stoppers.push(() => rm(folder, { recursive: true, force: true }));
+      const file = join(folder, "secrets.json");
+      await writeFile(file, JSON.stringify(DEVELOPMENT_SECRETS, null, 2), { mode: 0o600 });
+      return file;
+    };
     env.setDefault("AWS_REGION", LOCAL_REGION);
     env.setDefault("AWS_ACCESS_KEY_ID", "local");
     env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
@@ -110,18 +141,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const [name, value] of Object.entries(options.env ?? {})) env.set(name, value);
     const region = process.env.AWS_REGION ?? LOCAL_REGION;
 
+    // The wired variables (queue URLs, the secret's location) are never in process.env: each handler
+    // gets exactly those its wiring gives it, per invocation (localFunctionEnvironment).
     const secretsFile = options.secretsFile ?? process.env.RELAY_SECRETS_FILE;
-    if (secretsFile) {
-      env.set("RELAY_SECRETS_FILE", secretsFile);
-    } else {
-      const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
-      stoppers.push(() => rm(folder, { recursive: true, force: true }));
-      const file = join(folder, "secrets.json");
-      await writeFile(file, JSON.stringify(DEVELOPMENT_SECRETS, null, 2), { mode: 0o600 });
-      env.set("RELAY_SECRETS_FILE", file);
-    }
+    for (const name of WIRED_ENV_VARS) env.unset(name);
+    const secretsDocument = secretsFile ?? (await writeDevelopmentSecrets());
     resetSecretsCache();
-    const secrets = await loadSecrets();
+    const secrets = await runInFunctionEnvironment({ [SECRETS_FILE_ENV_VAR]: secretsDocument }, () => loadSecrets());
 
     const sandboxes: LocalStack["sandboxes"] = {};
     const startSandbox = async <Sandbox extends PartnerSandbox>(variable: keyof typeof PARTNER_URL_DEFAULTS, sandbox: Sandbox) => {
@@ -146,40 +172,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sqs = new SQSClient({ endpoint: localSqs.endpoint, region });
     stoppers.push(async () => sqs.destroy());
     const queueUrls = await ensureQueues(sqs);
-    for (const destination of DESTINATIONS) {
-      env.set(queueUrlEnvVar(destination), queueUrls[destination].queue);
-      env.set(deadLetterQueueUrlEnvVar(destination), queueUrls[destination].dlq);
-    }
+
+    /** Loads a function's handler and runs each invocation inside that function's environment. */
+    const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
+      const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
+      return (event: Event, context: Context) =>
+        runInFunctionEnvironment(localFunctionEnvironment(fn, queueUrls, secretsDocument), () => handler(event, context));
+    };
 
     let ready = false;
     const routes = await Promise.all(
-      WEBHOOK_ROUTES.map(async (route) => ({ ...route, handler: await loadHandler<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(route.functionName) })),
+      HTTP_FUNCTIONS.map(async (fn) => ({
+        method: fn.trigger.method,
+        path: fn.trigger.path,
+        functionName: fn.name,
+        handler: await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn),
+      })),
     );
+    const timeoutOf = new Map(HTTP_FUNCTIONS.map((fn) => [fn.name, fn.timeoutSeconds]));
     const api = await startApiServer(options.port ?? envPort("PORT", DEFAULT_PORT), {
       routes,
-      context: (functionName) => lambdaContext(functionName, INGEST_TIMEOUT_SECONDS, region),
+      context: (functionName) => lambdaContext(functionName, timeoutOf.get(functionName) ?? 0, region),
       isReady: () => ready,
       log,
     });
     stoppers.push(() => closeServer(api.server));
 
     for (const worker of WORKER_FUNCTIONS) {
-      const settings = QUEUE_SETTINGS[worker.destination];
       const poller = new SqsPoller({
         sqs,
-        queueUrl: queueUrls[worker.destination].queue,
+        queueUrl: queueUrls[worker.trigger.destination].queue,
         region,
-        settings,
+        settings: worker.trigger.eventSource,
         handlers: await Promise.all(
           Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
-            loadHandler<SQSEvent, SQSBatchResponse>(worker.functionName, environment),
+            loadScoped<SQSEvent, SQSBatchResponse>(worker, environment),
           ),
         ),
-        context: () => lambdaContext(worker.functionName, settings.workerTimeoutSeconds, region),
+        context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
         onBatch: (summary) => {
           const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
           const error = summary.error ? ` (${summary.error})` : "";
-          log?.(`[${worker.functionName}] batch of ${summary.records}${failed}${error}`);
+          log?.(`[${worker.name}] batch of ${summary.records}${failed}${error}`);
         },
       });
       await poller.start();

@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
-import type { WorkerQueueSettings } from "../../shared/queue/definition.js";
+import type { EventSourceSettings } from "../wiring.js";
 
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -15,7 +15,8 @@ export interface PollerOptions {
   sqs: SQSClient;
   queueUrl: string;
   region: string;
-  settings: WorkerQueueSettings;
+  /** The worker's event source mapping settings from infra/wiring.ts. */
+  settings: EventSourceSettings;
   /**
    * One handler per execution environment: batches run in parallel, one per environment, as Lambda
    * never runs two invocations in one environment (module-scope state such as the batch processor
@@ -64,7 +65,7 @@ function toRecord(message: Message, queueArn: string, region: string): SQSRecord
 }
 
 /**
- * Drives a worker handler the way Lambda's SQS event source mapping does with ReportBatchItemFailures:
+ * Drives a worker handler the way Lambda's SQS event source mapping does (with ReportBatchItemFailures when set):
  * long-poll, fill a batch up to the batch size within the batching window, invoke, then delete only the
  * records not reported as failed. Failed records stay in flight and reappear when their visibility
  * runs out; moving them to the DLQ is the queue's own redrive policy.
@@ -136,7 +137,9 @@ export class SqsPoller {
     let invocationError: string | undefined;
     try {
       const response = await handler(event, context());
-      failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      // Without ReportBatchItemFailures, Lambda ignores the response: a returned invocation deletes the whole batch.
+      const reported = this.options.settings.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
+      failedIds = new Set(reported.map((failure) => failure.itemIdentifier));
     } catch (error) {
       // A failed invocation fails the whole batch, as in Lambda.
       invocationError = (error as Error).message;

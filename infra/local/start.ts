@@ -1,4 +1,4 @@
-import { WEBHOOK_ROUTES } from "../routes.js";
+import { HTTP_FUNCTIONS } from "../wiring.js";
 import { startLocalStack } from "./localStack.js";
 
 /** `npm start`: the whole connector on this machine, until Ctrl-C. */
@@ -8,7 +8,7 @@ const lines = [
   "",
   "cdp-relay is running locally.",
   `  health:        GET  ${stack.apiUrl}/health`,
-  ...WEBHOOK_ROUTES.map((route) => `  webhook:       ${route.method} ${stack.apiUrl}${route.path}`),
+  ...HTTP_FUNCTIONS.map(({ trigger }) => `  webhook:       ${trigger.method} ${stack.apiUrl}${trigger.path}`),
   `  SQS endpoint:  ${stack.sqsEndpoint} (AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint} npx cdp-relay dlq list --queue mparticle)`,
   ...Object.entries(stack.sandboxes).map(([partner, sandbox]) => `  ${partner} sandbox: ${sandbox.url}`),
 ];

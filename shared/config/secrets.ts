@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
+import { environmentVariable } from "./environment.js";
 
 const feedSchema = z.object({ key: z.string().min(1), secret: z.string().min(1) });
 
@@ -25,9 +26,9 @@ let cached: { value: RelaySecrets; expiresAt: number } | undefined;
 let secretsManager: SecretsManagerClient | undefined;
 
 async function readDocument(): Promise<string> {
-  const file = process.env.RELAY_SECRETS_FILE;
+  const file = environmentVariable("RELAY_SECRETS_FILE");
   if (file) return readFile(file, "utf8");
-  const secretId = process.env.RELAY_SECRET_ARN;
+  const secretId = environmentVariable("RELAY_SECRET_ARN");
   if (!secretId) throw new Error("neither RELAY_SECRETS_FILE nor RELAY_SECRET_ARN is set");
   secretsManager ??= new SecretsManagerClient({});
   const result = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -36,7 +37,7 @@ async function readDocument(): Promise<string> {
 }
 
 function ttlMilliseconds(): number {
-  const configured = Number(process.env.RELAY_SECRETS_TTL_SECONDS);
+  const configured = Number(environmentVariable("RELAY_SECRETS_TTL_SECONDS"));
   return (Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_SECRETS_TTL_SECONDS) * 1000;
 }
 

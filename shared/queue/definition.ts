@@ -12,23 +12,16 @@ export const MAX_RECEIVE_COUNT = 5;
 export const RETENTION_DAYS = 14;
 export const RETENTION_SECONDS = RETENTION_DAYS * 24 * 60 * 60;
 
-export interface WorkerQueueSettings {
-  /** Records handed to one worker invocation (Lambda's event source mapping BatchSize). */
-  batchSize: number;
-  /** How long the mapping may wait to fill a batch (MaximumBatchingWindowInSeconds). */
-  maxBatchingWindowSeconds: number;
-  /** Queue visibility timeout; at least six times the worker timeout, as AWS advises. */
+export interface QueueSettings {
+  /** Queue visibility timeout; at least six times the worker timeout (infra/wiring.ts), as AWS advises. */
   visibilityTimeoutSeconds: number;
-  /** Worker Lambda timeout. */
-  workerTimeoutSeconds: number;
 }
 
-// Batch sizes follow the partner's bulk call: Pushwoosh calls are per user, mParticle bulk takes
-// 100 batches, Mixpanel import takes 2000 events (we stay well under the 10 MB body limit).
-export const QUEUE_SETTINGS: Record<Destination, WorkerQueueSettings> = {
-  pushwoosh: { batchSize: 10, maxBatchingWindowSeconds: 0, visibilityTimeoutSeconds: 180, workerTimeoutSeconds: 30 },
-  mparticle: { batchSize: 100, maxBatchingWindowSeconds: 1, visibilityTimeoutSeconds: 180, workerTimeoutSeconds: 30 },
-  mixpanel: { batchSize: 500, maxBatchingWindowSeconds: 1, visibilityTimeoutSeconds: 180, workerTimeoutSeconds: 30 },
+// Batching (the event source mapping) and the worker's timeout are the function's: infra/wiring.ts.
+export const QUEUE_SETTINGS: Record<Destination, QueueSettings> = {
+  pushwoosh: { visibilityTimeoutSeconds: 180 },
+  mparticle: { visibilityTimeoutSeconds: 180 },
+  mixpanel: { visibilityTimeoutSeconds: 180 },
 };
 
 export function queueName(destination: Destination): string {

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
+import { environmentVariable } from "../config/environment.js";
 import { RetryableError } from "../errors.js";
 import { logger } from "../observability.js";
 import { queueUrlEnvVar, type Destination } from "./definition.js";
@@ -12,7 +13,7 @@ const SEND_ATTEMPTS = 3;
 
 export function queueUrlFor(destination: Destination): string {
   const name = queueUrlEnvVar(destination);
-  const url = process.env[name];
+  const url = environmentVariable(name);
   if (!url) throw new Error(`${name} is not set`);
   return url;
 }

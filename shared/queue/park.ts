@@ -1,4 +1,5 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { environmentVariable } from "../config/environment.js";
 import type { RelayError } from "../errors.js";
 import { deadLetterQueueUrlEnvVar, type Destination } from "./definition.js";
 import type { ParkReason } from "./retryPolicy.js";
@@ -22,7 +23,7 @@ export const PARK_ATTRIBUTE = "failure";
 
 export function deadLetterQueueUrlFor(destination: Destination): string {
   const name = deadLetterQueueUrlEnvVar(destination);
-  const url = process.env[name];
+  const url = environmentVariable(name);
   if (!url) throw new Error(`${name} is not set`);
   return url;
 }

@@ -1,3 +1,4 @@
+import { environmentVariable } from "../config/environment.js";
 import type { RelayError } from "../errors.js";
 import { MAX_RECEIVE_COUNT } from "./definition.js";
 
@@ -15,7 +16,7 @@ export type RetryDecision =
   | { action: "park"; reason: ParkReason };
 
 export function retryBaseSeconds(): number {
-  const configured = Number(process.env.RETRY_BASE_SECONDS);
+  const configured = Number(environmentVariable("RETRY_BASE_SECONDS"));
   return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
 }
 

@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/pushwoosh-worker.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../infra/local/poller.js";
+import { workerFor } from "../../infra/wiring.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
 import type { PushwooshCall } from "../../shared/destinations/pushwoosh/schema.js";
-import { QUEUE_SETTINGS } from "../../shared/queue/definition.js";
 import { enqueueWorkItems } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import { deriveWorkItemId, type WorkItem } from "../../shared/queue/workItem.js";
@@ -41,7 +41,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
       sqs: sqs.sqs,
       queueUrl: sqs.queueUrls.pushwoosh.queue,
       region: "us-east-1",
-      settings: { ...QUEUE_SETTINGS.pushwoosh, maxBatchingWindowSeconds: 0 },
+      settings: workerFor("pushwoosh").trigger.eventSource,
       handlers: [handler],
       context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1"),
     });

@@ -4,14 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CdpRelayStack, REPOSITORY_ROOT } from "../../infra/stack.js";
 import { readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
-import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "../../infra/routes.js";
+import { localFunctionEnvironment } from "../../infra/local/localStack.js";
+import type { QueueUrls } from "../../infra/local/sqs.js";
+import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
+import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
 import {
   DESTINATIONS,
   MAX_RECEIVE_COUNT,
@@ -20,22 +23,15 @@ import {
   deadLetterQueueName,
   deadLetterQueueUrlEnvVar,
   queueName,
-  queueUrlEnvVar,
   type Destination,
 } from "../../shared/queue/definition.js";
 import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/queue/retryPolicy.js";
 
-const outdirs: string[] = [];
-/** Feature flags and defaults from cdk.json, so the tests see the template `cdk deploy` would. */
-const CDK_JSON_CONTEXT = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, "cdk.json"), "utf8")).context as Record<string, unknown>;
-
-/** Builds the stack the way infra/app.ts does, from CDK context; bundles the real functions/ with esbuild. */
-function synthRelay(context: Record<string, unknown> = {}): { app: App; stack: CdpRelayStack; template: Template } {
-  const outdir = mkdtempSync(path.join(tmpdir(), "cdp-relay-synth-"));
-  outdirs.push(outdir);
-  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context } });
-  const stack = new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node));
-  return { app, stack, template: Template.fromStack(stack) };
+const cleanups: Array<() => void> = [];
+function synthRelay(context: Record<string, unknown> = {}): SynthesizedRelay {
+  const relay = synthesizeRelay(context);
+  cleanups.push(relay.remove);
+  return relay;
 }
 
 function onlyKey(resources: Record<string, unknown>, what: string): string {
@@ -96,7 +92,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  for (const cleanup of cleanups) cleanup();
 });
 
 describe("CdpRelayStack", () => {
@@ -133,70 +129,78 @@ describe("CdpRelayStack", () => {
     }
   });
 
-  it("feeds each worker from its queue with partial batch failures and the configured batching", () => {
+  it("feeds each worker from its queue with the wiring's event source settings", () => {
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", WORKER_FUNCTIONS.length);
-    for (const { destination, functionName } of WORKER_FUNCTIONS) {
-      const settings = QUEUE_SETTINGS[destination];
+    for (const { name, trigger } of WORKER_FUNCTIONS) {
+      const { batchSize, maxBatchingWindowSeconds, reportBatchItemFailures } = trigger.eventSource;
       template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-        EventSourceArn: arnOf(queueId(destination, false)),
-        FunctionName: { Ref: functionId(functionName) },
-        FunctionResponseTypes: ["ReportBatchItemFailures"],
-        BatchSize: settings.batchSize,
-        MaximumBatchingWindowInSeconds: settings.maxBatchingWindowSeconds > 0 ? settings.maxBatchingWindowSeconds : Match.absent(),
+        EventSourceArn: arnOf(queueId(trigger.destination, false)),
+        FunctionName: { Ref: functionId(name) },
+        FunctionResponseTypes: reportBatchItemFailures ? ["ReportBatchItemFailures"] : Match.absent(),
+        BatchSize: batchSize,
+        MaximumBatchingWindowInSeconds: maxBatchingWindowSeconds > 0 ? maxBatchingWindowSeconds : Match.absent(),
       });
-    }
-  });
-
-  it("gives each worker its queue and DLQ URLs, its timeout, and the right to delay retries and park", () => {
-    for (const { destination, functionName } of WORKER_FUNCTIONS) {
-      const id = functionId(functionName);
-      template.hasResourceProperties("AWS::Lambda::Function", {
-        Description: `cdp-relay ${functionName}`,
-        Timeout: QUEUE_SETTINGS[destination].workerTimeoutSeconds,
-        Environment: {
-          Variables: Match.objectLike({
-            [queueUrlEnvVar(destination)]: { Ref: queueId(destination, false) },
-            [deadLetterQueueUrlEnvVar(destination)]: { Ref: queueId(destination, true) },
-          }),
-        },
-      });
-      expect(actionsAllowedOn(id, arnOf(queueId(destination, false)))).toContain("sqs:ChangeMessageVisibility");
-      expect(actionsAllowedOn(id, arnOf(queueId(destination, true)))).toContain("sqs:SendMessage");
-    }
-  });
-
-  it("lets each ingest function send only to the queues of its route's destinations", () => {
-    for (const route of WEBHOOK_ROUTES) {
-      const id = functionId(route.functionName);
-      const variables = template.toJSON().Resources[id].Properties.Environment.Variables as Record<string, unknown>;
-      const queueVariables = Object.keys(variables).filter((name) => name.endsWith("_QUEUE_URL") || name.endsWith("_DLQ_URL"));
-      expect(queueVariables.sort()).toEqual(route.destinations.map(queueUrlEnvVar).sort());
-      for (const destination of route.destinations) {
-        expect(variables[queueUrlEnvVar(destination)]).toEqual({ Ref: queueId(destination, false) });
+      const consume = actionsAllowedOn(functionId(name), arnOf(queueId(trigger.destination, false)));
+      for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]) {
+        expect(consume, `${name} ${action}`).toContain(action);
       }
-      const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
-      expect(resourcesAllowing(id, "sqs:SendMessage").sort(byJson)).toEqual(
-        route.destinations.map((destination) => arnOf(queueId(destination, false))).sort(byJson),
-      );
-      template.hasResourceProperties("AWS::Lambda::Function", { Description: `cdp-relay ${route.functionName}`, Timeout: 10 });
+    }
+  });
+
+  it("gives each function exactly the queue URL variables and sqs:SendMessage grants its wiring lists, and its sizing", () => {
+    const refId = ({ destination, deadLetter }: QueueRef) => queueId(destination, deadLetter);
+    const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+    for (const fn of FUNCTIONS) {
+      const id = functionId(fn.name);
+      const properties = template.toJSON().Resources[id].Properties;
+      const variables = properties.Environment.Variables as Record<string, unknown>;
+      const queueVariables = Object.keys(variables).filter((name) => name.endsWith("_QUEUE_URL") || name.endsWith("_DLQ_URL"));
+      expect(queueVariables.sort(), fn.name).toEqual(queuesOf(fn).map(queueEnvVar).sort());
+      for (const ref of queuesOf(fn)) expect(variables[queueEnvVar(ref)], fn.name).toEqual({ Ref: refId(ref) });
+      expect(resourcesAllowing(id, "sqs:SendMessage").sort(byJson), fn.name).toEqual(fn.sendsTo.map((ref) => arnOf(refId(ref))).sort(byJson));
+      expect([properties.Timeout, properties.MemorySize], fn.name).toEqual([fn.timeoutSeconds, fn.memorySize]);
+    }
+  });
+
+  it("gives each function the same wired variables under `npm start` as the template gives it in AWS", () => {
+    const localUrls = Object.fromEntries(DESTINATIONS.map((destination) => [destination, { queue: `local-${destination}`, dlq: `local-${destination}-dlq` }]));
+    const shell = { PUSHWOOSH_QUEUE_URL: "from-the-shell", RELAY_SECRET_ARN: "from-the-shell", PATH: "/bin" };
+    const wired = (names: string[]) => names.filter((name) => WIRED_ENV_VARS.has(name) && name !== "RELAY_SECRETS_FILE" && name !== "RELAY_SECRET_ARN").sort();
+    for (const fn of FUNCTIONS) {
+      const inAws = template.toJSON().Resources[functionId(fn.name)].Properties.Environment.Variables as Record<string, unknown>;
+      const local = localFunctionEnvironment(fn, localUrls as QueueUrls, "/secrets.json", shell);
+      expect(wired(Object.keys(local)), fn.name).toEqual(wired(Object.keys(inAws)));
+      expect("RELAY_SECRETS_FILE" in local, fn.name).toBe("RELAY_SECRET_ARN" in inAws);
+      expect(local.RELAY_SECRET_ARN, fn.name).toBeUndefined();
+      expect(local.PATH, fn.name).toBe("/bin");
+    }
+  });
+
+  it("lets Braze Currents ingest park rejected events in the mParticle and Mixpanel DLQs", () => {
+    const id = functionId("braze-currents");
+    for (const destination of ["mparticle", "mixpanel"] as const) {
+      expect(actionsAllowedOn(id, arnOf(queueId(destination, true)))).toContain("sqs:SendMessage");
+      expect(template.toJSON().Resources[id].Properties.Environment.Variables[deadLetterQueueUrlEnvVar(destination)]).toEqual({
+        Ref: queueId(destination, true),
+      });
     }
   });
 
   it("routes the four webhook paths to their ingest functions", () => {
-    template.resourceCountIs("AWS::ApiGatewayV2::Route", WEBHOOK_ROUTES.length);
-    for (const route of WEBHOOK_ROUTES) {
+    template.resourceCountIs("AWS::ApiGatewayV2::Route", HTTP_FUNCTIONS.length);
+    for (const { name, trigger } of HTTP_FUNCTIONS) {
       const integrationId = onlyKey(
         template.findResources("AWS::ApiGatewayV2::Integration", {
-          Properties: { IntegrationType: "AWS_PROXY", IntegrationUri: arnOf(functionId(route.functionName)) },
+          Properties: { IntegrationType: "AWS_PROXY", IntegrationUri: arnOf(functionId(name)) },
         }),
-        `integration for ${route.path}`,
+        `integration for ${trigger.path}`,
       );
       template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
-        RouteKey: `${route.method} ${route.path}`,
+        RouteKey: `${trigger.method} ${trigger.path}`,
         Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
       });
     }
-    expect(WEBHOOK_ROUTES.map((route) => `${route.method} ${route.path}`)).toEqual([
+    expect(HTTP_FUNCTIONS.map(({ trigger }) => `${trigger.method} ${trigger.path}`)).toEqual([
       "POST /mparticle/registration",
       "POST /mparticle/events",
       "POST /mparticle/audiences",
@@ -214,7 +218,7 @@ describe("CdpRelayStack", () => {
   });
 
   it("runs every function on Node.js 22 arm64 with the shared settings and a log group with retention", () => {
-    template.resourceCountIs("AWS::Lambda::Function", WEBHOOK_ROUTES.length + WORKER_FUNCTIONS.length);
+    template.resourceCountIs("AWS::Lambda::Function", FUNCTIONS.length);
     template.allResourcesProperties("AWS::Lambda::Function", {
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
@@ -288,7 +292,7 @@ describe("CdpRelayStack", () => {
   });
 
   it("alarms on worker errors, for every worker", () => {
-    for (const { functionName } of WORKER_FUNCTIONS) {
+    for (const { name: functionName } of WORKER_FUNCTIONS) {
       template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "AWS/Lambda",
         MetricName: "Errors",
@@ -356,7 +360,7 @@ describe("CdpRelayStack", () => {
       expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, false))).toBe(true);
       expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, true))).toBe(true);
     }
-    for (const { functionName } of WORKER_FUNCTIONS) {
+    for (const { name: functionName } of WORKER_FUNCTIONS) {
       expect(shows(`"AWS/Lambda","Errors"`, functionId(functionName))).toBe(true);
       expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName))).toBe(true);
     }
@@ -364,9 +368,9 @@ describe("CdpRelayStack", () => {
   });
 
   it("outputs the webhook URLs, the queue URLs under the CLI's keys, and the secret", () => {
-    for (const route of WEBHOOK_ROUTES) {
-      template.hasOutput(outputKeyForRoute(route), {
-        Value: { "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(`${route.path}$`)])] },
+    for (const { name, trigger } of HTTP_FUNCTIONS) {
+      template.hasOutput(outputKeyForRoute(name), {
+        Value: { "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(`${trigger.path}$`)])] },
       });
     }
     for (const destination of DESTINATIONS) {
@@ -405,7 +409,7 @@ describe("CdpRelayStack", () => {
 
   it("synthesizes with the real `cdk synth` CLI, offline and without AWS credentials", async () => {
     const output = mkdtempSync(path.join(tmpdir(), "cdp-relay-cli-"));
-    outdirs.push(output);
+    cleanups.push(() => rmSync(output, { recursive: true, force: true }));
     const env: NodeJS.ProcessEnv = {};
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("AWS_") && !name.startsWith("CDK_")) env[name] = value;
     Object.assign(env, { CDK_DISABLE_VERSION_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" });

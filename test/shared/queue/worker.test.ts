@@ -2,12 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PurgeQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { AuthError, PermanentError, RetryableError } from "../../../shared/errors.js";
-import { QUEUE_SETTINGS, type Destination } from "../../../shared/queue/definition.js";
+import type { Destination } from "../../../shared/queue/definition.js";
 import { enqueueWorkItems } from "../../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../../shared/queue/park.js";
 import { createWorkerHandler, type DeliveryOutcome } from "../../../shared/queue/worker.js";
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
+import { workerFor } from "../../../infra/wiring.js";
 import { SqsPoller } from "../../../infra/local/poller.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
 import { waitFor } from "../../support/waitFor.js";
@@ -71,7 +72,7 @@ describe("worker runtime on the embedded SQS", () => {
       sqs: sqs.sqs,
       queueUrl: sqs.queueUrls[destination].queue,
       region: "us-east-1",
-      settings: { ...QUEUE_SETTINGS[destination], batchSize: 10, maxBatchingWindowSeconds: 1 },
+      settings: { ...workerFor(destination).trigger.eventSource, batchSize: 10, maxBatchingWindowSeconds: 1 },
       handlers: [handler],
       context: () => lambdaContext("mixpanel-worker", 30, "us-east-1"),
     });

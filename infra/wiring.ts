@@ -1,0 +1,172 @@
+import {
+  DESTINATIONS,
+  QUEUE_SETTINGS,
+  deadLetterQueueUrlEnvVar,
+  queueUrlEnvVar,
+  type Destination,
+} from "../shared/queue/definition.js";
+
+/**
+ * The one description of the deployed functions: what drives each one, which queues it may send to,
+ * whether it reads the relay secret, and its sizing. The CDK stack (infra/stack.ts) and the local stack
+ * (infra/local/localStack.ts) both build from this table, so a function gets the same variables and
+ * permissions on a laptop as in AWS. Adding a function is adding one entry. Names and paths are public contract.
+ */
+
+/** A queue of the relay: a destination's main queue or its dead-letter queue. */
+export interface QueueRef {
+  destination: Destination;
+  deadLetter: boolean;
+}
+
+/** Lambda's SQS event source mapping settings for a worker. */
+export interface EventSourceSettings {
+  /** Records per invocation (BatchSize). */
+  batchSize: number;
+  /** How long the mapping may wait to fill a batch (MaximumBatchingWindowInSeconds); 0 means not set. */
+  maxBatchingWindowSeconds: number;
+  /** FunctionResponseTypes: ReportBatchItemFailures; without it a thrown invocation or any failure retries the batch. */
+  reportBatchItemFailures: boolean;
+}
+
+export interface HttpTrigger {
+  kind: "http";
+  method: "POST";
+  path: string;
+}
+
+export interface QueueTrigger {
+  kind: "queue";
+  /** The destination whose main queue drives the worker. */
+  destination: Destination;
+  eventSource: EventSourceSettings;
+}
+
+export interface FunctionWiring<Trigger extends HttpTrigger | QueueTrigger = HttpTrigger | QueueTrigger> {
+  /** File in functions/ (without `.ts`) that exports `handler`. */
+  name: string;
+  trigger: Trigger;
+  /** Queues the function may send to: it gets their URL variables and sqs:SendMessage on them, nothing more. */
+  sendsTo: readonly QueueRef[];
+  /** Whether it reads the relay secret (RELAY_SECRET_ARN in AWS, RELAY_SECRETS_FILE locally). */
+  readsSecret: boolean;
+  memorySize: number;
+  timeoutSeconds: number;
+  /** Variables this function needs besides the common settings. */
+  environment?: Readonly<Record<string, string>>;
+}
+
+export type HttpFunction = FunctionWiring<HttpTrigger>;
+export type WorkerFunction = FunctionWiring<QueueTrigger>;
+
+const queue = (destination: Destination): QueueRef => ({ destination, deadLetter: false });
+const deadLetterQueue = (destination: Destination): QueueRef => ({ destination, deadLetter: true });
+
+const INGEST = { memorySize: 256, timeoutSeconds: 10 } as const;
+
+// Batch sizes follow the partner's bulk call: Pushwoosh calls are per user, mParticle bulk takes
+// 100 batches, Mixpanel import takes 2000 events (we stay well under the 10 MB body limit).
+const EVENT_SOURCES: Record<Destination, EventSourceSettings> = {
+  pushwoosh: { batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+  mparticle: { batchSize: 100, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
+  mixpanel: { batchSize: 500, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
+};
+
+export const FUNCTIONS: readonly FunctionWiring[] = [
+  {
+    name: "mparticle-registration",
+    trigger: { kind: "http", method: "POST", path: "/mparticle/registration" },
+    sendsTo: [],
+    // Answers without auth (mParticle sends none), so it has no use for the secret.
+    readsSecret: false,
+    ...INGEST,
+  },
+  {
+    name: "mparticle-events",
+    trigger: { kind: "http", method: "POST", path: "/mparticle/events" },
+    sendsTo: [queue("pushwoosh")],
+    readsSecret: true,
+    ...INGEST,
+  },
+  {
+    name: "mparticle-audiences",
+    trigger: { kind: "http", method: "POST", path: "/mparticle/audiences" },
+    sendsTo: [queue("pushwoosh")],
+    readsSecret: true,
+    ...INGEST,
+  },
+  {
+    name: "braze-currents",
+    trigger: { kind: "http", method: "POST", path: "/braze/currents" },
+    // Events that fail validation are parked with their reason straight from ingest, so their DLQs too.
+    sendsTo: [queue("mparticle"), queue("mixpanel"), deadLetterQueue("mparticle"), deadLetterQueue("mixpanel")],
+    readsSecret: true,
+    ...INGEST,
+  },
+  ...DESTINATIONS.map(
+    (destination): WorkerFunction => ({
+      name: `${destination}-worker`,
+      trigger: { kind: "queue", destination, eventSource: EVENT_SOURCES[destination] },
+      // Parks final failures with their reason; re-enqueues the unfinished part of a multi-event message.
+      sendsTo: [queue(destination), deadLetterQueue(destination)],
+      // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
+      readsSecret: true,
+      memorySize: 512,
+      timeoutSeconds: 30,
+    }),
+  ),
+];
+
+export const HTTP_FUNCTIONS: readonly HttpFunction[] = FUNCTIONS.filter((fn): fn is HttpFunction => fn.trigger.kind === "http");
+export const WORKER_FUNCTIONS: readonly WorkerFunction[] = FUNCTIONS.filter((fn): fn is WorkerFunction => fn.trigger.kind === "queue");
+
+export function workerFor(destination: Destination): WorkerFunction {
+  const worker = WORKER_FUNCTIONS.find((fn) => fn.trigger.destination === destination);
+  if (!worker) throw new Error(`no worker consumes the ${destination} queue`);
+  return worker;
+}
+
+/** Secret location variables, one of which a function that reads the secret gets. */
+export const SECRET_ARN_ENV_VAR = "RELAY_SECRET_ARN";
+export const SECRETS_FILE_ENV_VAR = "RELAY_SECRETS_FILE";
+
+const sameQueue = (a: QueueRef, b: QueueRef) => a.destination === b.destination && a.deadLetter === b.deadLetter;
+
+/** Every queue a function touches: those it sends to and, for a worker, the queue it consumes. */
+export function queuesOf(fn: FunctionWiring): QueueRef[] {
+  const refs = fn.trigger.kind === "queue" ? [queue(fn.trigger.destination), ...fn.sendsTo] : [...fn.sendsTo];
+  return refs.filter((ref, index) => refs.findIndex((other) => sameQueue(ref, other)) === index);
+}
+
+export function queueEnvVar(ref: QueueRef): string {
+  return ref.deadLetter ? deadLetterQueueUrlEnvVar(ref.destination) : queueUrlEnvVar(ref.destination);
+}
+
+/** Every variable name the wiring sets; user-supplied common settings may not set them. */
+export const WIRED_ENV_VARS: ReadonlySet<string> = new Set([
+  SECRET_ARN_ENV_VAR,
+  SECRETS_FILE_ENV_VAR,
+  ...DESTINATIONS.flatMap((destination) => [queueUrlEnvVar(destination), deadLetterQueueUrlEnvVar(destination)]),
+]);
+
+/**
+ * A function's own variables: exactly the URL variables of the queues it touches, the secret location
+ * when it reads the secret, and its extra environment. The caller adds the common settings underneath.
+ */
+export function wiredEnvironment<Value>(
+  fn: FunctionWiring,
+  queueUrl: (ref: QueueRef) => Value,
+  secretLocation: { name: typeof SECRET_ARN_ENV_VAR | typeof SECRETS_FILE_ENV_VAR; value: Value },
+): Record<string, Value | string> {
+  return {
+    ...fn.environment,
+    ...Object.fromEntries(queuesOf(fn).map((ref) => [queueEnvVar(ref), queueUrl(ref)])),
+    ...(fn.readsSecret ? { [secretLocation.name]: secretLocation.value } : {}),
+  };
+}
+
+// AWS advises a visibility timeout of at least six times the function timeout for SQS event sources.
+for (const worker of WORKER_FUNCTIONS) {
+  const visibility = QUEUE_SETTINGS[worker.trigger.destination].visibilityTimeoutSeconds;
+  if (visibility < 6 * worker.timeoutSeconds) throw new Error(`${worker.name}: queue visibility ${visibility}s is under 6x its timeout`);
+}

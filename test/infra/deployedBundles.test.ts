@@ -1,0 +1,132 @@
+import type { Message } from "@aws-sdk/client-sqs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { deadLetterQueueName } from "../../shared/queue/definition.js";
+import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { configured, fixture } from "../shared/sources/mparticle/factories.js";
+import { startDeployedStack, type DeployedStack } from "../support/deployedStack.js";
+import { drainVisible } from "../support/embeddedSqs.js";
+import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
+import { waitFor } from "../support/waitFor.js";
+
+/**
+ * The stack as deployed: the synthesized bundles, each in its own process under exactly the environment
+ * the template gives it, every SQS and Secrets Manager call held against the IAM policy of its role.
+ */
+describe("the synthesized stack's Lambda bundles, run as deployed", () => {
+  let relay: SynthesizedRelay;
+  let stack: DeployedStack;
+
+  beforeAll(async () => {
+    relay = synthesizeRelay();
+    stack = await startDeployedStack(relay);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    relay?.remove();
+  });
+  // A call the role would be denied in AWS fails the test that made it.
+  afterEach(() => {
+    expect(stack.deniedCalls(), "SQS / Secrets Manager calls that IAM would deny in AWS").toEqual([]);
+  });
+
+  /** Posts as the partner would; `answer` says what came back and, on a 5xx, what the function logged. */
+  const post = async (path: string, body: unknown, authorization?: string) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    const functionName = stack.functionOfRoute(path) ?? path;
+    const errors = stack.output(functionName).split("\n").filter((line) => line.includes('"level":"ERROR"')).slice(-1);
+    return { status: response.status, body: answer, answer: `${path} answered ${JSON.stringify(answer)}${response.status >= 500 ? `; ${functionName} logged ${errors.join("")}` : ""}` };
+  };
+  const postCurrents = (events: RawBrazeEvent[]) => post("/braze/currents", { events }, `Bearer ${stack.secrets.inbound.brazeToken}`);
+  const parkedIn = async (dlqName: string, count: number): Promise<Message[]> => {
+    const parked: Message[] = [];
+    await waitFor(async () => {
+      parked.push(...(await drainVisible(stack.sqs, stack.queueUrl(dlqName))));
+      return parked.length >= count;
+    }, 30_000, `${count} message(s) parked in ${dlqName}`);
+    return parked;
+  };
+  const failureOf = (message: Message | undefined) => JSON.parse(message?.MessageAttributes?.failure?.StringValue ?? "{}") as Record<string, unknown>;
+
+  it("runs every function of the template, each with its own bundle", () => {
+    expect(stack.functions.map((fn) => fn.name).sort()).toEqual([
+      "braze-currents", "mixpanel-worker", "mparticle-audiences", "mparticle-events", "mparticle-registration", "mparticle-worker", "pushwoosh-worker",
+    ]);
+    expect(new Set(stack.functions.map((fn) => fn.assetDir)).size).toBe(stack.functions.length);
+  });
+
+  it("gives each worker's role what its SQS event source mapping needs", () => {
+    expect(stack.eventSourceMappingGaps()).toEqual([]);
+  });
+
+  it("answers mParticle's registration, and delivers a Firehose events batch to Pushwoosh through the worker", async () => {
+    const registration = await post("/mparticle/registration", fixture("ModuleRegistrationRequest.json"));
+    expect(registration.status, registration.answer).toBe(200);
+
+    const batch = configured(fixture("EventProcessingRequest_ios.json"));
+    const answered = await post("/mparticle/events", batch, `Token ${stack.secrets.inbound.mparticleToken}`);
+    expect(answered.status, answered.answer).toBe(200);
+    expect(answered.body).toMatchObject({ type: "event_processing_response", id: batch.id });
+
+    await waitFor(() => stack.sandboxes.pushwoosh.calls.length > 0, 30_000, "the Pushwoosh calls");
+    await stack.drained();
+    expect(stack.sandboxes.pushwoosh.calls.every((call) => call.status === 200)).toBe(true);
+    expect(await drainVisible(stack.sqs, stack.queueUrl(deadLetterQueueName("pushwoosh")))).toEqual([]);
+  });
+
+  it("answers 200 to a Braze batch with one malformed event: delivers the good ones, parks the bad one with its reason", async () => {
+    const good = [
+      brazeEvent("users.canvas.Entry", { id: eventId(700), externalUserId: "user-deployed" }),
+      brazeEvent("users.behaviors.CustomEvent", { id: eventId(701), externalUserId: "user-deployed" }),
+    ];
+    const malformed = { ...brazeEvent("users.behaviors.CustomEvent", { id: eventId(702), externalUserId: "user-deployed" }), time: "soon" };
+
+    const answered = await postCurrents([good[0], malformed, good[1]] as RawBrazeEvent[]);
+
+    expect(answered.status, answered.answer).toBe(200);
+    expect(answered.body).toMatchObject({ events: 3, rejected: 1 });
+    const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
+    expect(parked).toHaveLength(1);
+    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "validation", message: expect.stringContaining("events.1.time") });
+    const { mixpanel, mparticle } = stack.sandboxes;
+    await waitFor(() => [eventId(700), eventId(701)].every((id) => mixpanel.imported.some((event) => event.properties.$insert_id === id)), 30_000, "the good events in Mixpanel");
+    await waitFor(
+      () => mparticle.accepted.some((accepted) => JSON.stringify(accepted.batch).includes(eventId(700))),
+      30_000,
+      "the canvas entry in mParticle",
+    );
+    await stack.drained();
+    expect(mixpanel.imported.some((event) => event.properties.$insert_id === eventId(702))).toBe(false);
+  });
+
+  it("parks an event the partner rejects for good in its DLQ, with the partner's reason", async () => {
+    const rejectedId = "braze-id-longer-than-thirty-six-characters";
+    const answered = await postCurrents([brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "user-deployed" })]);
+    expect(answered.status, answered.answer).toBe(200);
+
+    const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
+    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "permanent", errorClass: "permanent" });
+    expect(JSON.parse(parked[0]?.Body ?? "{}").payload.properties.$insert_id).toBe(rejectedId);
+    await stack.drained();
+  });
+
+  it("recorded the calls the IAM check holds against the roles", () => {
+    const actions = new Set(stack.calls().map((call) => `${call.caller}: ${call.action}`));
+    for (const expected of [
+      "braze-currents: SendMessageBatch",
+      "braze-currents: SendMessage",
+      "braze-currents: GetSecretValue",
+      "mparticle-events: SendMessageBatch",
+      "mixpanel-worker: SendMessage",
+      "mixpanel-worker event source mapping: ReceiveMessage",
+      "mixpanel-worker event source mapping: DeleteMessageBatch",
+    ]) {
+      expect(actions, expected).toContain(expected);
+    }
+    expect([...actions].filter((action) => action.startsWith("mparticle-registration:"))).toEqual([]);
+  });
+});
