@@ -104,7 +104,7 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
 
     await post(batch);
     await post(batch);
-    // Each delivery of the rejected event is one work item, parked on its own; SQS does not dedupe them.
+    // Each delivery's rejected event is parked on its own (its batch-mate was delivered); SQS does not dedupe them.
     const parked: Message[] = [];
     await waitFor(async () => {
       parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
@@ -113,7 +113,8 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     await waitFor(() => mixpanel.imported.length === before + 1, 30_000, "the valid event");
 
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);
-    expect(parked.map((message) => JSON.parse(message.Body ?? "{}").payload.properties.$insert_id)).toEqual([rejectedId, rejectedId]);
+    const parkedIds = parked.flatMap((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string }> }).events.map((event) => event.id));
+    expect(parkedIds).toEqual([rejectedId, rejectedId]);
     expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
       destination: "mixpanel",
       reason: "permanent",
