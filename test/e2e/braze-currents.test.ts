@@ -2,7 +2,8 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { validateEventsApiBatch } from "../../infra/local/sandboxes/mparticle.js";
-import { basic, brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { basic } from "../support/secrets.js";
 import { drainVisible } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 

@@ -3,7 +3,8 @@ import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { handler } from "../../functions/braze-currents.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { deriveWorkItemId } from "../../shared/queue/workItem.js";
-import { brazeEvent, currentsRequest, eventId, useSecrets } from "../shared/sources/braze/factories.js";
+import { brazeEvent, currentsRequest, eventId } from "../shared/sources/braze/factories.js";
+import { useSecrets } from "../support/secrets.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 
 const context = () => lambdaContext("braze-currents", 10, "us-east-1");

@@ -3,7 +3,8 @@ import { mparticleWorker } from "../../../../shared/destinations/mparticle/deliv
 import { toMparticlePayload, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { createMparticleSandbox, validateEventsApiBatch, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
-import { TEST_SECRETS, basic, brazeEvent, deliveryItem, eventId, useSecrets, type EventOverrides } from "../../sources/braze/factories.js";
+import { brazeEvent, deliveryItem, eventId, type EventOverrides } from "../../sources/braze/factories.js";
+import { TEST_SECRETS, basic, useSecrets } from "../../../support/secrets.js";
 
 function item(messageId: string, eventType: string, overrides: EventOverrides, customerId = "alice") {
   return deliveryItem("mparticle", messageId, toMparticlePayload(brazeEventSchema.parse(brazeEvent(eventType, overrides)), customerId));
