@@ -163,10 +163,15 @@ export function createWorkerHandler(worker: DestinationWorker) {
     }
     for (const [reason, failures] of parked) {
       const error = failures[0]!.error;
-      // Parked with no attempts spent, so a redrive gets the whole retry budget again.
-      for (const packed of packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages) {
-        const attributes = { ...passThroughAttributes(record), workItemId: packed.workItemId };
-        await park(destination, packed.body, parkRecord(destination, packed.workItemId, reason, error, attempt, firstFailedAt(record)), attributes);
+      // Parked with no attempts spent, so a redrive gets the whole retry budget again. A message parked
+      // whole keeps its id; a part of one gets the id of its own events.
+      const whole = failures.length === workItem.events.length;
+      const messages = whole
+        ? [{ workItemId, body: JSON.stringify({ ...workItem, priorAttempts: 0 }) }]
+        : packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages;
+      for (const message of messages) {
+        const attributes = { ...passThroughAttributes(record), workItemId: message.workItemId };
+        await park(destination, message.body, parkRecord(destination, message.workItemId, reason, error, attempt, firstFailedAt(record)), attributes);
       }
       logger.error("work item parked in the DLQ", {
         destination, workItemId, correlationId, attempt, reason, events: failures.length,
