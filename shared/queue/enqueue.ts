@@ -48,7 +48,8 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
     if (pieces.length === 0) return;
     const workItemId = deriveWorkItemId(batch.flow, ...ids);
     const body = `${head.replace(UNSET_ID, workItemId)},"events":[${pieces.join(",")}]}`;
-    messages.push({ destination: batch.destination, workItemId, correlationId: batch.correlationId, body, bytes, eventIds: ids });
+    // Each piece was counted with a comma; n pieces have n - 1.
+    messages.push({ destination: batch.destination, workItemId, correlationId: batch.correlationId, body, bytes: bytes - 1, eventIds: ids });
     pieces = [];
     ids = [];
     bytes = frameBytes;
