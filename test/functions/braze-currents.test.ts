@@ -111,6 +111,19 @@ describe("POST /braze/currents", () => {
     }
   });
 
+  it("answers 413 naming an event too large for any queue message, and enqueues the rest", async () => {
+    const huge = brazeEvent("users.canvas.Entry", { id: eventId(8), properties: { blob: "x".repeat(1024 * 1024) } });
+
+    const response = await handler(currentsRequest({ events: [brazeEvent("users.canvas.Entry", { id: eventId(7) }), huge] }, { gzip: true }), context());
+
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(String(response.body))).toEqual({
+      error: { message: expect.stringMatching(new RegExp(`^event ${eventId(8)} is too large to queue: event is \\d+ bytes`)), field: "events" },
+    });
+    const queued = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue);
+    expect(queued.map((message) => JSON.parse(message.Body ?? "{}").events.map((event: { id: string }) => event.id))).toEqual([[eventId(7)]]);
+  });
+
   it("follows the routing switches", async () => {
     process.env.BRAZE_TO_MPARTICLE = "off";
 
