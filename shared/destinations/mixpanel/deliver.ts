@@ -1,4 +1,5 @@
 import { loadSecrets } from "../../config/secrets.js";
+import { mapConcurrently } from "../../http/concurrency.js";
 import { partnerBaseUrl } from "../../config/settings.js";
 import type { DestinationDelivery } from "../delivery.js";
 import { send } from "./client.js";
@@ -11,7 +12,7 @@ export const mixpanelDelivery: DestinationDelivery<MixpanelEvent> = {
   async deliver(items) {
     const secrets = await loadSecrets();
     const requests = importRequests(items, secrets.mixpanel, partnerBaseUrl("MIXPANEL_API_URL"));
-    const results = await Promise.all(requests.map(send));
+    const results = await mapConcurrently(requests, send);
     return new Map(results.flatMap((result) => [...result]));
   },
 };

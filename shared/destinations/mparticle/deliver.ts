@@ -1,4 +1,5 @@
 import { loadSecrets } from "../../config/secrets.js";
+import { mapConcurrently } from "../../http/concurrency.js";
 import { partnerBaseUrl } from "../../config/settings.js";
 import { PermanentError } from "../../errors.js";
 import { outcomesFor, type DestinationDelivery } from "../delivery.js";
@@ -18,7 +19,7 @@ export const mparticleDelivery: DestinationDelivery<MparticlePayload> = {
     });
     const tooLarge = new PermanentError(`event does not fit in an mParticle batch (${BULK_LIMITS.batchBytes} bytes)`);
     const outcomes = outcomesFor(oversized, { kind: "failed", error: tooLarge });
-    for (const result of await Promise.all(requests.map(send))) for (const [key, outcome] of result) outcomes.set(key, outcome);
+    for (const result of await mapConcurrently(requests, send)) for (const [key, outcome] of result) outcomes.set(key, outcome);
     return outcomes;
   },
 };

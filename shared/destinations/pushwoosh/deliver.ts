@@ -1,35 +1,34 @@
 import { loadSecrets } from "../../config/secrets.js";
 import { partnerBaseUrl } from "../../config/settings.js";
 import { toRelayError } from "../../errors.js";
+import { mapConcurrently } from "../../http/concurrency.js";
 import { outcomesFor, type DestinationDelivery } from "../delivery.js";
 import { send, type PushwooshCallRequest } from "./client.js";
 import { openCredentials } from "./credentials.js";
 import { bulkStatusRequest, toPushwooshRequest } from "./map.js";
 import type { PushwooshPayload } from "./schema.js";
 
-/** Each item is one API call with its sealed credentials; a batch's calls run side by side. */
+/** Each item is one API call with its sealed credentials; a batch's calls run side by side, a few at a time. */
 export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
   async deliver(items) {
     const secret = (await loadSecrets()).inbound.mparticleToken;
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
-    const results = await Promise.all(
-      items.map(async ({ key, item }) => {
-        let request: PushwooshCallRequest;
-        try {
-          const credentials = openCredentials(item.credentials, secret);
-          request = {
-            method: item.call.method,
-            http: toPushwooshRequest(item.call, credentials, baseUrl),
-            keys: [key],
-            statusRequest: item.call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
-          };
-        } catch (error) {
-          return outcomesFor([key], { kind: "failed", error: toRelayError(error) });
-        }
-        return send(request);
-      }),
-    );
+    const results = await mapConcurrently(items, async ({ key, item }) => {
+      let request: PushwooshCallRequest;
+      try {
+        const credentials = openCredentials(item.credentials, secret);
+        request = {
+          method: item.call.method,
+          http: toPushwooshRequest(item.call, credentials, baseUrl),
+          keys: [key],
+          statusRequest: item.call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
+        };
+      } catch (error) {
+        return outcomesFor([key], { kind: "failed", error: toRelayError(error) });
+      }
+      return send(request);
+    });
     return new Map(results.flatMap((result) => [...result]));
   },
 };
