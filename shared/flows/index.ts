@@ -8,10 +8,10 @@ import { mparticleToPushwoosh, pushwooshRoute } from "./mparticleToPushwoosh.js"
 import { inboundMparticleToken, type MparticleRoute } from "../sources/mparticle/accept.js";
 export { currentsRoutes } from "./brazeRouting.js";
 
-/** Every flow, by name: the `flow` field of a work item names one of these. */
-export const FLOWS = [brazeToMparticle, brazeToMixpanel, mparticleToPushwoosh] as const;
-
-/** The worker of each destination queue: its destination and the flows that feed it. */
+/**
+ * The registry: the worker of each destination queue, with the flows that feed it. A work item's `flow`
+ * names one of them; a second source for a destination is one more flow in its list.
+ */
 export const mparticleWorker = flowWorker(mparticleDelivery, [brazeToMparticle]);
 export const mixpanelWorker = flowWorker(mixpanelDelivery, [brazeToMixpanel]);
 export const pushwooshWorker = flowWorker(pushwooshDelivery, [mparticleToPushwoosh]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mixpanelEventSchema } from "../../../shared/destinations/mixpanel/schema.js";
 import { brazeToMixpanel, toMixpanelEvent } from "../../../shared/flows/brazeToMixpanel.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateImportEvent } from "../../../infra/local/sandboxes/mixpanel.js";
@@ -81,6 +82,7 @@ describe("toMixpanelEvent", () => {
   });
 
   it.each(fixtureEventTypes())("maps the %s fixture to an event Mixpanel's strict mode accepts", (eventType) => {
+    expect(mixpanelEventSchema.safeParse(mapped(eventType, { time: 1767225600 })).success).toBe(true);
     expect(validateImportEvent(mapped(eventType, { time: 1767225600 }))).toBeUndefined();
   });
 });

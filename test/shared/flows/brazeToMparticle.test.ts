@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planBulkRequests, sourceMessageId, uuidV5 } from "../../../shared/destinations/mparticle/map.js";
-import type { MparticleBatch, MparticlePayload } from "../../../shared/destinations/mparticle/schema.js";
+import { mparticlePayloadSchema, type MparticleBatch, type MparticlePayload } from "../../../shared/destinations/mparticle/schema.js";
 import { brazeToMparticle, feedForPlatform, toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateEventsApiBatch } from "../../../infra/local/sandboxes/mparticle.js";
@@ -131,6 +131,7 @@ describe("toMparticlePayload", () => {
   });
 
   it.each(fixtureEventTypes())("maps the %s fixture to a batch that validates against the Events API schema", (eventType) => {
+    expect(mparticlePayloadSchema.safeParse(payload(eventType)).success).toBe(true);
     const { requests } = planBulkRequests(items([payload(eventType)]), TARGET);
 
     const batches = requests.flatMap(batchesOf);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
-import type { PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
+import { pushwooshPayloadSchema, type PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
 import { ValidationError } from "../../../shared/errors.js";
 import {
   contextSchema, deviceTypeFor, hwidFromToken, pushwooshCalls, pushwooshRoute, toPushwooshDate, toTypedValue,
@@ -40,7 +40,11 @@ function work(batch: NormalisedBatch, settings = SETTINGS): WorkBatch[] {
 function calls(items: WorkBatch[], settings = SETTINGS): PushwooshCall[] {
   return items.flatMap((item) => {
     const events = item.events.map(({ id, event }) => ({ id, event: mparticleEventSchema.parse(event) }));
-    return pushwooshCalls(events, contextSchema.parse(item.context), settings).map((call) => call.item);
+    const context = contextSchema.parse(item.context);
+    const mapped = pushwooshCalls(events, context, settings).map((call) => call.item);
+    // What the destination is given: each call with the sealed credentials.
+    for (const call of mapped) expect(pushwooshPayloadSchema.safeParse({ credentials: context.credentials, call }).success).toBe(true);
+    return mapped;
   });
 }
 
