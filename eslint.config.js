@@ -16,4 +16,28 @@ export default tseslint.config(
     files: ["shared/**/*.ts", "functions/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "error" },
   },
+  // The architecture's boundaries (see shared/flows): a source and a destination meet only in a flow;
+  // the plumbing knows no partner; only shared/config reads the environment.
+  ...boundaries(),
 );
+
+function boundaries() {
+  const forbid = (files, folders, why) => ({
+    files,
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: folders.map((folder) => `**/${folder}/**`), message: why }] }],
+    },
+  });
+  return [
+    forbid(["shared/sources/**/*.ts"], ["destinations", "flows"], "a source knows no destination: routing and mapping live in shared/flows"),
+    forbid(["shared/destinations/**/*.ts"], ["sources", "flows"], "a destination knows no source: mapping from a source lives in shared/flows"),
+    forbid(["shared/queue/**/*.ts", "shared/http/**/*.ts"], ["sources", "destinations", "flows"], "the plumbing knows no partner"),
+    {
+      files: ["shared/**/*.ts"],
+      ignores: ["shared/config/**"],
+      rules: {
+        "no-restricted-properties": ["error", { object: "process", property: "env", message: "read settings through shared/config" }],
+      },
+    },
+  ];
+}

@@ -1,21 +1,19 @@
-import { enqueueWorkItems } from "../shared/queue/enqueue.js";
+import { mparticleRoutes } from "../shared/flows/index.js";
 import { ingestHandler, jsonResponse, parseJson, parseWith, requireToken } from "../shared/http/ingest.js";
-import { audiencesEndpointSchema } from "../shared/sources/mparticle/schema.js";
+import { ingestWork } from "../shared/queue/ingest.js";
 import {
-  audienceMembershipWork,
-  audienceSubscriptionWork,
+  accept,
   inboundMparticleToken,
+  normaliseAudienceMembership,
+  normaliseAudienceSubscription,
   responseTo,
-  workContext,
-} from "../shared/sources/mparticle/to-work.js";
+} from "../shared/sources/mparticle/accept.js";
+import { audiencesEndpointSchema } from "../shared/sources/mparticle/schema.js";
 
 /** POST /mparticle/audiences: subscriptions become segments, membership changes list-tag edits. */
 export const handler = ingestHandler(async (event) => {
   const request = parseWith(audiencesEndpointSchema, parseJson(event.rawBody));
-  const context = await workContext(event.correlationId);
-  const items = request.type === "audience_subscription_request"
-    ? audienceSubscriptionWork(request, context)
-    : audienceMembershipWork(request, context);
-  await enqueueWorkItems(items);
+  const batch = request.type === "audience_subscription_request" ? normaliseAudienceSubscription(request) : normaliseAudienceMembership(request);
+  await ingestWork(accept(batch, { correlationId: event.correlationId, receivedAt: new Date().toISOString(), routes: await mparticleRoutes() }));
   return jsonResponse(200, responseTo(request));
 }, requireToken("Token", inboundMparticleToken));

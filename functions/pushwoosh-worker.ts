@@ -1,4 +1,5 @@
-import { pushwooshWorker } from "../shared/destinations/pushwoosh/deliver.js";
+import { pushwooshWorker } from "../shared/flows/index.js";
 import { createWorkerHandler } from "../shared/queue/worker.js";
 
+/** SQS → Pushwoosh (device API, server API, bulkSetTags), mParticle events and audiences. */
 export const handler = createWorkerHandler(pushwooshWorker);

@@ -52,6 +52,15 @@ export class ValidationError extends RelayError {
   readonly errorClass = "validation" as const;
 }
 
+/** One source event is larger than any queue message can hold; ingest answers 413 for it. */
+export class PayloadTooLargeError extends ValidationError {}
+
+/** What became of one event (or one partner item) in a delivery: the one outcome type of every destination. */
+export type DeliveryOutcome =
+  | { kind: "delivered" }
+  | { kind: "skipped"; reason: string }
+  | { kind: "failed"; error: RelayError };
+
 const RETRYABLE_STATUSES = new Set([408, 429]);
 const PARTNER_MESSAGE_MAX = 500;
 

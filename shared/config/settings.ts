@@ -18,3 +18,78 @@ export function partnerTimeoutMs(): number {
   const configured = Number(environmentVariable("PARTNER_TIMEOUT_MS"));
   return Number.isFinite(configured) && configured > 0 ? configured : 10_000;
 }
+
+/** A variable's trimmed value, undefined when unset or blank. */
+function variable(name: string): string | undefined {
+  const value = environmentVariable(name)?.trim();
+  return value ? value : undefined;
+}
+
+/** A URL the stack hands a Lambda through an environment variable (queue URLs). */
+export function requiredUrl(name: string): string {
+  const url = environmentVariable(name);
+  if (!url) throw new Error(`${name} is not set`);
+  return url;
+}
+
+/** AWS_ENDPOINT_URL_SQS, the SDK's own variable: a local SQS endpoint, unset in AWS. */
+export function sqsEndpoint(): string | undefined {
+  return environmentVariable("AWS_ENDPOINT_URL_SQS");
+}
+
+export const DEFAULT_RETRY_BASE_SECONDS = 30;
+
+/** RETRY_BASE_SECONDS: the first backoff step of the retry policy. */
+export function retryBaseSeconds(): number {
+  const configured = Number(environmentVariable("RETRY_BASE_SECONDS"));
+  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
+}
+
+/** MPARTICLE_ATTRIBUTE_PREFIX: put before every custom attribute name Braze → mParticle writes. */
+export function mparticleAttributePrefix(): string {
+  return environmentVariable("MPARTICLE_ATTRIBUTE_PREFIX") ?? "";
+}
+
+/** An on/off switch; unset means on. */
+export function switchSetting(name: string): boolean {
+  const value = (environmentVariable(name) ?? "on").trim().toLowerCase();
+  if (value === "on" || value === "") return true;
+  if (value === "off") return false;
+  throw new Error(`${name} must be "on" or "off"`);
+}
+
+/** A comma-separated list; undefined when unset or empty, so the caller's default applies. */
+export function listSetting(name: string): string[] | undefined {
+  const list = environmentVariable(name)?.split(",").map((entry) => entry.trim()).filter(Boolean);
+  return list && list.length > 0 ? list : undefined;
+}
+
+/** The Pushwoosh names a customer may change (read per call, like partnerBaseUrl). */
+export const PUSHWOOSH_SETTING_DEFAULTS = {
+  /** Pushwoosh's default screen event, which its own SDKs send. */
+  PUSHWOOSH_SCREEN_VIEW_EVENT: "PW_ScreenOpen",
+  /** The List tag that holds a user's mParticle audience names. */
+  PUSHWOOSH_AUDIENCE_TAG: "mParticle Audiences",
+  /** `customer`: the raw customer id when there is one, else the mpid; `mpid`: always the mpid. */
+  PUSHWOOSH_USER_ID: "customer",
+} as const;
+
+export type UserIdChoice = "customer" | "mpid";
+
+export interface PushwooshMappingSettings {
+  screenViewEvent: string;
+  audienceTag: string;
+  userId: UserIdChoice;
+}
+
+function pushwooshSetting(name: keyof typeof PUSHWOOSH_SETTING_DEFAULTS): string {
+  return variable(name) ?? PUSHWOOSH_SETTING_DEFAULTS[name];
+}
+
+export function pushwooshMappingSettings(): PushwooshMappingSettings {
+  const userId = pushwooshSetting("PUSHWOOSH_USER_ID");
+  if (userId !== "customer" && userId !== "mpid") {
+    throw new Error(`PUSHWOOSH_USER_ID must be "customer" or "mpid", not "${userId}"`);
+  }
+  return { screenViewEvent: pushwooshSetting("PUSHWOOSH_SCREEN_VIEW_EVENT"), audienceTag: pushwooshSetting("PUSHWOOSH_AUDIENCE_TAG"), userId };
+}

@@ -4,7 +4,7 @@ import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
-import { AuthError, RelayError, ValidationError } from "../errors.js";
+import { AuthError, PayloadTooLargeError, RelayError, ValidationError } from "../errors.js";
 import { logger } from "../observability.js";
 
 export type IngestEvent = APIGatewayProxyEventV2 & { rawBody: string; correlationId: string };
@@ -62,6 +62,10 @@ export const requireToken = (
 const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
   onError: async function jsonErrorsOnError(request) {
     const error = request.error;
+    if (error instanceof PayloadTooLargeError) {
+      request.response = jsonResponse(413, { error: { message: error.message, field: error.field } });
+      return;
+    }
     if (error instanceof RelayError) {
       switch (error.errorClass) {
         case "validation":

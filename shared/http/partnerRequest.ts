@@ -1,6 +1,14 @@
 import { RetryableError } from "../errors.js";
 import { partnerTimeoutMs } from "../config/settings.js";
 
+/** One request to a partner, exactly as it goes on the wire; destinations' map.ts build these. */
+export interface PartnerHttpRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
 export interface PartnerResponse {
   status: number;
   headers: Headers;
@@ -13,16 +21,30 @@ export interface PartnerResponse {
  * every HTTP answer is returned as is, for the client to classify (some partners put errors in 200s,
  * some put per-item results in 400s).
  */
-export async function partnerRequest(partner: string, url: string, init: RequestInit): Promise<PartnerResponse> {
+export async function partnerRequest(partner: string, request: PartnerHttpRequest): Promise<PartnerResponse> {
   const started = performance.now();
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(partnerTimeoutMs()) });
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(partnerTimeoutMs()),
+    });
     const bodyText = await response.text();
     return { status: response.status, headers: response.headers, bodyText, latencyMs: performance.now() - started };
   } catch (error) {
     const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "failed";
     const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
     // The URL's path names the method; the query string may hold credentials, so it is left out.
-    throw new RetryableError(`${partner} request ${reason}: ${new URL(url).pathname}: ${detail}`, { cause: error });
+    throw new RetryableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
+  }
+}
+
+/** A partner's JSON answer, or undefined when the body is not JSON: the one place partner bodies are parsed. */
+export function parseJsonBody(bodyText: string): unknown {
+  try {
+    return JSON.parse(bodyText);
+  } catch {
+    return undefined;
   }
 }

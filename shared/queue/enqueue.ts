@@ -1,47 +1,100 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
-import { environmentVariable } from "../config/environment.js";
 import { RetryableError } from "../errors.js";
 import { logger } from "../observability.js";
-import { queueUrlEnvVar, type Destination } from "./definition.js";
-import { sqsClient } from "./sqsClient.js";
-import type { WorkItem } from "./workItem.js";
+import type { Destination } from "./definition.js";
+import { queueUrlFor, sqsClient } from "./sqsClient.js";
+import { deriveWorkItemId, type WorkBatch } from "./workItem.js";
 
-const MAX_ENTRIES_PER_BATCH = 10;
-// SQS takes 1 MiB per batch; stay well under it so attributes and encoding never tip it over.
-const MAX_BATCH_BYTES = 900 * 1024;
+/** SQS limits: 1 MiB per message, 10 messages and 1 MiB per SendMessageBatch call. */
+export const SQS_LIMITS = { messageBytes: 1024 * 1024, batchEntries: 10, batchBytes: 1024 * 1024 } as const;
+// Room for the message attributes (destination, workItemId, correlationId) and the batch call's own framing.
+const HEADROOM_BYTES = 8 * 1024;
+const MESSAGE_BUDGET = SQS_LIMITS.messageBytes - HEADROOM_BYTES;
+const BATCH_BUDGET = SQS_LIMITS.batchBytes - HEADROOM_BYTES;
 const SEND_ATTEMPTS = 3;
+/** Stands in for the work item id (same length) while a message is measured. */
+const UNSET_ID = "0".repeat(32);
 
-export function queueUrlFor(destination: Destination): string {
-  const name = queueUrlEnvVar(destination);
-  const url = environmentVariable(name);
-  if (!url) throw new Error(`${name} is not set`);
-  return url;
+export interface PackedMessage {
+  destination: Destination;
+  workItemId: string;
+  correlationId: string;
+  body: string;
+  bytes: number;
+  eventIds: string[];
 }
 
-function* chunks(items: WorkItem[]): Generator<WorkItem[]> {
-  let chunk: WorkItem[] = [];
+export interface TooLargeEvent {
+  id: string;
+  destination: Destination;
+  reason: string;
+}
+
+/**
+ * Packs a batch's events into as few messages as fit under SQS's message limit. Each event is serialised
+ * once and the body is assembled from the pieces; the work item id is one hash of the message's event ids,
+ * so the same events yield the same id. An event too large for any message comes back in `tooLarge`.
+ */
+export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; tooLarge: TooLargeEvent[] } {
+  const { events, priorAttempts = 0, ...envelope } = batch;
+  const head = JSON.stringify({ workItemId: UNSET_ID, ...envelope, priorAttempts }).slice(0, -1);
+  const frameBytes = Buffer.byteLength(head) + Buffer.byteLength(',"events":[]}');
+  const messages: PackedMessage[] = [];
+  const tooLarge: TooLargeEvent[] = [];
+  let pieces: string[] = [];
+  let ids: string[] = [];
+  let bytes = frameBytes;
+  const close = () => {
+    if (pieces.length === 0) return;
+    const workItemId = deriveWorkItemId(batch.flow, ...ids);
+    const body = `${head.replace(UNSET_ID, workItemId)},"events":[${pieces.join(",")}]}`;
+    // Each piece was counted with a comma; n pieces have n - 1.
+    messages.push({ destination: batch.destination, workItemId, correlationId: batch.correlationId, body, bytes: bytes - 1, eventIds: ids });
+    pieces = [];
+    ids = [];
+    bytes = frameBytes;
+  };
+  for (const event of events) {
+    const piece = JSON.stringify(event);
+    const size = Buffer.byteLength(piece) + 1;
+    if (frameBytes + size > MESSAGE_BUDGET) {
+      tooLarge.push({ id: event.id, destination: batch.destination, reason: `event is ${size} bytes; a queue message holds at most ${MESSAGE_BUDGET - frameBytes}` });
+      continue;
+    }
+    if (bytes + size > MESSAGE_BUDGET) close();
+    pieces.push(piece);
+    ids.push(event.id);
+    bytes += size;
+  }
+  close();
+  return { messages, tooLarge };
+}
+
+/** Messages → SendMessageBatch calls of at most 10 entries and the batch byte budget. */
+export function* sendBatches(messages: PackedMessage[]): Generator<PackedMessage[]> {
+  let chunk: PackedMessage[] = [];
   let bytes = 0;
-  for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item));
-    if (chunk.length === MAX_ENTRIES_PER_BATCH || (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+  for (const message of messages) {
+    if (chunk.length === SQS_LIMITS.batchEntries || (chunk.length > 0 && bytes + message.bytes > BATCH_BUDGET)) {
       yield chunk;
       chunk = [];
       bytes = 0;
     }
-    chunk.push(item);
-    bytes += size;
+    chunk.push(message);
+    bytes += message.bytes;
   }
   if (chunk.length > 0) yield chunk;
 }
 
-async function sendChunk(queueUrl: string, chunk: WorkItem[]): Promise<void> {
-  let pending: SendMessageBatchRequestEntry[] = chunk.map((item, index) => ({
+async function sendChunk(queueUrl: string, chunk: PackedMessage[], delaySeconds: number | undefined): Promise<void> {
+  let pending: SendMessageBatchRequestEntry[] = chunk.map((message, index) => ({
     Id: String(index),
-    MessageBody: JSON.stringify(item),
+    MessageBody: message.body,
+    DelaySeconds: delaySeconds,
     MessageAttributes: {
-      destination: { DataType: "String", StringValue: item.destination },
-      workItemId: { DataType: "String", StringValue: item.workItemId },
-      correlationId: { DataType: "String", StringValue: item.correlationId },
+      destination: { DataType: "String", StringValue: message.destination },
+      workItemId: { DataType: "String", StringValue: message.workItemId },
+      correlationId: { DataType: "String", StringValue: message.correlationId },
     },
   }));
   for (let attempt = 1; attempt <= SEND_ATTEMPTS && pending.length > 0; attempt++) {
@@ -54,23 +107,33 @@ async function sendChunk(queueUrl: string, chunk: WorkItem[]): Promise<void> {
   }
 }
 
+export interface EnqueueResult {
+  messages: PackedMessage[];
+  tooLarge: TooLargeEvent[];
+}
+
 /**
- * Puts work items on their destination queues. Throws when anything could not be enqueued, so the
- * webhook answers 5xx and the sender retries; work item ids are deterministic, so what did get through
- * the first time is deduplicated downstream.
+ * Puts work on the destination queues, packed. Throws when anything could not be enqueued, so the webhook
+ * answers 5xx and the sender retries; work item ids are deterministic, so what did get through the first
+ * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
  */
-export async function enqueueWorkItems(items: WorkItem[]): Promise<void> {
-  const byDestination = new Map<Destination, WorkItem[]>();
-  for (const item of items) {
-    const list = byDestination.get(item.destination) ?? [];
-    list.push(item);
-    byDestination.set(item.destination, list);
+export async function enqueueWork(batches: WorkBatch[], delaySeconds?: number): Promise<EnqueueResult> {
+  const byDestination = new Map<Destination, PackedMessage[]>();
+  const tooLarge: TooLargeEvent[] = [];
+  for (const batch of batches) {
+    const packed = packWorkBatch(batch);
+    tooLarge.push(...packed.tooLarge);
+    const list = byDestination.get(batch.destination) ?? [];
+    list.push(...packed.messages);
+    byDestination.set(batch.destination, list);
   }
   const sends: Promise<void>[] = [];
-  for (const [destination, list] of byDestination) {
+  for (const [destination, messages] of byDestination) {
     const queueUrl = queueUrlFor(destination);
-    for (const chunk of chunks(list)) sends.push(sendChunk(queueUrl, chunk));
+    for (const chunk of sendBatches(messages)) sends.push(sendChunk(queueUrl, chunk, delaySeconds));
   }
   await Promise.all(sends);
-  logger.debug("enqueued work items", { count: items.length });
+  const messages = [...byDestination.values()].flat();
+  logger.debug("enqueued work", { messages: messages.length, tooLarge: tooLarge.length });
+  return { messages, tooLarge };
 }

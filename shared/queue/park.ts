@@ -1,9 +1,10 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { environmentVariable } from "../config/environment.js";
 import type { RelayError } from "../errors.js";
-import { deadLetterQueueUrlEnvVar, type Destination } from "./definition.js";
+import type { Destination } from "./definition.js";
 import type { ParkReason } from "./retryPolicy.js";
-import { sqsClient } from "./sqsClient.js";
+import { deadLetterQueueUrlFor, sqsClient } from "./sqsClient.js";
+
+export { deadLetterQueueUrlFor };
 
 /** Why a message sits in a DLQ: one JSON message attribute, read by the DLQ tooling. */
 export interface ParkRecord {
@@ -21,14 +22,31 @@ export interface ParkRecord {
 
 export const PARK_ATTRIBUTE = "failure";
 
-export function deadLetterQueueUrlFor(destination: Destination): string {
-  const name = deadLetterQueueUrlEnvVar(destination);
-  const url = environmentVariable(name);
-  if (!url) throw new Error(`${name} is not set`);
-  return url;
+/** The one builder of a park record: ingest (attempts 0) and the worker use it alike. */
+export function parkRecord(
+  destination: Destination,
+  workItemId: string | undefined,
+  reason: ParkReason,
+  error: RelayError,
+  attempts: number,
+  firstFailedAt: string,
+  now = new Date(),
+): ParkRecord {
+  return {
+    destination,
+    workItemId,
+    reason,
+    errorClass: error.errorClass,
+    message: error.message,
+    status: error.status,
+    partnerMessage: error.partnerMessage,
+    firstFailedAt,
+    parkedAt: now.toISOString(),
+    attempts,
+  };
 }
 
-/** Sends a copy to the DLQ with the reason; the caller deletes the original only after this resolves. */
+/** Sends a message to the DLQ with the reason; the caller deletes the original only after this resolves. */
 export async function park(
   destination: Destination,
   body: string,
@@ -36,7 +54,9 @@ export async function park(
   passThroughAttributes: Record<string, string>,
 ): Promise<void> {
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
-  for (const [name, value] of Object.entries(passThroughAttributes)) attributes[name] = { DataType: "String", StringValue: value };
+  for (const [name, value] of Object.entries(passThroughAttributes)) {
+    if (name !== PARK_ATTRIBUTE) attributes[name] = { DataType: "String", StringValue: value };
+  }
   attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: JSON.stringify(record) };
   await sqsClient().send(
     new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }),

@@ -1,11 +1,11 @@
-import { environmentVariable } from "../config/environment.js";
+import { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds } from "../config/settings.js";
 import type { RelayError } from "../errors.js";
 import { MAX_RECEIVE_COUNT } from "./definition.js";
 
 /** SQS refuses visibility timeouts above 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 /** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
-export const DEFAULT_RETRY_BASE_SECONDS = 30;
+export { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds };
 /** Credential failures wait this many times longer: a person has to fix them, retrying fast cannot help. */
 export const AUTH_BACKOFF_FACTOR = 30;
 
@@ -14,11 +14,6 @@ export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "cre
 export type RetryDecision =
   | { action: "retry"; delaySeconds: number }
   | { action: "park"; reason: ParkReason };
-
-export function retryBaseSeconds(): number {
-  const configured = Number(environmentVariable("RETRY_BASE_SECONDS"));
-  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
-}
 
 /** Exponential backoff with jitter in [½, 1] of the step, so a burst of failures does not return as one. */
 function backoff(base: number, attempt: number, random: () => number): number {

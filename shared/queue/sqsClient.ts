@@ -1,5 +1,6 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { environmentVariable } from "../config/environment.js";
+import { requiredUrl, sqsEndpoint } from "../config/settings.js";
+import { deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "./definition.js";
 
 // One client per container, built on first use. AWS_ENDPOINT_URL_SQS (the SDK's own variable) points it
 // at a local SQS (passed explicitly: the SDK otherwise sends to the queue URL's host, which local
@@ -7,7 +8,15 @@ import { environmentVariable } from "../config/environment.js";
 let client: { endpoint: string | undefined; sqs: SQSClient } | undefined;
 
 export function sqsClient(): SQSClient {
-  const endpoint = environmentVariable("AWS_ENDPOINT_URL_SQS");
+  const endpoint = sqsEndpoint();
   if (!client || client.endpoint !== endpoint) client = { endpoint, sqs: new SQSClient(endpoint ? { endpoint } : {}) };
   return client.sqs;
+}
+
+export function queueUrlFor(destination: Destination): string {
+  return requiredUrl(queueUrlEnvVar(destination));
+}
+
+export function deadLetterQueueUrlFor(destination: Destination): string {
+  return requiredUrl(deadLetterQueueUrlEnvVar(destination));
 }

@@ -2,20 +2,34 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DESTINATIONS } from "./definition.js";
 
+/** One source event as it came in (validated and normalised by its source), with the source's own id. */
+export const queuedEventSchema = z.object({ id: z.string().min(1), event: z.unknown() });
+export type QueuedEvent = z.infer<typeof queuedEventSchema>;
+
 /**
- * The envelope of one unit of work on a destination queue. The payload is the destination's own
- * schema (see shared/destinations/<name>/schema.ts); the envelope only says where it goes and who it is.
+ * One message on a destination queue: the source events meant for that destination, never the partner's
+ * request. The worker maps them with the flow deployed now, so a mapping fix reaches queued and parked work.
  */
 export const workItemSchema = z.object({
   /** Deterministic, from the source's own ids: a redelivered webhook yields the same id. */
   workItemId: z.string().min(1),
+  /** The flow (shared/flows) that maps these events for the destination. */
+  flow: z.string().min(1),
   destination: z.enum(DESTINATIONS),
-  /** Follows the event from the webhook request to the partner call. */
+  /** Follows the events from the webhook request to the partner call. */
   correlationId: z.string().min(1),
   receivedAt: z.iso.datetime(),
-  payload: z.unknown(),
+  /** Attempts spent before this message was sent (a partial retry carries them forward). */
+  priorAttempts: z.number().int().nonnegative().default(0),
+  /** What the flow needs besides the events (e.g. sealed credentials, the user profile). */
+  context: z.unknown().optional(),
+  events: z.array(queuedEventSchema).min(1),
 });
-export type WorkItem = z.infer<typeof workItemSchema>;
+export type WorkItem = z.input<typeof workItemSchema>;
+export type ParsedWorkItem = z.output<typeof workItemSchema>;
+
+/** What a source hands to the queue for one flow: the envelope without id, and the events to pack. */
+export type WorkBatch = Omit<ParsedWorkItem, "workItemId" | "priorAttempts" | "events"> & { events: QueuedEvent[]; priorAttempts?: number };
 
 /** A stable id from the parts that identify a piece of work (source ids, never a queue message id). */
 export function deriveWorkItemId(...parts: Array<string | number>): string {

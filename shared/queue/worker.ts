@@ -2,43 +2,46 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { z } from "zod";
-import { ValidationError, toRelayError, type RelayError } from "../errors.js";
+import { ValidationError, toRelayError, type DeliveryOutcome, type RelayError } from "../errors.js";
 import { createMetrics, logger } from "../observability.js";
 import type { Destination } from "./definition.js";
-import { queueUrlFor } from "./enqueue.js";
-import { park } from "./park.js";
-import { decideRetry } from "./retryPolicy.js";
-import { sqsClient } from "./sqsClient.js";
-import { workItemSchema, type WorkItem } from "./workItem.js";
+import { enqueueWork, packWorkBatch } from "./enqueue.js";
+import { PARK_ATTRIBUTE, park, parkRecord } from "./park.js";
+import { decideRetry, type ParkReason } from "./retryPolicy.js";
+import { queueUrlFor, sqsClient } from "./sqsClient.js";
+import { workItemSchema, type ParsedWorkItem, type QueuedEvent } from "./workItem.js";
 
-export type DeliveryOutcome =
-  | { kind: "delivered" }
-  | { kind: "skipped"; reason: string }
-  | { kind: "failed"; error: RelayError };
+export type { DeliveryOutcome };
 
-export interface DeliveryItem<Payload> {
-  /** The SQS message id: the key of the outcome map. */
+export interface WorkerMessage {
+  /** The SQS message id. */
   messageId: string;
-  workItem: WorkItem & { payload: Payload };
-  /** 1 on the first receive. */
+  workItem: ParsedWorkItem;
+  /** Attempts including this one: the work item's prior attempts plus the receive count. */
   attempt: number;
 }
 
-/** What a destination plugs into the runtime: its payload schema and one bulk delivery call. */
-export interface DestinationWorker<Payload> {
-  destination: Destination;
-  payloadSchema: z.ZodType<Payload>;
-  /**
-   * Delivers the batch and reports one outcome per message id. A message with no outcome counts as
-   * failed (retryable): an empty map never passes for success.
-   */
-  deliver(items: DeliveryItem<Payload>[]): Promise<Map<string, DeliveryOutcome>>;
+/** The key of one event's outcome: its message and its source id. */
+export function eventKey(messageId: string, eventId: string): string {
+  return `${messageId}\u001f${eventId}`;
 }
+
+/** What plugs into the runtime for one destination queue (see shared/flows). */
+export interface DestinationWorker {
+  destination: Destination;
+  /**
+   * Maps and delivers every event of the batch and reports one outcome per event (keyed by eventKey).
+   * An event with no outcome counts as failed (retryable): an empty map never passes for success.
+   */
+  deliver(messages: WorkerMessage[]): Promise<Map<string, DeliveryOutcome>>;
+}
+
+/** SQS's longest DelaySeconds: a partial retry waits at most this long. */
+export const MAX_DELAY_SECONDS = 900;
 
 const MISSING_OUTCOME: DeliveryOutcome = {
   kind: "failed",
-  error: toRelayError(new Error("the destination reported no outcome for this message")),
+  error: toRelayError(new Error("the destination reported no outcome for this event")),
 };
 
 function receiveCount(record: SQSRecord): number {
@@ -50,138 +53,163 @@ function firstFailedAt(record: SQSRecord): string {
   return new Date(Number.isFinite(first) && first > 0 ? first : Date.now()).toISOString();
 }
 
-function parseRecord<Payload>(
-  record: SQSRecord,
-  payloadSchema: z.ZodType<Payload>,
-): { item: DeliveryItem<Payload> } | { error: ValidationError; workItemId?: string } {
+function parseRecord(record: SQSRecord): { message: WorkerMessage } | { error: ValidationError } {
   let json: unknown;
   try {
     json = JSON.parse(record.body);
   } catch {
     return { error: new ValidationError("message body is not JSON") };
   }
-  const envelope = workItemSchema.safeParse(json);
-  if (!envelope.success) {
-    return { error: new ValidationError(`work item envelope invalid: ${envelope.error.issues[0]?.path.join(".")}`) };
+  const parsed = workItemSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { error: new ValidationError(`work item invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`, { field: issue?.path.join(".") }) };
   }
-  const payload = payloadSchema.safeParse(envelope.data.payload);
-  if (!payload.success) {
-    const issue = payload.error.issues[0];
-    return {
-      workItemId: envelope.data.workItemId,
-      error: new ValidationError(`payload invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`, {
-        field: issue?.path.join("."),
-      }),
-    };
-  }
-  return {
-    item: {
-      messageId: record.messageId,
-      workItem: { ...envelope.data, payload: payload.data },
-      attempt: receiveCount(record),
-    },
-  };
+  return { message: { messageId: record.messageId, workItem: parsed.data, attempt: parsed.data.priorAttempts + receiveCount(record) } };
+}
+
+interface Failed {
+  event: QueuedEvent;
+  error: RelayError;
 }
 
 /**
- * The SQS worker runtime, the same for every destination: parse, deliver in bulk, then settle each
- * record through the retry policy. A record that should come back throws (Powertools reports it in
- * batchItemFailures); a record that is delivered, skipped or parked returns and is deleted.
+ * The SQS worker runtime, the same for every destination: parse, deliver the whole batch, then settle
+ * each message by the outcomes of its events. Delivered and skipped events are done. When every event of a
+ * message failed and all may retry, the message comes back (visibility extended, reported as failed).
+ * Otherwise the retryable failures go back on the queue as a new message (attempts carried forward),
+ * the others are parked by reason, and the original is deleted.
  */
-export function createWorkerHandler<Payload>(worker: DestinationWorker<Payload>) {
+export function createWorkerHandler(worker: DestinationWorker) {
   const processor = new BatchProcessor(EventType.SQS);
   const { destination } = worker;
   const metrics = createMetrics({ destination });
 
-  async function settle(record: SQSRecord, outcome: DeliveryOutcome, workItemId?: string): Promise<void> {
-    const correlationId = record.messageAttributes.correlationId?.stringValue;
-    if (outcome.kind === "delivered") {
-      metrics.addMetric("delivered", MetricUnit.Count, 1);
-      return;
+  function passThroughAttributes(record: SQSRecord): Record<string, string> {
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(record.messageAttributes)) {
+      if (value.stringValue !== undefined && name !== PARK_ATTRIBUTE) attributes[name] = value.stringValue;
     }
-    if (outcome.kind === "skipped") {
-      logger.info("work item skipped", { destination, workItemId, correlationId, reason: outcome.reason });
-      const metric = metrics.singleMetric();
-      metric.addDimensions({ reason: outcome.reason });
-      metric.addMetric("skipped", MetricUnit.Count, 1);
-      return;
-    }
-    const { error } = outcome;
+    return attributes;
+  }
+
+  function countParked(reason: ParkReason, count: number): void {
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ reason });
+    metric.addMetric("parked", MetricUnit.Count, count);
+  }
+
+  /** A message that could not be read is parked whole, as it came. */
+  async function parkUnreadable(record: SQSRecord, error: ValidationError): Promise<void> {
     const attempt = receiveCount(record);
-    const decision = decideRetry(error, attempt);
-    if (error.errorClass === "auth") metrics.addMetric("credentialFailures", MetricUnit.Count, 1);
-    if (decision.action === "retry") {
+    const correlationId = record.messageAttributes.correlationId?.stringValue;
+    const workItemId = record.messageAttributes.workItemId?.stringValue;
+    await park(destination, record.body, parkRecord(destination, workItemId, "validation", error, attempt, firstFailedAt(record)), passThroughAttributes(record));
+    logger.error("work item parked in the DLQ", { destination, workItemId, correlationId, attempt, reason: "validation", error: error.message });
+    countParked("validation", 1);
+  }
+
+  async function settle(record: SQSRecord, message: WorkerMessage, outcomes: Map<string, DeliveryOutcome>): Promise<void> {
+    const { workItem, attempt } = message;
+    const { workItemId, correlationId } = workItem;
+    const failed: Failed[] = [];
+    let delivered = 0;
+    for (const event of workItem.events) {
+      const outcome = outcomes.get(eventKey(message.messageId, event.id)) ?? MISSING_OUTCOME;
+      if (outcome.kind === "delivered") delivered++;
+      else if (outcome.kind === "skipped") {
+        logger.info("event skipped", { destination, workItemId, correlationId, eventId: event.id, reason: outcome.reason });
+        const metric = metrics.singleMetric();
+        metric.addDimensions({ reason: outcome.reason });
+        metric.addMetric("skipped", MetricUnit.Count, 1);
+      } else failed.push({ event, error: outcome.error });
+    }
+    if (delivered > 0) metrics.addMetric("delivered", MetricUnit.Count, delivered);
+    if (failed.length === 0) return;
+
+    const retry: Failed[] = [];
+    const parked = new Map<ParkReason, Failed[]>();
+    let delaySeconds = 0;
+    for (const failure of failed) {
+      if (failure.error.errorClass === "auth") metrics.addMetric("credentialFailures", MetricUnit.Count, 1);
+      const decision = decideRetry(failure.error, attempt);
+      if (decision.action === "retry") {
+        retry.push(failure);
+        delaySeconds = Math.max(delaySeconds, decision.delaySeconds);
+      } else {
+        parked.set(decision.reason, [...(parked.get(decision.reason) ?? []), failure]);
+      }
+    }
+    const firstError = failed[0]!.error;
+    if (retry.length === workItem.events.length) {
       logger.warn("delivery failed, will retry", {
-        destination, workItemId, correlationId, attempt, delaySeconds: decision.delaySeconds,
+        destination, workItemId, correlationId, attempt, delaySeconds,
+        errorClass: firstError.errorClass, status: firstError.status, error: firstError.message,
+      });
+      metrics.addMetric("retried", MetricUnit.Count, retry.length);
+      await sqsClient().send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: queueUrlFor(destination), ReceiptHandle: record.receiptHandle, VisibilityTimeout: delaySeconds }),
+      );
+      throw firstError;
+    }
+    const { workItemId: _id, priorAttempts: _prior, events: _events, ...envelope } = workItem;
+    if (retry.length > 0) {
+      await enqueueWork([{ ...envelope, priorAttempts: attempt, events: retry.map((failure) => failure.event) }], Math.min(MAX_DELAY_SECONDS, delaySeconds));
+      logger.warn("some events failed, retrying them in a new message", {
+        destination, workItemId, correlationId, attempt, delaySeconds, events: retry.length,
+        errorClass: retry[0]!.error.errorClass, error: retry[0]!.error.message,
+      });
+      metrics.addMetric("retried", MetricUnit.Count, retry.length);
+    }
+    for (const [reason, failures] of parked) {
+      const error = failures[0]!.error;
+      // Parked with no attempts spent, so a redrive gets the whole retry budget again. A message parked
+      // whole keeps its id; a part of one gets the id of its own events.
+      const whole = failures.length === workItem.events.length;
+      const messages = whole
+        ? [{ workItemId, body: JSON.stringify({ ...workItem, priorAttempts: 0 }) }]
+        : packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages;
+      for (const message of messages) {
+        const attributes = { ...passThroughAttributes(record), workItemId: message.workItemId };
+        await park(destination, message.body, parkRecord(destination, message.workItemId, reason, error, attempt, firstFailedAt(record)), attributes);
+      }
+      logger.error("work item parked in the DLQ", {
+        destination, workItemId, correlationId, attempt, reason, events: failures.length,
         errorClass: error.errorClass, status: error.status, error: error.message,
       });
-      metrics.addMetric("retried", MetricUnit.Count, 1);
-      await sqsClient().send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrlFor(destination),
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: decision.delaySeconds,
-        }),
-      );
-      throw error;
+      countParked(reason, failures.length);
     }
-    const passThrough: Record<string, string> = {};
-    for (const [name, value] of Object.entries(record.messageAttributes)) {
-      if (value.stringValue !== undefined && name !== "failure") passThrough[name] = value.stringValue;
-    }
-    await park(destination, record.body, {
-      destination,
-      workItemId,
-      reason: decision.reason,
-      errorClass: error.errorClass,
-      message: error.message,
-      status: error.status,
-      partnerMessage: error.partnerMessage,
-      firstFailedAt: firstFailedAt(record),
-      parkedAt: new Date().toISOString(),
-      attempts: attempt,
-    }, passThrough);
-    logger.error("work item parked in the DLQ", {
-      destination, workItemId, correlationId, attempt, reason: decision.reason,
-      errorClass: error.errorClass, status: error.status, error: error.message,
-    });
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: decision.reason });
-    metric.addMetric("parked", MetricUnit.Count, 1);
   }
 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const outcomes = new Map<string, { outcome: DeliveryOutcome; workItemId?: string }>();
-    const items: DeliveryItem<Payload>[] = [];
+    const messages = new Map<string, WorkerMessage>();
+    const unreadable = new Map<string, ValidationError>();
     for (const record of event.Records) {
-      const parsed = parseRecord(record, worker.payloadSchema);
-      if ("item" in parsed) items.push(parsed.item);
-      else outcomes.set(record.messageId, { outcome: { kind: "failed", error: parsed.error }, workItemId: parsed.workItemId });
+      const parsed = parseRecord(record);
+      if ("message" in parsed) messages.set(record.messageId, parsed.message);
+      else unreadable.set(record.messageId, parsed.error);
     }
-    if (items.length > 0) {
-      let delivered: Map<string, DeliveryOutcome>;
+    let outcomes = new Map<string, DeliveryOutcome>();
+    if (messages.size > 0) {
       const started = performance.now();
       try {
-        delivered = await worker.deliver(items);
+        outcomes = await worker.deliver([...messages.values()]);
         // The partner calls dominate a delivery; this is what the dashboard shows as partner latency.
         metrics.addMetric("partnerLatency", MetricUnit.Milliseconds, performance.now() - started);
       } catch (error) {
         const failure: DeliveryOutcome = { kind: "failed", error: toRelayError(error) };
-        delivered = new Map(items.map((item) => [item.messageId, failure]));
-      }
-      for (const item of items) {
-        outcomes.set(item.messageId, {
-          outcome: delivered.get(item.messageId) ?? MISSING_OUTCOME,
-          workItemId: item.workItem.workItemId,
-        });
+        for (const message of messages.values()) {
+          for (const queued of message.workItem.events) outcomes.set(eventKey(message.messageId, queued.id), failure);
+        }
       }
     }
     try {
       return await processPartialResponse(
         event,
         async (record: SQSRecord) => {
-          const settled = outcomes.get(record.messageId);
-          await settle(record, settled?.outcome ?? MISSING_OUTCOME, settled?.workItemId);
+          const message = messages.get(record.messageId);
+          if (message) await settle(record, message, outcomes);
+          else await parkUnreadable(record, unreadable.get(record.messageId) ?? new ValidationError("message unreadable"));
         },
         processor,
         { context, throwOnFullBatchFailure: false },

@@ -172,13 +172,17 @@ describe("dlq show", () => {
       workItem: {
         workItemId: permanent.workItemId,
         destination: "mixpanel",
-        payload: {
-          event: "purchase",
-          user: { external_user_id: expect.any(String), email: expect.stringContaining("@example.com") },
-          account_settings: { apiToken: "[REDACTED]", application: "ABCDE-12345" },
-          headers: { Authorization: "[REDACTED]" },
-          note: 'login with password="[REDACTED]"',
-        },
+        events: [
+          {
+            event: {
+              event: "purchase",
+              user: { external_user_id: expect.any(String), email: expect.stringContaining("@example.com") },
+              account_settings: { apiToken: "[REDACTED]", application: "ABCDE-12345" },
+              headers: { Authorization: "[REDACTED]" },
+              note: 'login with password="[REDACTED]"',
+            },
+          },
+        ],
       },
     });
     expectNoSecrets(run);

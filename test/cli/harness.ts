@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { ensureQueues, type QueueUrls } from "../../infra/local/sqs.js";
 import type { CliIo } from "../../cli/io.js";
@@ -13,7 +13,6 @@ import {
   queueUrlEnvVar,
   type Destination,
 } from "../../shared/queue/definition.js";
-import { enqueueWorkItems } from "../../shared/queue/enqueue.js";
 import { park, type ParkRecord } from "../../shared/queue/park.js";
 import { deriveWorkItemId, type WorkItem } from "../../shared/queue/workItem.js";
 
@@ -72,7 +71,7 @@ export function useHarness(): () => Harness {
 
 let sequence = 0;
 
-/** A work item whose payload carries credentials the way webhook payloads do. */
+/** A work item whose event carries credentials the way webhook payloads do. */
 export function workItemFactory(destination: Destination, overrides: Partial<WorkItem> = {}): WorkItem {
   sequence += 1;
   return {
@@ -80,13 +79,19 @@ export function workItemFactory(destination: Destination, overrides: Partial<Wor
     destination,
     correlationId: `corr-${sequence}`,
     receivedAt: "2025-03-01T12:00:00.000Z",
-    payload: {
-      event: "purchase",
-      user: { external_user_id: `user-${sequence}`, email: `user${sequence}@example.com` },
-      account_settings: { apiToken: SECRETS.apiToken, application: "ABCDE-12345" },
-      headers: { Authorization: `Bearer ${SECRETS.bearer}` },
-      note: `login with password=${SECRETS.password}`,
-    },
+    flow: `test-to-${destination}`,
+    events: [
+      {
+        id: `test-event-${sequence}`,
+        event: {
+          event: "purchase",
+          user: { external_user_id: `user-${sequence}`, email: `user${sequence}@example.com` },
+          account_settings: { apiToken: SECRETS.apiToken, application: "ABCDE-12345" },
+          headers: { Authorization: `Bearer ${SECRETS.bearer}` },
+          note: `login with password=${SECRETS.password}`,
+        },
+      },
+    ],
     ...overrides,
   };
 }
@@ -121,8 +126,16 @@ export async function parkWorkItem(item: WorkItem, record: Partial<ParkRecord> =
  * received without ever being deleted until the redrive policy's receive limit is passed.
  */
 export async function moveBySqs(harness: Harness, item: WorkItem): Promise<void> {
-  await enqueueWorkItems([item]);
   const queueUrl = harness.urls[item.destination].queue;
+  await harness.sqs.send(new SendMessageCommand({
+    QueueUrl: queueUrl,
+    MessageBody: JSON.stringify(item),
+    MessageAttributes: {
+      destination: { DataType: "String", StringValue: item.destination },
+      workItemId: { DataType: "String", StringValue: item.workItemId },
+      correlationId: { DataType: "String", StringValue: item.correlationId },
+    },
+  }));
   for (let receive = 0; receive <= MAX_RECEIVE_COUNT; receive++) {
     await harness.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0, MaxNumberOfMessages: 10 }));
   }

@@ -2,7 +2,8 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { validateEventsApiBatch } from "../../infra/local/sandboxes/mparticle.js";
-import { basic, brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
+import { basic } from "../support/secrets.js";
 import { drainVisible } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 
@@ -104,7 +105,7 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
 
     await post(batch);
     await post(batch);
-    // Each delivery of the rejected event is one work item, parked on its own; SQS does not dedupe them.
+    // Each delivery's rejected event is parked on its own (its batch-mate was delivered); SQS does not dedupe them.
     const parked: Message[] = [];
     await waitFor(async () => {
       parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
@@ -113,7 +114,8 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     await waitFor(() => mixpanel.imported.length === before + 1, 30_000, "the valid event");
 
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);
-    expect(parked.map((message) => JSON.parse(message.Body ?? "{}").payload.properties.$insert_id)).toEqual([rejectedId, rejectedId]);
+    const parkedIds = parked.flatMap((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string }> }).events.map((event) => event.id));
+    expect(parkedIds).toEqual([rejectedId, rejectedId]);
     expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
       destination: "mixpanel",
       reason: "permanent",

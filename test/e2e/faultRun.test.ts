@@ -108,17 +108,10 @@ function buildLoad(): Expected {
   return { ids, permanent, brazeBatches, mparticleRequests };
 }
 
-/** The source id a work item stands for, read from its envelope as parked in the DLQ. */
-function sourceIdOf(destination: Destination, message: Message): string {
-  const payload = (JSON.parse(message.Body ?? "{}") as { payload: Record<string, never> }).payload as Record<string, unknown>;
-  switch (destination) {
-    case "mixpanel":
-      return String((payload.properties as Record<string, unknown>).$insert_id);
-    case "mparticle":
-      return String(((payload.event as Record<string, unknown>).data as Record<string, unknown>).source_message_id);
-    case "pushwoosh":
-      return String(((payload.call as Record<string, unknown>).attributes as Record<string, unknown>).seq);
-  }
+/** The source ids a parked message stands for: its events, as the ledger counts them. */
+function sourceIdsOf(destination: Destination, message: Message): string[] {
+  const { events } = JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string; event: Record<string, unknown> }> };
+  return events.map(({ id, event }) => (destination === "pushwoosh" ? String((event.attributes as Record<string, unknown>).seq) : id));
 }
 
 function reasonOf(message: Message): string {
@@ -191,7 +184,7 @@ describe("the fault run", () => {
       // The DLQ tooling's own peek: every message read once, then left in place for the redrive.
       const parkedMessages = await peekMessages(stack.sqs, stack.queueUrls[destination].dlq, { waitTimeSeconds: 0 });
       const parkedIds = new Map<string, string>();
-      for (const message of parkedMessages) parkedIds.set(sourceIdOf(destination, message), reasonOf(message));
+      for (const message of parkedMessages) for (const id of sourceIdsOf(destination, message)) parkedIds.set(id, reasonOf(message));
       const expected = load.ids[destination];
       const parked: Record<string, number> = {};
       let lost = 0;

@@ -3,7 +3,8 @@ import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { handler } from "../../functions/braze-currents.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { deriveWorkItemId } from "../../shared/queue/workItem.js";
-import { brazeEvent, currentsRequest, eventId, useSecrets } from "../shared/sources/braze/factories.js";
+import { brazeEvent, currentsRequest, eventId } from "../shared/sources/braze/factories.js";
+import { useSecrets } from "../support/secrets.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 
 const context = () => lambdaContext("braze-currents", 10, "us-east-1");
@@ -68,9 +69,21 @@ describe("POST /braze/currents", () => {
     expect(JSON.parse(String(response.body))).toEqual({ events: 4, workItems: 3, duplicates: 1, skipped: 1, rejected: 0 });
     const mparticle = await drainVisible(queues.sqs, queues.queueUrls.mparticle.queue);
     const mixpanel = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue);
-    expect(mparticle.map((message) => message.MessageAttributes?.workItemId?.StringValue)).toEqual([deriveWorkItemId("braze", eventId(1), "mparticle")]);
-    expect(mixpanel.map((message) => JSON.parse(message.Body ?? "{}").payload.event).sort()).toEqual(["Purchase", "Push Notification Send"]);
-    expect(JSON.parse(mparticle[0]?.Body ?? "{}")).toMatchObject({ destination: "mparticle", correlationId: "req-1", payload: { feed: "android", customerId: "external_user_id" } });
+    // One message per destination, holding the validated Braze events it takes; the id derives from theirs.
+    expect(mparticle.map((message) => message.MessageAttributes?.workItemId?.StringValue)).toEqual([deriveWorkItemId("braze-to-mparticle", eventId(1))]);
+    expect(mixpanel).toHaveLength(1);
+    const mixpanelItem = JSON.parse(mixpanel[0]?.Body ?? "{}") as { events: Array<{ id: string; event: { event_type: string } }> };
+    expect(mixpanelItem.events.map(({ id, event }) => [id, event.event_type])).toEqual([
+      [eventId(1), "users.messages.pushnotification.Send"],
+      [eventId(2), "users.behaviors.Purchase"],
+    ]);
+    expect(JSON.parse(mparticle[0]?.Body ?? "{}")).toMatchObject({
+      flow: "braze-to-mparticle",
+      destination: "mparticle",
+      correlationId: "req-1",
+      priorAttempts: 0,
+      events: [{ id: eventId(1), event: { id: eventId(1), user: { external_user_id: "external_user_id" } } }],
+    });
   });
 
   it("parks a malformed event in the DLQ of each destination it was meant for, and sends the rest on", async () => {
@@ -87,15 +100,28 @@ describe("POST /braze/currents", () => {
       const failure = JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}");
       expect(failure).toMatchObject({
         destination,
-        workItemId: deriveWorkItemId("braze", eventId(5), destination),
+        workItemId: deriveWorkItemId(`braze-to-${destination}`, eventId(5)),
         reason: "validation",
         errorClass: "validation",
         message: "events.1.time: Invalid input: expected number, received string",
         attempts: 0,
       });
-      expect(JSON.parse(parked[0]?.Body ?? "{}")).toMatchObject({ destination, payload: bad });
+      expect(JSON.parse(parked[0]?.Body ?? "{}")).toMatchObject({ destination, events: [{ id: eventId(5), event: bad }] });
       expect(await drainVisible(queues.sqs, queues.queueUrls[destination].queue)).toHaveLength(1);
     }
+  });
+
+  it("answers 413 naming an event too large for any queue message, and enqueues the rest", async () => {
+    const huge = brazeEvent("users.canvas.Entry", { id: eventId(8), properties: { blob: "x".repeat(1024 * 1024) } });
+
+    const response = await handler(currentsRequest({ events: [brazeEvent("users.canvas.Entry", { id: eventId(7) }), huge] }, { gzip: true }), context());
+
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(String(response.body))).toEqual({
+      error: { message: expect.stringMatching(new RegExp(`^event ${eventId(8)} is too large to queue: event is \\d+ bytes`)), field: "events" },
+    });
+    const queued = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue);
+    expect(queued.map((message) => JSON.parse(message.Body ?? "{}").events.map((event: { id: string }) => event.id))).toEqual([[eventId(7)]]);
   });
 
   it("follows the routing switches", async () => {

@@ -2,18 +2,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/mparticle-audiences.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { useEnqueuedMessages } from "../support/embeddedSqs.js";
+import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import { AUTHORIZED, apiEvent, configured, fixture, membershipChange, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
 
 const context = () => lambdaContext("mparticle-audiences", 10, "us-east-1");
 const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/audiences", body, headers), context());
 
-interface Enqueued { workItemId: string; payload: { call: { method: string } } }
 
 describe("POST /mparticle/audiences", () => {
   beforeAll(() => useDevelopmentSecrets());
   const takeEnqueued = useEnqueuedMessages("pushwoosh");
-  const enqueued = async () => (await takeEnqueued()).map((message) => JSON.parse(String(message.Body)) as Enqueued);
+  const enqueued = async () => (await takeEnqueued()).map((message) => JSON.parse(String(message.Body)) as { flow: string });
+  const enqueuedMethods = async () => pushwooshCallsOf(await takeEnqueued()).map((call) => call.method);
 
   it("answers the subscription sample with a valid audience_subscription_response and enqueues createFilter", async () => {
     const request = configured(fixture("AudienceSubscriptionRequest.json"));
@@ -24,7 +25,7 @@ describe("POST /mparticle/audiences", () => {
     const body = JSON.parse(String(result.body)) as Record<string, unknown>;
     expect(firehoseValidator("AudienceSubscriptionResponse_schema.json")(body)).toBe(true);
     expect(body).toMatchObject({ type: "audience_subscription_response", id: request.id });
-    expect((await enqueued()).map((item) => item.payload.call.method)).toEqual(["createFilter"]);
+    expect(await enqueuedMethods()).toEqual(["createFilter"]);
   });
 
   it("answers the membership sample with a valid audience_membership_change_response and enqueues the list edits", async () => {
@@ -36,13 +37,13 @@ describe("POST /mparticle/audiences", () => {
     const body = JSON.parse(String(result.body)) as Record<string, unknown>;
     expect(firehoseValidator("AudienceMembershipChangeResponse_schema.json")(body)).toBe(true);
     expect(body).toMatchObject({ type: "audience_membership_change_response", id: request.id });
-    expect((await enqueued()).map((item) => item.payload.call.method)).toEqual(["setTags", "setTags"]);
+    expect(await enqueuedMethods()).toEqual(["setTags", "setTags"]);
   });
 
   it("enqueues one bulkSetTags for 100 users", async () => {
     await post(membershipChange(100, ["VIP"]));
 
-    expect((await enqueued()).map((item) => item.payload.call.method)).toEqual(["bulkSetTags"]);
+    expect(await enqueuedMethods()).toEqual(["bulkSetTags"]);
   });
 
   it("answers a membership heartbeat and enqueues nothing", async () => {

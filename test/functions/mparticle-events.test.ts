@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/mparticle-events.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { useEnqueuedMessages } from "../support/embeddedSqs.js";
+import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
   AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, useDevelopmentSecrets,
@@ -25,7 +26,10 @@ describe("POST /mparticle/events", () => {
       const body = JSON.parse(String(result.body)) as Record<string, unknown>;
       expect(firehoseValidator("EventProcessingResponse_schema.json")(body)).toBe(true);
       expect(body).toMatchObject({ type: "event_processing_response", id: request.id, firehose_version: "3.2.0" });
-      const methods = (await enqueued()).map((message) => (JSON.parse(String(message.Body)) as { payload: { call: { method: string } } }).payload.call.method);
+      const messages = await enqueued();
+      // One message holds the request's events; the worker maps them into calls.
+      expect(messages).toHaveLength(1);
+      const methods = pushwooshCallsOf(messages).map((call) => call.method);
       expect(methods.sort()).toEqual(sample.includes("android") ? ["postEvent", "registerDevice"] : ["postEvent"]);
     },
   );

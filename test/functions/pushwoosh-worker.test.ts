@@ -2,27 +2,42 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/pushwoosh-worker.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../infra/local/poller.js";
-import { workerFor } from "../../infra/wiring.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
-import type { PushwooshCall } from "../../shared/destinations/pushwoosh/schema.js";
-import { enqueueWorkItems } from "../../shared/queue/enqueue.js";
+import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh.js";
+import { workerFor } from "../../infra/wiring.js";
+import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
-import { deriveWorkItemId, type WorkItem } from "../../shared/queue/workItem.js";
+import type { Device, MparticleEvent } from "../../shared/sources/mparticle/model.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
 
 let sequence = 0;
-function workItem(call: PushwooshCall, secret = MPARTICLE_TOKEN): WorkItem {
+const MS = 1714592744066;
+
+/** Enqueues normalised mParticle events for one user (and device) the way the ingest does; the work item id back. */
+async function enqueueEvents(events: MparticleEvent[], options: { userId?: string; device?: Device; secret?: string } = {}): Promise<string> {
   sequence += 1;
-  return {
-    workItemId: deriveWorkItemId("pushwoosh-worker-test", sequence),
+  const context: PushwooshFlowContext = {
+    credentials: sealCredentials(PUSHWOOSH_CREDENTIALS, options.secret ?? MPARTICLE_TOKEN),
+    serverApi: true,
+    user: {
+      identities: options.userId ? [{ type: "customer", encoding: "raw", value: options.userId }] : [],
+      attributes: {},
+      attributeLists: {},
+      device: options.device ?? { platform: "other" },
+    },
+  };
+  const { messages } = await enqueueWork([{
+    flow: "mparticle-to-pushwoosh",
     destination: "pushwoosh",
     correlationId: `corr-${sequence}`,
     receivedAt: new Date().toISOString(),
-    payload: { credentials: sealCredentials(PUSHWOOSH_CREDENTIALS, secret), call },
-  };
+    context,
+    events: events.map((event) => ({ id: event.id, event })),
+  }]);
+  return messages[0]!.workItemId;
 }
 
 describe("pushwoosh-worker on the embedded SQS", () => {
@@ -41,7 +56,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
       sqs: sqs.sqs,
       queueUrl: sqs.queueUrls.pushwoosh.queue,
       region: "us-east-1",
-      settings: workerFor("pushwoosh").trigger.eventSource,
+      settings: { ...workerFor("pushwoosh").trigger.eventSource, maxBatchingWindowSeconds: 0 },
       handlers: [handler],
       context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1"),
     });
@@ -59,7 +74,10 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   });
 
   it("opens the sealed credentials and makes the exact device API call", async () => {
-    await enqueueWorkItems([workItem({ method: "registerDevice", hwid: "idfv-1", push_token: "apns-1", device_type: 1, userId: "u-1" })]);
+    await enqueueEvents(
+      [{ type: "push_subscription", id: "sub-1", timestampMs: MS, action: "subscribe", token: "apns-1" }],
+      { userId: "u-1", device: { platform: "ios", deviceId: "idfv-1" } },
+    );
 
     const call = await waitFor(() => sandbox.callsTo("/json/1.3/registerDevice")[0], 10_000, "registerDevice");
 
@@ -69,8 +87,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   });
 
   it("parks an argument error (210) at once, with Pushwoosh's message and no credential in the DLQ", async () => {
-    const item = workItem({ method: "postEvent", userId: "u", event: "x".repeat(40), attributes: {}, timestampUTC: 1, timestampCurrent: 1 });
-    await enqueueWorkItems([item]);
+    const workItemId = await enqueueEvents([{ type: "custom_event", id: "long-1", timestampMs: MS, name: "x".repeat(40), attributes: {} }], { userId: "u" });
 
     const [parked] = await waitFor(async () => {
       const messages = await dlq();
@@ -78,18 +95,18 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     }, 10_000, "the DLQ");
 
     const record = JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord;
-    expect(record).toMatchObject({ workItemId: item.workItemId, reason: "permanent", attempts: 1, partnerMessage: expect.stringMatching(/longer than 32/) });
+    expect(record).toMatchObject({ workItemId, reason: "permanent", attempts: 1, partnerMessage: expect.stringMatching(/longer than 32/) });
     expect(sandbox.callsTo("/json/1.3/postEvent")).toHaveLength(1);
     const everything = JSON.stringify(parked);
     for (const secret of [...Object.values(PUSHWOOSH_CREDENTIALS), MPARTICLE_TOKEN]) expect(everything).not.toContain(secret);
   });
 
   it("counts a segment that already exists (a redelivery) as done, not failed", async () => {
-    const create: PushwooshCall = { method: "createFilter", name: "mParticle: Twice", tagName: "mParticle Audiences", tagValue: "Twice" };
-    await enqueueWorkItems([workItem(create)]);
+    const create: MparticleEvent = { type: "audience_subscription", id: "aud-1", audienceId: 7, audienceName: "Twice", action: "add" };
+    await enqueueEvents([create]);
     await waitFor(() => sandbox.filters.has("mParticle: Twice"), 10_000, "the first createFilter");
 
-    await enqueueWorkItems([workItem(create)]);
+    await enqueueEvents([create]);
     await waitFor(() => sandbox.callsTo("/json/1.3/createFilter").length === 2, 10_000, "the second createFilter");
     await new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -99,7 +116,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
   it("retries a 503 and then delivers", async () => {
     sandbox.injectFaults({ kind: "status", status: 503 });
-    await enqueueWorkItems([workItem({ method: "setTags", userId: "retry-user", tags: { Plan: "gold" } })]);
+    await enqueueEvents([{ type: "user_attribute_change", id: "attr-1", timestampMs: MS, added: { Plan: "gold" }, removed: [] }], { userId: "retry-user" });
 
     await waitFor(() => sandbox.tagsOfUser("retry-user"), 15_000, "the retried setTags");
 
@@ -107,7 +124,10 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   });
 
   it("parks items sealed under another inbound token, saying the token may have rotated", async () => {
-    await enqueueWorkItems([workItem({ method: "unregisterDevice", hwid: "h" }, "a-rotated-token")]);
+    await enqueueEvents(
+      [{ type: "application_state_transition", id: "bye-1", timestampMs: MS, state: "uninstall" }],
+      { device: { platform: "android", deviceId: "h" }, secret: "a-rotated-token" },
+    );
 
     const [parked] = await waitFor(async () => {
       const messages = await dlq();

@@ -1,64 +1,33 @@
-import { gzipSync } from "node:zlib";
-import type { RelaySecrets } from "../../config/secrets.js";
-import { partnerBaseUrl } from "../../config/settings.js";
-import { PermanentError, classifyResponse } from "../../errors.js";
-import { basicAuthorization } from "../../http/basicAuthorization.js";
-import { partnerRequest } from "../../http/partnerRequest.js";
+import { PermanentError, RelayError, classifyResponse, toRelayError, type DeliveryOutcome } from "../../errors.js";
+import { parseJsonBody, partnerRequest } from "../../http/partnerRequest.js";
 import { logger } from "../../observability.js";
-import { importResponseSchema, type MixpanelEvent } from "./schema.js";
+import { outcomeOf, outcomesFor } from "../delivery.js";
+import type { ImportRequest } from "./map.js";
+import { importResponseSchema } from "./schema.js";
 
 export const PARTNER = "mixpanel";
-export const IMPORT_PATH = "/import";
-
-/** The import URL and Authorization: project token as the Basic user, or a service account plus `project_id`. */
-export function importTarget(credentials: RelaySecrets["mixpanel"]): { url: string; authorization: string } {
-  const base = `${partnerBaseUrl("MIXPANEL_API_URL")}${IMPORT_PATH}?strict=1`;
-  if ("projectToken" in credentials) {
-    return { url: base, authorization: basicAuthorization(credentials.projectToken, "") };
-  }
-  const { username, secret, projectId } = credentials.serviceAccount;
-  return { url: `${base}&project_id=${encodeURIComponent(projectId)}`, authorization: basicAuthorization(username, secret) };
-}
 
 /**
- * One gzip `POST /import?strict=1`. Resolves to the events Mixpanel rejected (by index in `events`, as
- * PermanentErrors carrying Mixpanel's message); every other event was imported. Throws the classified
- * RelayError when the request as a whole failed.
+ * Sends one import request; one outcome per event. On a strict-mode 400 only the events Mixpanel named
+ * fail (permanently, with its message); the rest were imported. Any other failure is the request's.
  */
-export async function importEvents(
-  events: MixpanelEvent[],
-  credentials: RelaySecrets["mixpanel"],
-): Promise<Map<number, PermanentError>> {
-  const { url, authorization } = importTarget(credentials);
-  const response = await partnerRequest(PARTNER, url, {
-    method: "POST",
-    headers: { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" },
-    body: gzipSync(JSON.stringify(events)),
-  });
-  logger.debug("mixpanel import request", { events: events.length, status: response.status, latencyMs: response.latencyMs });
-  const failed = new Map<number, PermanentError>();
+export async function send(request: ImportRequest): Promise<Map<string, DeliveryOutcome>> {
+  const response = await partnerRequest(PARTNER, request.http).catch(toRelayError);
+  if (response instanceof RelayError) return outcomesFor(request.keys, outcomeOf(response));
+  logger.debug("mixpanel import request", { events: request.keys.length, status: response.status, latencyMs: response.latencyMs });
   if (response.status === 400) {
-    let json: unknown;
-    try {
-      json = JSON.parse(response.bodyText);
-    } catch {
-      json = undefined;
-    }
-    const parsed = importResponseSchema.safeParse(json);
+    const parsed = importResponseSchema.safeParse(parseJsonBody(response.bodyText));
     const records = parsed.success ? (parsed.data.failed_records ?? []) : [];
+    const failed = new Map<number, PermanentError>();
     for (const record of records) {
       const insertId = record.insert_id ?? record.$insert_id;
-      const index = record.index ?? events.findIndex((event) => event.properties.$insert_id === insertId);
-      if (index < 0 || index >= events.length) continue;
+      const index = record.index ?? request.insertIds.indexOf(insertId ?? "");
+      if (index < 0 || index >= request.keys.length) continue;
       const message = record.message ?? "rejected by strict-mode validation";
-      failed.set(index, new PermanentError(`mixpanel rejected the event: ${message}`, {
-        status: 400, partnerMessage: message, field: record.field,
-      }));
+      failed.set(index, new PermanentError(`mixpanel rejected the event: ${message}`, { status: 400, partnerMessage: message, field: record.field }));
     }
     // A strict-mode 400 names its rejects; a 400 that names none rejected the request itself.
-    if (failed.size > 0) return failed;
+    if (failed.size > 0) return new Map(request.keys.map((key, index) => [key, outcomeOf(failed.get(index))]));
   }
-  const error = classifyResponse(PARTNER, response, response.bodyText);
-  if (error) throw error;
-  return failed;
+  return outcomesFor(request.keys, outcomeOf(classifyResponse(PARTNER, response, response.bodyText)));
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** One event for `/import`; the work item payload is exactly this. */
+/** One event for `/import`, as a flow gives it to the destination. */
 export const mixpanelEventSchema = z.object({
   event: z.string().min(1),
   properties: z.looseObject({

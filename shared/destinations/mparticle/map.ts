@@ -1,15 +1,9 @@
 import { createHash } from "node:crypto";
-import type { BrazeEvent } from "../../sources/braze/schema.js";
-import { readableEventName } from "../../sources/braze/eventNames.js";
-import type { DeliveryItem } from "../../queue/worker.js";
-import {
-  EVENTS_API_UUID,
-  type AttributeValue,
-  type MparticleBatch,
-  type MparticleEvent,
-  type MparticleFeed,
-  type MparticlePayload,
-} from "./schema.js";
+import type { RelaySecrets } from "../../config/secrets.js";
+import { basicAuthorization } from "../../http/basicAuthorization.js";
+import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
+import type { KeyedItem } from "../delivery.js";
+import { EVENTS_API_UUID, type AttributeValue, type MparticleBatch, type MparticleFeed, type MparticlePayload } from "./schema.js";
 
 /** mParticle's per-event attribute limits (default service limits). */
 export const ATTRIBUTE_LIMITS = { count: 100, nameLength: 256, valueLength: 4096 } as const;
@@ -30,21 +24,6 @@ export function uuidV5(name: string, namespace = ID_NAMESPACE): string {
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** ios → iOS feed, android and kindle → Android, web → Web; anything else (email, SMS, canvas...) → Unbound. */
-export function feedForPlatform(platform: string | null | undefined): MparticleFeed {
-  switch (platform?.toLowerCase()) {
-    case "ios":
-      return "ios";
-    case "android":
-    case "kindle":
-      return "android";
-    case "web":
-      return "web";
-    default:
-      return "unbound";
-  }
 }
 
 /** Leaf values with dotted paths; lists become their JSON text (attribute values are scalars). */
@@ -77,65 +56,44 @@ export function toCustomAttributes(properties: Record<string, unknown>, prefix =
   return attributes;
 }
 
-/** The Braze id when it has the schema's UUID shape, else a UUID v5 of it (stable across redeliveries). */
-export function sourceMessageId(brazeId: string): string {
-  return EVENTS_API_UUID.test(brazeId) ? brazeId : uuidV5(brazeId);
+/** A source's event id when it has the schema's UUID shape, else a UUID v5 of it (stable across redeliveries). */
+export function sourceMessageId(sourceId: string): string {
+  return EVENTS_API_UUID.test(sourceId) ? sourceId : uuidV5(sourceId);
 }
 
-function eventName(event: BrazeEvent): string {
-  if (event.event_type === "users.behaviors.CustomEvent" && event.properties.name) return event.properties.name;
-  return readableEventName(event.event_type);
-}
-
-/** One Braze event as an mParticle event plus the feed and identities of its batch. Pure. */
-export function toMparticlePayload(event: BrazeEvent, customerId: string, attributePrefix = ""): MparticlePayload {
-  const data = {
-    source_message_id: sourceMessageId(event.id),
-    timestamp_unixtime_ms: Math.round(event.time * 1000),
-    custom_attributes: toCustomAttributes(event.properties, attributePrefix),
-  };
-  const mapped: MparticleEvent =
-    event.event_type === "users.behaviors.Uninstall"
-      ? { event_type: "uninstall", data }
-      : { event_type: "custom_event", data: { ...data, event_name: eventName(event), custom_event_type: "other" } };
-  const email = event.properties.email_address || undefined;
-  return { feed: feedForPlatform(event.properties.platform), customerId, ...(email ? { email } : {}), event: mapped };
-}
+export const BULK_EVENTS_PATH = "/v2/bulkevents";
 
 export interface BulkRequest {
   feed: MparticleFeed;
-  batches: MparticleBatch[];
-  /** Message ids of the work items this request carries. */
-  messageIds: string[];
+  http: PartnerHttpRequest;
+  /** Keys of the items this request carries. */
+  keys: string[];
 }
 
 interface SizedBatch {
-  batch: MparticleBatch;
+  json: string;
   bytes: number;
-  messageIds: string[];
+  keys: string[];
 }
 
+type Item = KeyedItem<MparticlePayload>;
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
+function closeBatch(feed: MparticleFeed, batch: MparticleBatch, keys: string[]): SizedBatch {
+  // Same events, same id: a retried request is deduplicated by mParticle.
+  const ids = batch.events.map((event) => event.data.source_message_id).join(",");
+  const json = JSON.stringify({ ...batch, source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`) });
+  return { json, bytes: Buffer.byteLength(json), keys };
+}
+
 /** Stands in for the source_request_id (same length) while a batch is being sized. */
 const UNSET_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
-function closeBatch(feed: MparticleFeed, batch: MparticleBatch, messageIds: string[]): SizedBatch {
-  // Same events, same id: a retried request is deduplicated by mParticle.
-  const ids = batch.events.map((event) => event.data.source_message_id).join(",");
-  const closed = { ...batch, source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`) };
-  return { batch: closed, bytes: bytesOf(closed), messageIds };
-}
-
 /** One user's events on one feed, split into batches under the batch size limit. */
-function userBatches(
-  feed: MparticleFeed,
-  items: DeliveryItem<MparticlePayload>[],
-  environment: MparticleBatch["environment"],
-  oversized: string[],
-): SizedBatch[] {
-  const first = items[0]?.workItem.payload;
+function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleBatch["environment"], oversized: string[]): SizedBatch[] {
+  const first = items[0]?.item;
   if (!first) return [];
-  const email = items.find((item) => item.workItem.payload.email)?.workItem.payload.email;
+  const email = items.find(({ item }) => item.email)?.item.email;
   const empty = (): MparticleBatch => ({
     source_request_id: UNSET_REQUEST_ID,
     environment,
@@ -144,64 +102,70 @@ function userBatches(
   });
   const batches: SizedBatch[] = [];
   let batch = empty();
-  let bytes = bytesOf(batch);
-  let messageIds: string[] = [];
-  const baseBytes = bytes;
-  for (const item of items) {
-    const eventBytes = bytesOf(item.workItem.payload.event) + 1;
+  const baseBytes = bytesOf(batch);
+  let bytes = baseBytes;
+  let keys: string[] = [];
+  for (const { key, item } of items) {
+    const eventBytes = bytesOf(item.event) + 1;
     if (baseBytes + eventBytes >= BULK_LIMITS.batchBytes) {
-      oversized.push(item.messageId);
+      oversized.push(key);
       continue;
     }
     if (bytes + eventBytes >= BULK_LIMITS.batchBytes) {
-      batches.push(closeBatch(feed, batch, messageIds));
+      batches.push(closeBatch(feed, batch, keys));
       batch = empty();
       bytes = baseBytes;
-      messageIds = [];
+      keys = [];
     }
-    batch.events.push(item.workItem.payload.event);
+    batch.events.push(item.event);
     bytes += eventBytes;
-    messageIds.push(item.messageId);
+    keys.push(key);
   }
-  if (batch.events.length > 0) batches.push(closeBatch(feed, batch, messageIds));
+  if (batch.events.length > 0) batches.push(closeBatch(feed, batch, keys));
   return batches;
 }
 
+export interface BulkTarget {
+  environment: MparticleBatch["environment"];
+  feeds: RelaySecrets["mparticle"]["feeds"];
+  baseUrl: string;
+}
+
 /**
- * Work items → `/v2/bulkevents` requests: one batch per user per feed (split if it would reach 128 KB),
- * at most 100 batches and under 256 KB per request, one feed per request (each feed has its own key).
+ * Items → `/v2/bulkevents` requests: one batch per user per feed (split if it would reach 128 KB), at most
+ * 100 batches and under 256 KB per request, one feed per request (each feed has its own key/secret).
  * `oversized` lists items whose single event cannot fit in a batch. Pure.
  */
-export function planBulkRequests(
-  items: DeliveryItem<MparticlePayload>[],
-  environment: MparticleBatch["environment"],
-): { requests: BulkRequest[]; oversized: string[] } {
-  const groups = new Map<string, { feed: MparticleFeed; items: DeliveryItem<MparticlePayload>[] }>();
-  for (const item of items) {
-    const { feed, customerId } = item.workItem.payload;
-    const key = `${feed}\u001f${customerId}`;
-    const group = groups.get(key) ?? { feed, items: [] };
-    group.items.push(item);
-    groups.set(key, group);
+export function planBulkRequests(items: Item[], target: BulkTarget): { requests: BulkRequest[]; oversized: string[] } {
+  const groups = new Map<string, { feed: MparticleFeed; items: Item[] }>();
+  for (const keyed of items) {
+    const { feed, customerId } = keyed.item;
+    const groupKey = `${feed}\u001f${customerId}`;
+    const group = groups.get(groupKey) ?? { feed, items: [] };
+    group.items.push(keyed);
+    groups.set(groupKey, group);
   }
   const oversized: string[] = [];
-  const open = new Map<MparticleFeed, { request: BulkRequest; bytes: number }>();
-  const requests: BulkRequest[] = [];
+  const open = new Map<MparticleFeed, { batches: string[]; keys: string[]; bytes: number }>();
+  const planned: Array<{ feed: MparticleFeed; batches: string[]; keys: string[] }> = [];
   for (const { feed, items: userItems } of groups.values()) {
-    for (const sized of userBatches(feed, userItems, environment, oversized)) {
+    for (const sized of userBatches(feed, userItems, target.environment, oversized)) {
       let current = open.get(feed);
-      const full =
-        current &&
-        (current.request.batches.length === BULK_LIMITS.batches || current.bytes + sized.bytes + 1 >= BULK_LIMITS.requestBytes);
-      if (!current || full) {
-        current = { request: { feed, batches: [], messageIds: [] }, bytes: 2 };
+      if (!current || current.batches.length === BULK_LIMITS.batches || current.bytes + sized.bytes + 1 >= BULK_LIMITS.requestBytes) {
+        current = { batches: [], keys: [], bytes: 2 };
         open.set(feed, current);
-        requests.push(current.request);
+        planned.push({ feed, batches: current.batches, keys: current.keys });
       }
-      current.request.batches.push(sized.batch);
-      current.request.messageIds.push(...sized.messageIds);
+      current.batches.push(sized.json);
+      current.keys.push(...sized.keys);
       current.bytes += sized.bytes + 1;
     }
   }
+  const url = `${target.baseUrl}${BULK_EVENTS_PATH}`;
+  const requests = planned.map(({ feed, batches, keys }) => {
+    const { key, secret } = target.feeds[feed];
+    const headers = { authorization: basicAuthorization(key, secret), "content-type": "application/json", accept: "application/json" };
+    return { feed, keys, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
+  });
   return { requests, oversized };
 }

@@ -26,7 +26,7 @@ export const mparticleEventSchema = z.discriminatedUnion("event_type", [
 ]);
 export type MparticleEvent = z.infer<typeof mparticleEventSchema>;
 
-/** The work item payload: one mapped event and what the worker needs to put it in its user's batch. */
+/** What the destination is given per event (by a flow, in the worker): the mapped event and what puts it in its user's batch. */
 export const mparticlePayloadSchema = z.object({
   feed: z.enum(MPARTICLE_FEEDS),
   customerId: z.string().min(1),

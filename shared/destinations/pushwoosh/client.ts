@@ -1,10 +1,9 @@
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { partnerBaseUrl } from "../../config/settings.js";
-import { AuthError, PermanentError, RetryableError, classifyResponse, type RelayError } from "../../errors.js";
-import { partnerRequest, type PartnerResponse } from "../../http/partnerRequest.js";
-import { createMetrics, logger } from "../../observability.js";
-import { bulkStatusRequest, toPushwooshRequest } from "./map.js";
-import { bulkSetTagsAnswerSchema, pushwooshAnswerSchema, type PushwooshCall, type PushwooshCredentials } from "./schema.js";
+import { AuthError, PermanentError, RetryableError, classifyResponse, toRelayError, type DeliveryOutcome, type RelayError } from "../../errors.js";
+import { parseJsonBody, partnerRequest, type PartnerHttpRequest, type PartnerResponse } from "../../http/partnerRequest.js";
+import { logger } from "../../observability.js";
+import { outcomesFor } from "../delivery.js";
+import type { PushwooshRequest } from "./map.js";
+import { bulkSetTagsAnswerSchema, pushwooshAnswerSchema, type PushwooshMethod } from "./schema.js";
 
 const PARTNER = "Pushwoosh";
 /** Body status_code 210: Pushwoosh's argument error. */
@@ -12,27 +11,25 @@ const ARGUMENT_ERROR = 210;
 const BULK_POLL_ATTEMPTS = 3;
 const BULK_POLL_INTERVAL_MS = 500;
 
-const metrics = createMetrics({ destination: "pushwoosh" });
+// SQS delivers at least once: a segment created (or deleted) by an earlier receive is done, not failed.
+const ALREADY_DONE: Partial<Record<PushwooshMethod, RegExp>> = {
+  createFilter: /already exists/i,
+  deleteFilter: /not found|does not exist/i,
+};
 
-function recordLatency(method: string, response: PartnerResponse): void {
-  const metric = metrics.singleMetric();
-  metric.addDimensions({ method });
-  metric.addMetric("partnerLatency", MetricUnit.Milliseconds, response.latencyMs);
-}
-
-function parseBody(bodyText: string): unknown {
-  try {
-    return JSON.parse(bodyText);
-  } catch {
-    return undefined;
-  }
+/** One Pushwoosh call as sent: the request, the items it carries and, for bulkSetTags, its status poll. */
+export interface PushwooshCallRequest {
+  method: PushwooshMethod;
+  http: PushwooshRequest;
+  keys: string[];
+  statusRequest?: (requestId: string) => PartnerHttpRequest;
 }
 
 /** HTTP first (shared taxonomy), then the body: only HTTP 200 with status_code 200 is success. */
 export function classifyPushwooshAnswer(method: string, response: PartnerResponse): RelayError | undefined {
   const httpError = classifyResponse(PARTNER, response, response.bodyText);
   if (httpError) return httpError;
-  const answer = pushwooshAnswerSchema.safeParse(parseBody(response.bodyText));
+  const answer = pushwooshAnswerSchema.safeParse(parseJsonBody(response.bodyText));
   if (!answer.success) {
     return new RetryableError(`${PARTNER} ${method} answered HTTP ${response.status} without a status_code`, { status: response.status });
   }
@@ -46,16 +43,16 @@ export function classifyPushwooshAnswer(method: string, response: PartnerRespons
   return new PermanentError(message, details);
 }
 
-async function pollBulkStatus(requestId: string, credentials: PushwooshCredentials, baseUrl: string): Promise<void> {
-  const poll = bulkStatusRequest(requestId, credentials, baseUrl);
+async function pollBulkStatus(requestId: string, statusRequest: (requestId: string) => PartnerHttpRequest): Promise<void> {
+  const poll = statusRequest(requestId);
   for (let attempt = 1; attempt <= BULK_POLL_ATTEMPTS; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, BULK_POLL_INTERVAL_MS));
     let status: string;
     try {
-      const response = await partnerRequest(PARTNER, poll.url, { method: poll.method, headers: poll.headers });
+      const response = await partnerRequest(PARTNER, poll);
       const httpError = classifyResponse(PARTNER, response, response.bodyText);
       if (httpError) throw httpError;
-      status = bulkSetTagsAnswerSchema.parse(parseBody(response.bodyText)).status;
+      status = bulkSetTagsAnswerSchema.parse(parseJsonBody(response.bodyText)).status;
     } catch (error) {
       // The request was accepted; a status we cannot read is no reason to send it again.
       logger.warn("bulkSetTags status unreadable; counting the accepted request as delivered", {
@@ -70,20 +67,32 @@ async function pollBulkStatus(requestId: string, credentials: PushwooshCredentia
   logger.info("bulkSetTags still pending after polling; Pushwoosh applies it asynchronously", { requestId });
 }
 
-/** Sends one call; throws a RelayError when it did not succeed. */
-export async function sendPushwooshCall(call: PushwooshCall, credentials: PushwooshCredentials): Promise<void> {
-  const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
-  const request = toPushwooshRequest(call, credentials, baseUrl);
-  const response = await partnerRequest(PARTNER, request.url, { method: request.method, headers: request.headers, body: request.body });
-  recordLatency(call.method, response);
-  if (call.method !== "bulkSetTags") {
-    const error = classifyPushwooshAnswer(call.method, response);
+async function sendOnce(request: PushwooshCallRequest): Promise<void> {
+  const response = await partnerRequest(PARTNER, request.http);
+  if (!request.statusRequest) {
+    const error = classifyPushwooshAnswer(request.method, response);
     if (error) throw error;
     return;
   }
   const httpError = classifyResponse(PARTNER, response, response.bodyText);
   if (httpError) throw httpError;
-  const accepted = bulkSetTagsAnswerSchema.safeParse(parseBody(response.bodyText));
+  const accepted = bulkSetTagsAnswerSchema.safeParse(parseJsonBody(response.bodyText));
   if (!accepted.success) throw new RetryableError(`${PARTNER} bulkSetTags answered without a request_id`, { status: response.status });
-  await pollBulkStatus(accepted.data.request_id, credentials, baseUrl);
+  await pollBulkStatus(accepted.data.request_id, request.statusRequest);
+}
+
+/** Sends one call; its items get one outcome (a segment that already exists, or is already gone, is skipped). */
+export async function send(request: PushwooshCallRequest): Promise<Map<string, DeliveryOutcome>> {
+  try {
+    await sendOnce(request);
+    return outcomesFor(request.keys, { kind: "delivered" });
+  } catch (thrown) {
+    const error = toRelayError(thrown);
+    const done = ALREADY_DONE[request.method];
+    if (error.errorClass === "permanent" && done && error.partnerMessage && done.test(error.partnerMessage)) {
+      logger.info("Pushwoosh says this was already done", { method: request.method });
+      return outcomesFor(request.keys, { kind: "skipped", reason: `${request.method}-already-done` });
+    }
+    return outcomesFor(request.keys, { kind: "failed", error });
+  }
 }

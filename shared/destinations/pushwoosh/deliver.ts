@@ -1,41 +1,34 @@
 import { loadSecrets } from "../../config/secrets.js";
+import { partnerBaseUrl } from "../../config/settings.js";
 import { toRelayError } from "../../errors.js";
-import type { DeliveryItem, DeliveryOutcome, DestinationWorker } from "../../queue/worker.js";
-import { logger } from "../../observability.js";
-import { sendPushwooshCall } from "./client.js";
+import { mapConcurrently } from "../../http/concurrency.js";
+import { outcomesFor, type DestinationDelivery } from "../delivery.js";
+import { send, type PushwooshCallRequest } from "./client.js";
 import { openCredentials } from "./credentials.js";
-import { pushwooshPayloadSchema, type PushwooshMethod, type PushwooshPayload } from "./schema.js";
+import { bulkStatusRequest, toPushwooshRequest } from "./map.js";
+import type { PushwooshPayload } from "./schema.js";
 
-// SQS delivers at least once: a segment created (or deleted) by an earlier receive is done, not failed.
-const ALREADY_DONE: Partial<Record<PushwooshMethod, RegExp>> = {
-  createFilter: /already exists/i,
-  deleteFilter: /not found|does not exist/i,
-};
-
-async function deliverOne(item: DeliveryItem<PushwooshPayload>, secret: string): Promise<DeliveryOutcome> {
-  const { call } = item.workItem.payload;
-  try {
-    const credentials = openCredentials(item.workItem.payload.credentials, secret);
-    await sendPushwooshCall(call, credentials);
-    return { kind: "delivered" };
-  } catch (thrown) {
-    const error = toRelayError(thrown);
-    const done = ALREADY_DONE[call.method];
-    if (error.errorClass === "permanent" && done && error.partnerMessage && done.test(error.partnerMessage)) {
-      logger.info("Pushwoosh says this was already done", { workItemId: item.workItem.workItemId, method: call.method });
-      return { kind: "skipped", reason: `${call.method}-already-done` };
-    }
-    return { kind: "failed", error };
-  }
-}
-
-/** The pushwoosh queue's worker: each item is one API call; a batch's calls run side by side. */
-export const pushwooshWorker: DestinationWorker<PushwooshPayload> = {
+/** Each item is one API call with its sealed credentials; a batch's calls run side by side, a few at a time. */
+export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
-  payloadSchema: pushwooshPayloadSchema,
   async deliver(items) {
     const secret = (await loadSecrets()).inbound.mparticleToken;
-    const outcomes = await Promise.all(items.map(async (item) => [item.messageId, await deliverOne(item, secret)] as const));
-    return new Map(outcomes);
+    const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
+    const results = await mapConcurrently(items, async ({ key, item }) => {
+      let request: PushwooshCallRequest;
+      try {
+        const credentials = openCredentials(item.credentials, secret);
+        request = {
+          method: item.call.method,
+          http: toPushwooshRequest(item.call, credentials, baseUrl),
+          keys: [key],
+          statusRequest: item.call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
+        };
+      } catch (error) {
+        return outcomesFor([key], { kind: "failed", error: toRelayError(error) });
+      }
+      return send(request);
+    });
+    return new Map(results.flatMap((result) => [...result]));
   },
 };

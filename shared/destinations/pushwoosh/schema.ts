@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What we send to Pushwoosh, and the work item payload that carries it: one Pushwoosh API call each.
+ * What we send to Pushwoosh: the calls a flow gives the destination, one Pushwoosh API call each.
  * Field names are Pushwoosh's own, so map.ts only adds the application code and the credentials.
  */
 
@@ -79,7 +79,7 @@ export const pushwooshCallSchema = z.discriminatedUnion("method", [
 export type PushwooshCall = z.infer<typeof pushwooshCallSchema>;
 export type PushwooshMethod = PushwooshCall["method"];
 
-/** The work item payload on the pushwoosh queue. `credentials` is sealed (see credentials.ts). */
+/** One item for the destination: a call and the credentials it needs, sealed (see credentials.ts). */
 export const pushwooshPayloadSchema = z.object({ credentials: z.string().min(1), call: pushwooshCallSchema });
 export type PushwooshPayload = z.infer<typeof pushwooshPayloadSchema>;
 

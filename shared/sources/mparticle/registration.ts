@@ -1,5 +1,5 @@
 import type { ModuleRegistrationRequest } from "./schema.js";
-import { responseTo } from "./to-work.js";
+import { responseTo } from "./accept.js";
 
 /** Setting ids are public contract: mParticle stores the customer's values under them. */
 export const ACCOUNT_SETTING_IDS = {

@@ -1,43 +1,60 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PurgeQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import { PurgeQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { AuthError, PermanentError, RetryableError } from "../../../shared/errors.js";
 import type { Destination } from "../../../shared/queue/definition.js";
-import { enqueueWorkItems } from "../../../shared/queue/enqueue.js";
+import { workerFor } from "../../../infra/wiring.js";
 import type { ParkRecord } from "../../../shared/queue/park.js";
-import { createWorkerHandler, type DeliveryOutcome } from "../../../shared/queue/worker.js";
+import { createWorkerHandler, eventKey, type DeliveryOutcome } from "../../../shared/queue/worker.js";
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
-import { workerFor } from "../../../infra/wiring.js";
 import { SqsPoller } from "../../../infra/local/poller.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
 import { waitFor } from "../../support/waitFor.js";
 
 const destination: Destination = "mixpanel";
-const payloadSchema = z.object({ n: z.number().int() });
 
-function workItem(n: number): WorkItem {
+function workItem(n: number, events: number[] = [n]): WorkItem {
   return {
     workItemId: deriveWorkItemId("test", n),
+    flow: "test-flow",
     destination,
     correlationId: `corr-${n}`,
     receivedAt: new Date().toISOString(),
-    payload: { n },
+    events: events.map((value) => ({ id: `e-${value}`, event: { n: value } })),
   };
 }
 
-/** A destination whose partner fails some items as told, and which records every delivery. */
+/** Sends work items as they are, one message each, as the ingest would. */
+async function send(sqs: SQSClient, queueUrl: string, items: WorkItem[]): Promise<void> {
+  for (let start = 0; start < items.length; start += 10) {
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: items.slice(start, start + 10).map((item, index) => ({
+        Id: String(index),
+        MessageBody: JSON.stringify(item),
+        MessageAttributes: {
+          workItemId: { DataType: "String", StringValue: item.workItemId },
+          correlationId: { DataType: "String", StringValue: item.correlationId },
+        },
+      })),
+    }));
+  }
+}
+
+/** A destination whose partner fails some events as told, and which records every delivery. */
 function recordingDestination(failureFor: (n: number) => DeliveryOutcome | undefined) {
   const deliveries: number[] = [];
   const handler = createWorkerHandler({
     destination,
-    payloadSchema,
-    deliver: async (items) => {
+    deliver: async (messages) => {
       const outcomes = new Map<string, DeliveryOutcome>();
-      for (const item of items) {
-        const failure = failureFor(item.workItem.payload.n);
-        if (!failure) deliveries.push(item.workItem.payload.n);
-        outcomes.set(item.messageId, failure ?? { kind: "delivered" });
+      for (const message of messages) {
+        for (const queued of message.workItem.events) {
+          const n = (queued.event as { n: number }).n;
+          const failure = failureFor(n);
+          if (!failure) deliveries.push(n);
+          outcomes.set(eventKey(message.messageId, queued.id), failure ?? { kind: "delivered" });
+        }
       }
       return outcomes;
     },
@@ -86,7 +103,7 @@ describe("worker runtime on the embedded SQS", () => {
       attemptsOf7.push(Date.now());
       return { kind: "failed", error: new RetryableError("partner answered HTTP 503", { status: 503, partnerMessage: "busy" }) };
     });
-    await enqueueWorkItems(Array.from({ length: 10 }, (_, n) => workItem(n)));
+    await send(sqs.sqs, sqs.queueUrls[destination].queue, Array.from({ length: 10 }, (_, n) => workItem(n)));
     await startPoller(handler);
 
     const parked = await waitFor(async () => {
@@ -107,9 +124,35 @@ describe("worker runtime on the embedded SQS", () => {
       partnerMessage: "busy",
       attempts: 5,
     });
-    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ payload: { n: 7 } });
+    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ priorAttempts: 0, events: [{ id: "e-7", event: { n: 7 } }] });
     expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-7");
     expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toHaveLength(0);
+  });
+
+  it("settles a message event by event: delivered done, retryable re-enqueued alone, permanent parked alone", async () => {
+    let firstTryOf2 = true;
+    const { deliveries, handler } = recordingDestination((n) => {
+      if (n === 2 && firstTryOf2) {
+        firstTryOf2 = false;
+        return { kind: "failed", error: new RetryableError("partner answered HTTP 503", { status: 503 }) };
+      }
+      if (n === 3) return { kind: "failed", error: new PermanentError("partner answered HTTP 400", { status: 400, partnerMessage: "bad 3" }) };
+      return undefined;
+    });
+    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(100, [1, 2, 3])]);
+    await startPoller(handler);
+
+    const parked = await waitFor(async () => {
+      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
+      return messages.length > 0 ? messages : undefined;
+    }, 10_000, "the permanent failure in the DLQ");
+    await waitFor(() => deliveries.includes(2), 10_000, "the retried event");
+
+    expect(deliveries).toEqual([1, 2]);
+    expect(parked).toHaveLength(1);
+    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ flow: "test-flow", priorAttempts: 0, events: [{ id: "e-3", event: { n: 3 } }] });
+    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1, workItemId: deriveWorkItemId("test-flow", "e-3") });
+    expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-100");
   });
 
   it("parks a permanent failure at once, with the partner's reason, and never retries it", async () => {
@@ -118,7 +161,7 @@ describe("worker runtime on the embedded SQS", () => {
       calls++;
       return { kind: "failed", error: new PermanentError("partner answered HTTP 400", { status: 400, partnerMessage: "bad field x" }) };
     });
-    await enqueueWorkItems([workItem(1)]);
+    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(1)]);
     await startPoller(handler);
 
     const parked = await waitFor(async () => {
@@ -132,7 +175,8 @@ describe("worker runtime on the embedded SQS", () => {
 
   it("parks a message that is not a valid work item as a validation failure", async () => {
     const { deliveries, handler } = recordingDestination(() => undefined);
-    await sqs.sqs.send(new SendMessageCommand({ QueueUrl: sqs.queueUrls[destination].queue, MessageBody: JSON.stringify({ ...workItem(3), payload: { n: "three" } }) }));
+    await sqs.sqs.send(new SendMessageCommand({ QueueUrl: sqs.queueUrls[destination].queue, MessageBody: JSON.stringify({ ...workItem(3), events: [] }),
+      MessageAttributes: { workItemId: { DataType: "String", StringValue: workItem(3).workItemId } } }));
     await startPoller(handler);
 
     const parked = await waitFor(async () => {
@@ -142,7 +186,7 @@ describe("worker runtime on the embedded SQS", () => {
 
     expect(deliveries).toEqual([]);
     expect(parkRecord(parked[0]!)).toMatchObject({ reason: "validation", errorClass: "validation", workItemId: workItem(3).workItemId });
-    expect(parkRecord(parked[0]!).message).toContain("payload invalid at n");
+    expect(parkRecord(parked[0]!).message).toContain("work item invalid at events");
   });
 
   it("keeps a credential failure in the queue with a long backoff instead of parking it", async () => {
@@ -151,7 +195,7 @@ describe("worker runtime on the embedded SQS", () => {
       calls++;
       return { kind: "failed", error: new AuthError("partner answered HTTP 401", { status: 401 }) };
     });
-    await enqueueWorkItems([workItem(2)]);
+    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(2)]);
     await startPoller(handler);
 
     await waitFor(() => calls >= 1, 10_000, "the first delivery");
@@ -166,7 +210,6 @@ describe("worker runtime on the embedded SQS", () => {
     let calls = 0;
     const handler = createWorkerHandler({
       destination,
-      payloadSchema,
       deliver: async () => {
         calls++;
         return new Map<string, DeliveryOutcome>();

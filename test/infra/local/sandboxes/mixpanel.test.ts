@@ -1,7 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../../../infra/local/sandboxes/mixpanel.js";
-import { TEST_SECRETS, basic, eventId } from "../../../shared/sources/braze/factories.js";
+import { eventId } from "../../../shared/sources/braze/factories.js";
+import { TEST_SECRETS, basic } from "../../../support/secrets.js";
 
 function event(n: number, properties: Record<string, unknown> = {}) {
   return { event: "Canvas Entry", properties: { distinct_id: `user-${n}`, time: 1767225600000, $insert_id: eventId(n), ...properties } };

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMparticleSandbox, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
-import { TEST_SECRETS, basic, eventId } from "../../../shared/sources/braze/factories.js";
+import { eventId } from "../../../shared/sources/braze/factories.js";
+import { TEST_SECRETS, basic } from "../../../support/secrets.js";
 
 function batch(n: number, overrides: Record<string, unknown> = {}) {
   return {

@@ -1,15 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mixpanelWorker } from "../../../../shared/destinations/mixpanel/deliver.js";
-import { toMixpanelEvent } from "../../../../shared/destinations/mixpanel/map.js";
+import { mixpanelDelivery } from "../../../../shared/destinations/mixpanel/deliver.js";
+import { toMixpanelEvent } from "../../../../shared/flows/brazeToMixpanel.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../../../infra/local/sandboxes/mixpanel.js";
-import { TEST_SECRETS, basic, brazeEvent, deliveryItem, eventId, useSecrets, type EventOverrides } from "../../sources/braze/factories.js";
+import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
+import { TEST_SECRETS, basic, useSecrets } from "../../../support/secrets.js";
 
-function item(messageId: string, eventType: string, overrides: EventOverrides) {
-  return deliveryItem("mixpanel", messageId, toMixpanelEvent(brazeEventSchema.parse(brazeEvent(eventType, { time: 1767225600, ...overrides })), "alice"));
+function item(key: string, eventType: string, overrides: EventOverrides) {
+  return { key, item: toMixpanelEvent(brazeEventSchema.parse(brazeEvent(eventType, { time: 1767225600, ...overrides })), "alice") };
 }
 
-describe("mixpanelWorker.deliver with a project token", () => {
+describe("mixpanelDelivery.deliver with a project token", () => {
   let sandbox: MixpanelSandbox;
   let cleanup: () => Promise<void>;
 
@@ -30,7 +31,7 @@ describe("mixpanelWorker.deliver with a project token", () => {
   it("sends one gzip strict-mode import with the project token as Basic user", async () => {
     const items = [item("m1", "users.behaviors.CustomEvent", { id: eventId(1) }), item("m2", "users.behaviors.Purchase", { id: eventId(2) })];
 
-    const outcomes = await mixpanelWorker.deliver(items);
+    const outcomes = await mixpanelDelivery.deliver(items);
 
     expect(outcomes).toEqual(new Map([["m1", { kind: "delivered" }], ["m2", { kind: "delivered" }]]));
     const [call] = sandbox.callsTo("/import");
@@ -40,7 +41,7 @@ describe("mixpanelWorker.deliver with a project token", () => {
     expect(call?.headers.authorization).toBe(basic("test-project-token", ""));
     expect(call?.headers["content-encoding"]).toBe("gzip");
     expect(call?.headers["content-type"]).toBe("application/json");
-    expect(call?.json).toEqual(items.map((entry) => entry.workItem.payload));
+    expect(call?.json).toEqual(items.map((entry) => entry.item));
     expect(call?.status).toBe(200);
     expect(sandbox.imported.map((event) => event.event)).toEqual(["[Braze Custom Event] name", "Purchase"]);
   });
@@ -52,7 +53,7 @@ describe("mixpanelWorker.deliver with a project token", () => {
       item("m3", "users.canvas.Entry", { id: eventId(11) }),
     ];
 
-    const outcomes = await mixpanelWorker.deliver(items);
+    const outcomes = await mixpanelDelivery.deliver(items);
 
     expect(outcomes.get("m1")).toEqual({ kind: "delivered" });
     expect(outcomes.get("m3")).toEqual({ kind: "delivered" });
@@ -73,7 +74,7 @@ describe("mixpanelWorker.deliver with a project token", () => {
   it("treats a 400 without failed_records as a permanent failure of the whole request", async () => {
     sandbox.injectFaults({ kind: "status", status: 400, body: { code: 400, error: "bad", status: "Bad Request" } });
 
-    const outcomes = await mixpanelWorker.deliver([item("m1", "users.canvas.Entry", { id: eventId(20) })]);
+    const outcomes = await mixpanelDelivery.deliver([item("m1", "users.canvas.Entry", { id: eventId(20) })]);
 
     expect(outcomes.get("m1")).toMatchObject({ kind: "failed", error: { errorClass: "permanent", status: 400 } });
   });
@@ -85,13 +86,13 @@ describe("mixpanelWorker.deliver with a project token", () => {
   ])("classifies HTTP %i as %s", async (status, errorClass) => {
     sandbox.injectFaults({ kind: "status", status, retryAfterSeconds: 2 });
 
-    const outcomes = await mixpanelWorker.deliver([item("m1", "users.canvas.Entry", { id: eventId(21) })]);
+    const outcomes = await mixpanelDelivery.deliver([item("m1", "users.canvas.Entry", { id: eventId(21) })]);
 
     expect(outcomes.get("m1")).toMatchObject({ kind: "failed", error: { errorClass, status } });
   });
 });
 
-describe("mixpanelWorker.deliver with a service account", () => {
+describe("mixpanelDelivery.deliver with a service account", () => {
   const serviceAccount = { username: "sa.user", secret: "sa-secret", projectId: "12345" };
   let sandbox: MixpanelSandbox;
   let cleanup: () => Promise<void>;
@@ -107,7 +108,7 @@ describe("mixpanelWorker.deliver with a service account", () => {
   });
 
   it("authenticates with the account's Basic credentials and project_id", async () => {
-    const outcomes = await mixpanelWorker.deliver([item("m1", "users.canvas.Entry", { id: eventId(30) })]);
+    const outcomes = await mixpanelDelivery.deliver([item("m1", "users.canvas.Entry", { id: eventId(30) })]);
 
     expect(outcomes.get("m1")).toEqual({ kind: "delivered" });
     expect(sandbox.calls[0]?.query.toString()).toBe("strict=1&project_id=12345");

@@ -1,105 +1,51 @@
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { IMPORT_LIMITS, chunkImports, toMixpanelEvent } from "../../../../shared/destinations/mixpanel/map.js";
-import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
-import { validateImportEvent } from "../../../../infra/local/sandboxes/mixpanel.js";
-import { brazeEvent, eventId, fixtureEventTypes, type EventOverrides } from "../../sources/braze/factories.js";
+import type { MixpanelEvent } from "../../../../shared/destinations/mixpanel/schema.js";
+import { IMPORT_LIMITS, importRequests } from "../../../../shared/destinations/mixpanel/map.js";
+import { basic } from "../../../support/secrets.js";
 
-function mapped(eventType: string, overrides: EventOverrides = {}) {
-  return toMixpanelEvent(brazeEventSchema.parse(brazeEvent(eventType, overrides)), "external_user_id");
+const BASE = "https://api.mixpanel.test";
+
+function event(n: number, properties: Record<string, unknown> = {}): MixpanelEvent {
+  return { event: "Canvas Entry", properties: { distinct_id: "alice", time: 1767225600000 + n, $insert_id: `id-${n}`, ...properties } };
 }
+const keyed = (events: MixpanelEvent[]) => events.map((item, index) => ({ key: `k${index}`, item }));
+const bodyOf = (body: unknown) => JSON.parse(gunzipSync(body as Buffer).toString("utf8")) as MixpanelEvent[];
 
-describe("toMixpanelEvent", () => {
-  it("maps a custom event to [Braze Custom Event] <name> with prefixed properties", () => {
-    const result = mapped("users.behaviors.CustomEvent", { id: eventId(1), time: 1767225600 });
+describe("importRequests", () => {
+  it("builds the documented gzip POST /import?strict=1 with the project token as Basic user", () => {
+    const events = [event(1), event(2)];
 
-    expect(result).toEqual({
-      event: "[Braze Custom Event] name",
-      properties: {
-        ad_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-        ad_id_type: "ios_idfa",
-        ad_tracking_enabled: true,
-        app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-        app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-        device_model: "device_model",
-        os_version: "17.6.1",
-        platform: "android",
-        "[Custom event property] listProperty": ["a"],
-        "[Custom event property] numberProperty": 1,
-        "[Custom event property] stringProperty": "properties",
-        $os: "Android",
-        $os_version: "17.6.1",
-        $device: "device_model",
-        distinct_id: "external_user_id",
-        time: 1767225600000,
-        $insert_id: eventId(1),
-        $partner_id: "braze",
-      },
+    const [request, ...rest] = importRequests(keyed(events), { projectToken: "token" }, BASE);
+
+    expect(rest).toEqual([]);
+    expect(request?.http).toMatchObject({
+      method: "POST",
+      url: `${BASE}/import?strict=1`,
+      headers: { authorization: basic("token", ""), "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" },
     });
+    expect(bodyOf(request?.http.body)).toEqual(events);
+    expect(request?.keys).toEqual(["k0", "k1"]);
+    expect(request?.insertIds).toEqual(["id-1", "id-2"]);
   });
 
-  it("maps a purchase with product, price, currency and prefixed purchase properties", () => {
-    const result = mapped("users.behaviors.Purchase", { id: eventId(2), platform: "ios" });
+  it("authenticates a service account with Basic and project_id", () => {
+    const [request] = importRequests(keyed([event(1)]), { serviceAccount: { username: "sa", secret: "s", projectId: "12 3" } }, BASE);
 
-    expect(result.event).toBe("Purchase");
-    expect(result.properties).toMatchObject({
-      product: "product_id",
-      price: 3.14,
-      currency: "USD",
-      "[Purchase property] listProperty": ["a"],
-      "[Purchase property] numberProperty": 1,
-      "[Purchase property] stringProperty": "properties",
-      $os: "iOS",
-      $insert_id: eventId(2),
-    });
-    expect(result.properties).not.toHaveProperty("purchase_properties");
-    expect(result.properties).not.toHaveProperty("product_id");
+    expect(request?.http.url).toBe(`${BASE}/import?strict=1&project_id=12%203`);
+    expect(request?.http.headers.authorization).toBe(basic("sa", "s"));
   });
 
-  it.each([
-    ["users.messages.pushnotification.Send", "Push Notification Send"],
-    ["users.messages.email.Delivery", "Email Delivery"],
-    ["users.canvas.Entry", "Canvas Entry"],
-    ["users.campaigns.Conversion", "Campaign Conversion"],
-    ["users.behaviors.app.SessionStart", "Session Start"],
-    ["users.behaviors.Uninstall", "Uninstall"],
-  ])("names %s %s and passes its properties on", (eventType, name) => {
-    const result = mapped(eventType);
-
-    expect(result.event).toBe(name);
-    expect(result.properties.app_group_id).toBe("f47ac10b-58cc-4372-a567-0e02b2c3d479");
-    expect(result.properties.$partner_id).toBe("braze");
-  });
-
-  it("uses the Braze id exactly as $insert_id, even when Mixpanel will refuse it", () => {
-    const id = "x".repeat(40);
-
-    expect(mapped("users.canvas.Entry", { id }).properties.$insert_id).toBe(id);
-  });
-
-  it("leaves $os out when Braze sent no platform", () => {
-    expect(mapped("users.messages.email.Send").properties).not.toHaveProperty("$os");
-  });
-
-  it.each(fixtureEventTypes())("maps the %s fixture to an event Mixpanel's strict mode accepts", (eventType) => {
-    expect(validateImportEvent(mapped(eventType, { time: 1767225600 }))).toBeUndefined();
-  });
-});
-
-describe("chunkImports", () => {
   it("splits at 2000 events", () => {
-    const event = mapped("users.canvas.Entry");
+    const requests = importRequests(keyed(Array.from({ length: 4500 }, (_, n) => event(n))), { projectToken: "t" }, BASE);
 
-    const chunks = chunkImports(Array.from({ length: 4500 }, () => event), (item) => item);
-
-    expect(chunks.map((chunk) => chunk.length)).toEqual([IMPORT_LIMITS.events, IMPORT_LIMITS.events, 500]);
+    expect(requests.map((request) => request.keys.length)).toEqual([IMPORT_LIMITS.events, IMPORT_LIMITS.events, 500]);
   });
 
   it("splits before 10 MB of JSON", () => {
-    const event = mapped("users.canvas.Entry", { properties: { blob: "z".repeat(10_000) } });
+    const requests = importRequests(keyed(Array.from({ length: 1500 }, (_, n) => event(n, { blob: "z".repeat(10_000) }))), { projectToken: "t" }, BASE);
 
-    const chunks = chunkImports(Array.from({ length: 1500 }, () => event), (item) => item);
-
-    expect(chunks.length).toBe(2);
-    for (const chunk of chunks) expect(Buffer.byteLength(JSON.stringify(chunk))).toBeLessThanOrEqual(IMPORT_LIMITS.bytes);
+    expect(requests.length).toBe(2);
+    for (const request of requests) expect(gunzipSync(request.http.body as Buffer).byteLength).toBeLessThanOrEqual(IMPORT_LIMITS.bytes);
   });
 });

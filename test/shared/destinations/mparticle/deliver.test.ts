@@ -1,15 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mparticleWorker } from "../../../../shared/destinations/mparticle/deliver.js";
-import { toMparticlePayload, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
+import { mparticleDelivery } from "../../../../shared/destinations/mparticle/deliver.js";
+import { uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
+import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { createMparticleSandbox, validateEventsApiBatch, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
-import { TEST_SECRETS, basic, brazeEvent, deliveryItem, eventId, useSecrets, type EventOverrides } from "../../sources/braze/factories.js";
+import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
+import { TEST_SECRETS, basic, useSecrets } from "../../../support/secrets.js";
 
-function item(messageId: string, eventType: string, overrides: EventOverrides, customerId = "alice") {
-  return deliveryItem("mparticle", messageId, toMparticlePayload(brazeEventSchema.parse(brazeEvent(eventType, overrides)), customerId));
+function item(key: string, eventType: string, overrides: EventOverrides, customerId = "alice") {
+  return { key, item: toMparticlePayload(brazeEventSchema.parse(brazeEvent(eventType, overrides)), customerId) };
 }
 
-describe("mparticleWorker.deliver", () => {
+describe("mparticleDelivery.deliver", () => {
   let sandbox: MparticleSandbox;
   let cleanup: () => Promise<void>;
 
@@ -34,7 +36,7 @@ describe("mparticleWorker.deliver", () => {
       item("m2", "users.messages.email.Delivery", { id: eventId(2), time: 1767225601 }),
     ];
 
-    const outcomes = await mparticleWorker.deliver(items);
+    const outcomes = await mparticleDelivery.deliver(items);
 
     expect(outcomes).toEqual(new Map([["m1", { kind: "delivered" }], ["m2", { kind: "delivered" }]]));
     const calls = sandbox.callsTo("/v2/bulkevents");
@@ -42,7 +44,7 @@ describe("mparticleWorker.deliver", () => {
       ["POST", 202, basic("ios-key", "ios-secret"), "application/json"],
       ["POST", 202, basic("unbound-key", "unbound-secret"), "application/json"],
     ]);
-    const pushEvent = items[0]?.workItem.payload.event;
+    const pushEvent = items[0]?.item.event;
     expect(calls[0]?.json).toEqual([
       {
         source_request_id: uuidV5(`ios\u001falice\u001fdevelopment\u001f${eventId(1)}`),
@@ -63,7 +65,7 @@ describe("mparticleWorker.deliver", () => {
       item("m2", "users.messages.inappmessage.Click", { id: eventId(2), platform: "android" }),
     ];
 
-    const outcomes = await mparticleWorker.deliver(items);
+    const outcomes = await mparticleDelivery.deliver(items);
 
     expect(outcomes.get("m2")).toEqual({ kind: "delivered" });
     expect(outcomes.get("m1")).toMatchObject({ kind: "failed", error: { errorClass: "retryable", status: 503 } });
@@ -76,7 +78,7 @@ describe("mparticleWorker.deliver", () => {
   ])("classifies HTTP %i as %s", async (status, errorClass) => {
     sandbox.injectFaults({ kind: "status", status, body: { errors: [{ code: "X", message: "no" }] } });
 
-    const outcomes = await mparticleWorker.deliver([item("m1", "users.canvas.Entry", { id: eventId(3) })]);
+    const outcomes = await mparticleDelivery.deliver([item("m1", "users.canvas.Entry", { id: eventId(3) })]);
 
     expect(outcomes.get("m1")).toMatchObject({ kind: "failed", error: { errorClass, status, partnerMessage: '{"errors":[{"code":"X","message":"no"}]}' } });
   });
@@ -84,7 +86,7 @@ describe("mparticleWorker.deliver", () => {
   it("fails every item of a request the network dropped as retryable", async () => {
     sandbox.injectFaults({ kind: "reset" });
 
-    const outcomes = await mparticleWorker.deliver([item("m1", "users.canvas.Entry", { id: eventId(4) })]);
+    const outcomes = await mparticleDelivery.deliver([item("m1", "users.canvas.Entry", { id: eventId(4) })]);
 
     expect(outcomes.get("m1")).toMatchObject({ kind: "failed", error: { errorClass: "retryable" } });
   });

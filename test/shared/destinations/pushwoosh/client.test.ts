@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sendPushwooshCall } from "../../../../shared/destinations/pushwoosh/client.js";
-import type { PushwooshCall } from "../../../../shared/destinations/pushwoosh/schema.js";
+import { send } from "../../../../shared/destinations/pushwoosh/client.js";
+import { bulkStatusRequest, toPushwooshRequest } from "../../../../shared/destinations/pushwoosh/map.js";
+import type { PushwooshCall, PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
 import { AuthError, PermanentError, RetryableError } from "../../../../shared/errors.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../../../infra/local/sandboxes/pushwoosh.js";
 import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
@@ -8,6 +9,21 @@ import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
 const postEvent: PushwooshCall = {
   method: "postEvent", userId: "u1", hwid: "device-1", event: "Purchase", attributes: { amount: 9.5 }, timestampUTC: 1714592744, timestampCurrent: 1714563944,
 };
+
+/** One call through the client's contract: its request built by map.ts, one outcome back (a failure thrown here, for the assertions). */
+async function sendPushwooshCall(call: PushwooshCall, credentials: PushwooshCredentials) {
+  const baseUrl = process.env.PUSHWOOSH_API_URL ?? "";
+  const outcomes = await send({
+    method: call.method,
+    http: toPushwooshRequest(call, credentials, baseUrl),
+    keys: ["item-1"],
+    statusRequest: call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
+  });
+  expect([...outcomes.keys()]).toEqual(["item-1"]);
+  const outcome = outcomes.get("item-1");
+  if (outcome?.kind === "failed") throw outcome.error;
+  return outcome;
+}
 
 describe("Pushwoosh client against the sandbox", () => {
   let sandbox: PushwooshSandbox;
@@ -28,7 +44,7 @@ describe("Pushwoosh client against the sandbox", () => {
   });
 
   it("sends postEvent exactly as documented and succeeds on status_code 200", async () => {
-    await sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS);
+    expect(await sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
 
     const [call] = sandbox.callsTo("/json/1.3/postEvent");
     expect(call?.method).toBe("POST");
@@ -75,6 +91,13 @@ describe("Pushwoosh client against the sandbox", () => {
     sandbox.injectFaults({ kind: "status", status: 400, body: { status_code: 400, status_message: "Malformed request string" } });
 
     await expect(sendPushwooshCall(postEvent, PUSHWOOSH_CREDENTIALS)).rejects.toBeInstanceOf(PermanentError);
+  });
+
+  it("answers a segment that already exists as skipped, not failed", async () => {
+    const create: PushwooshCall = { method: "createFilter", name: "mParticle: Dup", tagName: "mParticle Audiences", tagValue: "Dup" };
+    await sendPushwooshCall(create, PUSHWOOSH_CREDENTIALS);
+
+    expect(await sendPushwooshCall(create, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "skipped", reason: "createFilter-already-done" });
   });
 
   it("sends bulkSetTags to the v2 API and polls its status", async () => {

@@ -1,12 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { resetSecretsCache, type RelaySecrets } from "../../../../shared/config/secrets.js";
-import type { DeliveryItem } from "../../../../shared/queue/worker.js";
-import type { Destination } from "../../../../shared/queue/definition.js";
+import { TEST_SECRETS } from "../../../support/secrets.js";
 
 /** Real Braze Currents samples (Appboy/currents-examples), one per event type. */
 export const FIXTURE_DIR = new URL("../../../fixtures/braze-currents/", import.meta.url);
@@ -61,46 +56,6 @@ export function brazeEvent(eventType: string, overrides: EventOverrides = {}): R
 /** A v4-shaped UUID from a number, readable in assertions. */
 export function eventId(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-}
-
-export const TEST_SECRETS: RelaySecrets = {
-  inbound: { mparticleToken: "test-mparticle-token", brazeToken: "test-braze-token" },
-  mparticle: {
-    environment: "development",
-    feeds: {
-      ios: { key: "ios-key", secret: "ios-secret" },
-      android: { key: "android-key", secret: "android-secret" },
-      web: { key: "web-key", secret: "web-secret" },
-      unbound: { key: "unbound-key", secret: "unbound-secret" },
-    },
-  },
-  mixpanel: { projectToken: "test-project-token" },
-};
-
-/** Writes the secret document to a temp file and points RELAY_SECRETS_FILE at it; returns the cleanup. */
-export async function useSecrets(secrets: RelaySecrets = TEST_SECRETS): Promise<() => Promise<void>> {
-  const dir = await mkdtemp(join(tmpdir(), "cdp-relay-secrets-"));
-  const file = join(dir, "secrets.json");
-  await writeFile(file, JSON.stringify(secrets));
-  process.env.RELAY_SECRETS_FILE = file;
-  resetSecretsCache();
-  return async () => {
-    resetSecretsCache();
-    await rm(dir, { recursive: true, force: true });
-  };
-}
-
-export function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
-
-/** A delivery item as the worker runtime hands it to `deliver`. */
-export function deliveryItem<Payload>(destination: Destination, messageId: string, payload: Payload): DeliveryItem<Payload> {
-  return {
-    messageId,
-    attempt: 1,
-    workItem: { workItemId: `wi-${messageId}`, destination, correlationId: "corr-1", receivedAt: "2026-01-01T00:00:00.000Z", payload },
-  };
 }
 
 /** An HTTP API (payload v2) request to `POST /braze/currents`, as API Gateway builds it. */

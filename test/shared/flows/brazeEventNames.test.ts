@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readableEventName } from "../../../../shared/sources/braze/eventNames.js";
-import { fixtureEventTypes } from "./factories.js";
+import { readableEventName } from "../../../shared/flows/brazeEventNames.js";
+import { fixtureEventTypes } from "../sources/braze/factories.js";
 
 describe("readableEventName", () => {
   it.each([

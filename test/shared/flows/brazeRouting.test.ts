@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { destinationsFor, patternToRegExp, routingFromEnv } from "../../../../shared/sources/braze/routing.js";
-import { fixtureEventTypes } from "./factories.js";
+import { currentRouting, currentsRoutes, destinationsFor, patternToRegExp } from "../../../shared/flows/brazeRouting.js";
+import { withEnv } from "../../support/env.js";
+import { fixtureEventTypes } from "../sources/braze/factories.js";
+
+const ROUTING_VARIABLES = { BRAZE_TO_MPARTICLE: undefined, BRAZE_TO_MIXPANEL: undefined, BRAZE_MPARTICLE_EVENT_TYPES: undefined, BRAZE_MIXPANEL_EVENT_TYPES: undefined };
+const routingFromEnv = (vars: Record<string, string>) => withEnv({ ...ROUTING_VARIABLES, ...vars }, currentRouting);
 
 describe("patternToRegExp", () => {
   it("treats * as any run of characters and the rest literally", () => {
@@ -62,5 +66,15 @@ describe("configured routing", () => {
 
   it("refuses a switch that is neither on nor off", () => {
     expect(() => routingFromEnv({ BRAZE_TO_MPARTICLE: "yes" })).toThrow('BRAZE_TO_MPARTICLE must be "on" or "off"');
+  });
+});
+
+describe("currentsRoutes", () => {
+  it("gives one route per enabled destination, named by its flow", () => {
+    const routes = currentsRoutes(routingFromEnv({ BRAZE_TO_MIXPANEL: "off" }));
+
+    expect(routes.map((route) => [route.flow, route.destination])).toEqual([["braze-to-mparticle", "mparticle"]]);
+    expect(routes[0]?.takes("users.canvas.Entry")).toBe(true);
+    expect(routes[0]?.takes("users.behaviors.Purchase")).toBe(false);
   });
 });

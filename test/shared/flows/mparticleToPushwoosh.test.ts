@@ -1,40 +1,59 @@
 import { describe, expect, it } from "vitest";
-import { openCredentials } from "../../../../shared/destinations/pushwoosh/credentials.js";
-import { pushwooshPayloadSchema, type PushwooshCall } from "../../../../shared/destinations/pushwoosh/schema.js";
-import { PUSHWOOSH_SETTING_DEFAULTS } from "../../../../shared/destinations/pushwoosh/settings.js";
-import { ValidationError } from "../../../../shared/errors.js";
-import type { WorkItem } from "../../../../shared/queue/workItem.js";
+import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
+import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
+import { pushwooshPayloadSchema, type PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
+import { ValidationError } from "../../../shared/errors.js";
+import {
+  contextSchema, deviceTypeFor, hwidFromToken, pushwooshCalls, pushwooshRoute, toPushwooshDate, toTypedValue,
+} from "../../../shared/flows/mparticleToPushwoosh.js";
+import { packWorkBatch } from "../../../shared/queue/enqueue.js";
+import type { WorkBatch } from "../../../shared/queue/workItem.js";
+import {
+  accept,
+  normaliseAudienceMembership,
+  normaliseAudienceSubscription,
+  normaliseEventProcessing,
+} from "../../../shared/sources/mparticle/accept.js";
+import { mparticleEventSchema, type NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import {
   audienceMembershipChangeRequestSchema,
   audienceSubscriptionRequestSchema,
   eventProcessingRequestSchema,
-} from "../../../../shared/sources/mparticle/schema.js";
-import {
-  audienceMembershipWork,
-  audienceSubscriptionWork,
-  eventProcessingWork,
-  type WorkContext,
-} from "../../../../shared/sources/mparticle/to-work.js";
+} from "../../../shared/sources/mparticle/schema.js";
 import {
   CUSTOMER_ID, PUSHWOOSH_CREDENTIALS, attributeChange, configured, customEvent, fixture, heartbeat, iosBatch, membershipChange,
   pushSubscription, screenView, stateTransition,
-} from "./factories.js";
+} from "../sources/mparticle/factories.js";
 
-const context: WorkContext = {
-  correlationId: "corr-1",
-  secret: "inbound-token",
-  settings: { screenViewEvent: PUSHWOOSH_SETTING_DEFAULTS.PUSHWOOSH_SCREEN_VIEW_EVENT, audienceTag: "mParticle Audiences", userId: "customer" },
-  receivedAt: "2024-05-01T19:05:44.000Z",
+const SETTINGS: PushwooshMappingSettings = {
+  screenViewEvent: PUSHWOOSH_SETTING_DEFAULTS.PUSHWOOSH_SCREEN_VIEW_EVENT,
+  audienceTag: "mParticle Audiences",
+  userId: "customer",
 };
-const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
 
-function calls(items: WorkItem[]): PushwooshCall[] {
-  return items.map((item) => pushwooshPayloadSchema.parse(item.payload).call);
+/** The ingest side: what this flow's route enqueues for a normalised batch. */
+function work(batch: NormalisedBatch, settings = SETTINGS): WorkBatch[] {
+  return accept(batch, { correlationId: "corr-1", receivedAt: "2024-05-01T19:05:44.000Z", routes: [pushwooshRoute("inbound-token", settings)] }).workItems;
 }
 
-const events = (request: Record<string, unknown>) => eventProcessingWork(eventProcessingRequestSchema.parse(request), context);
+/** The worker side: the calls the flow makes of enqueued work. */
+function calls(items: WorkBatch[], settings = SETTINGS): PushwooshCall[] {
+  return items.flatMap((item) => {
+    const events = item.events.map(({ id, event }) => ({ id, event: mparticleEventSchema.parse(event) }));
+    const context = contextSchema.parse(item.context);
+    const mapped = pushwooshCalls(events, context, settings).map((call) => call.item);
+    // What the destination is given: each call with the sealed credentials.
+    for (const call of mapped) expect(pushwooshPayloadSchema.safeParse({ credentials: context.credentials, call }).success).toBe(true);
+    return mapped;
+  });
+}
 
-describe("eventProcessingWork", () => {
+const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
+
+
+const events = (request: Record<string, unknown>, settings = SETTINGS) => work(normaliseEventProcessing(eventProcessingRequestSchema.parse(request)), settings);
+
+describe("Firehose events → Pushwoosh", () => {
   it("maps the Android sample: the custom event by mpid (the customer id is hashed), the GCM token as a device", () => {
     const sample = configured(fixture("EventProcessingRequest_android.json"));
 
@@ -106,27 +125,26 @@ describe("eventProcessingWork", () => {
   it("uses the mpid when configured to, even with a raw customer id", () => {
     const request = iosBatch([customEvent("E")]);
 
-    const items = eventProcessingWork(eventProcessingRequestSchema.parse(request), { ...context, settings: { ...context.settings, userId: "mpid" } });
+    const mpid = { ...SETTINGS, userId: "mpid" as const };
 
-    expect(calls(items)[0]).toMatchObject({ userId: "12345" });
+    expect(calls(events(request, mpid), mpid)[0]).toMatchObject({ userId: "12345" });
   });
 
   it("derives work item ids from mParticle ids, so a redelivered request yields the same items", () => {
     const request = iosBatch([customEvent("E"), attributeChange({ A: "1" })], { user_attributes: { A: "1" } });
+    const ids = () => events(request).flatMap((batch) => packWorkBatch(batch).messages.map((message) => message.workItemId));
 
-    const first = events(request).map((item) => item.workItemId);
-    const again = events(request).map((item) => item.workItemId);
-
-    expect(again).toEqual(first);
-    expect(new Set(first).size).toBe(first.length);
+    expect(ids()).toHaveLength(1);
+    expect(ids()).toEqual(ids());
   });
 
-  it("seals the account's credentials into every item", () => {
+  it("seals the account's credentials into the work item", () => {
     const [item] = events(iosBatch([customEvent("E")]));
 
-    const payload = pushwooshPayloadSchema.parse(item?.payload);
+    const context = contextSchema.parse(item?.context);
 
-    expect(openCredentials(payload.credentials, "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    expect(openCredentials(context.credentials, "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    expect(context.serverApi).toBe(true);
     expect(JSON.stringify(item)).not.toContain(PUSHWOOSH_CREDENTIALS.apiToken);
   });
 
@@ -143,9 +161,9 @@ describe("eventProcessingWork", () => {
   });
 });
 
-describe("audienceSubscriptionWork", () => {
+describe("audience subscriptions → Pushwoosh segments", () => {
   const subscription = (action: string, settings?: Record<string, string>) =>
-    audienceSubscriptionWork(audienceSubscriptionRequestSchema.parse({ ...configured(fixture("AudienceSubscriptionRequest.json"), settings), action }), context);
+    work(normaliseAudienceSubscription(audienceSubscriptionRequestSchema.parse({ ...configured(fixture("AudienceSubscriptionRequest.json"), settings), action })));
 
   it("creates a segment on the membership tag for add and update, deletes it on remove", () => {
     expect(calls(subscription("add"))).toEqual([
@@ -160,8 +178,8 @@ describe("audienceSubscriptionWork", () => {
   });
 });
 
-describe("audienceMembershipWork", () => {
-  const membership = (request: Record<string, unknown>) => audienceMembershipWork(audienceMembershipChangeRequestSchema.parse(request), context);
+describe("audience membership → Pushwoosh list tags", () => {
+  const membership = (request: Record<string, unknown>) => work(normaliseAudienceMembership(audienceMembershipChangeRequestSchema.parse(request)));
 
   it("maps the sample: a remove and an append of the list tag, and the audience's attribute updates", () => {
     const result = calls(membership(configured(fixture("AudienceMembershipChangeRequest.json"))));
@@ -202,5 +220,57 @@ describe("audienceMembershipWork", () => {
 
   it("builds nothing for a heartbeat", () => {
     expect(membership({ ...configured(fixture("AudienceMembershipChangeRequest.json")), user_profiles: [] })).toEqual([]);
+  });
+});
+
+describe("toTypedValue", () => {
+  it.each([
+    ["42", 42],
+    ["-7", -7],
+    ["3.25", 3.25],
+    ["true", true],
+    ["FALSE", false],
+    ["2024-05-01T19:05:44Z", "2024-05-01 19:05"],
+    ["2024-05-01T21:05:44.123+02:00", "2024-05-01 19:05"],
+    ["2024-05-01", "2024-05-01 00:00"],
+    ["Boca Raton", "Boca Raton"],
+  ])("types %j as %j", (input, expected) => {
+    expect(toTypedValue(input)).toEqual(expected);
+  });
+
+  it.each(["02134", "1.50", "1e3", "12345678901234567890", "-0", "0x1F", " 42", "2024-02-30", "2024-13-01"])(
+    "keeps %j a string because a number or date would lose information",
+    (input) => {
+      expect(toTypedValue(input)).toBe(input);
+    },
+  );
+});
+
+describe("toPushwooshDate", () => {
+  it("converts an offset without a colon to UTC", () => {
+    expect(toPushwooshDate("2024-01-01T00:30:00-0130")).toBe("2024-01-01 02:00");
+  });
+});
+
+describe("deviceTypeFor", () => {
+  it.each([
+    ["ios", undefined, "", 1],
+    ["android", undefined, "", 3],
+    ["other", "apns", "", 1],
+    ["web", "web", "Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15", 10],
+    ["web", "web", "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36", 11],
+    ["web", "web", "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0", 12],
+    ["web", "web", "curl/8.0", undefined],
+    ["other", undefined, "", undefined],
+  ] as const)("%s with a %s token and UA %j is %j", (platform, kind, userAgent, expected) => {
+    expect(deviceTypeFor(platform, kind, userAgent)).toBe(expected);
+  });
+});
+
+describe("hwidFromToken", () => {
+  it("is stable and does not reveal the token", () => {
+    expect(hwidFromToken("token-1")).toBe(hwidFromToken("token-1"));
+    expect(hwidFromToken("token-1")).not.toContain("token");
+    expect(hwidFromToken("token-1")).toHaveLength(32);
   });
 });

@@ -1,8 +1,13 @@
-import type { Destination } from "../../queue/definition.js";
+import { listSetting, switchSetting } from "../config/settings.js";
+import type { BrazeRoute } from "../sources/braze/accept.js";
+import type { Destination } from "../queue/definition.js";
 
 /** The destinations Braze Currents feeds. */
 export const CURRENTS_DESTINATIONS = ["mparticle", "mixpanel"] as const satisfies readonly Destination[];
 export type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
+
+/** The flow that carries Braze events to each destination. */
+export const CURRENTS_FLOWS: Record<CurrentsDestination, string> = { mparticle: "braze-to-mparticle", mixpanel: "braze-to-mixpanel" };
 
 // Braze's "mParticle for Currents" export: message engagement, campaign and canvas events, uninstalls,
 // and (group) subscription changes. Mixpanel also gets the behaviours Braze's Mixpanel export sends.
@@ -37,22 +42,14 @@ export function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped.join(".*")}$`);
 }
 
-function readSwitch(variable: string, env: NodeJS.ProcessEnv): boolean {
-  const value = (env[variable] ?? "on").trim().toLowerCase();
-  if (value === "on" || value === "") return true;
-  if (value === "off") return false;
-  throw new Error(`${variable} must be "on" or "off"`);
-}
-
-/** The routing in force, from the environment (read per request, so a config change needs no code). */
-export function routingFromEnv(env: NodeJS.ProcessEnv = process.env): CurrentsRouting {
+/** The routing in force, from the settings (read per request, so a config change needs no code). */
+export function currentRouting(): CurrentsRouting {
   const routing = {} as CurrentsRouting;
   for (const destination of CURRENTS_DESTINATIONS) {
     const { switchVariable, typesVariable, patterns } = ROUTING_DEFAULTS[destination];
-    const configured = env[typesVariable]?.split(",").map((pattern) => pattern.trim()).filter(Boolean);
     routing[destination] = {
-      enabled: readSwitch(switchVariable, env),
-      patterns: (configured && configured.length > 0 ? configured : patterns).map(patternToRegExp),
+      enabled: switchSetting(switchVariable),
+      patterns: (listSetting(typesVariable) ?? patterns).map(patternToRegExp),
     };
   }
   return routing;
@@ -63,4 +60,13 @@ export function destinationsFor(eventType: string, routing: CurrentsRouting): Cu
   return CURRENTS_DESTINATIONS.filter(
     (destination) => routing[destination].enabled && routing[destination].patterns.some((pattern) => pattern.test(eventType)),
   );
+}
+
+/** The ingest side of the Braze flows: one route per enabled destination. */
+export function currentsRoutes(routing: CurrentsRouting = currentRouting()): BrazeRoute[] {
+  return CURRENTS_DESTINATIONS.filter((destination) => routing[destination].enabled).map((destination) => ({
+    flow: CURRENTS_FLOWS[destination],
+    destination,
+    takes: (eventType: string) => routing[destination].patterns.some((pattern) => pattern.test(eventType)),
+  }));
 }

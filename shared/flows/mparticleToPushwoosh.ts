@@ -1,0 +1,354 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { pushwooshMappingSettings, type PushwooshMappingSettings } from "../config/settings.js";
+import { ValidationError } from "../errors.js";
+import { sealCredentials } from "../destinations/pushwoosh/credentials.js";
+import {
+  DEVICE_TYPES,
+  type BulkDevice,
+  type DeviceType,
+  type PushwooshCall,
+  type PushwooshCredentials,
+  type PushwooshPayload,
+  type RegisterDeviceCall,
+  type Tags,
+} from "../destinations/pushwoosh/schema.js";
+import { logger } from "../observability.js";
+import type { MparticleRoute } from "../sources/mparticle/accept.js";
+import {
+  mparticleEventSchema,
+  userSchema,
+  type Device,
+  type Identity,
+  type MparticleEvent,
+  type MparticleEventOf,
+  type MparticleUser,
+  type NormalisedBatch,
+  type Platform,
+  type TokenKind,
+} from "../sources/mparticle/model.js";
+import { defineFlow, type MappedItem } from "./flow.js";
+
+export const FLOW = "mparticle-to-pushwoosh";
+/** Bulk membership pays off from this many device entries (Pushwoosh's advice for bulkSetTags). */
+export const BULK_THRESHOLD = 50;
+/** Device entries per bulkSetTags call. */
+export const BULK_CHUNK = 500;
+
+// ---- Tag typing: mParticle sends strings; Pushwoosh tags are typed.
+
+// A number only when it reads back exactly: "02134", "1.50", "1e3" and 20-digit ids stay strings.
+const INTEGER = /^-?(0|[1-9]\d*)$/;
+const DECIMAL = /^-?(0|[1-9]\d*)\.\d*[1-9]$/;
+// ISO 8601 date, optionally with a time and a zone; no zone means UTC.
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+/** "YYYY-MM-DD HH:mm" in UTC, Pushwoosh's Date tag format; undefined when `value` is no ISO 8601 date. */
+export function toPushwooshDate(value: string): string | undefined {
+  const match = ISO_DATE.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hours = "00", minutes = "00", seconds = "00", zone] = match;
+  const zoned = `${year}-${month}-${day}T${hours}:${minutes}:${seconds}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z"}`;
+  const date = new Date(zoned);
+  // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date.
+  if (Number.isNaN(date.getTime()) || (!zone && date.getUTCDate() !== Number(day))) return undefined;
+  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
+}
+
+/** Types an mParticle string attribute: integer, decimal, boolean, date, else the string itself. */
+export function toTypedValue(value: string): string | number | boolean {
+  if (INTEGER.test(value)) {
+    const number = Number(value);
+    return Number.isSafeInteger(number) && String(number) === value ? number : value;
+  }
+  if (DECIMAL.test(value)) {
+    const number = Number(value);
+    return String(number) === value ? number : value;
+  }
+  const lower = value.toLowerCase();
+  if (lower === "true" || lower === "false") return lower === "true";
+  return toPushwooshDate(value) ?? value;
+}
+
+export function toTypedValues(values: Record<string, string>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, toTypedValue(value)]));
+}
+
+// ---- Devices and users.
+
+/** Pushwoosh device_type from the platform and, for the web, the browser in the User-Agent. */
+export function deviceTypeFor(platform: Platform, tokenKind: TokenKind | undefined, userAgent = ""): DeviceType | undefined {
+  if (tokenKind === "apns" || (platform === "ios" && tokenKind !== "fcm")) return DEVICE_TYPES.ios;
+  if (tokenKind === "fcm" || platform === "android") return DEVICE_TYPES.android;
+  if (platform !== "web") return undefined;
+  if (/Firefox\//.test(userAgent)) return DEVICE_TYPES.firefox;
+  if (/(Chrome|Chromium|CriOS|Edg|OPR)\//.test(userAgent)) return DEVICE_TYPES.chrome;
+  if (/Safari\//.test(userAgent)) return DEVICE_TYPES.safari;
+  return undefined;
+}
+
+/** A stable hwid for a device that has no id of its own: the token's hash (the token is the device). */
+export function hwidFromToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex").slice(0, 32);
+}
+
+/** The Pushwoosh user id: the raw customer id (unless configured to `mpid`), else the mpid; never a hash. */
+export function userIdOf(identities: Identity[], mpid: string | undefined, choice: PushwooshMappingSettings["userId"]): string | undefined {
+  if (choice === "customer") {
+    const customer = identities.find((identity) => identity.type === "customer" && identity.encoding === "raw" && identity.value.trim() !== "");
+    if (customer) return customer.value;
+  }
+  return mpid;
+}
+
+/** The Pushwoosh segment (filter) of an mParticle audience. */
+export function segmentName(audienceName: string): string {
+  return `mParticle: ${audienceName}`;
+}
+
+const TOKEN_KIND_OF_PLATFORM: Record<Platform, TokenKind | undefined> = { ios: "apns", android: "fcm", web: "web", other: undefined };
+
+function registration(device: Device, token: string, kind: TokenKind | undefined, userId: string | undefined): RegisterDeviceCall | undefined {
+  const deviceType = deviceTypeFor(device.platform, kind, device.userAgent);
+  if (deviceType === undefined) return undefined;
+  const call: RegisterDeviceCall = { method: "registerDevice", hwid: device.deviceId ?? hwidFromToken(token), push_token: token, device_type: deviceType };
+  if (userId) call.userId = userId;
+  if (device.timezoneSeconds !== undefined) call.timezone = device.timezoneSeconds;
+  if (device.language) call.language = device.language;
+  return call;
+}
+
+// ---- Ingest side: which events go to Pushwoosh, and the sealed credentials they need.
+
+function credentialsFrom(settings: Record<string, string>): PushwooshCredentials {
+  const value = (id: string) => settings[id]?.trim() || undefined;
+  const applicationCode = value("applicationCode");
+  const apiToken = value("apiToken");
+  if (!applicationCode) throw new ValidationError("account.account_settings.applicationCode is required", { field: "account.account_settings.applicationCode" });
+  if (!apiToken) throw new ValidationError("account.account_settings.apiToken is required", { field: "account.account_settings.apiToken" });
+  const serverApiToken = value("serverApiToken");
+  return serverApiToken ? { applicationCode, apiToken, serverApiToken } : { applicationCode, apiToken };
+}
+
+export const contextSchema = z.object({
+  /** The customer's credentials, sealed (shared/destinations/pushwoosh/credentials.ts). */
+  credentials: z.string().min(1),
+  /** Whether a server API token is among them (bulk calls and segments need one). */
+  serverApi: z.boolean(),
+  user: userSchema.optional(),
+});
+export type PushwooshFlowContext = z.infer<typeof contextSchema>;
+
+function takesEvent(event: MparticleEvent, hasUser: boolean): boolean {
+  switch (event.type) {
+    case "custom_event":
+    case "screen_view":
+    case "user_attribute_change":
+      return hasUser;
+    case "application_state_transition":
+      return event.state === "uninstall";
+    case "push_subscription":
+    case "device_state":
+      return true;
+    case "audience_subscription":
+    case "audience_membership":
+      return true;
+  }
+}
+
+function hasMembershipChange(event: MparticleEventOf<"audience_membership">, settings: PushwooshMappingSettings): boolean {
+  if (!userIdOf(event.identities, event.mpid, settings.userId)) {
+    logger.warn("user profile has no customer id or mpid; its membership is not sent", { eventId: event.id });
+    return false;
+  }
+  return event.audiences.some((audience) => audience.action !== "attribute_update" || audience.attributes.length > 0);
+}
+
+/**
+ * The route of this flow: the events Pushwoosh takes, and the context they need (credentials sealed
+ * under the inbound mParticle token). Throws ValidationError (400) when there is work but no credentials.
+ */
+export function pushwooshRoute(secret: string, settings = pushwooshMappingSettings()): MparticleRoute {
+  return (batch: NormalisedBatch) => {
+    const hasUser = batch.user ? userIdOf(batch.user.identities, batch.user.mpid, settings.userId) !== undefined : false;
+    if (batch.user && !hasUser && batch.events.length > 0) {
+      logger.warn("batch has no customer id or mpid; its tags and events are not sent", { requestId: batch.requestId });
+    }
+    const events = batch.events.filter((event) =>
+      event.type === "audience_membership" ? hasMembershipChange(event, settings) : takesEvent(event, hasUser),
+    );
+    if (events.length === 0) return undefined;
+    const credentials = credentialsFrom(batch.accountSettings);
+    if (events.some((event) => event.type === "audience_subscription") && !credentials.serverApiToken) {
+      logger.info("no Pushwoosh server API token: the audience's segment is not managed", { requestId: batch.requestId });
+      return undefined;
+    }
+    const context: PushwooshFlowContext = {
+      credentials: sealCredentials(credentials, secret),
+      serverApi: credentials.serverApiToken !== undefined,
+      ...(batch.user ? { user: batch.user } : {}),
+    };
+    return { flow: FLOW, destination: "pushwoosh", context, events };
+  };
+}
+
+// ---- Worker side: events → Pushwoosh calls.
+
+type Call = MappedItem<PushwooshCall>;
+
+/** A Firehose batch's events → setTags (one per user), postEvent per event, registerDevice / unregisterDevice. */
+function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: MparticleUser, settings: PushwooshMappingSettings): Call[] {
+  const userId = userIdOf(user.identities, user.mpid, settings.userId);
+  const { device } = user;
+  const hwid = device.deviceId ?? (device.token ? hwidFromToken(device.token.value) : undefined);
+  const offset = device.timezoneSeconds ?? 0;
+  const tags: Tags = {};
+  const tagEvents: string[] = [];
+  const userCalls: Call[] = [];
+  // Device calls by hwid: the batch's last word on a device wins.
+  const deviceCalls = new Map<string, Call>();
+  let deviceState: string | undefined;
+
+  for (const { id, event } of events) {
+    switch (event.type) {
+      case "custom_event":
+      case "screen_view": {
+        if (!userId) break;
+        const timestampUTC = Math.floor(event.timestampMs / 1000);
+        const attributes = toTypedValues(event.attributes);
+        const call: PushwooshCall = {
+          method: "postEvent",
+          userId,
+          event: event.type === "custom_event" ? event.name : settings.screenViewEvent,
+          attributes: event.type === "custom_event" ? attributes : { ...attributes, screen_name: event.screenName },
+          timestampUTC,
+          timestampCurrent: timestampUTC + offset,
+        };
+        if (hwid) call.hwid = hwid;
+        userCalls.push({ eventIds: [id], item: call });
+        break;
+      }
+      case "user_attribute_change":
+        for (const [key, added] of Object.entries(event.added)) {
+          tags[key] = user.attributeLists[key] ?? toTypedValue(user.attributes[key] ?? added);
+        }
+        for (const key of event.removed) tags[key] = null;
+        tagEvents.push(id);
+        break;
+      case "push_subscription": {
+        const target = device.deviceId ?? hwidFromToken(event.token);
+        const call = event.action === "subscribe"
+          ? registration(device, event.token, device.token?.kind ?? TOKEN_KIND_OF_PLATFORM[device.platform], userId)
+          : { method: "unregisterDevice" as const, hwid: target };
+        if (call) deviceCalls.set(target, { eventIds: [id], item: call });
+        break;
+      }
+      case "application_state_transition":
+        if (event.state === "uninstall" && hwid) deviceCalls.set(hwid, { eventIds: [id], item: { method: "unregisterDevice", hwid } });
+        break;
+      case "device_state":
+        deviceState = id;
+        break;
+      default:
+        break;
+    }
+  }
+  // A token in the runtime environment keeps the device registered (and a changed token re-registered).
+  if (deviceState && device.token && hwid && !deviceCalls.has(hwid)) {
+    const call = registration(device, device.token.value, device.token.kind, userId);
+    if (call) deviceCalls.set(hwid, { eventIds: [deviceState], item: call });
+  }
+  if (userId && Object.keys(tags).length > 0) userCalls.unshift({ eventIds: tagEvents, item: { method: "setTags", userId, tags } });
+  return [...userCalls, ...deviceCalls.values()];
+}
+
+interface MembershipChange {
+  eventId: string;
+  userId: string;
+  append: string[];
+  remove: string[];
+  attributes: Tags;
+}
+
+function membershipChanges(events: Array<{ id: string; event: MparticleEventOf<"audience_membership"> }>, settings: PushwooshMappingSettings): MembershipChange[] {
+  const changes: MembershipChange[] = [];
+  for (const { id, event } of events) {
+    const userId = userIdOf(event.identities, event.mpid, settings.userId);
+    if (!userId) continue;
+    const change: MembershipChange = { eventId: id, userId, append: [], remove: [], attributes: {} };
+    for (const audience of event.audiences) {
+      if (audience.action === "add") change.append.push(audience.audienceName);
+      else if (audience.action === "delete") change.remove.push(audience.audienceName);
+      for (const attribute of audience.attributes) {
+        change.attributes[attribute.key] = attribute.action === "delete" ? null : (attribute.listValue ?? toTypedValue(attribute.value ?? ""));
+      }
+    }
+    changes.push(change);
+  }
+  return changes;
+}
+
+function bulkDevices(change: MembershipChange, tag: string): BulkDevice[] {
+  const { userId, append, remove, attributes } = change;
+  const devices: BulkDevice[] = [];
+  if (remove.length > 0) devices.push({ user_id: userId, list_operator: "remove", tags: { [tag]: remove } });
+  if (append.length > 0) devices.push({ user_id: userId, list_operator: "append", tags: { [tag]: append } });
+  if (Object.keys(attributes).length > 0) devices.push({ user_id: userId, list_operator: "set", tags: attributes });
+  return devices;
+}
+
+/**
+ * Membership lives in one List tag per user, edited with append / remove. From BULK_THRESHOLD device
+ * entries on (and with the server API token) it goes as bulkSetTags; else as setTags per user.
+ */
+function membershipCalls(changes: MembershipChange[], serverApi: boolean, tag: string): Call[] {
+  const entries = changes.flatMap((change) => bulkDevices(change, tag).map((device) => ({ eventId: change.eventId, device })));
+  if (entries.length === 0) return [];
+  const calls: Call[] = [];
+  if (serverApi && entries.length >= BULK_THRESHOLD) {
+    for (let start = 0; start < entries.length; start += BULK_CHUNK) {
+      const chunk = entries.slice(start, start + BULK_CHUNK);
+      calls.push({ eventIds: [...new Set(chunk.map((entry) => entry.eventId))], item: { method: "bulkSetTags", devices: chunk.map((entry) => entry.device) } });
+    }
+    return calls;
+  }
+  for (const { eventId, userId, append, remove, attributes } of changes) {
+    // A tag takes one list edit per call, so a user who leaves and joins audiences needs two.
+    if (remove.length > 0) calls.push({ eventIds: [eventId], item: { method: "setTags", userId, tags: { [tag]: { operation: "remove", value: remove } } } });
+    const tags: Tags = { ...attributes };
+    if (append.length > 0) tags[tag] = { operation: "append", value: append };
+    if (Object.keys(tags).length > 0) calls.push({ eventIds: [eventId], item: { method: "setTags", userId, tags } });
+  }
+  return calls;
+}
+
+/** Pure: one message's events → Pushwoosh calls, each naming the events it stands for. */
+export function pushwooshCalls(events: Array<{ id: string; event: MparticleEvent }>, context: Omit<PushwooshFlowContext, "credentials">, settings: PushwooshMappingSettings): Call[] {
+  const calls: Call[] = [];
+  if (context.user) calls.push(...eventCalls(events, context.user, settings));
+  for (const { id, event } of events) {
+    if (event.type !== "audience_subscription") continue;
+    const name = segmentName(event.audienceName);
+    const call: PushwooshCall = event.action === "remove"
+      ? { method: "deleteFilter", name }
+      : { method: "createFilter", name, tagName: settings.audienceTag, tagValue: event.audienceName };
+    calls.push({ eventIds: [id], item: call });
+  }
+  const memberships = events.filter((entry): entry is { id: string; event: MparticleEventOf<"audience_membership"> } => entry.event.type === "audience_membership");
+  calls.push(...membershipCalls(membershipChanges(memberships, settings), context.serverApi, settings.audienceTag));
+  return calls;
+}
+
+/** mParticle (Firehose events and audiences) → Pushwoosh: tags, events, devices and audience segments. */
+export const mparticleToPushwoosh = defineFlow({
+  name: FLOW,
+  destination: "pushwoosh",
+  eventSchema: mparticleEventSchema,
+  contextSchema,
+  map: (events, context): MappedItem<PushwooshPayload>[] =>
+    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item }) => ({ eventIds, item: { credentials: context.credentials, call: item } })),
+});

@@ -1,0 +1,127 @@
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { ValidationError } from "../../errors.js";
+import { createMetrics, logger } from "../../observability.js";
+import type { Destination } from "../../queue/definition.js";
+import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
+import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
+import { brazeEventSchema, type BrazeEvent } from "./schema.js";
+
+export const SOURCE = "braze";
+
+/** A flow's ingest side, as Braze sees it: where an event type goes. Given by shared/flows. */
+export interface BrazeRoute {
+  flow: string;
+  destination: Destination;
+  takes(eventType: string): boolean;
+}
+
+export type SkipReason = "no-external-user-id" | "not-routed";
+
+export interface CurrentsSummary {
+  events: number;
+  /** Events × destinations enqueued. */
+  workItems: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface CurrentsWork extends AcceptedWork {
+  skipped: Array<{ eventId: string; eventType: string; reason: SkipReason; destinations: Destination[] }>;
+  /** Rejected events, one entry per event (each may be parked for several destinations). */
+  rejectedEvents: Array<{ index: number; error: ValidationError; destinations: Destination[] }>;
+  duplicates: number;
+  summary: CurrentsSummary;
+}
+
+export interface CurrentsContext {
+  correlationId: string;
+  receivedAt: string;
+  routes: BrazeRoute[];
+}
+
+/**
+ * A Currents batch → for each route, one work batch of the validated events it takes. Duplicate ids in
+ * the batch count once; events without `external_user_id` and event types no route takes are skipped; a
+ * malformed event is rejected alone, for the routes its type goes to (all of them when unreadable). Pure.
+ */
+export function accept(events: unknown[], context: CurrentsContext): CurrentsWork {
+  const batches = new Map<BrazeRoute, WorkBatch>();
+  const rejected: RejectedWork[] = [];
+  const work: CurrentsWork = { workItems: [], rejected, skipped: [], rejectedEvents: [], duplicates: 0, summary: { events: events.length, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 } };
+  const envelope = (route: BrazeRoute) => ({ flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt });
+  const seen = new Set<string>();
+  events.forEach((raw, index) => {
+    const parsed = brazeEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = ["events", index, ...(issue?.path ?? [])].join(".");
+      const error = new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+      const record = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+      const eventType = typeof record.event_type === "string" ? record.event_type : undefined;
+      const routes = eventType ? context.routes.filter((route) => route.takes(eventType)) : context.routes;
+      // Keyed on the Braze id when it has one, else on the content: a redelivery parks the same id.
+      const id = typeof record.id === "string" && record.id ? record.id : deriveWorkItemId(JSON.stringify(raw) ?? "");
+      for (const route of routes) rejected.push({ batch: { ...envelope(route), events: [{ id, event: raw }] }, error });
+      work.rejectedEvents.push({ index, error, destinations: routes.map((route) => route.destination) });
+      return;
+    }
+    const event: BrazeEvent = parsed.data;
+    if (seen.has(event.id)) {
+      work.duplicates++;
+      return;
+    }
+    seen.add(event.id);
+    const routes = context.routes.filter((route) => route.takes(event.event_type));
+    const base = { eventId: event.id, eventType: event.event_type, destinations: routes.map((route) => route.destination) };
+    if (routes.length === 0) {
+      work.skipped.push({ ...base, reason: "not-routed" });
+      return;
+    }
+    if (!event.user.external_user_id) {
+      work.skipped.push({ ...base, reason: "no-external-user-id" });
+      return;
+    }
+    for (const route of routes) {
+      const batch = batches.get(route) ?? { ...envelope(route), events: [] };
+      batch.events.push({ id: event.id, event });
+      batches.set(route, batch);
+      work.summary.workItems++;
+    }
+  });
+  work.workItems = [...batches.values()];
+  work.summary.duplicates = work.duplicates;
+  work.summary.skipped = work.skipped.length;
+  work.summary.rejected = work.rejectedEvents.length;
+  return work;
+}
+
+const metrics = createMetrics({ source: SOURCE });
+
+/** Logs and counts what was skipped, rejected and duplicated. */
+export function reportCurrents(work: CurrentsWork, correlationId: string): void {
+  const counts = new Map<string, { reason: SkipReason; destination: string; eventIds: string[] }>();
+  for (const skipped of work.skipped) {
+    // An event no destination takes is counted once, under "none".
+    for (const destination of skipped.destinations.length > 0 ? skipped.destinations : ["none"]) {
+      const key = `${skipped.reason}/${destination}`;
+      const entry = counts.get(key) ?? { reason: skipped.reason, destination, eventIds: [] };
+      entry.eventIds.push(skipped.eventId);
+      counts.set(key, entry);
+    }
+  }
+  for (const { reason, destination, eventIds } of counts.values()) {
+    const log = reason === "not-routed" ? logger.debug.bind(logger) : logger.info.bind(logger);
+    log("braze events skipped", { correlationId, reason, destination, count: eventIds.length, eventIds });
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ reason, destination });
+    metric.addMetric("skipped", MetricUnit.Count, eventIds.length);
+  }
+  for (const rejected of work.rejectedEvents) {
+    logger.warn("braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ reason: "validation" });
+    metric.addMetric("rejected", MetricUnit.Count, 1);
+  }
+  if (work.duplicates > 0) metrics.singleMetric().addMetric("duplicates", MetricUnit.Count, work.duplicates);
+}

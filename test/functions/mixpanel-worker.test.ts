@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handler } from "../../functions/mixpanel-worker.js";
+import { lambdaContext } from "../../infra/local/lambdaContext.js";
+import { SqsPoller } from "../../infra/local/poller.js";
+import { createMixpanelSandbox, type MixpanelSandbox } from "../../infra/local/sandboxes/mixpanel.js";
+import { workerFor } from "../../infra/wiring.js";
+import { enqueueWork } from "../../shared/queue/enqueue.js";
+import type { ParkRecord } from "../../shared/queue/park.js";
+import { deriveWorkItemId } from "../../shared/queue/workItem.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
+import { waitFor } from "../support/waitFor.js";
+import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
+
+describe("mixpanel-worker on the embedded SQS", () => {
+  let sqs: EmbeddedSqs;
+  let sandbox: MixpanelSandbox;
+  let poller: SqsPoller;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    cleanup = await useSecrets();
+    sqs = await startEmbeddedSqs();
+    sandbox = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });
+    process.env.MIXPANEL_API_URL = await sandbox.start(0);
+    poller = new SqsPoller({
+      sqs: sqs.sqs,
+      queueUrl: sqs.queueUrls.mixpanel.queue,
+      region: "us-east-1",
+      settings: { ...workerFor("mixpanel").trigger.eventSource, maxBatchingWindowSeconds: 0 },
+      handlers: [handler],
+      context: () => lambdaContext("mixpanel-worker", 30, "us-east-1"),
+    });
+    await poller.start();
+  });
+  afterAll(async () => {
+    await poller.stop();
+    await sandbox.stop();
+    await sqs.stop();
+    await cleanup();
+    delete process.env.MIXPANEL_API_URL;
+  });
+
+  it("imports a message's events in one request and parks only the event strict mode rejected", async () => {
+    const rejectedId = "braze-id-longer-than-thirty-six-characters";
+    const events = [
+      brazeEvent("users.canvas.Entry", { id: eventId(1), externalUserId: "dana" }),
+      brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "dana" }),
+      brazeEvent("users.behaviors.Purchase", { id: eventId(2), externalUserId: "dana" }),
+    ];
+    await enqueueWork([{
+      flow: "braze-to-mixpanel",
+      destination: "mixpanel",
+      correlationId: "corr-mixpanel-worker",
+      receivedAt: new Date().toISOString(),
+      events: events.map((event) => ({ id: event.id, event })),
+    }]);
+
+    const [parked] = await waitFor(async () => {
+      const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
+      return found.length > 0 ? found : undefined;
+    }, 10_000, "the rejected event in the DLQ");
+
+    expect(sandbox.calls.filter((call) => call.path === "/import")).toHaveLength(1);
+    expect(sandbox.imported.map((event) => [event.event, event.properties.$insert_id])).toEqual([["Canvas Entry", eventId(1)], ["Purchase", eventId(2)]]);
+    expect(JSON.parse(parked?.Body ?? "{}")).toMatchObject({ flow: "braze-to-mixpanel", events: [{ id: rejectedId }] });
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord).toMatchObject({
+      reason: "permanent",
+      workItemId: deriveWorkItemId("braze-to-mixpanel", rejectedId),
+      partnerMessage: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+    });
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.queue)).toEqual([]);
+  });
+
+  it("parks a message of another flow as a validation failure, sending nothing", async () => {
+    const before = sandbox.calls.length;
+    await enqueueWork([{
+      flow: "mparticle-to-pushwoosh",
+      destination: "mixpanel",
+      correlationId: "corr-wrong-flow",
+      receivedAt: new Date().toISOString(),
+      events: [{ id: "x-1", event: {} }],
+    }]);
+
+    const [parked] = await waitFor(async () => {
+      const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
+      return found.length > 0 ? found : undefined;
+    }, 10_000, "the misrouted message in the DLQ");
+
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ reason: "validation", message: 'no flow "mparticle-to-pushwoosh" delivers to mixpanel' });
+    expect(sandbox.calls.length).toBe(before);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import {
+  listSetting,
+  mparticleAttributePrefix,
+  partnerBaseUrl,
+  partnerTimeoutMs,
+  pushwooshMappingSettings,
+  requiredUrl,
+  retryBaseSeconds,
+  switchSetting,
+} from "../../../shared/config/settings.js";
+import { withEnv } from "../../support/env.js";
+
+describe("settings", () => {
+  it("gives partner base URLs without a trailing slash, defaulting to the partner's", () => {
+    expect(withEnv({ MIXPANEL_API_URL: "http://localhost:9/" }, () => partnerBaseUrl("MIXPANEL_API_URL"))).toBe("http://localhost:9");
+    expect(withEnv({ MIXPANEL_API_URL: undefined }, () => partnerBaseUrl("MIXPANEL_API_URL"))).toBe("https://api.mixpanel.com");
+  });
+
+  it.each([
+    [undefined, 10_000],
+    ["2500", 2500],
+    ["-1", 10_000],
+    ["soon", 10_000],
+  ])("reads PARTNER_TIMEOUT_MS=%s as %i ms", (value, expected) => {
+    expect(withEnv({ PARTNER_TIMEOUT_MS: value }, partnerTimeoutMs)).toBe(expected);
+  });
+
+  it("reads RETRY_BASE_SECONDS, defaulting to 30", () => {
+    expect(withEnv({ RETRY_BASE_SECONDS: "0.5" }, retryBaseSeconds)).toBe(0.5);
+    expect(withEnv({ RETRY_BASE_SECONDS: undefined }, retryBaseSeconds)).toBe(30);
+  });
+
+  it("reads MPARTICLE_ATTRIBUTE_PREFIX, empty by default", () => {
+    expect(withEnv({ MPARTICLE_ATTRIBUTE_PREFIX: "braze_" }, mparticleAttributePrefix)).toBe("braze_");
+    expect(withEnv({ MPARTICLE_ATTRIBUTE_PREFIX: undefined }, mparticleAttributePrefix)).toBe("");
+  });
+
+  it("names a missing queue URL", () => {
+    expect(() => withEnv({ MIXPANEL_QUEUE_URL: undefined }, () => requiredUrl("MIXPANEL_QUEUE_URL"))).toThrow("MIXPANEL_QUEUE_URL is not set");
+    expect(withEnv({ MIXPANEL_QUEUE_URL: "http://q" }, () => requiredUrl("MIXPANEL_QUEUE_URL"))).toBe("http://q");
+  });
+
+  it("reads switches as on (default) or off, and refuses anything else", () => {
+    expect(withEnv({ SOME_SWITCH: undefined }, () => switchSetting("SOME_SWITCH"))).toBe(true);
+    expect(withEnv({ SOME_SWITCH: " OFF " }, () => switchSetting("SOME_SWITCH"))).toBe(false);
+    expect(() => withEnv({ SOME_SWITCH: "yes" }, () => switchSetting("SOME_SWITCH"))).toThrow('SOME_SWITCH must be "on" or "off"');
+  });
+
+  it("reads comma-separated lists, undefined when empty", () => {
+    expect(withEnv({ SOME_LIST: " a, b ,," }, () => listSetting("SOME_LIST"))).toEqual(["a", "b"]);
+    expect(withEnv({ SOME_LIST: " , " }, () => listSetting("SOME_LIST"))).toBeUndefined();
+  });
+
+  it("reads the Pushwoosh mapping settings with their defaults, and refuses an unknown user id choice", () => {
+    const unset = { PUSHWOOSH_SCREEN_VIEW_EVENT: undefined, PUSHWOOSH_AUDIENCE_TAG: undefined, PUSHWOOSH_USER_ID: undefined };
+    expect(withEnv(unset, pushwooshMappingSettings)).toEqual({ screenViewEvent: "PW_ScreenOpen", audienceTag: "mParticle Audiences", userId: "customer" });
+    expect(withEnv({ ...unset, PUSHWOOSH_USER_ID: "mpid", PUSHWOOSH_AUDIENCE_TAG: "Segments" }, pushwooshMappingSettings)).toMatchObject({ userId: "mpid", audienceTag: "Segments" });
+    expect(() => withEnv({ ...unset, PUSHWOOSH_USER_ID: "email" }, pushwooshMappingSettings)).toThrow('PUSHWOOSH_USER_ID must be "customer" or "mpid", not "email"');
+  });
+});

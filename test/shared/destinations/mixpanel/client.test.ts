@@ -1,0 +1,58 @@
+import { gunzipSync } from "node:zlib";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { send } from "../../../../shared/destinations/mixpanel/client.js";
+import { importRequests } from "../../../../shared/destinations/mixpanel/map.js";
+import type { MixpanelEvent } from "../../../../shared/destinations/mixpanel/schema.js";
+import { createMixpanelSandbox, type MixpanelSandbox } from "../../../../infra/local/sandboxes/mixpanel.js";
+import { TEST_SECRETS, basic } from "../../../support/secrets.js";
+
+const event = (insertId: string): MixpanelEvent => ({ event: "Canvas Entry", properties: { distinct_id: "alice", time: 1767225600000, $insert_id: insertId } });
+
+describe("Mixpanel client against the sandbox", () => {
+  let sandbox: MixpanelSandbox;
+  let baseUrl: string;
+  const request = (...insertIds: string[]) =>
+    importRequests(insertIds.map((id, index) => ({ key: `k${index + 1}`, item: event(id) })), TEST_SECRETS.mixpanel, baseUrl)[0]!;
+
+  beforeAll(async () => {
+    sandbox = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });
+    baseUrl = await sandbox.start(0);
+  });
+  afterEach(() => {
+    sandbox.clearFaults();
+    sandbox.calls.length = 0;
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  it("sends the gzip POST /import?strict=1 as documented; every event delivered on 200", async () => {
+    const sent = request("id-1", "id-2");
+
+    const outcomes = await send(sent);
+
+    expect(outcomes).toEqual(new Map([["k1", { kind: "delivered" }], ["k2", { kind: "delivered" }]]));
+    const [call] = sandbox.calls;
+    expect(call).toMatchObject({ method: "POST", path: "/import", status: 200 });
+    expect(call?.query.toString()).toBe("strict=1");
+    expect(call?.headers).toMatchObject({ authorization: basic("test-project-token", ""), "content-encoding": "gzip", "content-type": "application/json" });
+    expect(call?.json).toEqual(JSON.parse(gunzipSync(sent.http.body as Buffer).toString("utf8")));
+  });
+
+  it("fails only the events a strict-mode 400 names, by index, permanently", async () => {
+    const outcomes = await send(request("id-3", "x".repeat(40), "id-4"));
+
+    expect(outcomes.get("k1")).toEqual({ kind: "delivered" });
+    expect(outcomes.get("k2")).toMatchObject({ kind: "failed", error: { errorClass: "permanent", status: 400, field: "properties.$insert_id" } });
+    expect(outcomes.get("k3")).toEqual({ kind: "delivered" });
+  });
+
+  it("gives every event the request's failure otherwise, never a throw", async () => {
+    sandbox.injectFaults({ kind: "status", status: 503 });
+
+    const outcomes = await send(request("id-5", "id-6"));
+
+    for (const outcome of outcomes.values()) expect(outcome).toMatchObject({ kind: "failed", error: { errorClass: "retryable", status: 503 } });
+    expect(outcomes.size).toBe(2);
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { planBulkRequests, sourceMessageId, uuidV5 } from "../../../shared/destinations/mparticle/map.js";
+import { mparticlePayloadSchema, type MparticleBatch, type MparticlePayload } from "../../../shared/destinations/mparticle/schema.js";
+import { brazeToMparticle, feedForPlatform, toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
+import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
+import { validateEventsApiBatch } from "../../../infra/local/sandboxes/mparticle.js";
+import { withEnv } from "../../support/env.js";
+import { brazeEvent, eventId, fixtureEventTypes, type EventOverrides } from "../sources/braze/factories.js";
+import { TEST_SECRETS } from "../../support/secrets.js";
+
+function payload(eventType: string, overrides: EventOverrides = {}, customerId = "external_user_id", prefix = ""): MparticlePayload {
+  return toMparticlePayload(brazeEventSchema.parse(brazeEvent(eventType, overrides)), customerId, prefix);
+}
+
+const items = (payloads: MparticlePayload[]) => payloads.map((item, index) => ({ key: `m${index}`, item }));
+const TARGET = { environment: "production" as const, feeds: TEST_SECRETS.mparticle.feeds, baseUrl: "https://s2s.mparticle.test" };
+const batchesOf = (request: { http: { body?: unknown } }) => JSON.parse(String(request.http.body)) as MparticleBatch[];
+
+describe("feedForPlatform", () => {
+  it.each([
+    ["ios", "ios"],
+    ["android", "android"],
+    ["kindle", "android"],
+    ["web", "web"],
+    ["tvos", "unbound"],
+    ["roku", "unbound"],
+    [undefined, "unbound"],
+    [null, "unbound"],
+  ])("sends platform %s to the %s feed", (platform, feed) => {
+    expect(feedForPlatform(platform)).toBe(feed);
+  });
+});
+
+describe("toMparticlePayload", () => {
+  it("maps a push send to a custom_event on its platform's feed", () => {
+    const result = payload("users.messages.pushnotification.Send", { id: eventId(1), time: 1767225600 });
+
+    expect(result).toEqual({
+      feed: "android",
+      customerId: "external_user_id",
+      event: {
+        event_type: "custom_event",
+        data: {
+          event_name: "Push Notification Send",
+          custom_event_type: "other",
+          source_message_id: eventId(1),
+          timestamp_unixtime_ms: 1767225600000,
+          custom_attributes: {
+            ad_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            ad_id_type: "ios_idfa",
+            ad_tracking_enabled: true,
+            app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            campaign_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            campaign_name: "campaign_name",
+            canvas_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            canvas_name: "canvas_name",
+            canvas_step_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            canvas_step_name: "canvas_step_name",
+            canvas_variation_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            canvas_variation_name: "canvas_variation_name",
+            dispatch_id: "639a35d192b0df004d06514c",
+            locale_key: "en-us",
+            message_extras: "message_extras",
+            message_variation_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            message_variation_name: "message_variation_name",
+            platform: "android",
+            push_token: "push_token",
+            send_id: "send_id",
+          },
+        },
+      },
+    });
+  });
+
+  it("carries the email identity when the event has an email address, on the Unbound feed", () => {
+    const result = payload("users.messages.email.Delivery");
+
+    expect(result.feed).toBe("unbound");
+    expect(result.email).toBe("example@braze.com");
+    expect(result.event).toMatchObject({ event_type: "custom_event", data: { event_name: "Email Delivery" } });
+  });
+
+  it("maps Uninstall to mParticle's uninstall event", () => {
+    const result = payload("users.behaviors.Uninstall", { id: eventId(2), time: 1767225600 });
+
+    expect(result).toEqual({
+      feed: "unbound",
+      customerId: "external_user_id",
+      event: {
+        event_type: "uninstall",
+        data: {
+          source_message_id: eventId(2),
+          timestamp_unixtime_ms: 1767225600000,
+          custom_attributes: { app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479", app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479" },
+        },
+      },
+    });
+  });
+
+  it("names a custom event by its own name and flattens nested properties", () => {
+    const result = payload("users.behaviors.CustomEvent");
+
+    expect(result.event).toMatchObject({
+      event_type: "custom_event",
+      data: {
+        event_name: "name",
+        custom_attributes: {
+          "custom_properties.listProperty": '["a"]',
+          "custom_properties.numberProperty": 1,
+          "custom_properties.stringProperty": "properties",
+        },
+      },
+    });
+  });
+
+  it("prefixes attribute names when configured", () => {
+    const result = payload("users.canvas.Entry", {}, "u", "antavo_");
+
+    expect(Object.keys(result.event.data.custom_attributes)).toContain("antavo_canvas_name");
+    expect(Object.keys(result.event.data.custom_attributes).every((name) => name.startsWith("antavo_"))).toBe(true);
+  });
+
+  it("derives a stable UUID v5 source_message_id from a Braze id that is not a UUID", () => {
+    const result = payload("users.canvas.Entry", { id: "braze-event-42" });
+
+    expect(result.event.data.source_message_id).toBe(uuidV5("braze-event-42"));
+    expect(result.event.data.source_message_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(sourceMessageId("braze-event-42")).toBe(sourceMessageId("braze-event-42"));
+    expect(sourceMessageId("a1234567-89ab-cdef-0123-456789abcdef")).toBe("a1234567-89ab-cdef-0123-456789abcdef");
+  });
+
+  it.each(fixtureEventTypes())("maps the %s fixture to a batch that validates against the Events API schema", (eventType) => {
+    expect(mparticlePayloadSchema.safeParse(payload(eventType)).success).toBe(true);
+    const { requests } = planBulkRequests(items([payload(eventType)]), TARGET);
+
+    const batches = requests.flatMap(batchesOf);
+
+    expect(batches).toHaveLength(1);
+    expect(batches.flatMap((batch) => validateEventsApiBatch(batch))).toEqual([]);
+  });
+});
+
+
+describe("brazeToMparticle.mapMessage", () => {
+  it("reads MPARTICLE_ATTRIBUTE_PREFIX when it maps, not when the event was queued", () => {
+    const event = brazeEvent("users.canvas.Entry", { id: eventId(9) });
+
+    const { items: mapped } = withEnv({ MPARTICLE_ATTRIBUTE_PREFIX: "braze_" }, () => brazeToMparticle.mapMessage([{ id: eventId(9), event }], undefined));
+
+    expect(mapped[0]?.eventIds).toEqual([eventId(9)]);
+    expect(mapped[0]?.item.event.data.custom_attributes).toMatchObject({ braze_canvas_name: "canvas_name" });
+  });
+});
+

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PayloadTooLargeError, ValidationError } from "../../../shared/errors.js";
+import { SQS_LIMITS } from "../../../shared/queue/enqueue.js";
+import { ingestWork } from "../../../shared/queue/ingest.js";
+import { deriveWorkItemId, type WorkBatch } from "../../../shared/queue/workItem.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+
+const envelope = { flow: "braze-to-mparticle", destination: "mparticle", correlationId: "c-1", receivedAt: "2026-01-01T00:00:00.000Z" } as const;
+const batch = (events: WorkBatch["events"]): WorkBatch => ({ ...envelope, events });
+
+describe("ingestWork on the embedded SQS", () => {
+  let sqs: EmbeddedSqs;
+
+  beforeAll(async () => {
+    sqs = await startEmbeddedSqs();
+  });
+  afterAll(async () => {
+    await sqs.stop();
+  });
+
+  it("enqueues the work items and parks the rejected events with a validation record", async () => {
+    const now = new Date("2026-01-01T00:00:05.000Z");
+    const error = new ValidationError("events.1.time: bad", { field: "events.1.time" });
+
+    await ingestWork({ workItems: [batch([{ id: "ok", event: { n: 1 } }])], rejected: [{ batch: batch([{ id: "bad", event: { n: "x" } }]), error }] }, now);
+
+    const queued = await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue);
+    expect(queued.map((message) => JSON.parse(message.Body ?? "{}").events)).toEqual([[{ id: "ok", event: { n: 1 } }]]);
+    const [parked] = await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
+    expect(JSON.parse(parked?.Body ?? "{}")).toMatchObject({ ...envelope, events: [{ id: "bad", event: { n: "x" } }] });
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toEqual({
+      destination: "mparticle",
+      workItemId: deriveWorkItemId("braze-to-mparticle", "bad"),
+      reason: "validation",
+      errorClass: "validation",
+      message: "events.1.time: bad",
+      firstFailedAt: now.toISOString(),
+      parkedAt: now.toISOString(),
+      attempts: 0,
+    });
+  });
+
+  it("enqueues what fits and fails with PayloadTooLargeError naming an event no message can hold", async () => {
+    const huge = { id: "huge", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } };
+
+    const error = await ingestWork({ workItems: [batch([{ id: "small", event: {} }, huge])], rejected: [] }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).message).toMatch(/^event huge is too large to queue/);
+    expect((await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).map((message) => JSON.parse(message.Body ?? "{}").events[0].id)).toEqual(["small"]);
+  });
+});
