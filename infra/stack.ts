@@ -31,6 +31,7 @@ import {
   outputKeyForRoute,
   pascalCase,
 } from "./outputs.js";
+import { readApiThrottle } from "./context.js";
 import { WEBHOOK_ROUTES, WORKER_FUNCTIONS } from "./routes.js";
 import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
 
@@ -42,9 +43,6 @@ const WIRED_ENV_VARS = new Set([
   "RELAY_SECRETS_FILE",
   ...DESTINATIONS.flatMap((destination) => [queueUrlEnvVar(destination), deadLetterQueueUrlEnvVar(destination)]),
 ]);
-
-// Partners retry on 429, so throttling sheds a runaway sender without losing data.
-const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
 
 export interface CdpRelayStackProps extends StackProps {
   /** Extra env vars for every function (partner URLs, RETRY_BASE_SECONDS, ...): context `relayEnvironment`. */
@@ -126,7 +124,7 @@ export class CdpRelayStack extends Stack {
     this.stage = this.api.addStage("DefaultStage", {
       stageName: "$default",
       autoDeploy: true,
-      throttle: API_THROTTLE,
+      throttle: readApiThrottle(this.node),
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
