@@ -36,11 +36,15 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** A caller's correlation id is kept when it is a plain token: it travels in logs and SQS attributes. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** Gives the request a correlation id (the caller's, else API Gateway's request id). */
 const correlate = (): MiddlewareObj<IngestEvent, IngestResult> => ({
   before: async function correlateBefore(request) {
     const { event } = request;
-    event.correlationId = header(event, "x-correlation-id") || event.requestContext?.requestId || randomUUID();
+    const offered = header(event, "x-correlation-id");
+    event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
     logger.appendKeys({ correlationId: event.correlationId });
   },
 });

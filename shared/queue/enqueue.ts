@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws
 import { RetryableError } from "../errors.js";
 import { logger } from "../observability.js";
 import { queueUrlEnvVar, type Destination } from "./definition.js";
+import { sqsJson } from "./messageText.js";
 import { sqsClient } from "./sqsClient.js";
 import type { WorkItem } from "./workItem.js";
 
@@ -21,7 +22,7 @@ function* chunks(items: WorkItem[]): Generator<WorkItem[]> {
   let chunk: WorkItem[] = [];
   let bytes = 0;
   for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item));
+    const size = Buffer.byteLength(sqsJson(item));
     if (chunk.length === MAX_ENTRIES_PER_BATCH || (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
       yield chunk;
       chunk = [];
@@ -36,7 +37,7 @@ function* chunks(items: WorkItem[]): Generator<WorkItem[]> {
 async function sendChunk(queueUrl: string, chunk: WorkItem[]): Promise<void> {
   let pending: SendMessageBatchRequestEntry[] = chunk.map((item, index) => ({
     Id: String(index),
-    MessageBody: JSON.stringify(item),
+    MessageBody: sqsJson(item),
     MessageAttributes: {
       destination: { DataType: "String", StringValue: item.destination },
       workItemId: { DataType: "String", StringValue: item.workItemId },

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { RelayError } from "../errors.js";
 import { deadLetterQueueUrlEnvVar, type Destination } from "./definition.js";
+import { sqsJson } from "./messageText.js";
 import type { ParkReason } from "./retryPolicy.js";
 import { sqsClient } from "./sqsClient.js";
 
@@ -36,7 +37,7 @@ export async function park(
 ): Promise<void> {
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
   for (const [name, value] of Object.entries(passThroughAttributes)) attributes[name] = { DataType: "String", StringValue: value };
-  attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: JSON.stringify(record) };
+  attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: sqsJson(record) };
   await sqsClient().send(
     new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }),
   );

@@ -4,6 +4,7 @@ import { toMixpanelEvent } from "../../destinations/mixpanel/map.js";
 import { toMparticlePayload } from "../../destinations/mparticle/map.js";
 import { createMetrics, logger } from "../../observability.js";
 import { enqueueWorkItems } from "../../queue/enqueue.js";
+import { sqsJson } from "../../queue/messageText.js";
 import { park } from "../../queue/park.js";
 import { deriveWorkItemId, type WorkItem } from "../../queue/workItem.js";
 import { CURRENTS_DESTINATIONS, destinationsFor, routingFromEnv, type CurrentsDestination, type CurrentsRouting } from "./routing.js";
@@ -145,7 +146,7 @@ async function parkRejected(rejected: RejectedEvent, correlationId: string, park
   });
   await Promise.all(
     rejected.workItems.map((item) =>
-      park(item.destination, JSON.stringify(item), {
+      park(item.destination, sqsJson(item), {
         destination: item.destination,
         workItemId: item.workItemId,
         reason: "validation",
