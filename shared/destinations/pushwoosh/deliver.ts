@@ -1,4 +1,4 @@
-import { loadSecrets } from "../../config/secrets.js";
+import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
 import { toRelayError } from "../../errors.js";
 import type { DeliveryItem, DeliveryOutcome, DestinationWorker } from "../../queue/worker.js";
 import { logger } from "../../observability.js";
@@ -12,10 +12,10 @@ const ALREADY_DONE: Partial<Record<PushwooshMethod, RegExp>> = {
   deleteFilter: /not found|does not exist/i,
 };
 
-async function deliverOne(item: DeliveryItem<PushwooshPayload>, secret: string): Promise<DeliveryOutcome> {
+async function deliverOne(item: DeliveryItem<PushwooshPayload>, secrets: readonly string[]): Promise<DeliveryOutcome> {
   const { call } = item.workItem.payload;
   try {
-    const credentials = openCredentials(item.workItem.payload.credentials, secret);
+    const credentials = openCredentials(item.workItem.payload.credentials, ...secrets);
     await sendPushwooshCall(call, credentials);
     return { kind: "delivered" };
   } catch (thrown) {
@@ -34,8 +34,10 @@ export const pushwooshWorker: DestinationWorker<PushwooshPayload> = {
   destination: "pushwoosh",
   payloadSchema: pushwooshPayloadSchema,
   async deliver(items) {
-    const secret = (await loadSecrets()).inbound.mparticleToken;
-    const outcomes = await Promise.all(items.map(async (item) => [item.messageId, await deliverOne(item, secret)] as const));
+    const { inbound } = await loadSecrets();
+    // Items sealed before a rotation open with the previous token until it is removed.
+    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken].filter(isConfiguredSecretValue);
+    const outcomes = await Promise.all(items.map(async (item) => [item.messageId, await deliverOne(item, secrets)] as const));
     return new Map(outcomes);
   },
 };
