@@ -17,8 +17,8 @@ import {
 import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
 
-/** An ingest request once the chain ran: the decoded body text and its parsed JSON. */
-export type IngestEvent = APIGatewayProxyEventV2 & { rawBody: string; json: unknown; correlationId: string };
+/** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
+export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
@@ -161,7 +161,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * Rejects JSON nested deeper than `maxDepth` with one linear pass over the text, so a hostile document
  * never reaches JSON.parse's (or a validator's) recursion. Brackets inside strings do not count.
  */
-export function checkJsonDepth(text: string, maxDepth: number): void {
+function checkJsonDepth(text: string, maxDepth: number): void {
   let depth = 0;
   let inString = false;
   for (let index = 0; index < text.length; index++) {
@@ -212,13 +212,14 @@ const decodeBody = (limits: IngestLimits): MiddlewareObj<IngestEvent, IngestResu
     let bytes = bodyBytes(event, limits.maxBodyBytes);
     if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
     else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+    let text: string;
     try {
-      event.rawBody = utf8.decode(bytes);
+      text = utf8.decode(bytes);
     } catch {
       throw new ValidationError("body is not valid UTF-8", { field: "body" });
     }
-    checkJsonDepth(event.rawBody, limits.maxDepth);
-    event.json = parseJson(event.rawBody);
+    checkJsonDepth(text, limits.maxDepth);
+    event.json = parseJson(text);
     checkItemCount(event.json, limits.items);
   },
 });
