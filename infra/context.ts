@@ -4,6 +4,11 @@ import type { Node } from "constructs";
 export const RELAY_ENVIRONMENT_CONTEXT = "relayEnvironment";
 export const ALARM_EMAIL_CONTEXT = "alarmEmail";
 export const STACK_NAME_CONTEXT = "stackName";
+export const API_RATE_LIMIT_CONTEXT = "apiRateLimit";
+export const API_BURST_LIMIT_CONTEXT = "apiBurstLimit";
+
+/** Requests per second (steady) and burst the webhook API's default stage takes before answering 429. */
+export const DEFAULT_API_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -41,6 +46,24 @@ export function parseAlarmEmail(value: unknown): string | undefined {
     throw new Error(`context ${ALARM_EMAIL_CONTEXT} must be an email address`);
   }
   return value;
+}
+
+function positiveInteger(key: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === "") return fallback;
+  const number = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`context ${key} must be a positive integer`);
+  return number;
+}
+
+/**
+ * The default stage's throttling from contexts `apiRateLimit` and `apiBurstLimit`. Partners retry a 429,
+ * so throttling sheds a runaway or hostile sender without losing data.
+ */
+export function readApiThrottle(node: Node): { rateLimit: number; burstLimit: number } {
+  return {
+    rateLimit: positiveInteger(API_RATE_LIMIT_CONTEXT, node.tryGetContext(API_RATE_LIMIT_CONTEXT), DEFAULT_API_THROTTLE.rateLimit),
+    burstLimit: positiveInteger(API_BURST_LIMIT_CONTEXT, node.tryGetContext(API_BURST_LIMIT_CONTEXT), DEFAULT_API_THROTTLE.burstLimit),
+  };
 }
 
 export interface RelayContext {

@@ -1,6 +1,4 @@
-import type { RelaySecrets } from "../shared/config/secrets.js";
-
-const PLACEHOLDER = "REPLACE_ME";
+import { SECRET_PLACEHOLDER_PREFIX as PLACEHOLDER, type RelaySecrets } from "../shared/config/secrets.js";
 
 function feed(platform: string): { key: string; secret: string } {
   return { key: `${PLACEHOLDER}_${platform}_feed_key`, secret: `${PLACEHOLDER}_${platform}_feed_secret` };
@@ -8,10 +6,15 @@ function feed(platform: string): { key: string; secret: string } {
 
 /**
  * The initial value of the relay secret: the documented document with placeholders the user replaces.
- * It parses against the schema, so a forgotten placeholder fails at the partner, not at cold start.
+ * It parses against the schema; ingest refuses a placeholder inbound credential (503) and a forgotten
+ * partner placeholder fails at the partner, not at cold start.
  */
 export const SECRET_TEMPLATE: RelaySecrets = {
-  inbound: { mparticleToken: `${PLACEHOLDER}_mparticle_token`, brazeToken: `${PLACEHOLDER}_braze_token` },
+  inbound: {
+    mparticleToken: `${PLACEHOLDER}_mparticle_token`,
+    brazeToken: `${PLACEHOLDER}_braze_token`,
+    mparticleWebhookAuthorization: `${PLACEHOLDER}_mparticle_webhook_authorization`,
+  },
   mparticle: {
     environment: "production",
     feeds: { ios: feed("ios"), android: feed("android"), web: feed("web"), unbound: feed("unbound") },

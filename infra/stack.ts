@@ -25,12 +25,11 @@ import {
   pascalCase,
 } from "./outputs.js";
 import { HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, type QueueRef } from "./wiring.js";
+import { readApiThrottle } from "./context.js";
 import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-// Partners retry on 429, so throttling sheds a runaway sender without losing data.
-const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
 
 export interface CdpRelayStackProps extends StackProps {
   /** Extra env vars for every function (partner URLs, RETRY_BASE_SECONDS, ...): context `relayEnvironment`. */
@@ -112,7 +111,7 @@ export class CdpRelayStack extends Stack {
     this.stage = this.api.addStage("DefaultStage", {
       stageName: "$default",
       autoDeploy: true,
-      throttle: API_THROTTLE,
+      throttle: readApiThrottle(this.node),
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(

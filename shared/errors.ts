@@ -52,8 +52,36 @@ export class ValidationError extends RelayError {
   readonly errorClass = "validation" as const;
 }
 
-/** One source event is larger than any queue message can hold; ingest answers 413 for it. */
-export class PayloadTooLargeError extends ValidationError {}
+/**
+ * Too large to take: a body or its decompressed form over the route's limit, too many events in one
+ * request, or one event too large for any SQS message. Ingest answers 413 (Braze then splits the batch);
+ * a worker parks it like any validation error.
+ */
+export class PayloadTooLargeError extends ValidationError {
+  override readonly status = 413;
+  /** The offending event's id, when one event is the cause. */
+  readonly eventId?: string;
+
+  constructor(message: string, details: RelayErrorDetails & { eventId?: string } = {}) {
+    super(message, details);
+    this.eventId = details.eventId;
+  }
+}
+
+/** A body in a media type or content encoding ingest does not take: 415. */
+export class UnsupportedMediaTypeError extends ValidationError {
+  override readonly status = 415;
+}
+
+/**
+ * The relay secret lacks a value a route needs (missing, empty or still the template's placeholder).
+ * Ingest answers 503, naming the field, never its value: the sender retries once someone fills it in.
+ */
+export class SecretNotConfiguredError extends RetryableError {
+  constructor(field: string) {
+    super(`relay secret not configured: ${field}`, { field });
+  }
+}
 
 /** What became of one event (or one partner item) in a delivery: the one outcome type of every destination. */
 export type DeliveryOutcome =

@@ -3,6 +3,8 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 
 export const SERVICE_NAME = "cdp-relay";
 export const METRICS_NAMESPACE = "CdpRelay";
+/** Counted by ingest for each request refused because an inbound credential is not configured; alarmed on. */
+export const SECRET_NOT_CONFIGURED_METRIC = "secretNotConfigured";
 
 /** Structured JSON logs; every line about a work item carries its correlationId. */
 export const logger = new Logger({ serviceName: SERVICE_NAME });

@@ -16,7 +16,7 @@ import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import type { Destination } from "../../shared/queue/definition.js";
 import { pascalCase } from "../outputs.js";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../shared/observability.js";
+import { METRICS_NAMESPACE, SECRET_NOT_CONFIGURED_METRIC, SERVICE_NAME } from "../../shared/observability.js";
 import type { QueueToWorker } from "./QueueToWorker.js";
 import type { WebhookToQueue } from "./WebhookToQueue.js";
 
@@ -95,6 +95,12 @@ export class RelayMonitoring extends Construct {
         relayMetric("credentialFailures", destination),
       );
     }
+    alarmWhenAboveZero(
+      "IngestSecretNotConfiguredAlarm",
+      "ingest-secret-not-configured",
+      "A webhook was refused with 503 because an inbound credential in the relay secret is missing, empty or a REPLACE_ME placeholder. The function log names the field.",
+      new Metric({ namespace: METRICS_NAMESPACE, metricName: SECRET_NOT_CONFIGURED_METRIC, dimensionsMap: { service: SERVICE_NAME }, statistic: "Sum", period: PERIOD }),
+    );
     alarmWhenAboveZero(
       "Ingest5xxAlarm",
       "ingest-5xx",

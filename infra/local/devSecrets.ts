@@ -2,7 +2,11 @@ import type { RelaySecrets } from "../../shared/config/secrets.js";
 
 /** The development secret document `npm start` uses when RELAY_SECRETS_FILE is not set. Not secret. */
 export const DEVELOPMENT_SECRETS: RelaySecrets = {
-  inbound: { mparticleToken: "dev-mparticle-token", brazeToken: "dev-braze-token" },
+  inbound: {
+    mparticleToken: "dev-mparticle-token",
+    brazeToken: "dev-braze-token",
+    mparticleWebhookAuthorization: "Bearer dev-mparticle-webhook-token",
+  },
   mparticle: {
     environment: "development",
     feeds: {

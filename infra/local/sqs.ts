@@ -1,6 +1,6 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { startFauxqs } from "fauxqs";
+import { buildApp } from "fauxqs";
 import {
   DESTINATIONS,
   MAX_RECEIVE_COUNT,
@@ -21,11 +21,20 @@ export interface LocalSqs {
 
 export type QueueUrls = Record<Destination, { queue: string; dlq: string }>;
 
-/** Starts the embedded SQS-protocol server (fauxqs) on loopback, or uses the external endpoint given. */
+/** The only interface the embedded SQS listens on: it holds unauthenticated queues. */
+export const LOCAL_SQS_HOST = "127.0.0.1";
+
+/**
+ * Starts the embedded SQS-protocol server (fauxqs) on loopback, or uses the external endpoint given.
+ * fauxqs' own startFauxqs listens on 0.0.0.0, so its app is built and bound here instead.
+ */
 export async function startLocalSqs(options: { port: number; externalEndpoint?: string }): Promise<LocalSqs> {
   if (options.externalEndpoint) return { endpoint: options.externalEndpoint, stop: async () => {} };
-  const server = await startFauxqs({ port: options.port, host: "localhost", logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const app = buildApp({ host: "localhost", logger: false });
+  await app.listen({ port: options.port, host: LOCAL_SQS_HOST });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("the embedded SQS did not bind a TCP port");
+  return { endpoint: `http://${LOCAL_SQS_HOST}:${address.port}`, stop: () => app.close() };
 }
 
 /** Creates every queue and DLQ with the redrive policy the CDK stack gives them (idempotent). */

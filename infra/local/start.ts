@@ -1,3 +1,4 @@
+import { unconfiguredInboundCredentials } from "../../shared/config/secrets.js";
 import { HTTP_FUNCTIONS } from "../wiring.js";
 import { startLocalStack } from "./localStack.js";
 
@@ -18,6 +19,9 @@ if (stack.developmentSecrets) {
     `    mParticle: Authorization: Token ${stack.secrets.inbound.mparticleToken}`,
     `    Braze:     Authorization: Bearer ${stack.secrets.inbound.brazeToken}`,
   );
+}
+for (const field of unconfiguredInboundCredentials(stack.secrets.inbound)) {
+  lines.push(`  WARNING: relay secret not configured: ${field} (missing, empty or a REPLACE_ME placeholder); routes that need it answer 503`);
 }
 lines.push("Press Ctrl-C to stop.", "");
 console.log(lines.join("\n"));

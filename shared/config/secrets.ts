@@ -5,9 +5,45 @@ import { environmentVariable } from "./environment.js";
 
 const feedSchema = z.object({ key: z.string().min(1), secret: z.string().min(1) });
 
+/**
+ * Every placeholder of the stack's secret template (infra/secretTemplate.ts) starts with this, so a
+ * value nobody filled in yet is recognised as such and refused (fail closed).
+ */
+export const SECRET_PLACEHOLDER_PREFIX = "REPLACE_ME";
+
+/**
+ * Inbound credentials: what a partner presents to the relay. A missing or empty current value is
+ * allowed by the document (the route that needs it answers 503), so it is not a cold-start failure.
+ * Each has an optional `previous…` twin, accepted alongside it while a rotation is under way.
+ */
+const inboundSchema = z.object({
+  mparticleToken: z.string().default(""),
+  previousMparticleToken: z.string().optional(),
+  brazeToken: z.string().default(""),
+  previousBrazeToken: z.string().optional(),
+  /** The whole Authorization header value the mParticle Webhook integration sends (any scheme). */
+  mparticleWebhookAuthorization: z.string().optional(),
+  previousMparticleWebhookAuthorization: z.string().optional(),
+});
+export type InboundSecrets = z.infer<typeof inboundSchema>;
+export type InboundField = keyof InboundSecrets;
+
+/** The current inbound credentials a route may require; `npm start` reports the unconfigured ones. */
+export const INBOUND_CREDENTIALS = ["mparticleToken", "brazeToken", "mparticleWebhookAuthorization"] as const satisfies readonly InboundField[];
+
+/** A usable credential: present, not blank, not a template placeholder. */
+export function isConfiguredSecretValue(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== "" && !value.trim().startsWith(SECRET_PLACEHOLDER_PREFIX);
+}
+
+/** The current inbound credentials that are missing, empty or placeholders, as `inbound.<name>`. */
+export function unconfiguredInboundCredentials(inbound: InboundSecrets): string[] {
+  return INBOUND_CREDENTIALS.filter((name) => !isConfiguredSecretValue(inbound[name])).map((name) => `inbound.${name}`);
+}
+
 /** The secret document: one Secrets Manager secret in AWS, RELAY_SECRETS_FILE locally. Public contract. */
 export const relaySecretsSchema = z.object({
-  inbound: z.object({ mparticleToken: z.string().min(1), brazeToken: z.string().min(1) }),
+  inbound: inboundSchema.prefault({}),
   mparticle: z.object({
     environment: z.enum(["production", "development"]),
     feeds: z.object({ ios: feedSchema, android: feedSchema, web: feedSchema, unbound: feedSchema }),

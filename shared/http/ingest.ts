@@ -2,12 +2,23 @@ import { timingSafeEqual, createHash, randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
-import { AuthError, PayloadTooLargeError, RelayError, ValidationError } from "../errors.js";
-import { logger } from "../observability.js";
+import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
+import {
+  AuthError,
+  PayloadTooLargeError,
+  RelayError,
+  SecretNotConfiguredError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../errors.js";
+import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
+import type { IngestLimits } from "./limits.js";
 
-export type IngestEvent = APIGatewayProxyEventV2 & { rawBody: string; correlationId: string };
+/** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
+export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
@@ -25,51 +36,206 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Decodes base64 and gzip bodies into `rawBody`, and gives the request a correlation id. */
-const prepareRequest = (): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function prepareRequestBefore(request) {
+/** A caller's correlation id is kept when it is a plain token: it travels in logs and SQS attributes. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives the request a correlation id (the caller's, else API Gateway's request id). */
+const correlate = (): MiddlewareObj<IngestEvent, IngestResult> => ({
+  before: async function correlateBefore(request) {
     const { event } = request;
-    event.correlationId = header(event, "x-correlation-id") || event.requestContext?.requestId || randomUUID();
+    const offered = header(event, "x-correlation-id");
+    event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
     logger.appendKeys({ correlationId: event.correlationId });
-    let bytes = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
-    if ((header(event, "content-encoding") ?? "").toLowerCase().includes("gzip")) {
-      try {
-        bytes = gunzipSync(bytes);
-      } catch {
-        throw new ValidationError("body is marked gzip but does not decompress", { field: "body" });
+  },
+});
+
+const metrics = createMetrics({});
+/** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
+const reportedUnconfigured = new Set<string>();
+
+function refuseUnconfigured(field: string): never {
+  if (!reportedUnconfigured.has(field)) {
+    reportedUnconfigured.add(field);
+    logger.error("relay secret not configured: requests that need it are refused with 503", { field });
+  }
+  metrics.singleMetric().addMetric(SECRET_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
+  throw new SecretNotConfiguredError(field);
+}
+
+export interface AuthorizationOptions {
+  /** `Authorization: <scheme> <credential>`; null compares the whole header value. */
+  scheme: "Bearer" | "Token" | null;
+  /** The inbound field holding the current credential; unconfigured means the route answers 503. */
+  current: InboundField;
+  /** The inbound field holding the credential being rotated out, accepted alongside when configured. */
+  previous?: InboundField;
+}
+
+function presentedCredential(value: string, scheme: AuthorizationOptions["scheme"]): string {
+  if (scheme === null) return value.trim();
+  const separator = value.indexOf(" ");
+  if (separator < 0 || value.slice(0, separator).toLowerCase() !== scheme.toLowerCase()) return "";
+  return value.slice(separator + 1).trim();
+}
+
+/**
+ * Requires the Authorization header to carry the current or the previous credential of the secret
+ * document. Both comparisons always run, in constant time, so timing tells neither whether nor which
+ * one matched. Fails closed: an unconfigured current credential refuses every request with 503.
+ */
+export const requireAuthorization = (options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> => ({
+  before: async function requireAuthorizationBefore(request) {
+    let inbound: InboundSecrets;
+    try {
+      inbound = (await loadSecrets()).inbound;
+    } catch (error) {
+      // loadSecrets' messages never echo the document's content.
+      logger.error("relay secret could not be loaded", { error: (error as Error).message });
+      refuseUnconfigured("document");
+    }
+    const current = inbound[options.current];
+    if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
+    const previous = options.previous ? inbound[options.previous] : undefined;
+    const presented = presentedCredential(header(request.event, "authorization") ?? "", options.scheme);
+    const matchesCurrent = tokensEqual(presented, current);
+    const matchesPrevious = tokensEqual(presented, isConfiguredSecretValue(previous) ? previous : current);
+    if (presented === "" || !(matchesCurrent || matchesPrevious)) {
+      const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
+      throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
+    }
+  },
+});
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+function checkContentType(value: string | undefined): void {
+  // Braze documents no content type; a missing one is taken as JSON.
+  if (value === undefined || value.trim() === "") return;
+  const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
+  }
+  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw new UnsupportedMediaTypeError("content-type charset must be utf-8", { field: "content-type" });
+  }
+}
+
+function isGzip(value: string | undefined): boolean {
+  const encoding = (value ?? "").trim().toLowerCase();
+  if (encoding === "" || encoding === "identity") return false;
+  if (encoding === "gzip" || encoding === "x-gzip") return true;
+  throw new UnsupportedMediaTypeError(`content-encoding must be gzip or absent, not ${JSON.stringify(encoding.slice(0, 100))}`, { field: "content-encoding" });
+}
+
+function tooLarge(what: string, limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`, { field: "body" });
+}
+
+/** The body's bytes, measured before they are decoded: base64 is sized from its length. */
+function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {
+  const body = event.body ?? "";
+  if (event.isBase64Encoded) {
+    const padding = body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
+    if (Math.floor((body.length * 3) / 4) - padding > limit) throw tooLarge("the body", limit);
+    return Buffer.from(body, "base64");
+  }
+  // A character is at least one UTF-8 byte: the length alone rules out most oversized bodies.
+  if (body.length > limit || Buffer.byteLength(body, "utf8") > limit) throw tooLarge("the body", limit);
+  return Buffer.from(body, "utf8");
+}
+
+function gunzip(bytes: Buffer, limit: number): Buffer {
+  try {
+    // maxOutputLength stops inflation as soon as the output passes the limit: a gzip bomb costs ~limit.
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge("the decompressed body", limit);
+    throw new ValidationError("body is marked gzip but does not decompress", { field: "body" });
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Rejects JSON nested deeper than `maxDepth` with one linear pass over the text, so a hostile document
+ * never reaches JSON.parse's (or a validator's) recursion. Brackets inside strings do not count.
+ */
+function checkJsonDepth(text: string, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b || code === 0x5b) {
+      if (++depth > maxDepth) {
+        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`, { field: "body" });
       }
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
     }
-    event.rawBody = bytes.toString("utf8");
+  }
+}
+
+/** Parses JSON, naming the problem in a 400 when it is not. */
+function parseJson(raw: string): unknown {
+  if (raw.trim() === "") throw new ValidationError("body is empty", { field: "body" });
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ValidationError("body is not valid JSON", { field: "body" });
+  }
+}
+
+function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
+  if (!items || typeof json !== "object" || json === null) return;
+  const list = (json as Record<string, unknown>)[items.field];
+  if (Array.isArray(list) && list.length > items.max) {
+    throw new PayloadTooLargeError(`${items.field}: ${list.length} items, more than the limit of ${items.max} per request`, { field: items.field });
+  }
+}
+
+/**
+ * Turns the body into JSON within the route's limits, each checked before the work it guards:
+ * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
+ * and the number of events.
+ */
+const decodeBody = (limits: IngestLimits): MiddlewareObj<IngestEvent, IngestResult> => ({
+  before: async function decodeBodyBefore(request) {
+    const { event } = request;
+    checkContentType(header(event, "content-type"));
+    const gzip = isGzip(header(event, "content-encoding"));
+    let bytes = bodyBytes(event, limits.maxBodyBytes);
+    if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
+    else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new ValidationError("body is not valid UTF-8", { field: "body" });
+    }
+    checkJsonDepth(text, limits.maxDepth);
+    event.json = parseJson(text);
+    checkItemCount(event.json, limits.items);
   },
 });
 
-/** Requires `Authorization: <scheme> <token>`, the token coming from the secret document. */
-export const requireToken = (
-  scheme: "Token" | "Bearer",
-  expectedToken: () => Promise<string>,
-): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function requireTokenBefore(request) {
-    const value = header(request.event, "authorization") ?? "";
-    const prefix = `${scheme} `;
-    const presented = value.startsWith(prefix) ? value.slice(prefix.length).trim() : "";
-    if (!presented || !tokensEqual(presented, await expectedToken())) {
-      throw new AuthError(`missing or wrong Authorization header (expected "${scheme} <token>")`, { field: "authorization" });
-    }
-  },
-});
-
-/** Known errors become clean JSON; anything else a 500 that reveals nothing. Goes last. */
+/** Known errors become clean JSON naming the field; anything else a 500 that reveals nothing. Goes first. */
 const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
   onError: async function jsonErrorsOnError(request) {
     const error = request.error;
-    if (error instanceof PayloadTooLargeError) {
-      request.response = jsonResponse(413, { error: { message: error.message, field: error.field } });
+    if (error instanceof SecretNotConfiguredError) {
+      request.response = jsonResponse(503, { error: { message: error.message } });
       return;
     }
     if (error instanceof RelayError) {
       switch (error.errorClass) {
         case "validation":
-          request.response = jsonResponse(400, { error: { message: error.message, field: error.field } });
+          request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
           return;
         case "auth":
           request.response = jsonResponse(401, { error: { message: error.message, field: error.field } });
@@ -87,16 +253,6 @@ const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
   },
 });
 
-/** Parses JSON, naming the problem in a 400 when it is not. */
-export function parseJson(raw: string): unknown {
-  if (raw.trim() === "") throw new ValidationError("body is empty", { field: "body" });
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ValidationError("body is not valid JSON", { field: "body" });
-  }
-}
-
 /** Validates with a zod schema; the 400 names the first offending field. */
 export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
   const result = schema.safeParse(value);
@@ -106,12 +262,19 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
   throw new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
 }
 
-/** An ingest Lambda: body decoding, optional auth, JSON errors, then the route's own function. */
-export function ingestHandler(
-  route: (event: IngestEvent, context: Context) => Promise<IngestResult>,
-  auth?: MiddlewareObj<IngestEvent, IngestResult>,
-) {
-  const handler = middy<IngestEvent, IngestResult>().use(jsonErrors()).use(prepareRequest());
-  if (auth) handler.use(auth);
+export interface IngestOptions {
+  limits: IngestLimits;
+  /** `requireAuthorization(...)`; absent for routes the partner calls without credentials. */
+  auth?: MiddlewareObj<IngestEvent, IngestResult>;
+}
+
+/**
+ * An ingest Lambda: correlation id, authorization (before any body work), body decoding within the
+ * limits, JSON errors, then the route's own function, which reads `event.json`.
+ */
+export function ingestHandler(route: (event: IngestEvent, context: Context) => Promise<IngestResult>, options: IngestOptions) {
+  const handler = middy<IngestEvent, IngestResult>().use(jsonErrors()).use(correlate());
+  if (options.auth) handler.use(options.auth);
+  handler.use(decodeBody(options.limits));
   return handler.handler(route) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<IngestResult>;
 }

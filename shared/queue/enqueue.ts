@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws
 import { RetryableError } from "../errors.js";
 import { logger } from "../observability.js";
 import type { Destination } from "./definition.js";
+import { sqsJson } from "./messageText.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { deriveWorkItemId, type WorkBatch } from "./workItem.js";
 
@@ -37,7 +38,7 @@ export interface TooLargeEvent {
  */
 export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; tooLarge: TooLargeEvent[] } {
   const { events, priorAttempts = 0, ...envelope } = batch;
-  const head = JSON.stringify({ workItemId: UNSET_ID, ...envelope, priorAttempts }).slice(0, -1);
+  const head = sqsJson({ workItemId: UNSET_ID, ...envelope, priorAttempts }).slice(0, -1);
   const frameBytes = Buffer.byteLength(head) + Buffer.byteLength(',"events":[]}');
   const messages: PackedMessage[] = [];
   const tooLarge: TooLargeEvent[] = [];
@@ -55,7 +56,7 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
     bytes = frameBytes;
   };
   for (const event of events) {
-    const piece = JSON.stringify(event);
+    const piece = sqsJson(event);
     const size = Buffer.byteLength(piece) + 1;
     if (frameBytes + size > MESSAGE_BUDGET) {
       tooLarge.push({ id: event.id, destination: batch.destination, reason: `event is ${size} bytes; a queue message holds at most ${MESSAGE_BUDGET - frameBytes}` });

@@ -1,6 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { RelayError } from "../errors.js";
 import type { Destination } from "./definition.js";
+import { sqsJson } from "./messageText.js";
 import type { ParkReason } from "./retryPolicy.js";
 import { deadLetterQueueUrlFor, sqsClient } from "./sqsClient.js";
 
@@ -57,7 +58,7 @@ export async function park(
   for (const [name, value] of Object.entries(passThroughAttributes)) {
     if (name !== PARK_ATTRIBUTE) attributes[name] = { DataType: "String", StringValue: value };
   }
-  attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: JSON.stringify(record) };
+  attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: sqsJson(record) };
   await sqsClient().send(
     new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }),
   );

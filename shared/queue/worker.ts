@@ -6,6 +6,7 @@ import { ValidationError, toRelayError, type DeliveryOutcome, type RelayError } 
 import { createMetrics, logger } from "../observability.js";
 import type { Destination } from "./definition.js";
 import { enqueueWork, packWorkBatch } from "./enqueue.js";
+import { sqsJson } from "./messageText.js";
 import { PARK_ATTRIBUTE, park, parkRecord } from "./park.js";
 import { decideRetry, type ParkReason } from "./retryPolicy.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
@@ -167,7 +168,7 @@ export function createWorkerHandler(worker: DestinationWorker) {
       // whole keeps its id; a part of one gets the id of its own events.
       const whole = failures.length === workItem.events.length;
       const messages = whole
-        ? [{ workItemId, body: JSON.stringify({ ...workItem, priorAttempts: 0 }) }]
+        ? [{ workItemId, body: sqsJson({ ...workItem, priorAttempts: 0 }) }]
         : packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages;
       for (const message of messages) {
         const attributes = { ...passThroughAttributes(record), workItemId: message.workItemId };

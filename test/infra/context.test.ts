@@ -1,5 +1,6 @@
+import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { parseAlarmEmail, parseRelayEnvironment } from "../../infra/context.js";
+import { DEFAULT_API_THROTTLE, parseAlarmEmail, parseRelayEnvironment, readApiThrottle } from "../../infra/context.js";
 
 describe("parseRelayEnvironment", () => {
   it("accepts the object form cdk.json gives", () => {
@@ -35,5 +36,21 @@ describe("parseAlarmEmail", () => {
 
   it("rejects anything else", () => {
     expect(() => parseAlarmEmail("ops")).toThrow(/email address/);
+  });
+});
+
+describe("readApiThrottle", () => {
+  it("defaults to the documented rate and burst", () => {
+    expect(readApiThrottle(new App().node)).toEqual({ rateLimit: 500, burstLimit: 1000 });
+    expect(DEFAULT_API_THROTTLE).toEqual({ rateLimit: 500, burstLimit: 1000 });
+  });
+
+  it("takes apiRateLimit and apiBurstLimit from context, as numbers or the strings -c gives", () => {
+    expect(readApiThrottle(new App({ context: { apiRateLimit: "50", apiBurstLimit: 80 } }).node)).toEqual({ rateLimit: 50, burstLimit: 80 });
+  });
+
+  it("rejects a value that is not a positive integer", () => {
+    expect(() => readApiThrottle(new App({ context: { apiRateLimit: "fast" } }).node)).toThrow("context apiRateLimit must be a positive integer");
+    expect(() => readApiThrottle(new App({ context: { apiBurstLimit: 0 } }).node)).toThrow("context apiBurstLimit must be a positive integer");
   });
 });

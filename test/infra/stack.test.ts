@@ -8,13 +8,14 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CdpRelayStack, REPOSITORY_ROOT } from "../../infra/stack.js";
-import { readRelayContext } from "../../infra/context.js";
+import { DEFAULT_API_THROTTLE, readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
 import { localFunctionEnvironment } from "../../infra/local/localStack.js";
 import type { QueueUrls } from "../../infra/local/sqs.js";
 import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
 import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
+import { SECRET_NOT_CONFIGURED_METRIC } from "../../shared/observability.js";
 import {
   DESTINATIONS,
   MAX_RECEIVE_COUNT,
@@ -213,7 +214,7 @@ describe("CdpRelayStack", () => {
       StageName: "$default",
       AutoDeploy: true,
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
-      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      DefaultRouteSettings: { ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit, ThrottlingBurstLimit: DEFAULT_API_THROTTLE.burstLimit },
     });
   });
 
@@ -311,6 +312,17 @@ describe("CdpRelayStack", () => {
       Dimensions: [{ Name: "ApiId", Value: { Ref: apiId } }],
       ComparisonOperator: "GreaterThanThreshold",
       Threshold: 0,
+    });
+  });
+
+  it("alarms when ingest refuses requests because an inbound credential is not configured", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "CdpRelay",
+      MetricName: SECRET_NOT_CONFIGURED_METRIC,
+      Dimensions: [{ Name: "service", Value: "cdp-relay" }],
+      ComparisonOperator: "GreaterThanThreshold",
+      Threshold: 0,
+      TreatMissingData: "notBreaching",
     });
   });
 

@@ -31,19 +31,28 @@ export function sealCredentials(credentials: PushwooshCredentials, secret: strin
   return [VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
 }
 
-/** Opens sealed credentials; a PermanentError (that says nothing of the content) when it cannot. */
-export function openCredentials(sealed: string, secret: string): PushwooshCredentials {
+/**
+ * Opens sealed credentials with the first key that fits: the current inbound mParticle token, then the
+ * previous one while a rotation is under way. A PermanentError (that says nothing of the content) when none does.
+ */
+export function openCredentials(sealed: string, ...secrets: string[]): PushwooshCredentials {
   const [version, iv, ciphertext, tag, ...rest] = sealed.split(".");
   if (version !== VERSION || !iv || !ciphertext || !tag || rest.length > 0) {
     throw new PermanentError("sealed Pushwoosh credentials are malformed");
   }
-  let plaintext: string;
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", keyFrom(secret), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
-    decipher.setAAD(AAD);
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
-    plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
-  } catch {
+  let plaintext: string | undefined;
+  for (const secret of secrets) {
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", keyFrom(secret), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
+      decipher.setAAD(AAD);
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      plaintext = Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
+      break;
+    } catch {
+      // The next key, if any.
+    }
+  }
+  if (plaintext === undefined) {
     throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token rotated?)");
   }
   const parsed = pushwooshCredentialsSchema.safeParse(JSON.parse(plaintext));

@@ -1,4 +1,4 @@
-import { loadSecrets } from "../../config/secrets.js";
+import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
 import { partnerBaseUrl } from "../../config/settings.js";
 import { toRelayError } from "../../errors.js";
 import { mapConcurrently } from "../../http/concurrency.js";
@@ -12,12 +12,14 @@ import type { PushwooshPayload } from "./schema.js";
 export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
   async deliver(items) {
-    const secret = (await loadSecrets()).inbound.mparticleToken;
+    const { inbound } = await loadSecrets();
+    // Items sealed before a rotation open with the previous token until it is removed.
+    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken].filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
     const results = await mapConcurrently(items, async ({ key, item }) => {
       let request: PushwooshCallRequest;
       try {
-        const credentials = openCredentials(item.credentials, secret);
+        const credentials = openCredentials(item.credentials, ...secrets);
         request = {
           method: item.call.method,
           http: toPushwooshRequest(item.call, credentials, baseUrl),

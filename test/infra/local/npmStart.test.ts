@@ -1,39 +1,21 @@
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
+import { SECRET_TEMPLATE } from "../../../infra/secretTemplate.js";
 import { DESTINATIONS, deadLetterQueueName, queueName } from "../../../shared/queue/definition.js";
-import { waitFor } from "../../support/waitFor.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { npmStart } from "../../support/npmStart.js";
 
 describe("npm start", () => {
   it("serves /health within 20 s, with the embedded SQS answering the AWS SDK, and stops cleanly on Ctrl-C", async () => {
-    const [port, sqsPort] = [await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOCAL_SQS_PORT: String(sqsPort) };
-    for (const name of ["AWS_ENDPOINT_URL_SQS", "RELAY_SECRETS_FILE", "PUSHWOOSH_API_URL", "MPARTICLE_API_URL", "MIXPANEL_API_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) {
-      delete env[name];
-    }
-    const child = spawn("npm", ["start"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const started = Date.now();
+    const relay = await npmStart();
+    let exit: Awaited<ReturnType<typeof relay.stop>> | undefined;
     try {
-      const started = Date.now();
-      await waitFor(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-        return response?.status === 200;
-      }, 20_000, "GET /health -> 200");
       expect(Date.now() - started).toBeLessThan(20_000);
 
-      const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${sqsPort}`, region: "us-east-1", credentials: { accessKeyId: "any", secretAccessKey: "any" } });
+      const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${relay.sqsPort}`, region: "us-east-1", credentials: { accessKeyId: "any", secretAccessKey: "any" } });
       const queues = await sqs.send(new ListQueuesCommand({}));
       const names = (queues.QueueUrls ?? []).map((url) => url.split("/").pop());
       for (const destination of DESTINATIONS) {
@@ -42,17 +24,45 @@ describe("npm start", () => {
       }
       sqs.destroy();
 
-      expect(output).toContain(`POST http://127.0.0.1:${port}/braze/currents`);
-      expect(output).toContain("Authorization: Token dev-mparticle-token");
-      const notFound = await fetch(`http://127.0.0.1:${port}/nope`, { method: "POST" });
+      expect(relay.output()).toContain(`POST http://127.0.0.1:${relay.port}/braze/currents`);
+      expect(relay.output()).toContain("Authorization: Token dev-mparticle-token");
+      expect(relay.output()).not.toContain("WARNING");
+      const notFound = await fetch(`http://127.0.0.1:${relay.port}/nope`, { method: "POST" });
       expect(notFound.status).toBe(404);
     } finally {
-      // npm forwards the signal to the node process, as a terminal's Ctrl-C does for the whole group.
-      process.kill(-child.pid!, "SIGINT");
+      exit = await relay.stop();
     }
     // The connector shuts down and exits 0; npm itself may report the Ctrl-C as its own exit signal.
-    const { code, signal } = await exited;
-    expect(output).toContain("stopped.");
-    expect(code === 0 || signal === "SIGINT", `exit code ${code}, signal ${signal}`).toBe(true);
+    expect(relay.output()).toContain("stopped.");
+    expect(exit.code === 0 || exit.signal === "SIGINT", `exit code ${exit.code}, signal ${exit.signal}`).toBe(true);
+  });
+
+  it("says at startup which inbound credentials are unconfigured, and those routes answer 503", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "cdp-relay-template-"));
+    const file = join(folder, "secrets.json");
+    // The stack's template as deployed: placeholders everywhere, the Braze token removed altogether.
+    const { brazeToken: _removed, ...inbound } = SECRET_TEMPLATE.inbound;
+    await writeFile(file, JSON.stringify({ ...SECRET_TEMPLATE, inbound }));
+    const relay = await npmStart({ RELAY_SECRETS_FILE: file });
+    try {
+      const warnings = relay.output().split("\n").filter((line) => line.includes("WARNING: relay secret not configured"));
+      expect(warnings.map((line) => line.match(/configured: (\S+)/)?.[1])).toEqual([
+        "inbound.mparticleToken",
+        "inbound.brazeToken",
+        "inbound.mparticleWebhookAuthorization",
+      ]);
+      expect(relay.output()).not.toContain("REPLACE_ME_mparticle_token");
+
+      const response = await fetch(`http://127.0.0.1:${relay.port}/mparticle/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Token ${SECRET_TEMPLATE.inbound.mparticleToken}` },
+        body: "{}",
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error: { message: "relay secret not configured: inbound.mparticleToken" } });
+    } finally {
+      await relay.stop();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -22,6 +22,15 @@ describe("sealed Pushwoosh credentials", () => {
     expect(attempt).not.toThrow(/device-api-token|old-token|new-token/);
   });
 
+  it("open with the previous token during a rotation (current first, then previous)", () => {
+    const sealedBefore = sealCredentials(PUSHWOOSH_CREDENTIALS, "old-token");
+    const sealedAfter = sealCredentials(PUSHWOOSH_CREDENTIALS, "new-token");
+
+    expect(openCredentials(sealedBefore, "new-token", "old-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    expect(openCredentials(sealedAfter, "new-token", "old-token")).toEqual(PUSHWOOSH_CREDENTIALS);
+    expect(() => openCredentials(sealedBefore, "new-token", "other-token")).toThrow(/rotated/);
+  });
+
   it("refuse tampered ciphertext", () => {
     const [version, iv, ciphertext, tag] = sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token").split(".");
     const flipped = Buffer.from(ciphertext ?? "", "base64url");

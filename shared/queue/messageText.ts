@@ -1,0 +1,11 @@
+/** Characters SQS refuses in a message body or attribute (AWS: SendMessage, "MessageBody"); fauxqs also refuses astral ones. */
+const NOT_SQS_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/g;
+
+/**
+ * JSON text SQS takes whatever the strings in it hold: every character outside SQS's set (U+FFFE,
+ * U+FFFF, surrogates of astral characters) becomes its \u escape, which only occurs inside JSON strings
+ * and parses back to the same value. Without it a partner's emoji or U+FFFF is a 5xx, retried forever.
+ */
+export function sqsJson(value: unknown): string {
+  return JSON.stringify(value).replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { waitFor } from "./waitFor.js";
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface NpmStart {
+  port: number;
+  sqsPort: number;
+  /** Everything printed so far, stdout and stderr. */
+  output(): string;
+  /** Ctrl-C, then the exit. */
+  stop(): Promise<{ code: number | null; signal: string | null }>;
+}
+
+/**
+ * `npm start` in a child process on free ports, with no AWS or partner settings from this environment,
+ * once GET /health answers 200 (within 20 s).
+ */
+export async function npmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
+  const [port, sqsPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOCAL_SQS_PORT: String(sqsPort) };
+  for (const name of ["AWS_ENDPOINT_URL_SQS", "RELAY_SECRETS_FILE", "PUSHWOOSH_API_URL", "MPARTICLE_API_URL", "MIXPANEL_API_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) {
+    delete env[name];
+  }
+  Object.assign(env, extraEnv);
+  const child = spawn("npm", ["start"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  // npm forwards the signal to the node process, as a terminal's Ctrl-C does for the whole group.
+  const stop = () => {
+    process.kill(-child.pid!, "SIGINT");
+    return exited;
+  };
+  try {
+    await waitFor(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      return response?.status === 200;
+    }, 20_000, "GET /health -> 200");
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, sqsPort, output: () => output, stop };
+}
