@@ -112,7 +112,8 @@ describe("POST /braze/currents", () => {
   });
 
   it("answers 413 naming an event too large for any queue message, and enqueues the rest", async () => {
-    const huge = brazeEvent("users.canvas.Entry", { id: eventId(8), properties: { blob: "x".repeat(1024 * 1024) } });
+    // Within the route's 1 MiB body limit, but over what one queue message holds with its envelope.
+    const huge = brazeEvent("users.canvas.Entry", { id: eventId(8), properties: { blob: "x".repeat(1024 * 1024 - 4500) } });
 
     const response = await handler(currentsRequest({ events: [brazeEvent("users.canvas.Entry", { id: eventId(7) }), huge] }, { gzip: true }), context());
 
