@@ -16,4 +16,11 @@ export default tseslint.config(
     files: ["shared/**/*.ts", "functions/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "error" },
   },
+  {
+    // The partner sandboxes stand in for the partners: sharing the relay's code would let one mistake pass both sides.
+    files: ["infra/local/sandboxes/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/shared/**", "**/functions/**"], message: "the sandboxes import nothing from the relay" }] }],
+    },
+  },
 );
