@@ -52,8 +52,8 @@ export interface RecordedCall extends SandboxRequest {
  */
 export interface FaultPlan {
   seed: number;
-  /** The fault for this attempt, drawing from a generator seeded by (seed, partner, key, attempt). */
-  choose: (random: () => number, attempt: number) => Fault | undefined;
+  /** The fault for this attempt of the request named `key`, drawing from a generator seeded by (seed, partner, key, attempt). */
+  choose: (random: () => number, attempt: number, key: string) => Fault | undefined;
   /** The logical request a call stands for. Default: a hash of method, path and body (a resend has the same). */
   keyOf?: (request: SandboxRequest) => string;
   filter?: FaultFilter;
@@ -185,7 +185,7 @@ export class PartnerSandbox {
     const attempt = this.attemptsByKey.get(key) ?? 0;
     this.attemptsByKey.set(key, attempt + 1);
     const digest = createHash("sha256").update(`${plan.seed}\u001f${this.partner}\u001f${key}\u001f${attempt}`).digest();
-    return plan.choose(seededRandom(digest.readUInt32BE(0)), attempt);
+    return plan.choose(seededRandom(digest.readUInt32BE(0)), attempt, key);
   }
 
   private async handle(
@@ -255,10 +255,9 @@ export class PartnerSandbox {
       socket.destroy();
       return lost();
     }
-    if (fault?.kind === "delay" && fault.afterProcessing) {
-      await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      if (socket.destroyed) return lost();
-    }
+    if (fault?.kind === "delay" && fault.afterProcessing) await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    // The client gave up (its own timeout) while the partner was processing: the answer is lost all the same.
+    if (socket.destroyed) return lost();
     call.status = answer.status;
     this.log(call);
     this.reply(res, answer);
