@@ -19,6 +19,13 @@ export default tseslint.config(
   // The architecture's boundaries (see shared/flows): a source and a destination meet only in a flow;
   // the plumbing knows no partner; only shared/config reads the environment.
   ...boundaries(),
+  {
+    // The partner sandboxes stand in for the partners: sharing the relay's code would let one mistake pass both sides.
+    files: ["infra/local/sandboxes/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/shared/**", "**/functions/**"], message: "the sandboxes import nothing from the relay" }] }],
+    },
+  },
 );
 
 function boundaries() {

@@ -1,14 +1,5 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { waitFor } from "./waitFor.js";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface NpmStart {
   port: number;
@@ -21,11 +12,11 @@ export interface NpmStart {
 
 /**
  * `npm start` in a child process on free ports, with no AWS or partner settings from this environment,
- * once GET /health answers 200 (within 20 s).
+ * once GET /health answers 200 (within 20 s). Port 0: the child binds free ports itself and prints them
+ * (a port probed here could be taken before the child binds it).
  */
 export async function npmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
-  const [port, sqsPort] = [await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOCAL_SQS_PORT: String(sqsPort) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOCAL_SQS_PORT: "0" };
   for (const name of ["AWS_ENDPOINT_URL_SQS", "RELAY_SECRETS_FILE", "PUSHWOOSH_API_URL", "MPARTICLE_API_URL", "MIXPANEL_API_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) {
     delete env[name];
   }
@@ -40,7 +31,12 @@ export async function npmStart(extraEnv: Record<string, string> = {}): Promise<N
     process.kill(-child.pid!, "SIGINT");
     return exited;
   };
+  let port = 0;
+  let sqsPort = 0;
   try {
+    // The startup lines name the API and the embedded SQS.
+    port = await waitFor(() => Number(/health: +GET +http:\/\/127\.0\.0\.1:(\d+)\/health/.exec(output)?.[1]) || undefined, 20_000, "the startup lines");
+    sqsPort = Number(/SQS endpoint: +http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     await waitFor(async () => {
       const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
       return response?.status === 200;

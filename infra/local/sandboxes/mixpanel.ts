@@ -1,8 +1,8 @@
-import type { RelaySecrets } from "../../../shared/config/secrets.js";
-import { tokensEqual } from "../../../shared/http/ingest.js";
+import { basicCredentials, sameSecret } from "./credentials.js";
 import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRequest } from "./sandbox.js";
 
-type Credentials = RelaySecrets["mixpanel"];
+/** The project's credentials (the shape of the secret document's `mixpanel`). */
+type Credentials = { projectToken: string } | { serviceAccount: { username: string; secret: string; projectId: string } };
 
 /** Import API limits (Mixpanel "Import Events"). */
 export const IMPORT_API_LIMITS = { events: 2000, bytes: 10 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
@@ -24,20 +24,13 @@ interface FailedRecord {
   message: string;
 }
 
-function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
-  if (!header?.startsWith("Basic ")) return undefined;
-  const decoded = Buffer.from(header.slice("Basic ".length), "base64").toString("utf8");
-  const separator = decoded.indexOf(":");
-  return separator < 0 ? { user: decoded, password: "" } : { user: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
-}
-
 /** Project token as the Basic user, or the service account's user/secret with the project's `project_id`. */
 export function isAuthorized(request: SandboxRequest, credentials: Credentials): boolean {
   const presented = basicCredentials(request.headers.authorization);
   if (!presented) return false;
-  if ("projectToken" in credentials) return tokensEqual(presented.user, credentials.projectToken);
+  if ("projectToken" in credentials) return sameSecret(presented.user, credentials.projectToken);
   const { username, secret, projectId } = credentials.serviceAccount;
-  return request.query.get("project_id") === projectId && tokensEqual(presented.user, username) && tokensEqual(presented.password, secret);
+  return request.query.get("project_id") === projectId && sameSecret(presented.user, username) && sameSecret(presented.password, secret);
 }
 
 /** The strict-mode check of one event; undefined when it is valid. */

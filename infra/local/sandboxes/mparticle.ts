@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
-import type { RelaySecrets } from "../../../shared/config/secrets.js";
-import { tokensEqual } from "../../../shared/http/ingest.js";
+import { basicCredentials, sameSecret } from "./credentials.js";
 import { PartnerSandbox, type RecordedCall, type SandboxAnswer, type SandboxOptions, type SandboxRequest } from "./sandbox.js";
 
-type Feeds = RelaySecrets["mparticle"]["feeds"];
-export type MparticleFeedName = keyof Feeds;
+/** The input feeds whose key/secret the sandbox accepts (the shape of the secret document's `mparticle.feeds`). */
+export type MparticleFeedName = "ios" | "android" | "web" | "unbound";
+type Feeds = Record<MparticleFeedName, { key: string; secret: string }>;
 
 /** Events API limits (mParticle "default service limits"). */
 export const EVENTS_API_LIMITS = { batchesPerRequest: 100, requestBytes: 256 * 1024, batchBytes: 128 * 1024 } as const;
@@ -38,14 +38,10 @@ function errors(status: number, code: string, message: string): SandboxAnswer {
 
 /** The feed whose key and secret the Basic header carries. */
 export function feedOfAuthorization(header: string | undefined, feeds: Feeds): MparticleFeedName | undefined {
-  if (!header?.startsWith("Basic ")) return undefined;
-  const decoded = Buffer.from(header.slice("Basic ".length), "base64").toString("utf8");
-  const separator = decoded.indexOf(":");
-  if (separator < 0) return undefined;
-  const key = decoded.slice(0, separator);
-  const secret = decoded.slice(separator + 1);
+  const presented = basicCredentials(header);
+  if (!presented) return undefined;
   return (Object.keys(feeds) as MparticleFeedName[]).find(
-    (feed) => tokensEqual(key, feeds[feed].key) && tokensEqual(secret, feeds[feed].secret),
+    (feed) => sameSecret(presented.user, feeds[feed].key) && sameSecret(presented.password, feeds[feed].secret),
   );
 }
 

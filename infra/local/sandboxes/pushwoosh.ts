@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sameSecret } from "./credentials.js";
 import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRequest } from "./sandbox.js";
 
 /**
@@ -7,10 +8,28 @@ import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRe
  * 210 with a message) and the v2 audience bulkSetTags with its status poll. It keeps state (devices,
  * tags per user and device, events, filters) so tests can assert where things end up.
  */
-export interface PushwooshSandboxOptions extends SandboxOptions {
-  /** Only these are accepted; unset means any non-empty value is. */
-  credentials?: { applicationCode?: string; apiToken?: string; serverApiToken?: string };
+export interface PushwooshCredentials {
+  applicationCode: string;
+  /** The Device API token: only accepted as `Authorization: Token <token>` on device methods. */
+  apiToken: string;
+  /** The Server API token: only accepted as `auth` in the body of the other methods; unset, they all answer 401. */
+  serverApiToken?: string;
 }
+
+export interface PushwooshSandboxOptions extends SandboxOptions {
+  /** The one application this Pushwoosh account has, and its tokens; anything else is refused as Pushwoosh refuses it. */
+  credentials: PushwooshCredentials;
+}
+
+/**
+ * The application `npm start` accepts, to be put in mParticle's account settings (`applicationCode`,
+ * `apiToken`, `serverApiToken`) of the requests sent to the local stack. Not secret.
+ */
+export const DEVELOPMENT_PUSHWOOSH_CREDENTIALS: PushwooshCredentials = {
+  applicationCode: "ABCDE-12345",
+  apiToken: "device-api-token",
+  serverApiToken: "server-api-token",
+};
 
 type Json = Record<string, unknown>;
 export type SandboxTagValue = string | number | boolean | string[];
@@ -99,15 +118,25 @@ class PushwooshState {
   readonly filters = new Map<string, SandboxFilter>();
   readonly bulkRequests = new Map<string, { status: string; devices: number }>();
 
-  constructor(private readonly credentials: NonNullable<PushwooshSandboxOptions["credentials"]> = {}) {}
+  constructor(private readonly credentials: PushwooshCredentials) {}
 
+  /**
+   * Each token type is valid only for its own API scope, "an authentication error will occur if the
+   * incorrect token is used" (docs.pushwoosh.com/platform-docs/api-reference/api-access-token): so the
+   * Device token is refused where the Server token is expected and the other way round.
+   */
   private tokenAccepted(presented: unknown, expected: string | undefined): boolean {
-    return nonEmpty(presented) && (expected === undefined || presented === expected);
+    return nonEmpty(presented) && expected !== undefined && sameSecret(presented, expected);
   }
 
+  /**
+   * Device API: header `Authorization: Token <device API token>`, the word Token, a space, the token
+   * (docs.pushwoosh.com/platform-docs/api-reference/device-api; help.pushwoosh.com article 30640086054173:
+   * a wrong token or header format answers 401 Unauthorized).
+   */
   private headerToken(request: SandboxRequest): string | undefined {
     const header = String(request.headers.authorization ?? "");
-    return header.startsWith("Token ") ? header.slice("Token ".length).trim() : undefined;
+    return header.startsWith("Token ") ? header.slice("Token ".length) : undefined;
   }
 
   answer(request: SandboxRequest): SandboxAnswer {
@@ -131,13 +160,14 @@ class PushwooshState {
     const body = this.parse(http);
     if (!isObject(body) || !isObject(body.request)) return malformed("Malformed request string");
     const request = body.request;
+    // Unknown or misplaced token: HTTP 401, "401 unauthorized (credentials)" (protocols.md section 5).
     if (DEVICE_METHODS.has(method) && !this.tokenAccepted(this.headerToken(http), this.credentials.apiToken)) return unauthorized();
+    // Server methods carry the Server API token in `request.auth` (docs.pushwoosh.com .../api-access-token).
     if (SERVER_METHODS.has(method) && !this.tokenAccepted(request.auth, this.credentials.serverApiToken)) return unauthorized();
     if (method !== "deleteFilter") {
+      // An application the token does not know is an argument error: HTTP 200, status_code 210 (device-api status codes).
       if (!nonEmpty(request.application)) return argumentError("Application code is required");
-      if (this.credentials.applicationCode !== undefined && request.application !== this.credentials.applicationCode) {
-        return argumentError("Application not found");
-      }
+      if (request.application !== this.credentials.applicationCode) return argumentError("Application not found");
     }
     switch (method) {
       case "setTags": return this.setTags(request);
@@ -219,7 +249,7 @@ class PushwooshState {
     if (!this.tokenAccepted(body.auth, this.credentials.serverApiToken)) return { status: 401, body: { error: { message: "Unauthorized" } } };
     const bad = (message: string): SandboxAnswer => ({ status: 400, body: { error: { message } } });
     if (!nonEmpty(body.application)) return bad("application is required");
-    if (this.credentials.applicationCode !== undefined && body.application !== this.credentials.applicationCode) return bad("Application not found");
+    if (body.application !== this.credentials.applicationCode) return bad("Application not found");
     if (!Array.isArray(body.devices) || body.devices.length === 0) return bad("devices is required");
     for (const [index, device] of body.devices.entries()) {
       if (!isObject(device)) return bad(`devices[${index}] is not an object`);
@@ -255,7 +285,7 @@ class PushwooshState {
 export class PushwooshSandbox extends PartnerSandbox {
   readonly state: PushwooshState;
 
-  constructor(options: PushwooshSandboxOptions = {}) {
+  constructor(options: PushwooshSandboxOptions) {
     const state = new PushwooshState(options.credentials);
     super("pushwoosh", (request) => state.answer(request), options);
     this.state = state;
@@ -279,6 +309,6 @@ export class PushwooshSandbox extends PartnerSandbox {
   }
 }
 
-export function createPushwooshSandbox(options?: PushwooshSandboxOptions): PushwooshSandbox {
+export function createPushwooshSandbox(options: PushwooshSandboxOptions): PushwooshSandbox {
   return new PushwooshSandbox(options);
 }

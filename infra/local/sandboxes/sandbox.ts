@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
@@ -22,17 +23,56 @@ export interface SandboxAnswer {
   body?: unknown;
 }
 
+/**
+ * A fault answers in the partner's place (status), or holds or drops the connection. `afterProcessing`
+ * lets the partner process the request first and then loses the answer: the client sees a timeout or
+ * a reset for a request that took effect, the case that makes at-least-once delivery send twice.
+ */
 export type Fault =
   | { kind: "status"; status: number; retryAfterSeconds?: number; body?: unknown }
-  | { kind: "delay"; ms: number }
-  | { kind: "reset" };
+  | { kind: "delay"; ms: number; afterProcessing?: boolean }
+  | { kind: "reset"; afterProcessing?: boolean };
 
+/** One call as received, before anything is deduplicated: the raw log deliveries are counted from. */
 export interface RecordedCall extends SandboxRequest {
   /** Parsed JSON body, or undefined when the body is not JSON. */
   json: unknown;
+  /** What the client got: an HTTP status, or "reset" when it got no answer (dropped, or it gave up waiting). */
   status: number | "reset";
-  fault?: Fault["kind"];
+  fault?: Fault;
+  /** The partner's own answer when the request reached it; its effects stand even if the client never saw it. */
+  answer?: SandboxAnswer;
   at: number;
+}
+
+/**
+ * A replayable fault plan: the fault of a call is a pure function of (seed, partner, key, attempt), where
+ * `key` names the logical request and `attempt` counts the earlier calls with the same key. Concurrency
+ * can reorder calls but cannot change which fault a given request meets.
+ */
+export interface FaultPlan {
+  seed: number;
+  /** The fault for this attempt of the request named `key`, drawing from a generator seeded by (seed, partner, key, attempt). */
+  choose: (random: () => number, attempt: number, key: string) => Fault | undefined;
+  /** The logical request a call stands for. Default: a hash of method, path and body (a resend has the same). */
+  keyOf?: (request: SandboxRequest) => string;
+  filter?: FaultFilter;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function contentKey(request: SandboxRequest): string {
+  return createHash("sha256").update(`${request.method} ${request.path}\n`).update(request.body).digest("hex");
 }
 
 export interface SandboxOptions {
@@ -54,6 +94,8 @@ export class PartnerSandbox {
   private rateFaults: Fault[] = [];
   private faultFilter: FaultFilter = () => true;
   private random: () => number = Math.random;
+  private plan: FaultPlan | undefined;
+  private readonly attemptsByKey = new Map<string, number>();
 
   constructor(
     readonly partner: string,
@@ -106,7 +148,15 @@ export class PartnerSandbox {
     this.random = options.random ?? Math.random;
   }
 
+  /** From now on (until cleared), faults follow the plan; attempts are counted from here. */
+  setFaultPlan(plan: FaultPlan): void {
+    this.plan = plan;
+    this.attemptsByKey.clear();
+  }
+
   clearFaults(): void {
+    this.plan = undefined;
+    this.attemptsByKey.clear();
     this.oneShotFaults.length = 0;
     this.faultRate = 0;
     this.rateFaults = [];
@@ -119,6 +169,7 @@ export class PartnerSandbox {
   }
 
   private pickFault(request: SandboxRequest): Fault | undefined {
+    if (this.plan) return this.plannedFault(this.plan, request);
     if (!this.faultFilter(request)) return undefined;
     const oneShot = this.oneShotFaults.shift();
     if (oneShot) return oneShot;
@@ -126,6 +177,15 @@ export class PartnerSandbox {
       return this.rateFaults[Math.floor(this.random() * this.rateFaults.length)];
     }
     return undefined;
+  }
+
+  private plannedFault(plan: FaultPlan, request: SandboxRequest): Fault | undefined {
+    if (plan.filter && !plan.filter(request)) return undefined;
+    const key = (plan.keyOf ?? contentKey)(request);
+    const attempt = this.attemptsByKey.get(key) ?? 0;
+    this.attemptsByKey.set(key, attempt + 1);
+    const digest = createHash("sha256").update(`${plan.seed}\u001f${this.partner}\u001f${key}\u001f${attempt}`).digest();
+    return plan.choose(seededRandom(digest.readUInt32BE(0)), attempt, key);
   }
 
   private async handle(
@@ -161,25 +221,23 @@ export class PartnerSandbox {
     this.calls.push(call);
 
     const fault = this.pickFault(request);
-    let answer: SandboxAnswer;
-    if (fault?.kind === "reset") {
+    if (fault) call.fault = fault;
+    const lost = () => {
       call.status = "reset";
-      call.fault = "reset";
       this.log(call);
+    };
+    if (fault?.kind === "reset" && !fault.afterProcessing) {
       socket.destroy();
+      lost();
       return;
     }
-    if (fault?.kind === "delay") {
-      call.fault = "delay";
+    if (fault?.kind === "delay" && !fault.afterProcessing) {
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      if (socket.destroyed) {
-        call.status = "reset";
-        this.log(call);
-        return;
-      }
+      // The client gave up waiting: the request never reaches the partner.
+      if (socket.destroyed) return lost();
     }
+    let answer: SandboxAnswer;
     if (fault?.kind === "status") {
-      call.fault = "status";
       answer = {
         status: fault.status,
         headers: fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) },
@@ -191,7 +249,15 @@ export class PartnerSandbox {
       } catch (error) {
         answer = { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } };
       }
+      call.answer = answer;
     }
+    if (fault?.kind === "reset") {
+      socket.destroy();
+      return lost();
+    }
+    if (fault?.kind === "delay" && fault.afterProcessing) await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    // The client gave up (its own timeout) while the partner was processing: the answer is lost all the same.
+    if (socket.destroyed) return lost();
     call.status = answer.status;
     this.log(call);
     this.reply(res, answer);
@@ -214,7 +280,7 @@ export class PartnerSandbox {
       this.clearFaults();
       this.reply(res, { status: 200, body: { ok: true } });
     } else if (path === "/calls" && method === "GET") {
-      this.reply(res, { status: 200, body: this.calls.map(({ method: m, path: p, status, at }) => ({ method: m, path: p, status, at })) });
+      this.reply(res, { status: 200, body: this.calls.map(({ method: m, path: p, status, fault, at }) => ({ method: m, path: p, status, fault: fault?.kind, at })) });
     } else {
       this.reply(res, { status: 404, body: { error: "unknown sandbox control call" } });
     }
@@ -222,7 +288,7 @@ export class PartnerSandbox {
 
   private log(call: RecordedCall): void {
     if (!this.options.log) return;
-    const fault = call.fault ? ` (injected ${call.fault})` : "";
+    const fault = call.fault ? ` (injected ${call.fault.kind}${call.fault.kind !== "status" && call.fault.afterProcessing ? " after processing" : ""})` : "";
     this.options.log(`[${this.partner} sandbox] ${call.method} ${call.path} -> ${call.status}${fault}`);
   }
 }

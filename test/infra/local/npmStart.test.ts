@@ -9,11 +9,10 @@ import { npmStart } from "../../support/npmStart.js";
 
 describe("npm start", () => {
   it("serves /health within 20 s, with the embedded SQS answering the AWS SDK, and stops cleanly on Ctrl-C", async () => {
-    const started = Date.now();
+    // npmStart fails the test unless GET /health answers within 20 s.
     const relay = await npmStart();
     let exit: Awaited<ReturnType<typeof relay.stop>> | undefined;
     try {
-      expect(Date.now() - started).toBeLessThan(20_000);
 
       const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${relay.sqsPort}`, region: "us-east-1", credentials: { accessKeyId: "any", secretAccessKey: "any" } });
       const queues = await sqs.send(new ListQueuesCommand({}));

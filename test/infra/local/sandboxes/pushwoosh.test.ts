@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../../../infra/local/sandboxes/pushwoosh.js";
 
+const APP = "APP-1";
+const DEVICE_TOKEN = "device-token-7c1";
+const SERVER_TOKEN = "server-token-4e9";
+
 /** Raw HTTP against the sandbox, so its validation is tested independently of our client. */
 async function post(base: string, path: string, body: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {
@@ -16,7 +20,7 @@ describe("Pushwoosh sandbox", () => {
   let base: string;
 
   beforeAll(async () => {
-    sandbox = createPushwooshSandbox();
+    sandbox = createPushwooshSandbox({ credentials: { applicationCode: APP, apiToken: DEVICE_TOKEN, serverApiToken: SERVER_TOKEN } });
     base = await sandbox.start(0);
   });
   afterAll(async () => {
@@ -24,7 +28,7 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("keeps list tags per user: a plain array replaces, append and remove edit, null clears", async () => {
-    const setTags = (tags: unknown) => post(base, "/json/1.3/setTags", { request: { application: "APP-1", userId: "u", tags } }, "t");
+    const setTags = (tags: unknown) => post(base, "/json/1.3/setTags", { request: { application: APP, userId: "u", tags } }, DEVICE_TOKEN);
 
     await setTags({ Audiences: ["a", "b"], City: "Boca" });
     await setTags({ Audiences: { operation: "append", value: ["c", "a"] } });
@@ -34,10 +38,8 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it.each([
-    ["no Authorization header", "/json/1.3/setTags", { request: { application: "APP-1", userId: "u", tags: { a: 1 } } }, undefined, 401],
-    ["no auth in a server method", "/json/1.3/createFilter", { request: { application: "APP-1", name: "f", filter_expression: "T(\"a\", EQ, 1)" } }, undefined, 401],
-    ["a body without the request wrapper", "/json/1.3/setTags", { application: "APP-1", userId: "u", tags: {} }, "t", 400],
-    ["a body that is not JSON", "/json/1.3/setTags", "{not json", "t", 400],
+    ["a body without the request wrapper", "/json/1.3/setTags", { application: APP, userId: "u", tags: {} }, DEVICE_TOKEN, 400],
+    ["a body that is not JSON", "/json/1.3/setTags", "{not json", DEVICE_TOKEN, 400],
   ])("answers %s with HTTP %s", async (_label, path, body, token, status) => {
     const answer = await post(base, path, body, token);
 
@@ -45,37 +47,65 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it.each([
-    ["postEvent without attributes", "/json/1.3/postEvent", { application: "APP-1", userId: "u", event: "E" }, /attributes/],
-    ["registerDevice with an unknown device_type", "/json/1.3/registerDevice", { application: "APP-1", hwid: "h", push_token: "p", device_type: 99 }, /device_type/],
-    ["setTags without a user or device", "/json/1.3/setTags", { application: "APP-1", tags: { a: 1 } }, /userId or hwid/],
-    ["setTags with an object value", "/json/1.3/setTags", { application: "APP-1", userId: "u", tags: { a: { b: 1 } } }, /Invalid value/],
+    ["postEvent without attributes", "/json/1.3/postEvent", { application: APP, userId: "u", event: "E" }, /attributes/],
+    ["registerDevice with an unknown device_type", "/json/1.3/registerDevice", { application: APP, hwid: "h", push_token: "p", device_type: 99 }, /device_type/],
+    ["setTags without a user or device", "/json/1.3/setTags", { application: APP, tags: { a: 1 } }, /userId or hwid/],
+    ["setTags with an object value", "/json/1.3/setTags", { application: APP, userId: "u", tags: { a: { b: 1 } } }, /Invalid value/],
   ])("answers %s with status_code 210 and a message", async (_label, path, request, message) => {
-    const answer = await post(base, path, { request }, "t");
+    const answer = await post(base, path, { request }, DEVICE_TOKEN);
 
     expect(answer.status).toBe(200);
     expect(answer.body.status_code).toBe(210);
     expect(String(answer.body.status_message)).toMatch(message);
   });
 
-  it("only accepts the configured credentials when constructed with them", async () => {
-    const strict = createPushwooshSandbox({ credentials: { apiToken: "right" } });
-    const strictBase = await strict.start(0);
-    const request = { request: { application: "APP-1", hwid: "h" } };
+  const setTags = { request: { application: APP, userId: "u", tags: { a: 1 } } };
+  const createFilter = (auth?: string) => ({ request: { application: APP, name: "f", filter_expression: "T(\"a\", EQ, 1)", ...(auth ? { auth } : {}) } });
+  it.each([
+    ["a device method without the Authorization header", "/json/1.3/setTags", setTags, undefined],
+    ["a device method with an unknown token", "/json/1.3/setTags", setTags, "unknown-token"],
+    ["a device method with the Server token in the header", "/json/1.3/setTags", setTags, SERVER_TOKEN],
+    ["a device method with the token in `auth` instead of the header", "/json/1.3/setTags", { request: { ...setTags.request, auth: DEVICE_TOKEN } }, undefined],
+    ["a server method without `auth`", "/json/1.3/createFilter", createFilter(), undefined],
+    ["a server method with an unknown `auth`", "/json/1.3/createFilter", createFilter("unknown-token"), undefined],
+    ["a server method with the Device token as `auth`", "/json/1.3/createFilter", createFilter(DEVICE_TOKEN), undefined],
+    ["a server method with the Server token in the header only", "/json/1.3/createFilter", createFilter(), SERVER_TOKEN],
+  ])("refuses %s with HTTP 401 and changes nothing", async (_label, path, body, token) => {
+    const answer = await post(base, path, body, token);
 
-    const wrong = await post(strictBase, "/json/1.3/unregisterDevice", request, "wrong");
-    const right = await post(strictBase, "/json/1.3/unregisterDevice", request, "right");
-    await strict.stop();
+    expect(answer).toEqual({ status: 401, body: { status_code: 401, status_message: "Unauthorized", response: null } });
+    expect(sandbox.tagsOfUser("u")?.a).toBeUndefined();
+    expect(sandbox.filters.has("f")).toBe(false);
+  });
 
-    expect(wrong.status).toBe(401);
-    expect(right.body).toEqual({ status_code: 200, status_message: "OK", response: null });
+  it("accepts each token where it belongs, and answers 210 for an application the account does not have", async () => {
+    const device = await post(base, "/json/1.3/unregisterDevice", { request: { application: APP, hwid: "h" } }, DEVICE_TOKEN);
+    const server = await post(base, "/json/1.3/deleteFilter", { request: { auth: SERVER_TOKEN, name: "none" } });
+    const otherApp = await post(base, "/json/1.3/unregisterDevice", { request: { application: "OTHER-APP", hwid: "h" } }, DEVICE_TOKEN);
+
+    expect(device.body).toEqual({ status_code: 200, status_message: "OK", response: null });
+    expect(server.status).toBe(200);
+    expect(server.body.status_message).toMatch(/not found/);
+    expect(otherApp).toEqual({ status: 200, body: { status_code: 210, status_message: "Application not found", response: null } });
+  });
+
+  it("refuses bulkSetTags and its status poll without the Server token", async () => {
+    const devices = [{ user_id: "bulk-refused", list_operator: "set", tags: { a: 1 } }];
+
+    const refused = await post(base, "/api/v2/audience/bulkSetTags", { application: APP, auth: DEVICE_TOKEN, devices });
+    const poll = await fetch(`${base}/api/v2/audience/bulkSetTags/any`, { headers: { authorization: `Token ${DEVICE_TOKEN}` } });
+
+    expect(refused.status).toBe(401);
+    expect(poll.status).toBe(401);
+    expect(sandbox.tagsOfUser("bulk-refused")).toBeUndefined();
   });
 
   it("answers bulkSetTags with a pending request id whose status can be polled", async () => {
     const accepted = await post(base, "/api/v2/audience/bulkSetTags", {
-      application: "APP-1", auth: "s", create_missing_tags: true,
+      application: APP, auth: SERVER_TOKEN, create_missing_tags: true,
       devices: [{ user_id: "bulk", list_operator: "append", tags: { Audiences: ["x"] } }],
     });
-    const poll = await fetch(`${base}/api/v2/audience/bulkSetTags/${String(accepted.body.request_id)}`, { headers: { authorization: "Token s" } });
+    const poll = await fetch(`${base}/api/v2/audience/bulkSetTags/${String(accepted.body.request_id)}`, { headers: { authorization: `Token ${SERVER_TOKEN}` } });
 
     expect(accepted).toEqual({ status: 200, body: { request_id: expect.any(String), status: "Pending" } });
     expect(await poll.json()).toEqual({ request_id: accepted.body.request_id, status: "Completed" });
@@ -83,12 +113,12 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("refuses a second filter of the same name and a delete of an unknown one", async () => {
-    const filter = { application: "APP-1", auth: "s", name: "seg", filter_expression: "T(\"a\", EQ, 1)" };
+    const filter = { application: APP, auth: SERVER_TOKEN, name: "seg", filter_expression: "T(\"a\", EQ, 1)" };
 
     const first = await post(base, "/json/1.3/createFilter", { request: filter });
     const second = await post(base, "/json/1.3/createFilter", { request: filter });
-    const deleted = await post(base, "/json/1.3/deleteFilter", { request: { auth: "s", name: "seg" } });
-    const deletedAgain = await post(base, "/json/1.3/deleteFilter", { request: { auth: "s", name: "seg" } });
+    const deleted = await post(base, "/json/1.3/deleteFilter", { request: { auth: SERVER_TOKEN, name: "seg" } });
+    const deletedAgain = await post(base, "/json/1.3/deleteFilter", { request: { auth: SERVER_TOKEN, name: "seg" } });
 
     expect(first.body).toEqual({ status_code: 200, status_message: "OK", response: { name: "seg" } });
     expect(second.body.status_message).toMatch(/already exists/);

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { resetSecretsCache } from "../../../../shared/config/secrets.js";
 import type { PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
 import { DEVELOPMENT_SECRETS } from "../../../../infra/local/devSecrets.js";
+import { secretsFile } from "../../../support/secretsFile.js";
 
 /** Factories for mParticle Firehose tests, built on the real samples in test/fixtures/mparticle-firehose. */
 
@@ -103,8 +102,6 @@ export const AUTHORIZED = { authorization: `Token ${MPARTICLE_TOKEN}` };
 
 /** Points loadSecrets() at a file holding the development secret document. */
 export function useDevelopmentSecrets(): void {
-  const file = join(mkdtempSync(join(tmpdir(), "cdp-relay-test-")), "secrets.json");
-  writeFileSync(file, JSON.stringify(DEVELOPMENT_SECRETS), { mode: 0o600 });
-  process.env.RELAY_SECRETS_FILE = file;
+  process.env.RELAY_SECRETS_FILE = secretsFile(DEVELOPMENT_SECRETS);
   resetSecretsCache();
 }
