@@ -102,9 +102,9 @@ function scheduledPlan(seed: number, schedule: Array<Fault | undefined>): FaultP
   return { seed, keyOf: () => "call", choose: (_random, callIndex) => schedule[callIndex] };
 }
 
-// Mixpanel: 8,000 events in requests of at most 500 need ≥ 16 successful calls; faulted calls can exhaust
-// at most 100 events each (500 / 5 receives), so 12 clean calls in the schedule are always passed.
-const MIXPANEL_SCHEDULE = { perKind: 2, clean: 12, outage: 0 };
+// Mixpanel: 8,000 events in imports of at most 2,000 need ≥ 4 successful calls, and every faulted call is
+// followed by at least one more; the 11 scheduled calls (2 × 401, each kind once, 2 clean) are always passed.
+const MIXPANEL_SCHEDULE = { perKind: 1, clean: 2, outage: 0 };
 // mParticle: 4,000 events in requests of at most 100 need ≥ 40 successful calls, less the ≤ 20 per faulted
 // call that may exhaust; 20 clean calls in the schedule are always passed.
 const MPARTICLE_SCHEDULE = { perKind: 3, clean: 20, outage: 10 };
