@@ -22,7 +22,7 @@ import { lambdaContext } from "./lambdaContext.js";
 import { SqsPoller } from "./poller.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "./sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "./sandboxes/mparticle.js";
-import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, createPushwooshSandbox, type PushwooshSandbox } from "./sandboxes/pushwoosh.js";
+import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "./sandboxes/pushwoosh.js";
 import type { PartnerSandbox } from "./sandboxes/sandbox.js";
 import { DEFAULT_LOCAL_SQS_PORT, ensureQueues, startLocalSqs, type QueueUrls } from "./sqs.js";
 
@@ -155,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stoppers.push(() => sandbox.stop());
       return sandbox;
     };
-    if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS }));
+    if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
     if (!process.env.MPARTICLE_API_URL) {
       sandboxes.mparticle = await startSandbox("MPARTICLE_API_URL", createMparticleSandbox({ log, feeds: secrets.mparticle.feeds }));
     }

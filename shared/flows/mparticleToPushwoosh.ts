@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import { pushwooshMappingSettings, type PushwooshMappingSettings } from "../config/settings.js";
+import { pushwooshMappingSettings, type PushwooshMappingSettings, type PushwooshTagType } from "../config/settings.js";
 import { ValidationError } from "../errors.js";
 import { sealCredentials } from "../destinations/pushwoosh/credentials.js";
 import {
@@ -11,9 +12,10 @@ import {
   type PushwooshCredentials,
   type PushwooshPayload,
   type RegisterDeviceCall,
+  type TagValue,
   type Tags,
 } from "../destinations/pushwoosh/schema.js";
-import { logger } from "../observability.js";
+import { createMetrics, logger } from "../observability.js";
 import type { MparticleRoute } from "../sources/mparticle/accept.js";
 import {
   mparticleEventSchema,
@@ -76,6 +78,80 @@ export function toTypedValue(value: string): string | number | boolean {
 
 export function toTypedValues(values: Record<string, string>): Record<string, string | number | boolean> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, toTypedValue(value)]));
+}
+
+/**
+ * mParticle's reserved user attributes and their Pushwoosh tag types. A tag's type is fixed when Pushwoosh
+ * creates it (docs.pushwoosh.com/platform-docs/api-reference/tags), so these never go by the value:
+ * postal codes and phone numbers are strings ("02134" and "33431" alike), the age an integer. Keys as
+ * mParticle's SDKs write them (MParticle.UserAttributes, the Firehose samples' `user_attributes`).
+ */
+export const RESERVED_TAG_TYPES: Readonly<Record<string, PushwooshTagType>> = {
+  $Age: "integer",
+  $Zip: "string",
+  $Mobile: "string",
+  $FirstName: "string",
+  $LastName: "string",
+  $Gender: "string",
+  $City: "string",
+  $State: "string",
+  $Country: "string",
+  $Address: "string",
+};
+
+const PINNED_INTEGER = /^[-+]?\d+$/;
+const PINNED_DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)$/;
+
+/** A value converted to a tag's fixed type; undefined when it does not convert (never another type). */
+export function convertToTagType(type: PushwooshTagType, value: string | string[]): string | number | boolean | string[] | undefined {
+  if (type === "list") return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return undefined;
+  switch (type) {
+    case "string":
+      return value;
+    case "integer": {
+      const number = Number(value);
+      return PINNED_INTEGER.test(value) && Number.isSafeInteger(number) ? number : undefined;
+    }
+    case "decimal":
+      return PINNED_DECIMAL.test(value) && Number.isFinite(Number(value)) ? Number(value) : undefined;
+    case "boolean": {
+      const lower = value.toLowerCase();
+      return lower === "true" || lower === "false" ? lower === "true" : undefined;
+    }
+    case "date":
+      return toPushwooshDate(value);
+  }
+}
+
+/** Counted (metric `tagSkipped`, dimension `reason`) and logged for every tag value left out. */
+export const TAG_SKIPPED_REASON = "value does not convert to the tag's type";
+const metrics = createMetrics({ flow: "mparticle-to-pushwoosh" });
+
+function count(metric: string, reason: string): void {
+  const single = metrics.singleMetric();
+  single.addDimensions({ reason });
+  single.addMetric(metric, MetricUnit.Count, 1);
+}
+
+/**
+ * A tag's value: the type pinned by PUSHWOOSH_TAG_TYPES, else mParticle's reserved type, else detected from
+ * the value (a list stays a list). Undefined, counted and logged, when it does not convert to a fixed type.
+ */
+export function tagValue(key: string, value: string | string[], settings: PushwooshMappingSettings): TagValue | undefined {
+  const type = settings.tagTypes[key] ?? RESERVED_TAG_TYPES[key];
+  if (type === undefined) return Array.isArray(value) ? value : toTypedValue(value);
+  const converted = convertToTagType(type, value);
+  if (converted === undefined) {
+    logger.warn("tag value skipped", { tag: key, type, reason: TAG_SKIPPED_REASON });
+    count("tagSkipped", TAG_SKIPPED_REASON);
+  }
+  return converted;
+}
+
+function setTag(tags: Tags, key: string, value: string | string[], settings: PushwooshMappingSettings): void {
+  const typed = tagValue(key, value, settings);
+  if (typed !== undefined) tags[key] = typed;
 }
 
 // ---- Devices and users.
@@ -148,16 +224,46 @@ function takesEvent(event: MparticleEvent, hasUser: boolean): boolean {
     case "custom_event":
     case "screen_view":
     case "user_attribute_change":
+    case "user_attributes":
       return hasUser;
-    case "application_state_transition":
-      return event.state === "uninstall";
+    case "uninstall":
     case "push_subscription":
     case "device_state":
       return true;
     case "audience_subscription":
     case "audience_membership":
+    case "erasure":
       return true;
   }
+}
+
+/** Why an erasure is answered but not carried out: logged and counted (metric `erasureNotCarriedOut`, dimension `reason`). */
+export const ERASURE_REASONS = {
+  noIdentity: "erasure has no identity Pushwoosh can act on",
+  noSettings: "erasure without Pushwoosh account settings",
+} as const;
+
+/** Identity types of an erasure that name a Pushwoosh device here: the hwids this flow registers. */
+const ERASURE_DEVICE_IDENTITIES = ["ios_vendor_id", "android_id"];
+
+/** The Pushwoosh user id and hwids an erasure reaches (see docs/flows/mparticle-to-pushwoosh.md#erasure). */
+export function erasureTargets(identities: Identity[], settings: PushwooshMappingSettings): { userId?: string; hwids: string[] } {
+  const raw = (type: string) => identities.filter((identity) => identity.type === type && identity.encoding === "raw" && identity.value.trim() !== "").map((identity) => identity.value);
+  // The connector's user id is the customer id only under PUSHWOOSH_USER_ID=customer; an erasure carries no mpid.
+  const userId = settings.userId === "customer" ? raw("controller_customer_id")[0] : undefined;
+  const hwids = [...new Set(ERASURE_DEVICE_IDENTITIES.flatMap(raw))];
+  return { ...(userId ? { userId } : {}), hwids };
+}
+
+function hasErasureTarget(event: MparticleEventOf<"erasure">, batch: NormalisedBatch, settings: PushwooshMappingSettings): boolean {
+  const targets = erasureTargets(event.identities, settings);
+  let reason: string | undefined;
+  if (!targets.userId && targets.hwids.length === 0) reason = ERASURE_REASONS.noIdentity;
+  else if (!batch.accountSettings.applicationCode?.trim() || !batch.accountSettings.apiToken?.trim()) reason = ERASURE_REASONS.noSettings;
+  if (reason === undefined) return true;
+  logger.warn("erasure answered, not carried out", { requestId: batch.requestId, subjectRequestId: event.subjectRequestId, reason });
+  count("erasureNotCarriedOut", reason);
+  return false;
 }
 
 function hasMembershipChange(event: MparticleEventOf<"audience_membership">, settings: PushwooshMappingSettings): boolean {
@@ -179,8 +285,15 @@ export function pushwooshRoute(secret: string, settings = pushwooshMappingSettin
       logger.warn("batch has no customer id or mpid; its tags and events are not sent", { requestId: batch.requestId });
     }
     const events = batch.events.filter((event) =>
-      event.type === "audience_membership" ? hasMembershipChange(event, settings) : takesEvent(event, hasUser),
+      event.type === "audience_membership" ? hasMembershipChange(event, settings)
+      : event.type === "erasure" ? hasErasureTarget(event, batch, settings)
+      : takesEvent(event, hasUser),
     );
+    // Every batch with events carries the user's attributes, changed or not: one setTags of them all.
+    const { user } = batch;
+    if (hasUser && user && batch.events.length > 0 && Object.keys(user.attributes).length + Object.keys(user.attributeLists).length > 0) {
+      events.push({ id: `${batch.requestId}/attributes`, type: "user_attributes" });
+    }
     if (events.length === 0) return undefined;
     const credentials = credentialsFrom(batch.accountSettings);
     if (events.some((event) => event.type === "audience_subscription") && !credentials.serverApiToken) {
@@ -200,13 +313,36 @@ export function pushwooshRoute(secret: string, settings = pushwooshMappingSettin
 
 type Call = MappedItem<PushwooshCall>;
 
-/** A Firehose batch's events → setTags (one per user), postEvent per event, registerDevice / unregisterDevice. */
+/**
+ * The user's tags: every attribute and attribute list the batch carries, typed per tag, plus `null` for the
+ * keys its user_attribute_change events removed. The batch's attributes are the user's state: they win.
+ */
+function userTags(user: MparticleUser, changes: Array<MparticleEventOf<"user_attribute_change">>, settings: PushwooshMappingSettings): Tags {
+  const tags: Tags = {};
+  for (const change of changes) {
+    for (const [key, added] of Object.entries(change.added)) setTag(tags, key, added, settings);
+    for (const key of change.removed) tags[key] = null;
+  }
+  for (const [key, value] of Object.entries(user.attributes)) setTag(tags, key, value, settings);
+  for (const [key, list] of Object.entries(user.attributeLists)) setTag(tags, key, list, settings);
+  return tags;
+}
+
+/** The hwid of the batch's device: its own id, else its token's hash, else that of a token it subscribed in the batch. */
+function batchHwid(device: Device, events: Array<{ event: MparticleEvent }>): string | undefined {
+  if (device.deviceId) return device.deviceId;
+  if (device.token) return hwidFromToken(device.token.value);
+  const subscribed = events.find(({ event }) => event.type === "push_subscription" && event.action === "subscribe");
+  return subscribed?.event.type === "push_subscription" ? hwidFromToken(subscribed.event.token) : undefined;
+}
+
+/** A batch's events → setTags (one per user, all attributes), postEvent per event, registerDevice / unregisterDevice. */
 function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: MparticleUser, settings: PushwooshMappingSettings): Call[] {
   const userId = userIdOf(user.identities, user.mpid, settings.userId);
   const { device } = user;
-  const hwid = device.deviceId ?? (device.token ? hwidFromToken(device.token.value) : undefined);
+  const hwid = batchHwid(device, events);
   const offset = device.timezoneSeconds ?? 0;
-  const tags: Tags = {};
+  const changes: Array<MparticleEventOf<"user_attribute_change">> = [];
   const tagEvents: string[] = [];
   const userCalls: Call[] = [];
   // Device calls by hwid: the batch's last word on a device wins.
@@ -228,15 +364,16 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
           timestampUTC,
           timestampCurrent: timestampUTC + offset,
         };
+        // The reference marks hwid required; without it the event triggers no Customer Journey (user-centric-api).
         if (hwid) call.hwid = hwid;
         userCalls.push({ eventIds: [id], item: call });
         break;
       }
       case "user_attribute_change":
-        for (const [key, added] of Object.entries(event.added)) {
-          tags[key] = user.attributeLists[key] ?? toTypedValue(user.attributes[key] ?? added);
-        }
-        for (const key of event.removed) tags[key] = null;
+        changes.push(event);
+        tagEvents.push(id);
+        break;
+      case "user_attributes":
         tagEvents.push(id);
         break;
       case "push_subscription": {
@@ -247,8 +384,9 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
         if (call) deviceCalls.set(target, { eventIds: [id], item: call });
         break;
       }
-      case "application_state_transition":
-        if (event.state === "uninstall" && hwid) deviceCalls.set(hwid, { eventIds: [id], item: { method: "unregisterDevice", hwid } });
+      case "uninstall":
+        // unregisterDevice removes the push token; the device record stays (device-api reference).
+        if (hwid) deviceCalls.set(hwid, { eventIds: [id], item: { method: "unregisterDevice", hwid } });
         break;
       case "device_state":
         deviceState = id;
@@ -262,8 +400,19 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
     const call = registration(device, device.token.value, device.token.kind, userId);
     if (call) deviceCalls.set(hwid, { eventIds: [deviceState], item: call });
   }
-  if (userId && Object.keys(tags).length > 0) userCalls.unshift({ eventIds: tagEvents, item: { method: "setTags", userId, tags } });
+  if (userId && tagEvents.length > 0) {
+    const tags = userTags(user, changes, settings);
+    if (Object.keys(tags).length > 0) userCalls.unshift({ eventIds: tagEvents, item: { method: "setTags", userId, tags } });
+  }
   return [...userCalls, ...deviceCalls.values()];
+}
+
+/** An erasure → deleteUser for the connector's user id, unregisterDevice for each device id that is a hwid here. */
+function erasureCalls(id: string, event: MparticleEventOf<"erasure">, settings: PushwooshMappingSettings): Call[] {
+  const { userId, hwids } = erasureTargets(event.identities, settings);
+  const calls: Call[] = hwids.map((hwid) => ({ eventIds: [id], item: { method: "unregisterDevice", hwid } }));
+  if (userId) calls.unshift({ eventIds: [id], item: { method: "deleteUser", userId } });
+  return calls;
 }
 
 interface MembershipChange {
@@ -284,7 +433,8 @@ function membershipChanges(events: Array<{ id: string; event: MparticleEventOf<"
       if (audience.action === "add") change.append.push(audience.audienceName);
       else if (audience.action === "delete") change.remove.push(audience.audienceName);
       for (const attribute of audience.attributes) {
-        change.attributes[attribute.key] = attribute.action === "delete" ? null : (attribute.listValue ?? toTypedValue(attribute.value ?? ""));
+        if (attribute.action === "delete") change.attributes[attribute.key] = null;
+        else setTag(change.attributes, attribute.key, attribute.listValue ?? attribute.value ?? "", settings);
       }
     }
     changes.push(change);
@@ -331,6 +481,7 @@ export function pushwooshCalls(events: Array<{ id: string; event: MparticleEvent
   const calls: Call[] = [];
   if (context.user) calls.push(...eventCalls(events, context.user, settings));
   for (const { id, event } of events) {
+    if (event.type === "erasure") calls.push(...erasureCalls(id, event, settings));
     if (event.type !== "audience_subscription") continue;
     const name = segmentName(event.audienceName);
     const call: PushwooshCall = event.action === "remove"

@@ -332,6 +332,8 @@ describe("the fault run", () => {
       pollerConcurrency: 8,
       env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS) },
     });
+    // postEvent takes only events created in Pushwoosh's Control Panel.
+    stack.sandboxes.pushwoosh?.createEvents("fault_run");
     const sandboxUrls = Object.values(stack.sandboxes).map((sandbox) => sandbox.url);
     client = recordClientOutcomes((url) => sandboxUrls.some((base) => url.startsWith(base)));
   });

@@ -24,6 +24,7 @@ describe("POST /mparticle/registration", () => {
     const body = JSON.parse(String(result.body)) as {
       event_processing_registration: { account_settings: unknown[]; supported_event_types: string[] };
       audience_processing_registration: { account_settings: unknown[] };
+      dsr_processing_registration: { account_settings: unknown[]; supported_dsr_types: string[]; domain: string };
     };
     const expected = [
       expect.objectContaining({ id: "applicationCode", type: "text", required: true, confidential: false }),
@@ -32,9 +33,10 @@ describe("POST /mparticle/registration", () => {
     ];
     expect(body.event_processing_registration.account_settings).toEqual(expected);
     expect(body.audience_processing_registration.account_settings).toEqual(expected);
-    expect(body.event_processing_registration.supported_event_types).toEqual(
-      ["custom_event", "screen_view", "user_attribute_change", "push_subscription", "application_state_transition"],
-    );
+    // No application_state_transition: mParticle has no uninstall state to forward.
+    expect(body.event_processing_registration.supported_event_types).toEqual(["custom_event", "screen_view", "user_attribute_change", "push_subscription"]);
+    // Erasure, with the two settings deleteUser needs (field names of the SDK's DsrProcessingRegistration).
+    expect(body.dsr_processing_registration).toEqual({ account_settings: expected.slice(0, 2), supported_dsr_types: ["erasure"], domain: "pushwoosh.com" });
   });
 
   it("answers 400 naming the field for another message type", async () => {

@@ -101,6 +101,49 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     for (const secret of [...Object.values(PUSHWOOSH_CREDENTIALS), MPARTICLE_TOKEN]) expect(everything).not.toContain(secret);
   });
 
+  it("parks an event Pushwoosh does not know as permanent, saying to create it in Events", async () => {
+    const workItemId = await enqueueEvents([{ type: "custom_event", id: "unknown-1", timestampMs: MS, name: "Never Created", attributes: {} }], { userId: "u" });
+
+    const [parked] = await waitFor(async () => {
+      const messages = await dlq();
+      return messages.length > 0 ? messages : undefined;
+    }, 10_000, "the DLQ");
+
+    const record = JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord;
+    expect(record).toMatchObject({ workItemId, reason: "permanent", errorClass: "permanent", attempts: 1 });
+    expect(record.message).toContain("event not found in Pushwoosh: create it in Events");
+    expect(sandbox.events.some((event) => event.event === "Never Created")).toBe(false);
+  });
+
+  it("carries out an erasure: deleteUser removes the user, its tags and devices; a bare device id loses its push token", async () => {
+    sandbox.createEvents("Seen");
+    await enqueueEvents(
+      [
+        { type: "push_subscription", id: "erase-sub", timestampMs: MS, action: "subscribe", token: "apns-erase" },
+        { type: "user_attribute_change", id: "erase-attr", timestampMs: MS, added: { Plan: "gold" }, removed: [] },
+      ],
+      { userId: "erase-me", device: { platform: "ios", deviceId: "idfv-erase" } },
+    );
+    await enqueueEvents([{ type: "push_subscription", id: "other-sub", timestampMs: MS, action: "subscribe", token: "android-token" }], { device: { platform: "android", deviceId: "android-id-9" } });
+    await waitFor(() => sandbox.tagsOfUser("erase-me") && sandbox.devices.has("idfv-erase") && sandbox.devices.has("android-id-9"), 10_000, "the user and devices");
+
+    await enqueueEvents([{
+      type: "erasure", id: "dsr-1", subjectRequestId: "req-1",
+      identities: [{ type: "controller_customer_id", encoding: "raw", value: "erase-me" }, { type: "android_id", encoding: "raw", value: "android-id-9" }],
+    }]);
+    await waitFor(() => sandbox.calls.some((call) => call.path === "/api/v2/device-api/deleteUser") && sandbox.devices.get("android-id-9")?.push_token === undefined, 10_000, "the erasure");
+
+    const [deleteUser] = sandbox.callsTo("/api/v2/device-api/deleteUser");
+    expect(deleteUser?.headers.authorization).toBe("Token device-api-token");
+    expect(deleteUser?.json).toEqual({ application: "ABCDE-12345", user_id: "erase-me" });
+    expect(deleteUser?.status).toBe(200);
+    expect(sandbox.tagsOfUser("erase-me")).toBeUndefined();
+    expect(sandbox.devices.has("idfv-erase")).toBe(false);
+    // unregisterDevice removes the token only; the device record stays (device API reference).
+    expect(sandbox.devices.get("android-id-9")).toMatchObject({ hwid: "android-id-9" });
+    expect(await dlq()).toEqual([]);
+  });
+
   it("counts a segment that already exists (a redelivery) as done, not failed", async () => {
     const create: MparticleEvent = { type: "audience_subscription", id: "aud-1", audienceId: 7, audienceName: "Twice", action: "add" };
     await enqueueEvents([create]);
@@ -125,7 +168,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
   it("parks items sealed under another inbound token, saying the token may have rotated", async () => {
     await enqueueEvents(
-      [{ type: "application_state_transition", id: "bye-1", timestampMs: MS, state: "uninstall" }],
+      [{ type: "uninstall", id: "bye-1", timestampMs: MS }],
       { device: { platform: "android", deviceId: "h" }, secret: "a-rotated-token" },
     );
 

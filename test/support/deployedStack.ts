@@ -6,7 +6,7 @@ import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../infra/local/poller.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../infra/local/sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "../../infra/local/sandboxes/mparticle.js";
-import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { ensureQueues, startLocalSqs } from "../../infra/local/sqs.js";
 import { startAwsProxy, type AwsCall, type AwsCallHook, type AwsProxy } from "./awsProxy.js";
 import { startLambdaBundle, type LambdaBundle } from "./lambdaBundle.js";
@@ -89,7 +89,7 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
 
     const secrets = DEVELOPMENT_SECRETS;
     const sandboxes = {
-      pushwoosh: createPushwooshSandbox({ credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS }),
+      pushwoosh: createPushwooshSandbox({ credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }),
       mparticle: createMparticleSandbox({ feeds: secrets.mparticle.feeds }),
       mixpanel: createMixpanelSandbox({ mixpanel: secrets.mixpanel }),
     };

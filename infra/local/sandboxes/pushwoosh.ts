@@ -19,6 +19,8 @@ export interface PushwooshCredentials {
 export interface PushwooshSandboxOptions extends SandboxOptions {
   /** The one application this Pushwoosh account has, and its tokens; anything else is refused as Pushwoosh refuses it. */
   credentials: PushwooshCredentials;
+  /** The events created in the application's Control Panel (Events); postEvent refuses any other name. */
+  events?: readonly string[];
 }
 
 /**
@@ -31,13 +33,20 @@ export const DEVELOPMENT_PUSHWOOSH_CREDENTIALS: PushwooshCredentials = {
   serverApiToken: "server-api-token",
 };
 
+/**
+ * The events of the development application: Pushwoosh's screen event and the name of the Firehose samples'
+ * custom event (`customEvent`), plus the README's example. Tests create the others with `createEvents`.
+ */
+export const DEVELOPMENT_PUSHWOOSH_EVENTS: readonly string[] = ["PW_ScreenOpen", "customEvent", "Level Up"];
+
 type Json = Record<string, unknown>;
 export type SandboxTagValue = string | number | boolean | string[];
 
 export interface SandboxDevice {
   application: string;
   hwid: string;
-  push_token: string;
+  /** Absent once unregisterDevice removed it: the device itself stays. */
+  push_token?: string;
   device_type: number;
   userId?: string;
   timezone?: number;
@@ -60,11 +69,18 @@ export interface SandboxFilter {
   application?: string;
 }
 
+/** The tag types of Pushwoosh (docs.pushwoosh.com/platform-docs/api-reference/tags: addTag / listTags). */
+export type SandboxTagType = "Integer" | "String" | "List" | "Date" | "Boolean" | "Decimal";
+
 const DEVICE_METHODS = new Set(["registerDevice", "unregisterDevice", "registerUser", "setTags", "postEvent"]);
 const SERVER_METHODS = new Set(["createFilter", "deleteFilter"]);
 const DEVICE_TYPES = new Set([1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 17]);
 const EVENT_NAME_MAX = 32;
 const BULK_PATH = "/api/v2/audience/bulkSetTags";
+/** docs.pushwoosh.com/developer/api-reference/user-centric-api: deleteUser, a v2 device API path. */
+const DELETE_USER_PATH = "/api/v2/device-api/deleteUser";
+/** Pushwoosh's Date tag format, "YYYY-MM-DD HH:mm" in UTC (device-api registerDevice example). */
+const DATE_TAG = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/;
 
 const ok = (response: unknown = null): SandboxAnswer => ({ status: 200, body: { status_code: 200, status_message: "OK", response } });
 const argumentError = (message: string): SandboxAnswer => ({ status: 200, body: { status_code: 210, status_message: message, response: null } });
@@ -88,6 +104,28 @@ function tagValueProblem(name: string, value: unknown): string | undefined {
   if (value === null || ["string", "number", "boolean"].includes(typeof value) || isStringArray(value)) return undefined;
   if (isObject(value) && (value.operation === "append" || value.operation === "remove") && isStringArray(value.value)) return undefined;
   return `Invalid value for tag "${name}"`;
+}
+
+/** The type a tag gets from its first value (a list edit makes a List); undefined for null. */
+function typeOfValue(value: unknown): SandboxTagType | undefined {
+  if (value === null) return undefined;
+  if (typeof value === "boolean") return "Boolean";
+  if (typeof value === "number") return Number.isInteger(value) ? "Integer" : "Decimal";
+  if (typeof value === "string") return DATE_TAG.test(value) ? "Date" : "String";
+  return "List";
+}
+
+/**
+ * Whether a value fits a tag's fixed type. A tag's type is set when the tag is created and is per tag
+ * (tags reference: addTag `type`; protocols.md section 5). ASSUMPTION: Pushwoosh documents no answer for a
+ * value of another type; the sandbox refuses the call with status_code 210 (the argument error of the
+ * device API), where the real service may skip the tag instead.
+ */
+function fitsType(type: SandboxTagType, value: unknown): boolean {
+  const actual = typeOfValue(value);
+  if (actual === undefined || actual === type) return true;
+  // A Decimal takes whole numbers (JSON has no 20.0); a String takes any string, date-like or not.
+  return (type === "Decimal" && actual === "Integer") || (type === "String" && actual === "Date");
 }
 
 function listOf(value: SandboxTagValue | undefined): string[] {
@@ -117,8 +155,26 @@ class PushwooshState {
   readonly events: SandboxEvent[] = [];
   readonly filters = new Map<string, SandboxFilter>();
   readonly bulkRequests = new Map<string, { status: string; devices: number }>();
+  /** Each tag's type, fixed by its first value. */
+  readonly tagTypes = new Map<string, SandboxTagType>();
+  readonly knownEvents: Set<string>;
 
-  constructor(private readonly credentials: PushwooshCredentials) {}
+  constructor(private readonly credentials: PushwooshCredentials, events: readonly string[] = []) {
+    this.knownEvents = new Set(events);
+  }
+
+  /** Why these tags do not fit their types, or undefined when they do (then new tags get their types). */
+  private typeProblem(tags: Json): string | undefined {
+    for (const [name, value] of Object.entries(tags)) {
+      const type = this.tagTypes.get(name);
+      if (type && !fitsType(type, value)) return `Tag "${name}" is of type ${type}: value ${JSON.stringify(value)} refused`;
+    }
+    for (const [name, value] of Object.entries(tags)) {
+      const type = typeOfValue(value);
+      if (type && !this.tagTypes.has(name)) this.tagTypes.set(name, type);
+    }
+    return undefined;
+  }
 
   /**
    * Each token type is valid only for its own API scope, "an authentication error will occur if the
@@ -143,6 +199,7 @@ class PushwooshState {
     const json = /^\/json\/1\.3\/([A-Za-z]+)$/.exec(request.path);
     if (json?.[1] && request.method === "POST") return this.jsonApi(json[1], request);
     if (request.path === BULK_PATH && request.method === "POST") return this.bulkSetTags(request);
+    if (request.path === DELETE_USER_PATH && request.method === "POST") return this.deleteUser(request);
     if (request.path.startsWith(`${BULK_PATH}/`) && request.method === "GET") return this.bulkStatus(request);
     return { status: 404, body: { status_code: 404, status_message: "Not found" } };
   }
@@ -164,7 +221,10 @@ class PushwooshState {
     if (DEVICE_METHODS.has(method) && !this.tokenAccepted(this.headerToken(http), this.credentials.apiToken)) return unauthorized();
     // Server methods carry the Server API token in `request.auth` (docs.pushwoosh.com .../api-access-token).
     if (SERVER_METHODS.has(method) && !this.tokenAccepted(request.auth, this.credentials.serverApiToken)) return unauthorized();
-    if (method !== "deleteFilter") {
+    // createFilter's `application` is "usable only with High-Speed Setup; omit otherwise" (filters reference):
+    // optional there; the reference does not say it is refused without High-Speed Setup, so both are accepted.
+    const applicationOptional = method === "deleteFilter" || (method === "createFilter" && request.application === undefined);
+    if (!applicationOptional) {
       // An application the token does not know is an argument error: HTTP 200, status_code 210 (device-api status codes).
       if (!nonEmpty(request.application)) return argumentError("Application code is required");
       if (request.application !== this.credentials.applicationCode) return argumentError("Application not found");
@@ -188,6 +248,8 @@ class PushwooshState {
       const problem = tagValueProblem(name, value);
       if (problem) return argumentError(problem);
     }
+    const typeProblem = this.typeProblem(tags);
+    if (typeProblem) return argumentError(typeProblem);
     if (nonEmpty(userId)) applyTags(this.userTags, userId, tags);
     else if (nonEmpty(hwid)) applyTags(this.deviceTags, hwid, tags);
     return ok({ skipped: [] });
@@ -199,6 +261,10 @@ class PushwooshState {
     if (event.length > EVENT_NAME_MAX) return argumentError(`Event name is longer than ${EVENT_NAME_MAX} characters`);
     if (!nonEmpty(userId) && !nonEmpty(hwid)) return argumentError("userId or hwid is required");
     if (!isObject(attributes)) return argumentError("attributes is required");
+    // "All events sent by your app must be created in Pushwoosh first ... otherwise, Pushwoosh will not
+    // recognize them"; names are case-sensitive (docs.pushwoosh.com/platform-docs/manage-projects/events).
+    // ASSUMPTION: the answer is not documented; the sandbox answers the device API's argument error, 210.
+    if (!this.knownEvents.has(event)) return argumentError(`Event not found: "${event}"`);
     for (const stamp of [timestampUTC, timestampCurrent]) {
       if (stamp !== undefined && !Number.isInteger(stamp)) return argumentError("timestamps must be integer seconds");
     }
@@ -222,10 +288,38 @@ class PushwooshState {
     return ok(null);
   }
 
+  /** "Removes the device's push token. The unregistered device is still counted in Total Devices" (device-api). */
   private unregisterDevice(request: Json): SandboxAnswer {
     if (!nonEmpty(request.hwid)) return argumentError("hwid is required");
-    this.devices.delete(request.hwid);
+    const device = this.devices.get(request.hwid);
+    if (device) delete device.push_token;
     return ok(null);
+  }
+
+  /**
+   * POST /api/v2/device-api/deleteUser, Device API token, `application` + `user_id`: "Deletes a user and all
+   * devices associated with the specified User ID within the application", asynchronously, answering 200 once
+   * accepted (docs.pushwoosh.com/developer/api-reference/user-centric-api). ASSUMPTIONS: the body is not
+   * wrapped in `request` (like the v2 bulkSetTags); the answer's body and the 400 for a bad body are not
+   * documented (here `{}` and `{error: {message}}`); an unknown user is accepted too. Done at once here.
+   */
+  private deleteUser(http: SandboxRequest): SandboxAnswer {
+    if (!this.tokenAccepted(this.headerToken(http), this.credentials.apiToken)) return unauthorized();
+    const body = this.parse(http);
+    const bad = (message: string): SandboxAnswer => ({ status: 400, body: { error: { message } } });
+    if (!isObject(body)) return bad("Malformed request body");
+    if (!nonEmpty(body.application)) return bad("application is required");
+    if (body.application !== this.credentials.applicationCode) return bad("Application not found");
+    if (!nonEmpty(body.user_id)) return bad("user_id is required");
+    const userId = body.user_id;
+    this.userTags.delete(userId);
+    for (const [hwid, device] of this.devices) {
+      if (device.userId === userId) {
+        this.devices.delete(hwid);
+        this.deviceTags.delete(hwid);
+      }
+    }
+    return { status: 200, body: {} };
   }
 
   private createFilter(request: Json): SandboxAnswer {
@@ -260,6 +354,8 @@ class PushwooshState {
         const problem = device.list_operator === "set" ? tagValueProblem(name, value) : isStringArray(value) ? undefined : `List value required for tag "${name}"`;
         if (problem) return bad(`devices[${index}]: ${problem}`);
       }
+      const typeProblem = this.typeProblem(device.list_operator === "set" ? device.tags : Object.fromEntries(Object.keys(device.tags).map((name) => [name, []])));
+      if (typeProblem) return bad(`devices[${index}]: ${typeProblem}`);
     }
     for (const device of body.devices as Json[]) {
       const tags = device.list_operator === "set"
@@ -286,7 +382,7 @@ export class PushwooshSandbox extends PartnerSandbox {
   readonly state: PushwooshState;
 
   constructor(options: PushwooshSandboxOptions) {
-    const state = new PushwooshState(options.credentials);
+    const state = new PushwooshState(options.credentials, options.events);
     super("pushwoosh", (request) => state.answer(request), options);
     this.state = state;
   }
@@ -301,6 +397,16 @@ export class PushwooshSandbox extends PartnerSandbox {
 
   get filters(): ReadonlyMap<string, SandboxFilter> {
     return this.state.filters;
+  }
+
+  /** Creates events as the Control Panel's Events section does; postEvent takes only created events. */
+  createEvents(...names: string[]): void {
+    for (const name of names) this.state.knownEvents.add(name);
+  }
+
+  /** The type Pushwoosh fixed for a tag, once the tag exists. */
+  tagType(name: string): SandboxTagType | undefined {
+    return this.state.tagTypes.get(name);
   }
 
   /** The tags Pushwoosh holds for a user id. */

@@ -17,6 +17,17 @@ const ALREADY_DONE: Partial<Record<PushwooshMethod, RegExp>> = {
   deleteFilter: /not found|does not exist/i,
 };
 
+/**
+ * The park reason of an event Pushwoosh does not know. Events must be created in the Control Panel first
+ * ("otherwise, Pushwoosh will not recognize them", docs.pushwoosh.com/platform-docs/manage-projects/events).
+ * What postEvent answers then is not documented; we take a 210 whose message says the event is unknown.
+ */
+export const UNKNOWN_EVENT_REASON = "event not found in Pushwoosh: create it in Events";
+const UNKNOWN_EVENT = /event.*(not found|unknown|does not exist)|unknown event/i;
+
+/** The v2 device API (deleteUser) answers HTTP 200 once the request is accepted; its body is not documented. */
+const HTTP_STATUS_ONLY = new Set<PushwooshMethod>(["deleteUser"]);
+
 /** One Pushwoosh call as sent: the request, the items it carries and, for bulkSetTags, its status poll. */
 export interface PushwooshCallRequest {
   method: PushwooshMethod;
@@ -37,6 +48,9 @@ export function classifyPushwooshAnswer(method: string, response: PartnerRespons
   if (code === 200) return undefined;
   const details = { status: response.status, partnerMessage };
   const message = `${PARTNER} ${method} answered status_code ${code}`;
+  if (code === ARGUMENT_ERROR && method === "postEvent" && partnerMessage && UNKNOWN_EVENT.test(partnerMessage)) {
+    return new PermanentError(`${message}: ${UNKNOWN_EVENT_REASON}`, details);
+  }
   if (code === ARGUMENT_ERROR) return new PermanentError(`${message} (argument error)`, details);
   if (code === 401 || code === 403) return new AuthError(message, details);
   if (code === 429 || code >= 500) return new RetryableError(message, details);
@@ -69,6 +83,11 @@ async function pollBulkStatus(requestId: string, statusRequest: (requestId: stri
 
 async function sendOnce(request: PushwooshCallRequest): Promise<void> {
   const response = await partnerRequest(PARTNER, request.http);
+  if (HTTP_STATUS_ONLY.has(request.method)) {
+    const httpError = classifyResponse(PARTNER, response, response.bodyText);
+    if (httpError) throw httpError;
+    return;
+  }
   if (!request.statusRequest) {
     const error = classifyPushwooshAnswer(request.method, response);
     if (error) throw error;

@@ -1,5 +1,5 @@
 import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
-import { partnerBaseUrl } from "../../config/settings.js";
+import { partnerBaseUrl, pushwooshHighSpeedSetup } from "../../config/settings.js";
 import { toRelayError } from "../../errors.js";
 import { mapConcurrently } from "../../http/concurrency.js";
 import { outcomesFor, type DestinationDelivery } from "../delivery.js";
@@ -16,13 +16,14 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
     // Items sealed before a rotation open with the previous token until it is removed.
     const secrets = [inbound.mparticleToken, inbound.previousMparticleToken].filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
+    const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
     const results = await mapConcurrently(items, async ({ key, item }) => {
       let request: PushwooshCallRequest;
       try {
         const credentials = openCredentials(item.credentials, ...secrets);
         request = {
           method: item.call.method,
-          http: toPushwooshRequest(item.call, credentials, baseUrl),
+          http: toPushwooshRequest(item.call, credentials, baseUrl, options),
           keys: [key],
           statusRequest: item.call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
         };

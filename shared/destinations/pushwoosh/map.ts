@@ -32,8 +32,13 @@ function serverToken(credentials: PushwooshCredentials): string {
   return credentials.serverApiToken;
 }
 
+export interface PushwooshRequestOptions {
+  /** The account has High-Speed Setup: createFilter then takes `application` (PUSHWOOSH_HIGH_SPEED_SETUP). */
+  highSpeedSetup?: boolean;
+}
+
 /** The exact HTTP request of one call: device API methods use the header, server API methods `auth`. */
-export function toPushwooshRequest(call: PushwooshCall, credentials: PushwooshCredentials, baseUrl: string): PushwooshRequest {
+export function toPushwooshRequest(call: PushwooshCall, credentials: PushwooshCredentials, baseUrl: string, options: PushwooshRequestOptions = {}): PushwooshRequest {
   const application = credentials.applicationCode;
   switch (call.method) {
     case "setTags":
@@ -44,14 +49,25 @@ export function toPushwooshRequest(call: PushwooshCall, credentials: PushwooshCr
       return deviceApi(baseUrl, method, credentials.apiToken, { application, ...fields });
     }
     case "createFilter":
+      // `application`: "usable only with High-Speed Setup; omit otherwise" (docs.pushwoosh.com/platform-docs/api-reference/filters).
       return serverApi(baseUrl, "createFilter", {
         auth: serverToken(credentials),
-        application,
+        ...(options.highSpeedSetup ? { application } : {}),
         name: call.name,
         filter_expression: segmentExpression(application, call.tagName, call.tagValue),
       });
     case "deleteFilter":
       return serverApi(baseUrl, "deleteFilter", { auth: serverToken(credentials), name: call.name });
+    case "deleteUser":
+      // POST /api/v2/device-api/deleteUser with the Device API token and `application` + `user_id`
+      // (docs.pushwoosh.com/developer/api-reference/user-centric-api). ASSUMPTION: the body is not wrapped
+      // in {"request": ...}, like the other v2 API (bulkSetTags); the stored reference cuts off there.
+      return {
+        method: "POST",
+        url: `${baseUrl}/api/v2/device-api/deleteUser`,
+        headers: { ...JSON_HEADERS, authorization: `Token ${credentials.apiToken}` },
+        body: JSON.stringify({ application, user_id: call.userId }),
+      };
     case "bulkSetTags":
       return {
         method: "POST",

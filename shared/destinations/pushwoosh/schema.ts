@@ -57,6 +57,8 @@ export const createFilterCallSchema = z.object({
   tagName: z.string().min(1),
   tagValue: z.string().min(1),
 });
+/** Erasure: the user and every device linked to its User ID (docs.pushwoosh.com/developer/api-reference/user-centric-api). */
+export const deleteUserCallSchema = z.object({ method: z.literal("deleteUser"), userId: z.string().min(1) });
 export const deleteFilterCallSchema = z.object({ method: z.literal("deleteFilter"), name: z.string().min(1) });
 
 export const bulkDeviceSchema = z.object({
@@ -75,6 +77,7 @@ export const pushwooshCallSchema = z.discriminatedUnion("method", [
   createFilterCallSchema,
   deleteFilterCallSchema,
   bulkSetTagsCallSchema,
+  deleteUserCallSchema,
 ]);
 export type PushwooshCall = z.infer<typeof pushwooshCallSchema>;
 export type PushwooshMethod = PushwooshCall["method"];

@@ -6,6 +6,7 @@ import type { Device, MparticleEvent, NormalisedBatch, Platform } from "./model.
 import type {
   AudienceMembershipChangeRequest,
   AudienceSubscriptionRequest,
+  DsrProcessingRequest,
   EventProcessingRequest,
   FirehoseResponse,
   Identity,
@@ -67,9 +68,6 @@ export function normaliseEventProcessing(request: EventProcessingRequest): Norma
       case "push_subscription":
         events.push({ ...timed, type: "push_subscription", action: event.action, token: event.token });
         break;
-      case "application_state_transition":
-        events.push({ ...timed, type: "application_state_transition", state: event.application_state });
-        break;
       default:
         break;
     }
@@ -84,6 +82,20 @@ export function normaliseEventProcessing(request: EventProcessingRequest): Norma
     device,
   };
   return { requestId: request.id, events, user, accountSettings: request.account.account_settings };
+}
+
+/**
+ * A data subject request in the normalised model: an erasure carries the subject's raw identities; any other
+ * type (the SDK knows none) normalises to no events and is only answered.
+ */
+export function normaliseDsrProcessing(request: DsrProcessingRequest): NormalisedBatch {
+  const identities = Object.entries(request.subject_identities)
+    .filter(([, identity]) => identity.encoding === "raw" && identity.value.trim() !== "")
+    .map(([type, identity]) => ({ type, encoding: "raw" as const, value: identity.value }));
+  const events: MparticleEvent[] = request.subject_request_type === "erasure"
+    ? [{ id: request.id, type: "erasure", subjectRequestId: request.subject_request_id, identities }]
+    : [];
+  return { requestId: request.id, events, accountSettings: request.account?.account_settings ?? {} };
 }
 
 export function normaliseAudienceSubscription(request: AudienceSubscriptionRequest): NormalisedBatch {

@@ -54,9 +54,21 @@ export const mparticleEventSchema = z.discriminatedUnion("type", [
   z.object({ ...timed, type: z.literal("screen_view"), screenName: z.string().min(1), attributes: z.record(z.string(), z.string()) }),
   z.object({ ...timed, type: z.literal("user_attribute_change"), added: z.record(z.string(), z.string()), removed: z.array(z.string()) }),
   z.object({ ...timed, type: z.literal("push_subscription"), action: z.enum(["subscribe", "unsubscribe"]), token: z.string().min(1) }),
-  z.object({ ...timed, type: z.literal("application_state_transition"), state: z.string().min(1) }),
+  /**
+   * The app was uninstalled from the batch's device. Only the Events API JSON (the Webhook output) has an
+   * `uninstall` event; the Firehose has neither such an event nor an `application_state` "uninstall"
+   * (mparticle-firehose-java-sdk Event.Type and ApplicationState enums).
+   */
+  z.object({ ...timed, type: z.literal("uninstall") }),
   /** The device as the batch reports it (the runtime environment carried a push token). */
   z.object({ ...base, type: z.literal("device_state") }),
+  /** The user's attributes as the batch reports them (every batch carries them all, changed or not). */
+  z.object({ ...base, type: z.literal("user_attributes") }),
+  /**
+   * A data subject's erasure request (Firehose `dsr_processing_request`, OpenDSR): the subject's raw
+   * identities by mParticle type (`controller_customer_id`, `ios_vendor_id`, `android_id`, `email`, ...).
+   */
+  z.object({ ...base, type: z.literal("erasure"), subjectRequestId: z.string().min(1), identities: z.array(identitySchema) }),
   z.object({ ...base, type: z.literal("audience_subscription"), audienceId: z.number().int(), audienceName: z.string().min(1), action: z.enum(["add", "update", "remove"]) }),
   z.object({ ...base, type: z.literal("audience_membership"), mpid: z.string().min(1).optional(), identities: z.array(identitySchema), audiences: z.array(audienceChangeSchema) }),
 ]);

@@ -17,8 +17,15 @@ export const SUPPORTED_EVENT_TYPES = [
   "screen_view",
   "user_attribute_change",
   "push_subscription",
-  "application_state_transition",
 ] as const;
+
+/** The only data subject request type the Firehose knows (mparticle-firehose-java-sdk DsrProcessingRegistration). */
+export const SUPPORTED_DSR_TYPES = ["erasure"] as const;
+/**
+ * The OpenDSR processor domain the module declares. mParticle does not document what it expects here
+ * (the SDK example says "TEST_DOMAIN"); the processor of the erased data is Pushwoosh.
+ */
+export const DSR_DOMAIN = "pushwoosh.com";
 
 /** Devices register on iOS, Android and the web; tags and events work from any environment. */
 export const SUPPORTED_RUNTIME_ENVIRONMENTS = ["ios", "android", "mobileweb", "unknown"] as const;
@@ -61,7 +68,7 @@ export function registrationResponse(request: ModuleRegistrationRequest, now = D
     version: MODULE_VERSION,
     description:
       "Keeps <a href='https://www.pushwoosh.com'>Pushwoosh</a> current with mParticle data: user attributes as tags, " +
-      "custom events and screen views as events, push tokens as devices, and audiences as segments.",
+      "custom events and screen views as events, push tokens as devices, audiences as segments, and erasure requests as deleted users.",
     permissions: {
       user_identities: [
         { type: "customer", encoding: "raw", required: false },
@@ -86,5 +93,11 @@ export function registrationResponse(request: ModuleRegistrationRequest, now = D
       max_data_age_hours: 24,
     },
     audience_processing_registration: { account_settings: ACCOUNT_SETTINGS },
+    // DSR has its own account settings: erasure needs the application code and the Device API token.
+    dsr_processing_registration: {
+      account_settings: ACCOUNT_SETTINGS.filter((setting) => setting.id !== ACCOUNT_SETTING_IDS.serverApiToken),
+      supported_dsr_types: SUPPORTED_DSR_TYPES,
+      domain: DSR_DOMAIN,
+    },
   };
 }

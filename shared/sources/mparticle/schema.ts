@@ -59,16 +59,15 @@ export const pushSubscriptionSchema = eventBase.extend({
   action: z.enum(["subscribe", "unsubscribe"]),
   token: z.string().min(1),
 });
-export const applicationStateTransitionSchema = eventBase.extend({
-  type: z.literal("application_state_transition"),
-  // Lenient: some inputs send `uninstall`, which the SDK enum does not list.
-  application_state: z.string().min(1),
-});
-/** Events we accept and do not forward (mParticle only sends them if registered; listed for leniency). */
+/**
+ * Events we accept and do not forward (mParticle only sends them if registered; listed for leniency).
+ * `application_state_transition` is among them: its states (install, upgrade, initialize, exit,
+ * background, foreground) hold no uninstall (mparticle-firehose-java-sdk ApplicationState enum).
+ */
 export const otherEventSchema = eventBase.extend({
   type: z.enum([
     "session_start", "session_end", "error", "privacy_setting_change", "user_identity_change", "push_message_receipt",
-    "product_action", "promotion_action", "impression", "attribution", "push_message_open",
+    "product_action", "promotion_action", "impression", "attribution", "push_message_open", "application_state_transition",
   ]),
 });
 
@@ -77,7 +76,6 @@ export const eventSchema = z.discriminatedUnion("type", [
   screenViewSchema,
   userAttributeChangeSchema,
   pushSubscriptionSchema,
-  applicationStateTransitionSchema,
   otherEventSchema,
 ]);
 export type MparticleEvent = z.infer<typeof eventSchema>;
@@ -97,8 +95,21 @@ export const eventProcessingRequestSchema = envelopeSchema.extend({
 });
 export type EventProcessingRequest = z.infer<typeof eventProcessingRequestSchema>;
 
-/** Data subject requests are answered; Pushwoosh erasure stays with Pushwoosh's own GDPR tools. */
-export const dsrProcessingRequestSchema = envelopeSchema.extend({ type: z.literal("dsr_processing_request") });
+/**
+ * A data subject request (OpenDSR), after mparticle-firehose-java-sdk `DsrProcessingRequest`: the SDK's
+ * only `subject_request_type` is `erasure`; `subject_identities` maps an identity type
+ * (`controller_customer_id`, `ios_vendor_id`, `android_id`, `email`, ...) to `{encoding: "raw", value}`.
+ * The Java model requires `account`, its JSON example omits it: both are accepted.
+ */
+export const dsrProcessingRequestSchema = envelopeSchema.extend({
+  type: z.literal("dsr_processing_request"),
+  account: accountSchema.optional(),
+  subject_request_id: z.string().min(1),
+  subject_request_type: z.string().min(1),
+  subject_identities: z.record(z.string().min(1), z.object({ encoding: z.string().default("raw"), value: z.string() })).default({}),
+  regulation: z.string().optional(),
+});
+export type DsrProcessingRequest = z.infer<typeof dsrProcessingRequestSchema>;
 
 export const audienceSubscriptionRequestSchema = envelopeSchema.extend({
   type: z.literal("audience_subscription_request"),

@@ -12,13 +12,16 @@ import {
   accept,
   normaliseAudienceMembership,
   normaliseAudienceSubscription,
+  normaliseDsrProcessing,
   normaliseEventProcessing,
 } from "../../../shared/sources/mparticle/accept.js";
 import { mparticleEventSchema, type NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import {
   audienceMembershipChangeRequestSchema,
   audienceSubscriptionRequestSchema,
+  dsrProcessingRequestSchema,
   eventProcessingRequestSchema,
+  type DsrProcessingRequest,
 } from "../../../shared/sources/mparticle/schema.js";
 import {
   CUSTOMER_ID, PUSHWOOSH_CREDENTIALS, attributeChange, configured, customEvent, fixture, heartbeat, iosBatch, membershipChange,
@@ -29,6 +32,7 @@ const SETTINGS: PushwooshMappingSettings = {
   screenViewEvent: PUSHWOOSH_SETTING_DEFAULTS.PUSHWOOSH_SCREEN_VIEW_EVENT,
   audienceTag: "mParticle Audiences",
   userId: "customer",
+  tagTypes: {},
 };
 
 /** The ingest side: what this flow's route enqueues for a normalised batch. */
@@ -49,6 +53,10 @@ function calls(items: WorkBatch[], settings = SETTINGS): PushwooshCall[] {
 }
 
 const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
+/** The Firehose samples' `user_attributes` as Pushwoosh tags: mParticle's reserved attributes, all strings. */
+const SAMPLE_TAGS = { $City: "Boca Raton", $FirstName: "Brian", $Country: "USA", $State: "FL", $Zip: "33431", $Gender: "M", $LastName: "O'Brian" };
+/** A batch whose user has no attributes, for tests about other calls. */
+const NO_ATTRIBUTES = { user_attributes: {} };
 
 
 const events = (request: Record<string, unknown>, settings = SETTINGS) => work(normaliseEventProcessing(eventProcessingRequestSchema.parse(request)), settings);
@@ -60,6 +68,8 @@ describe("Firehose events → Pushwoosh", () => {
     const result = calls(events(sample));
 
     expect(result).toEqual([
+      // The sample's attributes, sent although no user_attribute_change names them; $Zip stays a string.
+      { method: "setTags", userId: "12345", tags: SAMPLE_TAGS },
       {
         method: "postEvent", userId: "12345", hwid: "a0504a8cfa15ce2c", event: "customEvent", attributes: { event_attribute: "value" },
         timestampUTC: 1714592744, timestampCurrent: 1714592744 - 5 * 3600,
@@ -68,7 +78,7 @@ describe("Firehose events → Pushwoosh", () => {
     ]);
   });
 
-  it("types changed attributes, clears removed ones and sends one setTags per batch, first", () => {
+  it("types every attribute, clears removed ones and sends one setTags per batch, first", () => {
     const request = iosBatch([
       attributeChange({ Age: "", Score: "", Newsletter: "", Birthday: "", Zip: "", Favorites: "" }),
       customEvent("Purchase"),
@@ -83,13 +93,16 @@ describe("Firehose events → Pushwoosh", () => {
     expect(setTags).toEqual({
       method: "setTags",
       userId: CUSTOMER_ID,
-      tags: { Age: 42, Score: 9.75, Newsletter: true, Birthday: "1990-04-01 08:30", Zip: "02134", Favorites: ["jazz", "blues"], Plan: "gold", Churned: null },
+      tags: {
+        Age: 42, Score: 9.75, Newsletter: true, Birthday: "1990-04-01 08:30", Zip: "02134", Favorites: ["jazz", "blues"], Plan: "gold", Churned: null,
+        Ignored: "unchanged",
+      },
     });
     expect(rest.map((call) => call.method)).toEqual(["postEvent"]);
   });
 
   it("posts screen views under the configured name with screen_name, and attributes {} when empty", () => {
-    const request = iosBatch([screenView("Checkout", { step: "2" }), customEvent("Opened")]);
+    const request = iosBatch([screenView("Checkout", { step: "2" }), customEvent("Opened")], NO_ATTRIBUTES);
 
     const [screen, opened] = calls(events(request));
 
@@ -97,22 +110,47 @@ describe("Firehose events → Pushwoosh", () => {
     expect(opened).toMatchObject({ event: "Opened", attributes: {} });
   });
 
-  it("registers a push subscription on the device's IDFV and unregisters on uninstall; the batch's last word wins", () => {
-    const subscribe = iosBatch([pushSubscription("subscribe", "apns-token-1")]);
-    const uninstall = iosBatch([pushSubscription("subscribe", "apns-token-1"), stateTransition("uninstall")]);
+  it("registers a push subscription on the device's IDFV and unregisters on unsubscribe; the batch's last word wins", () => {
+    const subscribe = iosBatch([pushSubscription("subscribe", "apns-token-1")], NO_ATTRIBUTES);
+    const unsubscribe = iosBatch([pushSubscription("subscribe", "apns-token-1"), pushSubscription("unsubscribe", "apns-token-1")], NO_ATTRIBUTES);
 
     expect(calls(events(subscribe))).toEqual([
       { method: "registerDevice", hwid: IDFV, push_token: "apns-token-1", device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" },
     ]);
-    expect(calls(events(uninstall))).toEqual([{ method: "unregisterDevice", hwid: IDFV }]);
+    expect(calls(events(unsubscribe))).toEqual([{ method: "unregisterDevice", hwid: IDFV }]);
+  });
+
+  it("forwards no application_state_transition: mParticle has no uninstall state", () => {
+    expect(events(iosBatch([stateTransition("uninstall"), stateTransition("background")], NO_ATTRIBUTES))).toEqual([]);
+  });
+
+  it("unregisters the batch's device on an uninstall event (the Events API JSON has one), and does nothing without a device", () => {
+    const user = { identities: [], attributes: {}, attributeLists: {}, device: { platform: "ios" as const, deviceId: IDFV } };
+    const uninstall = { id: "u-1", event: { type: "uninstall" as const, id: "u-1", timestampMs: 1 } };
+
+    expect(pushwooshCalls([uninstall], { serverApi: false, user }, SETTINGS).map((call) => call.item)).toEqual([{ method: "unregisterDevice", hwid: IDFV }]);
+    expect(pushwooshCalls([uninstall], { serverApi: false, user: { ...user, device: { platform: "other" } } }, SETTINGS)).toEqual([]);
+  });
+
+  it("sends the hwid of a device registered in the same batch with its events", () => {
+    const web = { runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Chrome/124.0", identities: [] }, ...NO_ATTRIBUTES };
+
+    const [posted, registered] = calls(events(iosBatch([customEvent("Opened"), pushSubscription("subscribe", "web-token-2")], web)));
+
+    expect(registered).toMatchObject({ method: "registerDevice", hwid: hwidFromToken("web-token-2"), device_type: 11 });
+    expect(posted).toMatchObject({ method: "postEvent", event: "Opened", hwid: hwidFromToken("web-token-2") });
+    // With no device known at all, the event goes by user id only.
+    const [alone] = calls(events(iosBatch([customEvent("Opened")], { ...web, runtime_environment: { type: "unknown", identities: [] } })));
+    expect(alone).toMatchObject({ method: "postEvent", userId: CUSTOMER_ID });
+    expect(alone).not.toHaveProperty("hwid");
   });
 
   it("hashes the token into the hwid of a web device and picks the browser's device type", () => {
     const request = iosBatch([pushSubscription("unsubscribe", "web-token")], {
-      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] }, ...NO_ATTRIBUTES,
     });
     const subscribe = iosBatch([pushSubscription("subscribe", "web-token")], {
-      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] }, ...NO_ATTRIBUTES,
     });
 
     const [unsubscribe] = calls(events(request));
@@ -120,6 +158,55 @@ describe("Firehose events → Pushwoosh", () => {
 
     expect(unsubscribe).toEqual({ method: "unregisterDevice", hwid: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(registered).toMatchObject({ method: "registerDevice", hwid: unsubscribe && "hwid" in unsubscribe ? unsubscribe.hwid : "", device_type: 12 });
+  });
+
+  it("sends the user's existing attributes from a batch without user_attribute_change, typed per tag", () => {
+    const request = iosBatch([customEvent("Opened")], {
+      user_attributes: { $Zip: "02134", $Mobile: "15551234567", $Age: "34", $City: "Boca Raton", Level: "7", Vip: "true" },
+      user_attribute_lists: { Genres: ["jazz"] },
+    });
+
+    const [setTags, posted] = calls(events(request));
+
+    expect(setTags).toEqual({
+      method: "setTags",
+      userId: CUSTOMER_ID,
+      tags: { $Zip: "02134", $Mobile: "15551234567", $Age: 34, $City: "Boca Raton", Level: 7, Vip: true, Genres: ["jazz"] },
+    });
+    expect(posted).toMatchObject({ method: "postEvent", event: "Opened" });
+  });
+
+  it("keeps a reserved tag's type whatever the value: $Zip is a string for 33431 and 02134 alike", () => {
+    const zipOf = (zip: string) => calls(events(iosBatch([customEvent("E")], { user_attributes: { $Zip: zip } })))[0];
+
+    expect(zipOf("33431")).toMatchObject({ method: "setTags", tags: { $Zip: "33431" } });
+    expect(zipOf("02134")).toMatchObject({ method: "setTags", tags: { $Zip: "02134" } });
+  });
+
+  it("converts to the types PUSHWOOSH_TAG_TYPES pins, and skips a value that does not convert instead of flipping its type", () => {
+    const pinned: PushwooshMappingSettings = {
+      ...SETTINGS,
+      tagTypes: { Score: "decimal", Code: "string", Tier: "integer", Joined: "date", Opt: "boolean", Labels: "list", $Zip: "integer" },
+    };
+    const request = iosBatch([customEvent("E")], {
+      user_attributes: { Score: "10", Code: "42", Tier: "2.5", Joined: "2024-05-01", Opt: "FALSE", Labels: "solo", $Zip: "33431", $Age: "thirty" },
+      user_attribute_lists: { Opt2: ["x"] },
+    });
+
+    const [setTags] = calls(events(request, pinned), pinned);
+
+    // Tier ("2.5" is no integer) and $Age ("thirty" is no integer) are left out; the setting wins over the reserved table.
+    expect(setTags).toEqual({
+      method: "setTags",
+      userId: CUSTOMER_ID,
+      tags: { Score: 10, Code: "42", Joined: "2024-05-01 00:00", Opt: false, Labels: ["solo"], $Zip: 33431, Opt2: ["x"] },
+    });
+  });
+
+  it("clears a removed attribute with null even though the batch no longer carries it", () => {
+    const [setTags] = calls(events(iosBatch([attributeChange({}, { Gone: "x" })], NO_ATTRIBUTES)));
+
+    expect(setTags).toEqual({ method: "setTags", userId: CUSTOMER_ID, tags: { Gone: null } });
   });
 
   it("uses the mpid when configured to, even with a raw customer id", () => {
@@ -158,6 +245,33 @@ describe("Firehose events → Pushwoosh", () => {
 
     expect(() => events(sample)).toThrow(ValidationError);
     expect(() => events(sample)).toThrow(/account\.account_settings\.applicationCode/);
+  });
+});
+
+describe("erasure requests → Pushwoosh", () => {
+  const dsr = (identities: Record<string, string>, settings: Record<string, string> | null = PUSHWOOSH_CREDENTIALS) => dsrProcessingRequestSchema.parse({
+    ...fixture("DsrProcessingRequest.json"),
+    ...(settings ? { account: { account_id: 1, account_settings: settings } } : {}),
+    subject_identities: Object.fromEntries(Object.entries(identities).map(([type, value]) => [type, { encoding: "raw", value }])),
+  });
+  const erase = (request: DsrProcessingRequest, settings = SETTINGS) => work(normaliseDsrProcessing(request), settings);
+
+  it("deletes the user by its customer id and unregisters the devices named by their hwids", () => {
+    const items = erase(dsr({ controller_customer_id: CUSTOMER_ID, ios_vendor_id: IDFV, android_id: "a0504a8cfa15ce2c", email: "jane@example.com" }));
+
+    expect(calls(items)).toEqual([
+      { method: "deleteUser", userId: CUSTOMER_ID },
+      { method: "unregisterDevice", hwid: IDFV },
+      { method: "unregisterDevice", hwid: "a0504a8cfa15ce2c" },
+    ]);
+  });
+
+  it.each([
+    ["the sample (an advertising id and an email)", () => erase(dsr({ android_advertising_id: "84aa", email: "jane.doe@example.com" }))],
+    ["a customer id while the Pushwoosh user id is the mpid", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }), { ...SETTINGS, userId: "mpid" })],
+    ["no Pushwoosh account settings", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }, null))],
+  ])("enqueues nothing for %s", (_label, items) => {
+    expect(items()).toEqual([]);
   });
 });
 
