@@ -18,6 +18,8 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
     if (!stack.sandboxes.pushwoosh) throw new Error("the local stack started no Pushwoosh sandbox");
     pushwoosh = stack.sandboxes.pushwoosh;
+    // Events must exist in Pushwoosh's Control Panel before postEvent takes them.
+    pushwoosh.createEvents("Added To Cart", "Checkout", "Opened");
   });
   afterAll(async () => {
     await stack?.stop();
@@ -86,7 +88,6 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     expect(createFilter?.json).toEqual({
       request: {
         auth: "server-api-token",
-        application: "ABCDE-12345",
         name: "mParticle: New Users Low Engagement",
         filter_expression: 'A("ABCDE-12345") * T("mParticle Audiences", IN, ["New Users Low Engagement"])',
       },
@@ -103,8 +104,8 @@ describe("mParticle → Pushwoosh through the local stack", () => {
   });
 
   it.each([
-    ["EventProcessingRequest_android.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent", "registerDevice"]],
-    ["EventProcessingRequest_ios.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent"]],
+    ["EventProcessingRequest_android.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent", "registerDevice", "setTags"]],
+    ["EventProcessingRequest_ios.json", "/mparticle/events", "EventProcessingResponse_schema.json", ["postEvent", "setTags"]],
     ["AudienceMembershipChangeRequest.json", "/mparticle/audiences", "AudienceMembershipChangeResponse_schema.json", ["setTags", "setTags"]],
     ["DsrProcessingRequest.json", "/mparticle/events", "DsrProcessingResponse_schema.json", []],
   ])("answers the sample %s and its work reaches Pushwoosh", async (sample, path, responseSchema, methods) => {
@@ -123,6 +124,52 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(pushwoosh.calls.slice(before).map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(methods);
     expect(arrived.every((call) => call.status === 200)).toBe(true);
+  });
+
+  it("sends a batch's existing attributes, with no user_attribute_change, as one setTags typed as documented", async () => {
+    const userId = "existing-attributes-user";
+    const batch = iosBatch([customEvent("Opened")], {
+      user_identities: [{ type: "customer", encoding: "raw", value: userId }],
+      user_attributes: { $Zip: "33431", $Mobile: "15551234567", $Age: "41", $FirstName: "Brian", Level: "7", Balance: "12.5", Premium: "false", Signup: "2024-05-01" },
+      user_attribute_lists: { Genres: ["jazz", "blues"] },
+    });
+
+    expect((await post("/mparticle/events", batch)).status).toBe(200);
+    const setTags = await waitFor(() => callsTo("setTags").find((call) => JSON.stringify(call.json).includes(userId)), 20_000, "the setTags");
+
+    expect(setTags.status).toBe(200);
+    expect(setTags.json).toEqual({
+      request: {
+        application: "ABCDE-12345",
+        userId,
+        tags: { $Zip: "33431", $Mobile: "15551234567", $Age: 41, $FirstName: "Brian", Level: 7, Balance: 12.5, Premium: false, Signup: "2024-05-01 00:00", Genres: ["jazz", "blues"] },
+      },
+    });
+    expect(pushwoosh.tagType("$Zip")).toBe("String");
+    expect(pushwoosh.tagType("$Age")).toBe("Integer");
+    expect(pushwoosh.tagsOfUser(userId)).toMatchObject({ $Zip: "33431", Genres: ["jazz", "blues"] });
+  });
+
+  it("carries out an erasure through the queue: the user and its devices are deleted in Pushwoosh", async () => {
+    const userId = "erased-user";
+    const hwid = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F";
+    const batch = iosBatch([pushSubscription("subscribe", "apns-token-erased")], {
+      user_identities: [{ type: "customer", encoding: "raw", value: userId }],
+      runtime_environment: { type: "ios", identities: [{ type: "ios_vendor_id", encoding: "raw", value: hwid }] },
+    });
+    expect((await post("/mparticle/events", batch)).status).toBe(200);
+    await waitFor(() => pushwoosh.devices.get(hwid) && pushwoosh.tagsOfUser(userId), 20_000, "the user's device and tags");
+
+    const erasure: Record<string, unknown> = {
+      ...configured({ ...fixture("DsrProcessingRequest.json"), account: { account_id: 1, account_settings: {} } }),
+      subject_identities: { controller_customer_id: { encoding: "raw", value: userId } },
+    };
+    const answer = await post("/mparticle/events", erasure);
+
+    expect(answer).toEqual({ status: 200, body: { type: "dsr_processing_response", id: erasure.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" } });
+    await waitFor(() => !pushwoosh.devices.has(hwid), 20_000, "the deleted device");
+    expect(pushwoosh.tagsOfUser(userId)).toBeUndefined();
+    expect(pushwoosh.callsTo("/api/v2/device-api/deleteUser").map((call) => call.json)).toEqual([{ application: "ABCDE-12345", user_id: userId }]);
   });
 
   it("answers a sample without Pushwoosh settings with 400 naming the setting", async () => {

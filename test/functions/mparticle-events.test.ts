@@ -30,11 +30,25 @@ describe("POST /mparticle/events", () => {
       // One message holds the request's events; the worker maps them into calls.
       expect(messages).toHaveLength(1);
       const methods = pushwooshCallsOf(messages).map((call) => call.method);
-      expect(methods.sort()).toEqual(sample.includes("android") ? ["postEvent", "registerDevice"] : ["postEvent"]);
+      // The samples' user attributes go as setTags with every batch.
+      expect(methods.sort()).toEqual(sample.includes("android") ? ["postEvent", "registerDevice", "setTags"] : ["postEvent", "setTags"]);
     },
   );
 
-  it("answers the data subject request sample and enqueues nothing", async () => {
+  it("answers an erasure with the bare dsr_processing_response and enqueues its Pushwoosh calls", async () => {
+    const request: Record<string, unknown> = {
+      ...configured({ ...fixture("DsrProcessingRequest.json"), account: { account_id: 1, account_settings: {} } }),
+      subject_identities: { controller_customer_id: { encoding: "raw", value: "erase-me" }, ios_vendor_id: { encoding: "raw", value: "IDFV-1" } },
+    };
+
+    const result = await post(request);
+
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(String(result.body))).toEqual({ type: "dsr_processing_response", id: request.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" });
+    expect(pushwooshCallsOf(await enqueued())).toEqual([{ method: "deleteUser", userId: "erase-me" }, { method: "unregisterDevice", hwid: "IDFV-1" }]);
+  });
+
+  it("answers the data subject request sample and enqueues nothing: no identity Pushwoosh can act on", async () => {
     const request = fixture("DsrProcessingRequest.json");
 
     const result = await post(request);

@@ -20,7 +20,7 @@ describe("Pushwoosh sandbox", () => {
   let base: string;
 
   beforeAll(async () => {
-    sandbox = createPushwooshSandbox({ credentials: { applicationCode: APP, apiToken: DEVICE_TOKEN, serverApiToken: SERVER_TOKEN } });
+    sandbox = createPushwooshSandbox({ credentials: { applicationCode: APP, apiToken: DEVICE_TOKEN, serverApiToken: SERVER_TOKEN }, events: ["Known"] });
     base = await sandbox.start(0);
   });
   afterAll(async () => {
@@ -125,5 +125,75 @@ describe("Pushwoosh sandbox", () => {
     expect(deleted.body.status_code).toBe(200);
     expect(deletedAgain.body.status_message).toMatch(/not found/);
     expect(sandbox.filters.size).toBe(0);
+  });
+
+  it("fixes a tag's type with its first value and refuses a value of another type with 210", async () => {
+    const setTags = (tags: unknown) => post(base, "/json/1.3/setTags", { request: { application: APP, userId: "typed", tags } }, DEVICE_TOKEN);
+
+    expect((await setTags({ Zip: "02134", Age: 34, Score: 9.75, Joined: "2024-05-01 00:15", Vip: true, Genres: ["jazz"] })).body.status_code).toBe(200);
+    const flipped = await setTags({ Zip: 33431 });
+    const decimalForInteger = await setTags({ Age: 34.5 });
+    const notADate = await setTags({ Joined: "soon" });
+
+    expect(flipped.body).toEqual({ status_code: 210, status_message: 'Tag "Zip" is of type String: value 33431 refused', response: null });
+    expect(decimalForInteger.body.status_code).toBe(210);
+    expect(notADate.body.status_code).toBe(210);
+    // Whole numbers fit a Decimal, any string a String tag, and null clears any tag.
+    expect((await setTags({ Score: 10, Zip: "2024-05-01 00:15", Vip: null })).body.status_code).toBe(200);
+    expect(sandbox.tagType("Zip")).toBe("String");
+    expect(sandbox.tagType("Joined")).toBe("Date");
+    expect(sandbox.tagsOfUser("typed")).toMatchObject({ Zip: "2024-05-01 00:15", Age: 34, Score: 10 });
+  });
+
+  it("refuses a bulkSetTags entry whose value does not fit its tag's type", async () => {
+    await post(base, "/json/1.3/setTags", { request: { application: APP, userId: "bulk-typed", tags: { Level: 3 } } }, DEVICE_TOKEN);
+
+    const refused = await post(base, "/api/v2/audience/bulkSetTags", {
+      application: APP, auth: SERVER_TOKEN, devices: [{ user_id: "bulk-typed", list_operator: "set", tags: { Level: "three" } }],
+    });
+
+    expect(refused).toEqual({ status: 400, body: { error: { message: 'devices[0]: Tag "Level" is of type Integer: value "three" refused' } } });
+  });
+
+  it("takes postEvent only for events created in the Control Panel, case-sensitively", async () => {
+    const postEvent = (event: string) => post(base, "/json/1.3/postEvent", { request: { application: APP, userId: "u", hwid: "h", event, attributes: {} } }, DEVICE_TOKEN);
+
+    expect((await postEvent("Known")).body.status_code).toBe(200);
+    expect((await postEvent("known")).body).toEqual({ status_code: 210, status_message: 'Event not found: "known"', response: null });
+    sandbox.createEvents("known");
+    expect((await postEvent("known")).body.status_code).toBe(200);
+  });
+
+  it("keeps the device on unregisterDevice and only drops its push token", async () => {
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "kept", push_token: "t", device_type: 3 } }, DEVICE_TOKEN);
+
+    await post(base, "/json/1.3/unregisterDevice", { request: { application: APP, hwid: "kept" } }, DEVICE_TOKEN);
+
+    expect(sandbox.devices.get("kept")).toEqual({ application: APP, hwid: "kept", device_type: 3 });
+  });
+
+  it("deletes a user with its tags and devices on deleteUser (v2 device API, Device token, unwrapped body)", async () => {
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "gone-1", push_token: "t1", device_type: 1, userId: "leaver" } }, DEVICE_TOKEN);
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "stays", push_token: "t2", device_type: 1, userId: "stayer" } }, DEVICE_TOKEN);
+    await post(base, "/json/1.3/setTags", { request: { application: APP, userId: "leaver", tags: { City: "Boca" } } }, DEVICE_TOKEN);
+
+    const wrongToken = await post(base, "/api/v2/device-api/deleteUser", { application: APP, user_id: "leaver" }, SERVER_TOKEN);
+    const noUser = await post(base, "/api/v2/device-api/deleteUser", { application: APP }, DEVICE_TOKEN);
+    const deleted = await post(base, "/api/v2/device-api/deleteUser", { application: APP, user_id: "leaver" }, DEVICE_TOKEN);
+
+    expect(wrongToken.status).toBe(401);
+    expect(noUser).toEqual({ status: 400, body: { error: { message: "user_id is required" } } });
+    expect(deleted).toEqual({ status: 200, body: {} });
+    expect(sandbox.tagsOfUser("leaver")).toBeUndefined();
+    expect(sandbox.devices.has("gone-1")).toBe(false);
+    expect(sandbox.devices.has("stays")).toBe(true);
+  });
+
+  it("accepts createFilter with or without `application` (documented as for High-Speed Setup only)", async () => {
+    const filter = (name: string, application?: string) => ({ request: { auth: SERVER_TOKEN, name, filter_expression: "T(\"a\", EQ, 1)", ...(application ? { application } : {}) } });
+
+    expect((await post(base, "/json/1.3/createFilter", filter("without-app"))).body.status_code).toBe(200);
+    expect((await post(base, "/json/1.3/createFilter", filter("with-app", APP))).body.status_code).toBe(200);
+    expect((await post(base, "/json/1.3/createFilter", filter("other-app", "OTHER-APP"))).body.status_message).toBe("Application not found");
   });
 });

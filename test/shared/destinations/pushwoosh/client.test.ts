@@ -29,7 +29,7 @@ describe("Pushwoosh client against the sandbox", () => {
   let sandbox: PushwooshSandbox;
 
   beforeAll(async () => {
-    sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS });
+    sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS, events: ["Purchase"] });
     process.env.PUSHWOOSH_API_URL = await sandbox.start(0);
     process.env.PARTNER_TIMEOUT_MS = "500";
   });
@@ -64,6 +64,22 @@ describe("Pushwoosh client against the sandbox", () => {
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).partnerMessage).toMatch(/longer than 32/);
     expect((error as PermanentError).message).not.toContain("device-api-token");
+  });
+
+  it("turns an event Pushwoosh does not know into a PermanentError saying to create it in Events", async () => {
+    const error = await sendPushwooshCall({ ...postEvent, event: "Never Created" } as PushwooshCall, PUSHWOOSH_CREDENTIALS).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).message).toBe("Pushwoosh postEvent answered status_code 210: event not found in Pushwoosh: create it in Events");
+    expect(sandbox.events.some((event) => event.event === "Never Created")).toBe(false);
+  });
+
+  it("sends deleteUser and counts HTTP 200 as done; a wrong token is an AuthError", async () => {
+    expect(await sendPushwooshCall({ method: "deleteUser", userId: "u1" }, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
+    expect(sandbox.callsTo("/api/v2/device-api/deleteUser")[0]?.json).toEqual({ application: "ABCDE-12345", user_id: "u1" });
+
+    const error = await sendPushwooshCall({ method: "deleteUser", userId: "u1" }, { ...PUSHWOOSH_CREDENTIALS, apiToken: "wrong-token" }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(AuthError);
   });
 
   it("turns a wrong token into an AuthError that does not echo the token", async () => {

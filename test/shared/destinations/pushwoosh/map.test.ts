@@ -17,7 +17,7 @@ describe("toPushwooshRequest", () => {
     });
   });
 
-  it("puts the server token in request.auth for createFilter, with a Seglang segment on the list tag", () => {
+  it("puts the server token in request.auth for createFilter, with a Seglang segment on the list tag and no `application`", () => {
     const request = toPushwooshRequest(
       { method: "createFilter", name: "mParticle: VIP", tagName: "mParticle Audiences", tagValue: "VIP" },
       PUSHWOOSH_CREDENTIALS,
@@ -25,13 +25,32 @@ describe("toPushwooshRequest", () => {
     );
 
     expect(request.headers).toEqual({ "content-type": "application/json" });
+    // `application` is "usable only with High-Speed Setup; omit otherwise" (filters reference).
     expect(JSON.parse(request.body)).toEqual({
       request: {
         auth: "server-api-token",
-        application: "ABCDE-12345",
         name: "mParticle: VIP",
         filter_expression: 'A("ABCDE-12345") * T("mParticle Audiences", IN, ["VIP"])',
       },
+    });
+  });
+
+  it("adds `application` to createFilter with High-Speed Setup", () => {
+    const call = { method: "createFilter", name: "mParticle: VIP", tagName: "mParticle Audiences", tagValue: "VIP" } as const;
+
+    const request = toPushwooshRequest(call, PUSHWOOSH_CREDENTIALS, BASE, { highSpeedSetup: true });
+
+    expect(JSON.parse(request.body)).toMatchObject({ request: { auth: "server-api-token", application: "ABCDE-12345", name: "mParticle: VIP" } });
+  });
+
+  it("sends deleteUser to the v2 device API with the Device token, application and user_id", () => {
+    const request = toPushwooshRequest({ method: "deleteUser", userId: "u1" }, PUSHWOOSH_CREDENTIALS, BASE);
+
+    expect(request).toEqual({
+      method: "POST",
+      url: `${BASE}/api/v2/device-api/deleteUser`,
+      headers: { "content-type": "application/json", authorization: "Token device-api-token" },
+      body: JSON.stringify({ application: "ABCDE-12345", user_id: "u1" }),
     });
   });
 
