@@ -1,5 +1,9 @@
+import { checkPushwooshSettings } from "../shared/config/settings.js";
 import { pushwooshWorker } from "../shared/flows/index.js";
 import { createWorkerHandler } from "../shared/queue/worker.js";
 
-/** SQS → Pushwoosh (device API, server API, bulkSetTags), mParticle events and audiences. */
+// A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
+checkPushwooshSettings();
+
+/** SQS → Pushwoosh (device API, server API, bulkSetTags), mParticle events, audiences and erasures. */
 export const handler = createWorkerHandler(pushwooshWorker);

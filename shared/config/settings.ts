@@ -148,3 +148,12 @@ export function pushwooshMappingSettings(): PushwooshMappingSettings {
     tagTypes: pushwooshTagTypes(),
   };
 }
+
+/**
+ * Reads every Pushwoosh setting once, throwing on the first bad one. The functions that map to Pushwoosh call
+ * it when their module loads, so a bad PUSHWOOSH_TAG_TYPES (or any other) fails the cold start, naming it.
+ */
+export function checkPushwooshSettings(): void {
+  pushwooshMappingSettings();
+  pushwooshHighSpeedSetup();
+}

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/pushwoosh-worker.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
+import { loadHandler } from "../../infra/local/functions.js";
 import { SqsPoller } from "../../infra/local/poller.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
@@ -179,5 +180,18 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ reason: "permanent", message: expect.stringMatching(/rotated/) });
     expect(sandbox.callsTo("/json/1.3/unregisterDevice")).toHaveLength(0);
+  });
+
+  it.each([
+    ["invalid JSON", "{Score: decimal}", "PUSHWOOSH_TAG_TYPES is not valid JSON"],
+    ["an unknown type", '{"Score":"float"}', 'PUSHWOOSH_TAG_TYPES: tag "Score" has type "float"'],
+  ])("fails its cold start on a PUSHWOOSH_TAG_TYPES with %s, naming the setting", async (_label, value, message) => {
+    process.env.PUSHWOOSH_TAG_TYPES = value;
+    try {
+      // A fresh module instance: a new execution environment loading the function.
+      await expect(loadHandler("pushwoosh-worker", 900 + value.length)).rejects.toThrow(message);
+    } finally {
+      delete process.env.PUSHWOOSH_TAG_TYPES;
+    }
   });
 });
