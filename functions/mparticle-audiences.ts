@@ -1,9 +1,13 @@
+import { checkPushwooshSettings } from "../shared/config/settings.js";
 import { mparticleRoutes } from "../shared/flows/index.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_AUDIENCES_LIMITS } from "../shared/http/limits.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { accept, normaliseAudienceMembership, normaliseAudienceSubscription, responseTo } from "../shared/sources/mparticle/accept.js";
 import { audiencesEndpointSchema } from "../shared/sources/mparticle/schema.js";
+
+// A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
+checkPushwooshSettings();
 
 /** POST /mparticle/audiences: subscriptions become segments, membership changes list-tag edits. */
 export const handler = ingestHandler(async (event) => {
