@@ -284,6 +284,8 @@ function entry(benchCase: BenchCase, rounds: number[][]): MeasuredEntry {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: POLLER_CONCURRENCY });
+  // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
+  stack.sandboxes.pushwoosh?.createEvents("article_read", "add_to_wishlist", "level_up");
   try {
     const { baseline, brazeJson, measured } = cases(stack);
     const all = [baseline, ...measured];
