@@ -83,8 +83,9 @@ export function toTypedValues(values: Record<string, string>): Record<string, st
 /**
  * mParticle's reserved user attributes and their Pushwoosh tag types. A tag's type is fixed when Pushwoosh
  * creates it (docs.pushwoosh.com/platform-docs/api-reference/tags), so these never go by the value:
- * postal codes and phone numbers are strings ("02134" and "33431" alike), the age an integer. Keys as
- * mParticle's SDKs write them (MParticle.UserAttributes, the Firehose samples' `user_attributes`).
+ * postal codes and phone numbers are strings ("02134" and "33431" alike), the age an integer. The keys are
+ * mParticle's "reserved" user attribute keys (docs.mparticle.com/developers/sdk/web/users, "Reserved
+ * Attributes"), as the Firehose samples' `user_attributes` carry them.
  */
 export const RESERVED_TAG_TYPES: Readonly<Record<string, PushwooshTagType>> = {
   $Age: "integer",
@@ -126,7 +127,7 @@ export function convertToTagType(type: PushwooshTagType, value: string | string[
 
 /** Counted (metric `tagSkipped`, dimension `reason`) and logged for every tag value left out. */
 export const TAG_SKIPPED_REASON = "value does not convert to the tag's type";
-const metrics = createMetrics({ flow: "mparticle-to-pushwoosh" });
+const metrics = createMetrics({ flow: FLOW });
 
 function count(metric: string, reason: string): void {
   const single = metrics.singleMetric();
