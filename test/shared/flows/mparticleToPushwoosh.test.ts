@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
 import { pushwooshPayloadSchema, type PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
 import { ValidationError } from "../../../shared/errors.js";
+import { logger } from "../../../shared/observability.js";
 import {
-  contextSchema, deviceTypeFor, hwidFromToken, pushwooshCalls, pushwooshRoute, toPushwooshDate, toTypedValue,
+  ERASURE_REASONS, TAG_SKIPPED_REASON, contextSchema, deviceTypeFor, hwidFromToken, pushwooshCalls, pushwooshRoute, toPushwooshDate, toTypedValue,
 } from "../../../shared/flows/mparticleToPushwoosh.js";
 import { packWorkBatch } from "../../../shared/queue/enqueue.js";
 import type { WorkBatch } from "../../../shared/queue/workItem.js";
@@ -193,8 +194,15 @@ describe("Firehose events → Pushwoosh", () => {
       user_attribute_lists: { Opt2: ["x"] },
     });
 
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     const [setTags] = calls(events(request, pinned), pinned);
+    const skipped = warn.mock.calls.filter(([message]) => message === "tag value skipped").map(([, details]) => details);
+    warn.mockRestore();
 
+    expect(skipped).toEqual([
+      { tag: "Tier", type: "integer", reason: TAG_SKIPPED_REASON },
+      { tag: "$Age", type: "integer", reason: TAG_SKIPPED_REASON },
+    ]);
     // Tier ("2.5" is no integer) and $Age ("thirty" is no integer) are left out; the setting wins over the reserved table.
     expect(setTags).toEqual({
       method: "setTags",
@@ -267,11 +275,17 @@ describe("erasure requests → Pushwoosh", () => {
   });
 
   it.each([
-    ["the sample (an advertising id and an email)", () => erase(dsr({ android_advertising_id: "84aa", email: "jane.doe@example.com" }))],
-    ["a customer id while the Pushwoosh user id is the mpid", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }), { ...SETTINGS, userId: "mpid" })],
-    ["no Pushwoosh account settings", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }, null))],
-  ])("enqueues nothing for %s", (_label, items) => {
-    expect(items()).toEqual([]);
+    ["the sample (an advertising id and an email)", () => erase(dsr({ android_advertising_id: "84aa", email: "jane.doe@example.com" })), ERASURE_REASONS.noIdentity],
+    ["a customer id while the Pushwoosh user id is the mpid", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }), { ...SETTINGS, userId: "mpid" }), ERASURE_REASONS.noIdentity],
+    ["no Pushwoosh account settings", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }, null)), ERASURE_REASONS.noSettings],
+  ])("enqueues nothing for %s, and logs the reason", (_label, items, reason) => {
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      expect(items()).toEqual([]);
+      expect(warn).toHaveBeenCalledWith("erasure answered, not carried out", expect.objectContaining({ reason, subjectRequestId: "1e2c8cf4-f985-4398-b482-a520860d3bf6" }));
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
