@@ -18,6 +18,8 @@ export const BRAZE_BATCH_SIZE = 100;
 /** The Braze types cycled through a batch; each of them is routed to Mixpanel, one in three also to mParticle. */
 const BRAZE_EVENT_TYPES = ["users.messages.pushnotification.Send", "users.behaviors.CustomEvent", "users.behaviors.Purchase"] as const;
 const BENCH_USERS = 20;
+/** Platforms cycled through the events of the request-count workload (each is its own mParticle feed). */
+export const BENCH_PLATFORMS = ["ios", "android", "web"] as const;
 
 const iosSample = readJson(MPARTICLE_FIXTURES, "EventProcessingRequest_ios.json");
 const brazeSamples = BRAZE_EVENT_TYPES.map((type) => readJson(BRAZE_FIXTURES, `${type}.json`));
@@ -32,14 +34,14 @@ function customEvent(name: string, attributes: Record<string, string>, timestamp
 }
 
 /** The iOS sample's events (fresh ids) plus three custom events, a raw customer id and user attributes. */
-export function mparticleEventsRequest(sequence: number): Json {
+export function mparticleEventsRequest(sequence: number, users = BENCH_USERS): Json {
   const request = configuredRequest();
   const now = Date.now();
   const sampleEvents = (request.events as Json[]).map((event) => ({ ...event, id: randomUUID(), timestamp_ms: now }));
   return {
     ...request,
     timestamp_ms: now,
-    user_identities: [...(request.user_identities as Json[]), { type: "customer", encoding: "raw", value: `bench-user-${sequence % BENCH_USERS}` }],
+    user_identities: [...(request.user_identities as Json[]), { type: "customer", encoding: "raw", value: `bench-user-${sequence % users}` }],
     user_attributes: { ...(request.user_attributes as Json), plan: "premium", level: "42", newsletter: "true" },
     events: [
       ...sampleEvents,
@@ -58,16 +60,27 @@ export function mparticleHeartbeat(): Json {
   return { ...rest, timestamp_ms: Date.now(), events: [] };
 }
 
+export interface BrazeBatchOptions {
+  size?: number;
+  users?: number;
+  /** When given, event n gets platform n mod length (else the sample's own). */
+  platforms?: readonly string[];
+}
+
 /** A Currents body of `size` events cycling through three types, each with a fresh id and an external user id. */
-export function brazeCurrentsBatch(sequence: number, size = BRAZE_BATCH_SIZE): { events: Json[] } {
+export function brazeCurrentsBatch(sequence: number, options: BrazeBatchOptions = {}): { events: Json[] } {
+  const { size = BRAZE_BATCH_SIZE, users = BENCH_USERS, platforms } = options;
   const time = Math.floor(Date.now() / 1000);
   const events = Array.from({ length: size }, (_, index) => {
     const event = structuredClone(brazeSamples[index % brazeSamples.length] as Json);
+    const n = sequence * size + index;
+    const platform = platforms?.[n % platforms.length];
     return {
       ...event,
       id: randomUUID(),
       time,
-      user: { ...(event.user as Json), external_user_id: `bench-user-${(sequence * size + index) % BENCH_USERS}` },
+      ...(platform ? { properties: { ...(event.properties as Json), platform } } : {}),
+      user: { ...(event.user as Json), external_user_id: `bench-user-${n % users}` },
     };
   });
   return { events };
