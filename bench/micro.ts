@@ -84,7 +84,8 @@ function stubSqsSend(): void {
 async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
   const braze = (await import("../functions/braze-currents.js")).handler as HttpHandler;
   const firehose = (await import("../functions/mparticle-events.js")).handler as HttpHandler;
-  const context = lambdaContext("bench", 10, process.env.AWS_REGION ?? "us-east-1");
+  // A fresh context per invocation: its deadline (10 s, as deployed) runs from creation.
+  const context = () => lambdaContext("bench", 10, process.env.AWS_REGION ?? "us-east-1");
   const brazeToken = DEVELOPMENT_SECRETS.inbound.brazeToken;
   const mparticleToken = DEVELOPMENT_SECRETS.inbound.mparticleToken;
   const suffix = mode === "sqs" ? ".sqs" : "";
@@ -101,7 +102,7 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     let next = 0;
     const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
     const headers = { authorization: `Bearer ${brazeToken}` };
-    const result = await interleaved(events, async () => check(await braze(httpApiEvent("/braze/currents", bodies[next++ % bodies.length], { headers }), context)), bodies.slice(0, 10), 10 * events, 10);
+    const result = await interleaved(events, async () => check(await braze(httpApiEvent("/braze/currents", bodies[next++ % bodies.length], { headers }), context())), bodies.slice(0, 10), 10 * events, 10);
     figures.push({ name: `ingest.braze${suffix}`, description: `POST /braze/currents handler, ${events} events, ${where}; µs per event`, ...result });
   }
   {
@@ -109,7 +110,7 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     let next = 0;
     const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
     const headers = { authorization: `Token ${mparticleToken}` };
-    const result = await interleaved(events, async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context)), bodies, 40 * events, 40);
+    const result = await interleaved(events, async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context())), bodies, 40 * events, 40);
     figures.push({ name: `ingest.mparticle${suffix}`, description: `POST /mparticle/events handler, ${events} events, ${where}; µs per event`, ...result });
   }
   return figures;

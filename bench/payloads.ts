@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../infra/local/sandboxes/pushwoosh.js";
 
 /** Benchmark request bodies, built on the real partner samples in test/fixtures; every call gets fresh ids. */
 
@@ -12,8 +13,8 @@ function readJson(folder: URL, name: string): Json {
   return JSON.parse(readFileSync(new URL(name, folder), "utf8")) as Json;
 }
 
-/** What a customer types into the mParticle connection settings; the Pushwoosh sandbox accepts any. */
-const BENCH_ACCOUNT_SETTINGS = { applicationCode: "BENCH-00001", apiToken: "bench-token" } as const;
+/** What a customer types into the mParticle connection settings: the application the Pushwoosh sandbox holds. */
+const BENCH_ACCOUNT_SETTINGS = DEVELOPMENT_PUSHWOOSH_CREDENTIALS;
 export const BRAZE_BATCH_SIZE = 100;
 /** The Braze types cycled through a batch; each of them is routed to Mixpanel, one in three also to mParticle. */
 const BRAZE_EVENT_TYPES = ["users.messages.pushnotification.Send", "users.behaviors.CustomEvent", "users.behaviors.Purchase"] as const;

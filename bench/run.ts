@@ -1,10 +1,15 @@
-import { writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, totalmem } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
 import { BRAZE_BATCH_SIZE, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
 import { round, summarize } from "./stats.js";
+import { measureBundles, type BundleFigure } from "./bundles.js";
+import type { MicroFigure } from "./micro.js";
+import { countRequests, type RequestsResult } from "./requests.js";
 
 /**
  * How fast ingest answers, over real HTTP against the local stack, as ratios to GET /health on the same
@@ -251,9 +256,25 @@ interface CaseResult extends MeasuredEntry {
   eventsPerSecond?: number;
 }
 
+/** One figure of the issue-13 table: value beside its floor (or minimum) and the goal. */
+interface Figure {
+  name: string;
+  description: string;
+  value: number;
+  unit: string;
+  /** Same-run floor (µs/event of JSON.parse + JSON.stringify) or, for requests, the minimum the limits allow; null when none applies. */
+  floor: number | null;
+  /** value ÷ floor; null without a floor. */
+  ratio: number | null;
+  /** The largest acceptable ratio when there is a floor, else the largest acceptable value; null when the issue sets none. */
+  goal: number | null;
+  /** Whether the goal is met (ratio or value ≤ goal; for e2e.p99, value < goal); null without a goal. */
+  met: boolean | null;
+}
+
 /** The shape of bench/results.json; add fields, never rename or remove them. */
 interface BenchResults {
-  schemaVersion: 1;
+  schemaVersion: 2;
   generatedAt: string;
   node: string;
   machine: { cpus: number; model: string; platform: string; arch: string; memoryGb: number };
@@ -264,6 +285,64 @@ interface BenchResults {
   idleBaseline: MeasuredEntry;
   cases: CaseResult[];
   endToEnd: EndToEnd | { skipped: string };
+  /** 1-, 5- and 15-minute load averages when the run started and ended: the machine is shared. */
+  load: { start: number[]; end: number[] };
+  figures: Figure[];
+  /** Details behind the requests.* figures. */
+  requests: Omit<RequestsResult, "counts">;
+  /** Details behind the bundle.* and init.* figures. */
+  bundles: BundleFigure[];
+  /** Seconds the whole run took. */
+  durationSeconds: number;
+}
+
+/** Goals of the issue-13 table; a ratio goal where the figure has a floor, else a value goal. */
+const GOALS: Record<string, number> = {
+  "ingest.braze": 3,
+  "mapping.braze-mparticle": 2,
+  "mapping.braze-mixpanel": 2,
+  "mapping.mparticle-pushwoosh": 2,
+  "requests.sqs-messages-per-braze-post": 2,
+  "requests.mparticle": 1.05,
+  "requests.mixpanel": 1.05,
+  "e2e.p99": TARGET_MS,
+};
+const BUNDLE_GOAL_BYTES = 300 * 1024;
+const INIT_GOAL_MS = 60;
+
+function figure(name: string, description: string, value: number, unit: string, floor: number | null, goal: number | null = GOALS[name] ?? null): Figure {
+  const ratio = floor ? round(value / floor, 2) : null;
+  const measured = ratio ?? value;
+  const met = goal === null ? null : name === "e2e.p99" ? measured < goal : measured <= goal;
+  return { name, description, value: round(value, 2), unit, floor: floor === null ? null : round(floor, 2), ratio, goal, met };
+}
+
+/** The per-event figures, measured in their own process (bench/micro.ts). */
+async function microFigures(): Promise<MicroFigure[]> {
+  const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
+  const output = join(folder, "micro.json");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/micro.ts failed (${code}): ${stderr.slice(-2000)}`))));
+    });
+    return JSON.parse(await readFile(output, "utf8")) as MicroFigure[];
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function printFigures(figures: Figure[]): void {
+  const header = ["figure", "value", "unit", "floor", "ratio", "goal", "met"];
+  const rows = figures.map((f) => [f.name, String(f.value), f.unit, f.floor === null ? "" : String(f.floor), f.ratio === null ? "" : `${f.ratio}×`, f.goal === null ? "" : f.floor === null ? `≤ ${f.goal}` : `≤ ${f.goal}×`, f.met === null ? "" : f.met ? "yes" : "NO"]);
+  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? "").length)));
+  const line = (cells: string[]) => cells.map((cell, index) => (index === 0 || index === 2 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of rows) console.log(line(row));
 }
 
 function entry(benchCase: BenchCase, rounds: number[][]): MeasuredEntry {
@@ -283,6 +362,9 @@ function entry(benchCase: BenchCase, rounds: number[][]): MeasuredEntry {
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
+  const loadAtStart = loadavg().map((value) => round(value, 2));
+  console.log("per-event figures (bench/micro.ts, own process) ...");
+  const micro = await microFigures();
   const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: POLLER_CONCURRENCY });
   // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
   stack.sandboxes.pushwoosh?.createEvents("article_read", "add_to_wishlist", "level_up");
@@ -329,9 +411,28 @@ async function main(): Promise<void> {
       return result;
     });
 
+    await stack.stop();
+    console.log(`request counts for the fixed workload (workers paused while posting) at ${((performance.now() - startedAt) / 1000).toFixed(1)} s ...`);
+    const requests = await countRequests();
+    console.log(`bundles and cold init (CDK synth, ${"20"} interleaved starts each) at ${((performance.now() - startedAt) / 1000).toFixed(1)} s ...`);
+    const bundles = await measureBundles();
+
+    const brazeCase = caseResults.find((c) => c.name === brazeJson.name);
+    const figures: Figure[] = [
+      ...micro.map((m) => figure(m.name, m.description, m.value, "µs/event", m.floor)),
+      ...requests.counts.map((c) => figure(c.name, c.description, c.value, c.name.includes("per-braze-post") ? "messages" : "requests", c.minimum)),
+      ...bundles.map((b) => figure(`bundle.${b.function}`, `index.mjs as the stack builds it${b.sourceMapBytes ? ` (+ ${b.sourceMapBytes} bytes of source map)` : ""}`, b.bytes, "bytes", null, BUNDLE_GOAL_BYTES)),
+      ...bundles.map((b) => figure(`init.${b.function}`, `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module (${b.emptyMs} ms); medians of 20 interleaved`, b.initMs, "ms", null, INIT_GOAL_MS)),
+    ];
+    if (!("skipped" in e2e)) figures.push(figure("e2e.throughput", e2e.description, e2e.eventsPerSecond, "events/s", null));
+    if (brazeCase) {
+      figures.push(figure("e2e.p50", `${brazeCase.description}: p50 answer while the workers deliver`, brazeCase.p50Ms, "ms", null));
+      figures.push(figure("e2e.p99", `${brazeCase.description}: p99 answer while the workers deliver`, brazeCase.p99Ms, "ms", null));
+    }
+
     const cpuList = cpus();
     const results: BenchResults = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       generatedAt: new Date().toISOString(),
       node: process.version,
       machine: {
@@ -346,10 +447,17 @@ async function main(): Promise<void> {
       idleBaseline,
       cases: caseResults,
       endToEnd: e2e,
+      load: { start: loadAtStart, end: loadavg().map((value) => round(value, 2)) },
+      figures,
+      requests: { workerSqsCalls: requests.workerSqsCalls, drainSeconds: round(requests.drainSeconds, 1), workers: requests.workers, sentBytes: requests.sentBytes },
+      bundles,
+      durationSeconds: round((performance.now() - startedAt) / 1000, 1),
     };
     await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     console.log();
     printTable(results);
+    console.log(`\nfigures (load average ${results.load.start.join(" ")} at start, ${results.load.end.join(" ")} at end on ${results.machine.cpus} cpus):`);
+    printFigures(figures);
     console.log(`\nwrote ${fileURLToPath(RESULTS_FILE)} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   } finally {
     await stack.stop();

@@ -64,12 +64,16 @@ const deadLetterQueue = (destination: Destination): QueueRef => ({ destination, 
 
 const INGEST = { memorySize: 256, timeoutSeconds: 10 } as const;
 
-// Batch sizes follow the partner's bulk call: Pushwoosh calls are per user, mParticle bulk takes
-// 100 batches, Mixpanel import takes 2000 events (we stay well under the 10 MB body limit).
+// Batch sizes follow the partner's bulk call. A message carries one webhook's events for one destination,
+// and Braze posts up to 100 events: 20 Mixpanel messages fill one 2000-event import exactly (a larger batch
+// leaves a part-filled import per invocation). mParticle requests are bytes-bound (256 KB per feed), so its
+// batch is as large as Lambda passes (the event source mapping cuts every batch at the 6 MB invocation
+// payload: https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html, BatchSize).
+// Pushwoosh calls are per user and per event: batching does not reduce them. See docs/performance.md.
 const EVENT_SOURCES: Record<Destination, EventSourceSettings> = {
   pushwoosh: { batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
   mparticle: { batchSize: 100, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
-  mixpanel: { batchSize: 500, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
+  mixpanel: { batchSize: 20, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
 };
 
 export const FUNCTIONS: readonly FunctionWiring[] = [

@@ -62,11 +62,15 @@ export class RelayFunction extends Construct {
         format: OutputFormat.ESM,
         target: "node22",
         minify: true,
+        // Shipped beside the bundle, read only when NODE_OPTIONS=--enable-source-maps is set (not by default: it costs each cold start).
         sourceMap: true,
         mainFields: ["module", "main"],
-        // Bundle the SDK clients we pin and test with instead of the runtime's copy; tree-shaken, they stay small.
+        // Bundle the SDK clients we pin and test with instead of the runtime's copy. Externalised, the bundles
+        // shrink to ~185 KB but a cold start loads the SDK's unbundled files and took ~100 ms longer (docs/performance.md).
         bundleAwsSDK: true,
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // zod's `z` namespace cannot be tree-shaken: the bundle gets the members the relay uses (infra/bundling/zodRuntime.ts).
+        esbuildArgs: { "--alias:zod": path.join(defaults.projectRoot, "infra", "bundling", "zodRuntime.ts") },
       },
     });
     for (const ref of wiring.sendsTo) props.queueOf(ref).grantSendMessages(this.handler);

@@ -19,7 +19,7 @@ import { startApiServer, type HttpApiHandler } from "./apiServer.js";
 import { DEVELOPMENT_SECRETS } from "./devSecrets.js";
 import { loadHandler } from "./functions.js";
 import { lambdaContext } from "./lambdaContext.js";
-import { SqsPoller } from "./poller.js";
+import { SqsPoller, type BatchSummary } from "./poller.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "./sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "./sandboxes/mparticle.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "./sandboxes/pushwoosh.js";
@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   /** Where readable log lines go; nothing is printed when quiet. */
   log?: (line: string) => void;
   quiet?: boolean;
+  /** Told of every worker invocation (`npm run bench` sums the workers' billed time). */
+  onWorkerBatch?: (worker: string, summary: BatchSummary) => void;
 }
 
 export interface LocalStack {
@@ -56,6 +58,8 @@ export interface LocalStack {
   /** True when the development secret document is in use (its tokens are printed). */
   developmentSecrets: boolean;
   sandboxes: { pushwoosh?: PushwooshSandbox; mparticle?: MparticleSandbox; mixpanel?: MixpanelSandbox };
+  /** Stops the workers' polling (batches in flight finish) and starts it again; `npm run bench` counts requests under full batches. */
+  workers: { pause(): Promise<void>; resume(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -198,6 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stoppers.push(() => closeServer(api.server));
 
+    const pollers: SqsPoller[] = [];
     for (const worker of WORKER_FUNCTIONS) {
       const poller = new SqsPoller({
         sqs,
@@ -211,12 +216,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ),
         context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
         onBatch: (summary) => {
+          options.onWorkerBatch?.(worker.name, summary);
           const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
           const error = summary.error ? ` (${summary.error})` : "";
           log?.(`[${worker.name}] batch of ${summary.records}${failed}${error}`);
         },
       });
       await poller.start();
+      pollers.push(poller);
       stoppers.push(() => poller.stop());
     }
     ready = true;
@@ -229,6 +236,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secrets,
       developmentSecrets: !secretsFile,
       sandboxes,
+      workers: {
+        pause: async () => void (await Promise.all(pollers.map((poller) => poller.stop()))),
+        resume: async () => void (await Promise.all(pollers.map((poller) => poller.start()))),
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -24,7 +24,15 @@ export interface PollerOptions {
    */
   handlers: WorkerHandler[];
   context: () => Context;
-  onBatch?: (summary: { records: number; failed: number; error?: string }) => void;
+  onBatch?: (summary: BatchSummary) => void;
+}
+
+/** One invocation as the poller saw it; `ms` is the handler's own time (what Lambda bills). */
+export interface BatchSummary {
+  records: number;
+  failed: number;
+  error?: string;
+  ms?: number;
 }
 
 const RECEIVE_MAX = 10;
@@ -135,13 +143,17 @@ export class SqsPoller {
     const event: SQSEvent = { Records: messages.map((message) => toRecord(message, this.queueArn, region)) };
     let failedIds: Set<string>;
     let invocationError: string | undefined;
+    const started = performance.now();
+    let ms = 0;
     try {
       const response = await handler(event, context());
+      ms = performance.now() - started;
       // Without ReportBatchItemFailures, Lambda ignores the response: a returned invocation deletes the whole batch.
       const reported = this.options.settings.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
       failedIds = new Set(reported.map((failure) => failure.itemIdentifier));
     } catch (error) {
       // A failed invocation fails the whole batch, as in Lambda.
+      ms = performance.now() - started;
       invocationError = (error as Error).message;
       failedIds = new Set(event.Records.map((record) => record.messageId));
     }
@@ -155,6 +167,6 @@ export class SqsPoller {
         }),
       );
     }
-    this.options.onBatch?.({ records: messages.length, failed: failedIds.size, error: invocationError });
+    this.options.onBatch?.({ records: messages.length, failed: failedIds.size, error: invocationError, ms });
   }
 }

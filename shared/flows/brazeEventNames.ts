@@ -49,18 +49,29 @@ const MESSAGE_CHANNELS: Record<string, string> = {
 };
 
 const WORD_OVERRIDES: Record<string, string> = { Ios: "iOS" };
+/** Compiled once: naming runs per event per destination. */
+const WORD_BOUNDARY = /(?<=[a-z0-9])(?=[A-Z])/;
+/** Names built from words, per event type (a few dozen exist); capped so odd input cannot grow it. */
+const builtNames = new Map<string, string>();
+const BUILT_NAMES_MAX = 1000;
 
 /** "MarkAsSpam" → "Mark As Spam", "IosForeground" → "iOS Foreground", "costep" → "Costep". */
 function words(segment: string): string {
   return segment
-    .split(/(?<=[a-z0-9])(?=[A-Z])/)
+    .split(WORD_BOUNDARY)
     .map((word) => WORD_OVERRIDES[word] ?? word.charAt(0).toUpperCase() + word.slice(1))
     .join(" ");
 }
 
 export function readableEventName(eventType: string): string {
-  const named = NAMED_EVENTS[eventType];
+  const named = NAMED_EVENTS[eventType] ?? builtNames.get(eventType);
   if (named) return named;
+  const built = nameFromWords(eventType);
+  if (builtNames.size < BUILT_NAMES_MAX) builtNames.set(eventType, built);
+  return built;
+}
+
+function nameFromWords(eventType: string): string {
   const segments = eventType.split(".").filter(Boolean);
   if (segments[0] === "users") segments.shift();
   if (segments[0] === "messages" && segments.length === 3) {

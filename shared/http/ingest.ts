@@ -29,11 +29,18 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
 }
 
+const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest();
+/** Digests of the configured credentials (a handful: current and previous per route), hashed once per container. */
+const configuredDigests = new Map<string, Buffer>();
+
 /** Constant-time comparison; hashing first makes the lengths equal so length does not leak either. */
 export function tokensEqual(presented: string, expected: string): boolean {
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
+  let digest = configuredDigests.get(expected);
+  if (!digest) {
+    digest = sha256(expected);
+    if (configuredDigests.size < 16) configuredDigests.set(expected, digest);
+  }
+  return timingSafeEqual(sha256(presented), digest);
 }
 
 /** A caller's correlation id is kept when it is a plain token: it travels in logs and SQS attributes. */
@@ -163,14 +170,14 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  */
 function checkJsonDepth(text: string, maxDepth: number): void {
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c) index++; // backslash: skip the escaped character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
+    if (code === 0x22) {
+      // A string: jump to its closing quote natively, the one not escaped by an odd run of backslashes.
+      let end = text.indexOf('"', index + 1);
+      while (end > 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end < 0) return; // unterminated: JSON.parse rejects it
+      index = end;
     } else if (code === 0x7b || code === 0x5b) {
       if (++depth > maxDepth) {
         throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`, { field: "body" });
@@ -179,6 +186,13 @@ function checkJsonDepth(text: string, maxDepth: number): void {
       depth--;
     }
   }
+}
+
+/** Whether the character at `index` follows an odd number of backslashes. */
+function escaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  while (text.charCodeAt(index - 1 - backslashes) === 0x5c) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 /** Parses JSON, naming the problem in a 400 when it is not. */

@@ -7,5 +7,8 @@ const NOT_SQS_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/g;
  * and parses back to the same value. Without it a partner's emoji or U+FFFF is a 5xx, retried forever.
  */
 export function sqsJson(value: unknown): string {
-  return JSON.stringify(value).replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const json = JSON.stringify(value);
+  // One byte per character is ASCII, all SQS text (JSON.stringify escapes the control characters): no scan needed.
+  if (Buffer.byteLength(json) === json.length) return json;
+  return json.replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

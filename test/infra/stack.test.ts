@@ -230,11 +230,12 @@ describe("CdpRelayStack", () => {
           RETRY_BASE_SECONDS: String(DEFAULT_RETRY_BASE_SECONDS),
           POWERTOOLS_SERVICE_NAME: "cdp-relay",
           POWERTOOLS_METRICS_NAMESPACE: "CdpRelay",
-          NODE_OPTIONS: "--enable-source-maps",
         }),
       },
     });
     for (const [id, resource] of Object.entries(template.findResources("AWS::Lambda::Function"))) {
+      // Source maps cost every cold start; they are shipped but only an operator turns them on.
+      expect(resource.Properties.Environment.Variables.NODE_OPTIONS, id).toBeUndefined();
       expect(resource.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
       expect(resource.Properties.MemorySize, id).toBeLessThanOrEqual(512);
       const logGroupId = resource.Properties.LoggingConfig.LogGroup.Ref as string;

@@ -113,6 +113,8 @@ export function reportCurrents(work: CurrentsWork, correlationId: string): void 
   for (const { reason, destination, eventIds } of counts.values()) {
     const log = reason === "not-routed" ? logger.debug.bind(logger) : logger.info.bind(logger);
     log("braze events skipped", { correlationId, reason, destination, count: eventIds.length, eventIds });
+    // Not routed is the routing doing its job: a debug line, not an EMF metric line per request.
+    if (reason === "not-routed") continue;
     const metric = metrics.singleMetric();
     metric.addDimensions({ reason, destination });
     metric.addMetric("skipped", MetricUnit.Count, eventIds.length);

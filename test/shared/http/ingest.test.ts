@@ -193,6 +193,12 @@ describe("body limits, before any parsing", () => {
     expect((await call(handler, JSON.stringify({ a: '\\"[[[[[[[[{{{{{{' }))).status).toBe(200);
   });
 
+  it("ends a string at a quote after an even run of backslashes, and counts what follows", async () => {
+    const response = await call(handler, JSON.stringify({ a: "x\\", b: [[[[[[]]]]]] }));
+    expect(response.status).toBe(400);
+    expect(response.body.error?.message).toContain("nested deeper than 4 levels");
+  });
+
   it("answers 413 to more events than the route takes, naming the field", async () => {
     expect(await call(handler, JSON.stringify({ events: [1, 2, 3, 4] }))).toEqual({
       status: 413,
