@@ -38,7 +38,7 @@ export interface MicroFigure {
   floor: number;
 }
 
-const ROUNDS = 15;
+const ROUNDS = 11;
 const MAPPING_EVENTS = 10_000;
 const BRAZE_USERS = 50;
 const FIREHOSE_USERS = 200;

@@ -20,7 +20,7 @@ import { countRequests, type RequestsResult } from "./requests.js";
 const RESULTS_FILE = new URL("./results.json", import.meta.url);
 /** mParticle's budget for answering a Firehose call. */
 const TARGET_MS = 100;
-const ROUNDS = 10;
+const ROUNDS = 8;
 /** Each slot sends one request per case due in it, in an order that rotates from slot to slot. */
 const SLOTS_PER_ROUND = 40;
 const WARMUP_PER_CASE = 30;
