@@ -53,6 +53,9 @@ export function mparticleEventsRequest(sequence: number, users = BENCH_USERS): J
   };
 }
 
+/** The custom events of the bench's Firehose requests: Pushwoosh takes only events created in its Control Panel. */
+export const MPARTICLE_CUSTOM_EVENTS = ["article_read", "add_to_wishlist", "level_up"] as const;
+
 export const MPARTICLE_EVENTS_PER_REQUEST = (iosSample.events as unknown[]).length + 3;
 
 /** mParticle's heartbeat: an event_processing_request with no events and no user. */

@@ -3,7 +3,7 @@ import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
 import { startLocalSqs } from "../infra/local/sqs.js";
 import { DESTINATIONS } from "../shared/queue/definition.js";
 import { startAwsProxy, type AwsCall } from "../test/support/awsProxy.js";
-import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest } from "./payloads.js";
+import { BENCH_PLATFORMS, MPARTICLE_CUSTOM_EVENTS, brazeCurrentsBatch, mparticleEventsRequest } from "./payloads.js";
 
 /**
  * Requests for a fixed workload, counted where they arrive: SQS calls at a recording proxy in front of the
@@ -108,6 +108,8 @@ export async function countRequests(): Promise<RequestsResult> {
   try {
     const { mparticle, mixpanel, pushwoosh } = stack.sandboxes;
     if (!mparticle || !mixpanel || !pushwoosh) throw new Error("the request counts need all three partner sandboxes (unset the partner URL variables)");
+    // Pushwoosh takes only events created in its Control Panel: the workload's events are delivered, not parked.
+    pushwoosh.createEvents(...MPARTICLE_CUSTOM_EVENTS);
     await stack.workers.pause();
     const brazeHeaders = { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json" };
     const brazeCalls: AwsCall[][] = [];

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
-import { BRAZE_BATCH_SIZE, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
+import { BRAZE_BATCH_SIZE, MPARTICLE_CUSTOM_EVENTS, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
 import { round, summarize } from "./stats.js";
 import { measureBundles, type BundleFigure } from "./bundles.js";
 import type { MicroFigure } from "./micro.js";
@@ -367,7 +367,7 @@ async function main(): Promise<void> {
   const micro = await microFigures();
   const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: POLLER_CONCURRENCY });
   // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
-  stack.sandboxes.pushwoosh?.createEvents("article_read", "add_to_wishlist", "level_up");
+  stack.sandboxes.pushwoosh?.createEvents(...MPARTICLE_CUSTOM_EVENTS);
   try {
     const { baseline, brazeJson, measured } = cases(stack);
     const all = [baseline, ...measured];
