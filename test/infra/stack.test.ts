@@ -427,8 +427,8 @@ describe("CdpRelayStack", () => {
     for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("AWS_") && !name.startsWith("CDK_")) env[name] = value;
     Object.assign(env, { CDK_DISABLE_VERSION_CHECK: "1", AWS_EC2_METADATA_DISABLED: "true" });
     // execFile's timeout kills a synth that hangs; a wall-clock check after it could only fail at random.
-    await promisify(execFile)("npx", ["cdk", "synth", "-q", "--output", output], { cwd: REPOSITORY_ROOT, env, timeout: 60_000 });
+    await promisify(execFile)("npx", ["cdk", "synth", "-q", "--output", output], { cwd: REPOSITORY_ROOT, env, timeout: 180_000 });
     const synthesized = JSON.parse(readFileSync(path.join(output, "CdpRelay.template.json"), "utf8"));
     expect(Object.keys(synthesized.Outputs)).toContain(outputKeyForQueue("pushwoosh", true));
-  }, 60_000);
+  }, 180_000);
 });
