@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mixpanelEventSchema } from "../../../shared/destinations/mixpanel/schema.js";
-import { EVENT_LIMITS, fitEventLimits, toInsertId } from "../../../shared/destinations/mixpanel/limits.js";
+import fc from "fast-check";
+import { EVENT_LIMITS, fitEventLimits, isPlaceholderId, toInsertId } from "../../../shared/destinations/mixpanel/limits.js";
 import { brazeToMixpanel, toMixpanelEvent } from "../../../shared/flows/brazeToMixpanel.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateImportEvent } from "../../../infra/local/sandboxes/mixpanel.js";
@@ -141,6 +142,35 @@ describe("brazeToMixpanel limits", () => {
     expect(Object.keys(fitted?.properties ?? {})).toHaveLength(EVENT_LIMITS.properties);
     expect(fitted?.properties).toMatchObject({ distinct_id: "external_user_id", time: 1767225600000, $partner_id: "braze", $os: "17.6.1" });
     expect(fitted?.properties.$insert_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("never produces an event Mixpanel's strict mode refuses for its limits or ids, whatever Braze sends", () => {
+    const leaf = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null));
+    const nested = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 })),
+    })).value;
+    const wide = fc.oneof(
+      fc.integer({ min: 250, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+      fc.integer({ min: 250, max: 300 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
+    );
+    const properties = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(nested, wide), { maxKeys: 300 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fixtureEventTypes()),
+        fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 60 })),
+        fc.oneof(fc.constant("user-1"), fc.string({ minLength: 1, maxLength: 20 })),
+        properties,
+        properties,
+        (eventType, id, userId, extra, custom) => {
+          const event = brazeEvent(eventType, { id, time: 1767225600, externalUserId: userId, properties: { ...extra, custom_properties: custom, name: "name" } });
+          const { items } = message(event);
+          for (const { item } of items) expect(validateImportEvent(item)).toBeUndefined();
+          // Only a placeholder user is left out.
+          expect(items.length === 0).toBe(isPlaceholderId(userId));
+        },
+      ),
+      { numRuns: 200, seed: 10 },
+    );
   });
 
   it("reports what it cut, by limit", () => {
