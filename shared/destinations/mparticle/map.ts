@@ -6,8 +6,6 @@ import type { KeyedItem } from "../delivery.js";
 import { ATTRIBUTE_LIMITS, BULK_LIMITS, EVENTS_API_UUID, type AttributeValue, type MparticleBatch, type MparticleFeed, type MparticlePayload } from "./schema.js";
 import { eventProblems, headerProblems, sizeProblems, type BatchHeader } from "./validate.js";
 
-export { ATTRIBUTE_LIMITS, BULK_LIMITS };
-
 /** Namespace of the UUID v5 ids we derive (source_message_id for non-UUID Braze ids, source_request_id). */
 export const ID_NAMESPACE = "6f0b8c4e-2f1d-5a7e-9c3b-4d5e6f708192";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ATTRIBUTE_LIMITS, BULK_LIMITS, planBulkRequests, toCustomAttributes, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
-import type { MparticleBatch, MparticlePayload } from "../../../../shared/destinations/mparticle/schema.js";
+import { planBulkRequests, toCustomAttributes, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
+import { ATTRIBUTE_LIMITS, BULK_LIMITS, type MparticleBatch, type MparticlePayload } from "../../../../shared/destinations/mparticle/schema.js";
 import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
