@@ -1,17 +1,17 @@
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 import { fitEventLimits, isPlaceholderId, toInsertId } from "../destinations/mixpanel/limits.js";
 import type { MixpanelEvent } from "../destinations/mixpanel/schema.js";
-import { createMetrics, logger } from "../observability.js";
+import { logger, reportTrimmed } from "../observability.js";
 import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
+import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
 
 export const PARTNER_ID = "braze";
 export const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
 export const CUSTOM_PROPERTY_PREFIX = "[Custom event property] ";
 export const PURCHASE_PROPERTY_PREFIX = "[Purchase property] ";
-export const FLOW = "braze-to-mixpanel";
+const FLOW = CURRENTS_FLOWS.mixpanel;
 
 /**
  * Where Braze's own Mixpanel export names an event differently from our readable names (its Currents
@@ -77,18 +77,6 @@ export function toMixpanelEvent(event: BrazeEvent, distinctId: string): Mixpanel
   };
 }
 
-const metrics = createMetrics({ flow: FLOW });
-
-/** What fitting cut from one event: logged with the event id, counted as metric `trimmed` by limit. */
-function reportCuts(eventId: string, cuts: Record<string, number>): void {
-  logger.warn("mixpanel event cut to Mixpanel's per-event limits", { flow: FLOW, eventId, cuts });
-  for (const [limit, count] of Object.entries(cuts)) {
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ limit });
-    metric.addMetric("trimmed", MetricUnit.Count, count);
-  }
-}
-
 /** Braze Currents → Mixpanel Import API: one import event per Braze event, by external_user_id. */
 export const brazeToMixpanel = defineFlow({
   name: FLOW,
@@ -106,7 +94,7 @@ export const brazeToMixpanel = defineFlow({
         return [];
       }
       const { event: fitted, cuts } = fitEventLimits(toMixpanelEvent(event, userId));
-      if (Object.keys(cuts).length > 0) reportCuts(id, cuts);
+      reportTrimmed(FLOW, id, cuts);
       return [{ eventIds: [id], item: fitted }];
     }),
 });

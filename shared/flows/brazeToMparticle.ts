@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { mparticleAttributePrefix } from "../config/settings.js";
-import { sourceMessageId, toCustomAttributes } from "../destinations/mparticle/map.js";
+import { sourceMessageId, toCustomAttributes, type AttributeCuts } from "../destinations/mparticle/map.js";
 import {
   ATTRIBUTE_LIMITS,
   EVENTS_API_UUID,
@@ -10,8 +10,10 @@ import {
   type MparticlePayload,
   type UserAttributes,
 } from "../destinations/mparticle/schema.js";
+import { reportTrimmed } from "../observability.js";
 import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
+import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
 
 /**
@@ -101,12 +103,18 @@ const PHONE_CHANNELS = new Set(["sms", "whatsapp"]);
 const MOVED_PROPERTIES = ["email_address", "platform", "os_version", "device_model", "ad_id", "ad_id_type", "ad_tracking_enabled"] as const;
 const PHONE_PROPERTIES = ["to_phone_number", "user_phone_number", "media_urls"] as const;
 
-function eventName(event: BrazeEvent): string {
+const FLOW = CURRENTS_FLOWS.mparticle;
+
+/** What the mapping cut from one event to fit mParticle's limits. */
+export type MparticleCuts = AttributeCuts & { eventName?: number };
+
+function eventName(event: BrazeEvent, cuts: MparticleCuts): string {
   const name =
     event.event_type === "users.behaviors.CustomEvent" && event.properties.name
       ? event.properties.name
       : (MPARTICLE_EVENT_NAMES[event.event_type] ?? readableEventName(event.event_type));
   // mParticle truncates longer names of server-to-server data itself (default service limits).
+  if (name.length > ATTRIBUTE_LIMITS.eventNameLength) cuts.eventName = 1;
   return name.slice(0, ATTRIBUTE_LIMITS.eventNameLength);
 }
 
@@ -132,12 +140,14 @@ export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
 }
 
 /** SMS and WhatsApp events: the user's phone number as mParticle's reserved `$mobile` attribute. */
-function userAttributesOf(event: BrazeEvent): UserAttributes | undefined {
+function userAttributesOf(event: BrazeEvent, cuts: MparticleCuts): UserAttributes | undefined {
   const channel = event.event_type.split(".")[2] ?? "";
   if (!event.event_type.startsWith("users.messages.") || !PHONE_CHANNELS.has(channel)) return undefined;
   const { to_phone_number, user_phone_number } = event.properties;
   const phone = typeof to_phone_number === "string" && to_phone_number ? to_phone_number : user_phone_number;
-  return typeof phone === "string" && phone ? { $mobile: phone.slice(0, ATTRIBUTE_LIMITS.valueLength) } : undefined;
+  if (typeof phone !== "string" || !phone) return undefined;
+  if (phone.length > ATTRIBUTE_LIMITS.valueLength) cuts.attributeValues = (cuts.attributeValues ?? 0) + 1;
+  return { $mobile: phone.slice(0, ATTRIBUTE_LIMITS.valueLength) };
 }
 
 /** The custom attributes: what Braze's connector keeps, plus `source_request_id` (Braze id) and `device_id`. */
@@ -150,18 +160,21 @@ function attributeProperties(event: BrazeEvent, movesPhone: boolean): Record<str
   return properties;
 }
 
-/** One Braze event as an mParticle event plus the feed, identities, user attributes and device of its batch. Pure. */
-export function toMparticlePayload(event: BrazeEvent, customerId: string, attributePrefix = ""): MparticlePayload {
-  const userAttributes = userAttributesOf(event);
+/**
+ * One Braze event as an mParticle event plus the feed, identities, user attributes and device of its batch.
+ * What it cuts to fit mParticle's limits is added to `cuts`. Pure.
+ */
+export function toMparticlePayload(event: BrazeEvent, customerId: string, attributePrefix = "", cuts: MparticleCuts = {}): MparticlePayload {
+  const userAttributes = userAttributesOf(event, cuts);
   const data = {
     source_message_id: sourceMessageId(event.id),
     timestamp_unixtime_ms: Math.round(event.time * 1000),
-    custom_attributes: toCustomAttributes(attributeProperties(event, userAttributes !== undefined), attributePrefix),
+    custom_attributes: toCustomAttributes(attributeProperties(event, userAttributes !== undefined), attributePrefix, cuts),
   };
   const mapped: MparticleEvent =
     event.event_type === "users.behaviors.Uninstall"
       ? { event_type: "uninstall", data }
-      : { event_type: "custom_event", data: { ...data, event_name: eventName(event), custom_event_type: "other" } };
+      : { event_type: "custom_event", data: { ...data, event_name: eventName(event, cuts), custom_event_type: "other" } };
   const email = event.properties.email_address || undefined;
   const deviceInfo = deviceInfoOf(event);
   return {
@@ -176,7 +189,7 @@ export function toMparticlePayload(event: BrazeEvent, customerId: string, attrib
 
 /** Braze Currents → mParticle Events API: one event per Braze event, on the feed of its platform. */
 export const brazeToMparticle = defineFlow({
-  name: "braze-to-mparticle",
+  name: FLOW,
   destination: "mparticle",
   eventSchema: brazeEventSchema,
   contextSchema: z.undefined(),
@@ -185,7 +198,11 @@ export const brazeToMparticle = defineFlow({
     const prefix = mparticleAttributePrefix();
     return events.flatMap(({ id, event }) => {
       const userId = event.user.external_user_id;
-      return userId ? [{ eventIds: [id], item: toMparticlePayload(event, userId, prefix) }] : [];
+      if (!userId) return [];
+      const cuts: MparticleCuts = {};
+      const item = toMparticlePayload(event, userId, prefix, cuts);
+      reportTrimmed(FLOW, id, cuts);
+      return [{ eventIds: [id], item }];
     });
   },
 });

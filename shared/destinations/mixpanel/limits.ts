@@ -32,17 +32,17 @@ export function toInsertId(sourceId: string): string {
 }
 
 /** Which limit a cut kept: how many properties, keys, items or too-deep values were dropped. */
-export type LimitCuts = Partial<Record<"properties" | "objectKeys" | "arrayItems" | "depth", number>>;
+export type MixpanelCuts = Partial<Record<"properties" | "objectKeys" | "arrayItems" | "depth", number>>;
 
 /** Properties an event cannot lose (the import contract and the partner id). */
 const KEPT = new Set(["distinct_id", "time", "$insert_id", "$partner_id"]);
 
-function add(cuts: LimitCuts, limit: keyof LimitCuts, count: number): void {
+function add(cuts: MixpanelCuts, limit: keyof MixpanelCuts, count: number): void {
   if (count > 0) cuts[limit] = (cuts[limit] ?? 0) + count;
 }
 
 /** A value within the nested limits; `depth` is its container level (a property's own object or list is 1). */
-function fitValue(value: unknown, depth: number, cuts: LimitCuts): unknown {
+function fitValue(value: unknown, depth: number, cuts: MixpanelCuts): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (depth > EVENT_LIMITS.depth) {
     add(cuts, "depth", 1);
@@ -67,8 +67,8 @@ function fitValue(value: unknown, depth: number, cuts: LimitCuts): unknown {
  * nested deeper than 3 levels are dropped, and properties past the 254th (in the mapper's order; the
  * import fields and `$partner_id` are always kept) are dropped. Reports what it cut. Pure.
  */
-export function fitEventLimits(event: MixpanelEvent): { event: MixpanelEvent; cuts: LimitCuts } {
-  const cuts: LimitCuts = {};
+export function fitEventLimits(event: MixpanelEvent): { event: MixpanelEvent; cuts: MixpanelCuts } {
+  const cuts: MixpanelCuts = {};
   const entries = Object.entries(event.properties);
   const optional = entries.filter(([name]) => !KEPT.has(name));
   const room = EVENT_LIMITS.properties - (entries.length - optional.length);

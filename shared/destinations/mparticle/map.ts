@@ -34,20 +34,30 @@ function* leaves(value: unknown, path: string): Generator<[string, AttributeValu
   }
 }
 
+/** What fitting to mParticle's limits cut from one event: over-long names dropped, values truncated, attributes past the 100th. */
+export type AttributeCuts = Partial<Record<"attributeNames" | "attributeValues" | "attributes", number>>;
+
+function count(cuts: AttributeCuts, limit: keyof AttributeCuts): void {
+  cuts[limit] = (cuts[limit] ?? 0) + 1;
+}
+
 /**
  * Braze properties as mParticle custom attributes, within mParticle's limits: nested objects flattened
  * to dotted names; names over 256 characters dropped (a cut name could collide); values over 4096
- * characters truncated; attributes past the 100th, in Braze's order, dropped.
+ * characters truncated; attributes past the 100th, in Braze's order, dropped. What is cut is added to `cuts`.
  */
-export function toCustomAttributes(properties: Record<string, unknown>, prefix = ""): Record<string, AttributeValue> {
+export function toCustomAttributes(properties: Record<string, unknown>, prefix = "", cuts: AttributeCuts = {}): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
-  let count = 0;
+  let kept = 0;
   for (const [path, value] of leaves(properties, "")) {
     const name = `${prefix}${path}`;
-    if (name.length > ATTRIBUTE_LIMITS.nameLength) continue;
-    if (count === ATTRIBUTE_LIMITS.count) break;
-    attributes[name] = typeof value === "string" ? value.slice(0, ATTRIBUTE_LIMITS.valueLength) : value;
-    count++;
+    if (name.length > ATTRIBUTE_LIMITS.nameLength) count(cuts, "attributeNames");
+    else if (kept === ATTRIBUTE_LIMITS.count) count(cuts, "attributes");
+    else {
+      if (typeof value === "string" && value.length > ATTRIBUTE_LIMITS.valueLength) count(cuts, "attributeValues");
+      attributes[name] = typeof value === "string" ? value.slice(0, ATTRIBUTE_LIMITS.valueLength) : value;
+      kept++;
+    }
   }
   return attributes;
 }

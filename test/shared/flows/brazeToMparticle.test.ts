@@ -129,10 +129,14 @@ describe("toMparticlePayload", () => {
     expect(payload("users.messages.pushnotification.IosForeground").event).toMatchObject({ data: { event_name: "Push Notification iOS Foreground" } });
   });
 
-  it("cuts an event name to mParticle's 256 characters", () => {
-    const result = payload("users.behaviors.CustomEvent", { properties: { name: "n".repeat(300) } });
+  it("cuts an event name to mParticle's 256 characters, and a phone number to 4096, counting both", () => {
+    const cuts = {};
+    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(300) } })), "u", "", cuts);
+    const sms = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(5000) } })), "u", "", cuts);
 
     expect(result.event).toMatchObject({ data: { event_name: "n".repeat(256) } });
+    expect(sms.userAttributes?.$mobile).toHaveLength(4096);
+    expect(cuts).toEqual({ eventName: 1, attributeValues: 1 });
   });
 
   it("maps Uninstall to mParticle's uninstall event", () => {

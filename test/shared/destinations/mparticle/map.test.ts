@@ -34,6 +34,16 @@ describe("toCustomAttributes", () => {
     expect(attributes.p99).toBeUndefined();
   });
 
+  it("counts what it cut, by limit", () => {
+    const properties: Record<string, unknown> = { long_value: "v".repeat(5000), ["n".repeat(257)]: "dropped" };
+    for (let i = 0; i < 120; i++) properties[`p${i}`] = i;
+    const cuts = {};
+
+    toCustomAttributes(properties, "", cuts);
+
+    expect(cuts).toEqual({ attributeValues: 1, attributeNames: 1, attributes: 21 });
+  });
+
   it("drops nulls and counts the prefix in the name length", () => {
     const attributes = toCustomAttributes({ gone: null, ["a".repeat(250)]: "x", ok: "y" }, "prefix_");
 
