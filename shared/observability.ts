@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 
 export const SERVICE_NAME = "cdp-relay";
 export const METRICS_NAMESPACE = "CdpRelay";
@@ -15,4 +15,21 @@ export const logger = new Logger({ serviceName: SERVICE_NAME });
  */
 export function createMetrics(defaultDimensions: Record<string, string>): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions });
+}
+
+/** Counts of what a mapper cut from one event to fit a partner's limits, by limit. */
+export type LimitCuts = Record<string, number>;
+
+const trimMetrics = createMetrics({});
+
+/** Logs what a flow cut from one event (with its id) and counts it as metric `trimmed` by flow and limit. */
+export function reportTrimmed(flow: string, eventId: string, cuts: LimitCuts): void {
+  const limits = Object.entries(cuts).filter(([, count]) => count > 0);
+  if (limits.length === 0) return;
+  logger.warn("event cut to the destination's limits", { flow, eventId, cuts: Object.fromEntries(limits) });
+  for (const [limit, count] of limits) {
+    const metric = trimMetrics.singleMetric();
+    metric.addDimensions({ flow, limit });
+    metric.addMetric("trimmed", MetricUnit.Count, count);
+  }
 }

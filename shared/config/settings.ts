@@ -3,7 +3,9 @@ import { environmentVariable } from "./environment.js";
 /** Non-secret settings from the environment, read on each call so tests and the local stack can set them. */
 export const PARTNER_URL_DEFAULTS = {
   PUSHWOOSH_API_URL: "https://api.pushwoosh.com",
-  MPARTICLE_API_URL: "https://s2s.mparticle.com",
+  // Braze's mParticle inputs are partner feeds, which mParticle takes on its partner URL
+  // (https://docs.mparticle.com/developers/partners/inbound-integrations/); pods stay configurable.
+  MPARTICLE_API_URL: "https://inbound.mparticle.com/s2s",
   MIXPANEL_API_URL: "https://api.mixpanel.com",
 } as const;
 export type PartnerUrlVariable = keyof typeof PARTNER_URL_DEFAULTS;

@@ -1,7 +1,8 @@
 /**
- * The one table of readable event names, used by every Braze destination ("Push Notification Send",
- * "Email Delivery", "Canvas Entry"). Message events are `<channel> <action>`; the rest are listed.
- * An event type Braze adds later gets a name built from its own words.
+ * Our readable event names ("Push Notification Send", "Email Delivery", "Canvas Entry"): message events are
+ * `<channel> <action>`; the rest are listed; an event type Braze adds later gets a name built from its own
+ * words. Each Braze flow has its own table of the names Braze's own connector uses for that destination
+ * (brazeToMixpanel.ts, brazeToMparticle.ts) and falls back to these.
  */
 const NAMED_EVENTS: Record<string, string> = {
   "users.behaviors.CustomEvent": "Custom Event",

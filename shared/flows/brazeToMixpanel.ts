@@ -1,59 +1,77 @@
 import { z } from "zod";
+import { fitEventLimits, isPlaceholderId, toInsertId } from "../destinations/mixpanel/limits.js";
 import type { MixpanelEvent } from "../destinations/mixpanel/schema.js";
+import { logger, reportTrimmed } from "../observability.js";
 import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
+import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
 
 export const PARTNER_ID = "braze";
 export const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
 export const CUSTOM_PROPERTY_PREFIX = "[Custom event property] ";
 export const PURCHASE_PROPERTY_PREFIX = "[Purchase property] ";
+const FLOW = CURRENTS_FLOWS.mixpanel;
 
-/** Braze platform → Mixpanel `$os`; an unlisted platform is passed on as Braze wrote it. */
-const OS_NAMES: Record<string, string> = { ios: "iOS", android: "Android", kindle: "Kindle", web: "Web", tvos: "tvOS", roku: "Roku" };
+/**
+ * Where Braze's own Mixpanel export names an event differently from our readable names (its Currents
+ * glossaries, Mixpanel tabs: https://www.braze.com/docs/user_guide/data/braze_currents/event_glossary/message_engagement_events/
+ * and .../customer_behavior_events/). Every other type's Mixpanel name is the readable name (brazeEventNames.ts).
+ */
+export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
+  "users.canvas.exit.MatchedAudience": "Exit Match Audience",
+  "users.canvas.exit.PerformedEvent": "Exit Perform Event",
+  "users.canvas.experimentstep.Conversion": "Experiment Step Conversion",
+  "users.canvas.experimentstep.SplitEntry": "Experiment Split Entry",
+  "users.messages.pushnotification.IosForeground": "Push Notification iOS Foreground Open",
+  "users.messages.sms.InboundReceive": "SMS Inbound Received",
+  "users.messages.featureflag.Impression": "Feature Flag Experiment Impression",
+};
+
+/** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */
+const RENAMED: Readonly<Record<string, string>> = { os_version: "$os", device_model: "$device", content_card_id: "card_id" };
 
 function prefixed(bag: Record<string, unknown> | null | undefined, prefix: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(bag ?? {}).map(([name, value]) => [`${prefix}${name}`, value]));
 }
 
-/** The event name and its event-specific properties; everything else Braze sent is passed on as is. */
+function renamed(properties: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(properties).map(([name, value]) => [RENAMED[name] ?? name, value]));
+}
+
+/** The event name and its event-specific properties; everything else Braze sent is passed on (renamed as Braze does). */
 function nameAndProperties(event: BrazeEvent): { event: string; properties: Record<string, unknown> } {
+  const readable = MIXPANEL_EVENT_NAMES[event.event_type] ?? readableEventName(event.event_type);
   switch (event.event_type) {
     case "users.behaviors.CustomEvent": {
       const { name, custom_properties, ...rest } = event.properties;
-      return {
-        event: `${CUSTOM_EVENT_PREFIX}${name || readableEventName(event.event_type)}`,
-        properties: { ...rest, ...prefixed(custom_properties, CUSTOM_PROPERTY_PREFIX) },
-      };
+      return { event: `${CUSTOM_EVENT_PREFIX}${name || readable}`, properties: { ...renamed(rest), ...prefixed(custom_properties, CUSTOM_PROPERTY_PREFIX) } };
     }
     case "users.behaviors.Purchase": {
-      const { product_id, purchase_properties, ...rest } = event.properties;
-      return {
-        event: readableEventName(event.event_type),
-        properties: { ...rest, product: product_id, ...prefixed(purchase_properties, PURCHASE_PROPERTY_PREFIX) },
-      };
+      const { purchase_properties, ...rest } = event.properties;
+      return { event: readable, properties: { ...renamed(rest), ...prefixed(purchase_properties, PURCHASE_PROPERTY_PREFIX) } };
     }
     default:
-      return { event: readableEventName(event.event_type), properties: { ...event.properties } };
+      return { event: readable, properties: renamed(event.properties) };
   }
 }
 
-/** One Braze event as a Mixpanel import event, the way Braze's own Mixpanel export names it. Pure. */
+/**
+ * One Braze event as a Mixpanel import event, the way Braze's own Mixpanel export names it, before the
+ * per-event limits are applied (fitEventLimits). `$insert_id` is the Braze id when Mixpanel takes it, else
+ * a stable hash of it. Pure.
+ */
 export function toMixpanelEvent(event: BrazeEvent, distinctId: string): MixpanelEvent {
-  const { platform, os_version, device_model } = event.properties;
   const mapped = nameAndProperties(event);
-  const device: Record<string, string> = {};
-  if (platform) device.$os = OS_NAMES[platform.toLowerCase()] ?? platform;
-  if (os_version) device.$os_version = os_version;
-  if (device_model) device.$device = device_model;
+  const deviceId = event.user.device_id;
   return {
     event: mapped.event,
     properties: {
       ...mapped.properties,
-      ...device,
+      ...(deviceId ? { device_id: deviceId } : {}),
       distinct_id: distinctId,
       time: Math.round(event.time * 1000),
-      $insert_id: event.id,
+      $insert_id: toInsertId(event.id),
       $partner_id: PARTNER_ID,
     },
   };
@@ -61,7 +79,7 @@ export function toMixpanelEvent(event: BrazeEvent, distinctId: string): Mixpanel
 
 /** Braze Currents → Mixpanel Import API: one import event per Braze event, by external_user_id. */
 export const brazeToMixpanel = defineFlow({
-  name: "braze-to-mixpanel",
+  name: FLOW,
   destination: "mixpanel",
   eventSchema: brazeEventSchema,
   contextSchema: z.undefined(),
@@ -69,6 +87,14 @@ export const brazeToMixpanel = defineFlow({
     events.flatMap(({ id, event }) => {
       // Ingest skips events without a user id; the check keeps the mapping total.
       const userId = event.user.external_user_id;
-      return userId ? [{ eventIds: [id], item: toMixpanelEvent(event, userId) }] : [];
+      if (!userId) return [];
+      if (isPlaceholderId(userId)) {
+        // Mixpanel refuses it, and no other id may stand in for the user: not sent (the worker counts it skipped).
+        logger.warn("braze event not sent to Mixpanel: external_user_id is a placeholder Mixpanel refuses", { flow: FLOW, eventId: id });
+        return [];
+      }
+      const { event: fitted, cuts } = fitEventLimits(toMixpanelEvent(event, userId));
+      reportTrimmed(FLOW, id, cuts);
+      return [{ eventIds: [id], item: fitted }];
     }),
 });

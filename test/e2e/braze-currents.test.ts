@@ -2,6 +2,7 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { validateEventsApiBatch } from "../../infra/local/sandboxes/mparticle.js";
+import { toInsertId } from "../../shared/destinations/mixpanel/limits.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 import { basic } from "../support/secrets.js";
 import { drainVisible } from "../support/embeddedSqs.js";
@@ -67,6 +68,11 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     const feeds = stack.secrets.mparticle.feeds;
     const callFeeds = calls.map((call) => call.headers.authorization);
     expect(new Set(callFeeds)).toEqual(new Set(["ios", "android", "web", "unbound"].map((feed) => basic(feeds[feed as keyof typeof feeds].key, feeds[feed as keyof typeof feeds].secret))));
+    // Every batch was valid: nothing was dropped behind a 202.
+    expect(mparticle.dropped).toEqual([]);
+    // Named as Braze's own mParticle connector names them.
+    const names = new Set(mparticle.accepted.flatMap((accepted) => (accepted.batch.events as Array<{ data: { event_name?: string } }>).map((event) => event.data.event_name)));
+    expect(names).toEqual(new Set(["Push Notification Sends", "Email Deliveries", "In-App Message Clicks", "Canvas Entries", undefined]));
     for (const call of calls) {
       const feed = mparticle.feedOf(call);
       for (const batch of call.json as Array<{ user_identities: { customer_id: string }; events: Array<{ data: { source_message_id: string } }> }>) {
@@ -88,39 +94,54 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     const byId = new Map(mixpanel.imported.map((event) => [event.properties.$insert_id, event]));
     const custom = byId.get(eventId(1));
     expect(custom?.event).toBe("[Braze Custom Event] name");
-    expect(custom?.properties).toMatchObject({ distinct_id: "user-1", time: 1767225601000, $partner_id: "braze", $os: "Android", "[Custom event property] stringProperty": "properties" });
-    expect(byId.get(eventId(2))).toMatchObject({ event: "Purchase", properties: { product: "product_id", price: 3.14, currency: "USD", "[Purchase property] numberProperty": 1, $os: "Web" } });
+    expect(custom?.properties).toMatchObject({
+      distinct_id: "user-1",
+      time: 1767225601000,
+      $partner_id: "braze",
+      $os: "17.6.1",
+      $device: "device_model",
+      platform: "android",
+      device_id: "device_id",
+      "[Custom event property] stringProperty": "properties",
+    });
+    expect(byId.get(eventId(2))).toMatchObject({
+      event: "Purchase",
+      properties: { product_id: "product_id", price: 3.14, currency: "USD", "[Purchase property] numberProperty": 1, platform: "web", $os: "17.6.1" },
+    });
     expect(byId.get(eventId(0))?.event).toBe("Push Notification Send");
     expect(byId.has(eventId(9))).toBe(false);
   });
 
-  it("delivers a redelivered batch to Mixpanel once, and parks only the event Mixpanel's strict mode rejected", async () => {
+  it("delivers a redelivered batch to Mixpanel once, Braze ids Mixpanel refuses under a hashed $insert_id, and parks only what strict mode rejected", async () => {
     const mixpanel = stack.sandboxes.mixpanel!;
     const before = mixpanel.imported.length;
-    const rejectedId = "braze-id-longer-than-thirty-six-characters";
+    const longId = "braze-id-longer-than-thirty-six-characters";
     const batch = [
       brazeEvent("users.canvas.Entry", { id: eventId(500), externalUserId: "user-x" }),
-      brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "user-x" }),
+      brazeEvent("users.behaviors.app.SessionStart", { id: longId, externalUserId: "user-x" }),
+      // Mixpanel's strict mode refuses event names over 255 characters; the mapper does not cut names (docs).
+      brazeEvent("users.behaviors.CustomEvent", { id: eventId(501), externalUserId: "user-x", properties: { name: "x".repeat(300) } }),
     ];
 
     await post(batch);
     await post(batch);
-    // Each delivery's rejected event is parked on its own (its batch-mate was delivered); SQS does not dedupe them.
+    // Each delivery's rejected event is parked on its own (its batch-mates were delivered); SQS does not dedupe them.
     const parked: Message[] = [];
     await waitFor(async () => {
       parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
       return parked.length === 2;
     }, 30_000, "both copies of the rejected event in the DLQ");
-    await waitFor(() => mixpanel.imported.length === before + 1, 30_000, "the valid event");
+    await waitFor(() => mixpanel.imported.length === before + 2, 30_000, "the valid events");
 
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);
+    expect(mixpanel.imported.filter((event) => event.properties.$insert_id === toInsertId(longId))).toHaveLength(1);
     const parkedIds = parked.flatMap((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string }> }).events.map((event) => event.id));
-    expect(parkedIds).toEqual([rejectedId, rejectedId]);
+    expect(parkedIds).toEqual([eventId(501), eventId(501)]);
     expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
       destination: "mixpanel",
       reason: "permanent",
       errorClass: "permanent",
-      partnerMessage: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+      partnerMessage: "'event' must be at most 255 characters",
     });
   });
 });

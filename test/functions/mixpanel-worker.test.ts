@@ -42,10 +42,11 @@ describe("mixpanel-worker on the embedded SQS", () => {
   });
 
   it("imports a message's events in one request and parks only the event strict mode rejected", async () => {
-    const rejectedId = "braze-id-longer-than-thirty-six-characters";
+    const rejectedId = eventId(3);
     const events = [
       brazeEvent("users.canvas.Entry", { id: eventId(1), externalUserId: "dana" }),
-      brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "dana" }),
+      // Mixpanel's strict mode refuses event names over 255 characters.
+      brazeEvent("users.behaviors.CustomEvent", { id: rejectedId, externalUserId: "dana", properties: { name: "x".repeat(300) } }),
       brazeEvent("users.behaviors.Purchase", { id: eventId(2), externalUserId: "dana" }),
     ];
     await enqueueWork([{
@@ -67,7 +68,7 @@ describe("mixpanel-worker on the embedded SQS", () => {
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord).toMatchObject({
       reason: "permanent",
       workItemId: deriveWorkItemId("braze-to-mixpanel", rejectedId),
-      partnerMessage: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+      partnerMessage: "'event' must be at most 255 characters",
     });
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.queue)).toEqual([]);
   });

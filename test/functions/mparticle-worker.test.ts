@@ -63,10 +63,10 @@ describe("mparticle-worker on the embedded SQS", () => {
     delete process.env.MPARTICLE_API_URL;
   });
 
-  it("maps one message's Braze events when it delivers them: one bulk request per feed, one batch per user", async () => {
+  it("maps one message's Braze events when it delivers them: one bulk request per feed, one batch per user and device", async () => {
     const events = [
       brazeEvent("users.messages.pushnotification.Send", { id: eventId(1), platform: "ios", externalUserId: "alice" }),
-      brazeEvent("users.messages.pushnotification.Open", { id: eventId(2), platform: "ios", externalUserId: "alice" }),
+      brazeEvent("users.messages.pushnotification.Send", { id: eventId(2), platform: "ios", externalUserId: "alice" }),
       brazeEvent("users.messages.pushnotification.Send", { id: eventId(3), platform: "ios", externalUserId: "bob" }),
     ];
     const { messages } = await enqueueBraze(events);

@@ -104,12 +104,14 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   });
 
   it("parks an event the partner rejects for good in its DLQ, with the partner's reason", async () => {
-    const rejectedId = "braze-id-longer-than-thirty-six-characters";
-    const answered = await postCurrents([brazeEvent("users.behaviors.app.SessionStart", { id: rejectedId, externalUserId: "user-deployed" })]);
+    const rejectedId = eventId(710);
+    // Mixpanel's strict mode refuses event names over 255 characters (a Braze id Mixpanel refuses is hashed instead).
+    const tooLong = brazeEvent("users.behaviors.CustomEvent", { id: rejectedId, externalUserId: "user-deployed", properties: { name: "x".repeat(300) } });
+    const answered = await postCurrents([tooLong]);
     expect(answered.status, answered.answer).toBe(200);
 
     const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
-    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "permanent", errorClass: "permanent" });
+    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "permanent", errorClass: "permanent", partnerMessage: "'event' must be at most 255 characters" });
     expect(JSON.parse(parked[0]?.Body ?? "{}")).toMatchObject({ flow: "braze-to-mixpanel", events: [{ id: rejectedId }] });
     await stack.drained();
   });

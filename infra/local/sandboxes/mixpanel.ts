@@ -4,13 +4,48 @@ import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRe
 /** The project's credentials (the shape of the secret document's `mixpanel`). */
 type Credentials = { projectToken: string } | { serviceAccount: { username: string; secret: string; projectId: string } };
 
-/** Import API limits (Mixpanel "Import Events"). */
+/** Import API limits per request (https://docs.mixpanel.com/reference/import-events). */
 export const IMPORT_API_LIMITS = { events: 2000, bytes: 10 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
+
+/**
+ * Per-event limits, "the same for /import as for /track" (https://developer.mixpanel.com/reference/track-event,
+ * "Limits"; https://docs.mixpanel.com/docs/data-structure/property-reference/data-type): fewer than 255
+ * properties, fewer than 255 keys per nested object, nesting depth at most 3 (a property's own object or
+ * list is level 1), lists of fewer than 255 items.
+ */
+export const EVENT_LIMITS = { properties: 255, objectKeys: 255, depth: 3, arrayItems: 255 } as const;
 
 // Before 1971-01-01 Mixpanel rejects the time; below this a number is read as seconds.
 const EARLIEST_SECONDS = 31_536_000;
 const SECONDS_BELOW = 100_000_000_000;
-const PLACEHOLDER_IDS = new Set(["anon", "anonymous", "nil", "none", "null", "n/a", "na", "undefined", "unknown", "00000000-0000-0000-0000-000000000000", "-1", "0", "[]", "{}", "lmy47d"]);
+/**
+ * Placeholder ids Mixpanel rejects for `distinct_id` and, "the same list", for `$insert_id`
+ * (https://docs.mixpanel.com/troubleshooting/errors/400-bad-request names anon, anonymous, nil, none, null,
+ * n/a, 00000000-0000-0000-0000-000000000000 and points to the full list: `badUserIds` of Mixpanel's
+ * mixpanel-import tool, which adds <nil>, true, false, lmy47d, ...). Compared case-insensitively.
+ */
+const PLACEHOLDER_IDS = new Set([
+  "anon", "anonymous", "nil", "<nil>", "none", "null", "n/a", "na", "undefined", "unknown", "true", "false",
+  "00000000-0000-0000-0000-000000000000", "-1", "0", "[]", "{}", "lmy47d",
+]);
+
+const isPlaceholder = (id: unknown): boolean => PLACEHOLDER_IDS.has(String(id).trim().toLowerCase());
+
+/** The first nested-limit problem of a property value at `depth` (1 for a property's own object or list). */
+function nestedProblem(value: unknown, path: string, depth: number): { field: string; message: string } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  if (depth > EVENT_LIMITS.depth) return { field: path, message: `'${path}' is invalid: objects and lists may nest at most ${EVENT_LIMITS.depth} levels deep` };
+  const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
+  const limit = Array.isArray(value) ? EVENT_LIMITS.arrayItems : EVENT_LIMITS.objectKeys;
+  if (entries.length >= limit) {
+    return { field: path, message: `'${path}' is invalid: ${Array.isArray(value) ? "a list" : "an object"} must have fewer than ${limit} ${Array.isArray(value) ? "items" : "keys"}` };
+  }
+  for (const [key, inner] of entries) {
+    const problem = nestedProblem(inner, `${path}.${key}`, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
 
 export interface ImportedEvent {
   event: string;
@@ -53,7 +88,7 @@ export function validateImportEvent(value: unknown): { field: string; message: s
   if (typeof props.distinct_id !== "string" && typeof props.distinct_id !== "number") {
     return { field: "properties.distinct_id", message: "'properties.distinct_id' must be specified" };
   }
-  if (PLACEHOLDER_IDS.has(String(props.distinct_id).toLowerCase())) {
+  if (isPlaceholder(props.distinct_id)) {
     return { field: "properties.distinct_id", message: "'properties.distinct_id' is invalid: it is a placeholder value" };
   }
   const insertId = props.$insert_id;
@@ -63,6 +98,15 @@ export function validateImportEvent(value: unknown): { field: string; message: s
       field: "properties.$insert_id",
       message: `'properties.$insert_id' is invalid: must be at most ${IMPORT_API_LIMITS.insertIdLength} alphanumeric characters or '-'`,
     };
+  }
+  if (isPlaceholder(insertId)) return { field: "properties.$insert_id", message: "'properties.$insert_id' is invalid: it is a placeholder value" };
+  const names = Object.keys(props);
+  if (names.length >= EVENT_LIMITS.properties) {
+    return { field: "properties", message: `'properties' is invalid: an event must have fewer than ${EVENT_LIMITS.properties} properties` };
+  }
+  for (const name of names) {
+    const problem = nestedProblem(props[name], `properties.${name}`, 1);
+    if (problem) return problem;
   }
   return undefined;
 }

@@ -20,8 +20,7 @@ export async function send(request: ImportRequest): Promise<Map<string, Delivery
     const records = parsed.success ? (parsed.data.failed_records ?? []) : [];
     const failed = new Map<number, PermanentError>();
     for (const record of records) {
-      const insertId = record.insert_id ?? record.$insert_id;
-      const index = record.index ?? request.insertIds.indexOf(insertId ?? "");
+      const index = record.index ?? request.insertIds.indexOf(record.insert_id ?? "");
       if (index < 0 || index >= request.keys.length) continue;
       const message = record.message ?? "rejected by strict-mode validation";
       failed.set(index, new PermanentError(`mixpanel rejected the event: ${message}`, { status: 400, partnerMessage: message, field: record.field }));

@@ -3,12 +3,8 @@ import type { RelaySecrets } from "../../config/secrets.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
-import { EVENTS_API_UUID, type AttributeValue, type MparticleBatch, type MparticleFeed, type MparticlePayload } from "./schema.js";
-
-/** mParticle's per-event attribute limits (default service limits). */
-export const ATTRIBUTE_LIMITS = { count: 100, nameLength: 256, valueLength: 4096 } as const;
-/** Events API limits: a bulk request under 256 KB with at most 100 batches, each batch under 128 KB. */
-export const BULK_LIMITS = { batches: 100, requestBytes: 256 * 1024, batchBytes: 128 * 1024 } as const;
+import { ATTRIBUTE_LIMITS, BULK_LIMITS, EVENTS_API_UUID, type AttributeValue, type MparticleBatch, type MparticleFeed, type MparticlePayload } from "./schema.js";
+import { eventProblems, headerProblems, sizeProblems, type BatchHeader } from "./validate.js";
 
 /** Namespace of the UUID v5 ids we derive (source_message_id for non-UUID Braze ids, source_request_id). */
 export const ID_NAMESPACE = "6f0b8c4e-2f1d-5a7e-9c3b-4d5e6f708192";
@@ -38,20 +34,30 @@ function* leaves(value: unknown, path: string): Generator<[string, AttributeValu
   }
 }
 
+/** What fitting to mParticle's limits cut from one event: over-long names dropped, values truncated, attributes past the 100th. */
+export type AttributeCuts = Partial<Record<"attributeNames" | "attributeValues" | "attributes", number>>;
+
+function count(cuts: AttributeCuts, limit: keyof AttributeCuts): void {
+  cuts[limit] = (cuts[limit] ?? 0) + 1;
+}
+
 /**
  * Braze properties as mParticle custom attributes, within mParticle's limits: nested objects flattened
  * to dotted names; names over 256 characters dropped (a cut name could collide); values over 4096
- * characters truncated; attributes past the 100th, in Braze's order, dropped.
+ * characters truncated; attributes past the 100th, in Braze's order, dropped. What is cut is added to `cuts`.
  */
-export function toCustomAttributes(properties: Record<string, unknown>, prefix = ""): Record<string, AttributeValue> {
+export function toCustomAttributes(properties: Record<string, unknown>, prefix = "", cuts: AttributeCuts = {}): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
-  let count = 0;
+  let kept = 0;
   for (const [path, value] of leaves(properties, "")) {
     const name = `${prefix}${path}`;
-    if (name.length > ATTRIBUTE_LIMITS.nameLength) continue;
-    if (count === ATTRIBUTE_LIMITS.count) break;
-    attributes[name] = typeof value === "string" ? value.slice(0, ATTRIBUTE_LIMITS.valueLength) : value;
-    count++;
+    if (name.length > ATTRIBUTE_LIMITS.nameLength) count(cuts, "attributeNames");
+    else if (kept === ATTRIBUTE_LIMITS.count) count(cuts, "attributes");
+    else {
+      if (typeof value === "string" && value.length > ATTRIBUTE_LIMITS.valueLength) count(cuts, "attributeValues");
+      attributes[name] = typeof value === "string" ? value.slice(0, ATTRIBUTE_LIMITS.valueLength) : value;
+      kept++;
+    }
   }
   return attributes;
 }
@@ -86,20 +92,39 @@ function closeBatch(feed: MparticleFeed, batch: MparticleBatch, keys: string[]):
   return { json, bytes: Buffer.byteLength(json), keys };
 }
 
-/** Stands in for the source_request_id (same length) while a batch is being sized. */
+/** Stands in for the source_request_id (same length) while a batch is being sized and checked. */
 const UNSET_REQUEST_ID = "00000000-0000-0000-0000-000000000000";
 
-/** One user's events on one feed, split into batches under the batch size limit. */
-function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleBatch["environment"], oversized: string[]): SizedBatch[] {
+/** Items that were not sent, with the reason (a batch mParticle would drop behind its 202). */
+export type Rejected = Map<string, string>;
+
+function reject(rejected: Rejected, keys: Iterable<string>, problems: string[]): void {
+  const reason = problems.join("; ");
+  for (const key of keys) rejected.set(key, reason);
+}
+
+/**
+ * One user's events on one feed and device, split into batches under the batch size limit. The batch is
+ * checked in parts (header once, each event once, its size) with the rules of validate.ts: a bad event
+ * is rejected alone, a bad header rejects the group.
+ */
+function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleBatch["environment"], rejected: Rejected): SizedBatch[] {
   const first = items[0]?.item;
   if (!first) return [];
   const email = items.find(({ item }) => item.email)?.item.email;
-  const empty = (): MparticleBatch => ({
+  const header: BatchHeader = {
     source_request_id: UNSET_REQUEST_ID,
     environment,
     user_identities: { customer_id: first.customerId, ...(email ? { email } : {}) },
-    events: [],
-  });
+    ...(first.userAttributes ? { user_attributes: first.userAttributes } : {}),
+    ...(first.deviceInfo ? { device_info: first.deviceInfo } : {}),
+  };
+  const invalidHeader = headerProblems(header);
+  if (invalidHeader.length > 0) {
+    reject(rejected, items.map(({ key }) => key), invalidHeader);
+    return [];
+  }
+  const empty = (): MparticleBatch => ({ ...header, events: [] });
   const batches: SizedBatch[] = [];
   let batch = empty();
   const baseBytes = bytesOf(batch);
@@ -107,8 +132,9 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
   let keys: string[] = [];
   for (const { key, item } of items) {
     const eventBytes = bytesOf(item.event) + 1;
-    if (baseBytes + eventBytes >= BULK_LIMITS.batchBytes) {
-      oversized.push(key);
+    const problems = [...eventProblems(item.event), ...sizeProblems(baseBytes + eventBytes)];
+    if (problems.length > 0) {
+      reject(rejected, [key], problems);
       continue;
     }
     if (bytes + eventBytes >= BULK_LIMITS.batchBytes) {
@@ -131,25 +157,30 @@ export interface BulkTarget {
   baseUrl: string;
 }
 
+/** Events of one batch share the user, the feed, the device and the user attributes. */
+function batchKey({ feed, customerId, deviceInfo, userAttributes }: MparticlePayload): string {
+  return [feed, customerId, JSON.stringify(deviceInfo ?? {}), JSON.stringify(userAttributes ?? {})].join("\u001f");
+}
+
 /**
- * Items → `/v2/bulkevents` requests: one batch per user per feed (split if it would reach 128 KB), at most
- * 100 batches and under 256 KB per request, one feed per request (each feed has its own key/secret).
- * `oversized` lists items whose single event cannot fit in a batch. Pure.
+ * Items → `/v2/bulkevents` requests: one batch per user, feed, device and user attributes (split if it
+ * would reach 128 KB), at most 100 batches and under 256 KB per request, one feed per request (each feed
+ * has its own key/secret). `rejected` names the items that are not sent because their batch would break
+ * the Events API schema or mParticle's limits, with the reason. Pure.
  */
-export function planBulkRequests(items: Item[], target: BulkTarget): { requests: BulkRequest[]; oversized: string[] } {
+export function planBulkRequests(items: Item[], target: BulkTarget): { requests: BulkRequest[]; rejected: Rejected } {
   const groups = new Map<string, { feed: MparticleFeed; items: Item[] }>();
   for (const keyed of items) {
-    const { feed, customerId } = keyed.item;
-    const groupKey = `${feed}\u001f${customerId}`;
-    const group = groups.get(groupKey) ?? { feed, items: [] };
+    const groupKey = batchKey(keyed.item);
+    const group = groups.get(groupKey) ?? { feed: keyed.item.feed, items: [] };
     group.items.push(keyed);
     groups.set(groupKey, group);
   }
-  const oversized: string[] = [];
+  const rejected: Rejected = new Map();
   const open = new Map<MparticleFeed, { batches: string[]; keys: string[]; bytes: number }>();
   const planned: Array<{ feed: MparticleFeed; batches: string[]; keys: string[] }> = [];
   for (const { feed, items: userItems } of groups.values()) {
-    for (const sized of userBatches(feed, userItems, target.environment, oversized)) {
+    for (const sized of userBatches(feed, userItems, target.environment, rejected)) {
       let current = open.get(feed);
       if (!current || current.batches.length === BULK_LIMITS.batches || current.bytes + sized.bytes + 1 >= BULK_LIMITS.requestBytes) {
         current = { batches: [], keys: [], bytes: 2 };
@@ -167,5 +198,5 @@ export function planBulkRequests(items: Item[], target: BulkTarget): { requests:
     const headers = { authorization: basicAuthorization(key, secret), "content-type": "application/json", accept: "application/json" };
     return { feed, keys, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
   });
-  return { requests, oversized };
+  return { requests, rejected };
 }

@@ -19,6 +19,11 @@ describe("settings", () => {
     expect(withEnv({ MIXPANEL_API_URL: undefined }, () => partnerBaseUrl("MIXPANEL_API_URL"))).toBe("https://api.mixpanel.com");
   });
 
+  it("defaults mParticle to the partner-feed URL, and keeps a configured pod", () => {
+    expect(withEnv({ MPARTICLE_API_URL: undefined }, () => partnerBaseUrl("MPARTICLE_API_URL"))).toBe("https://inbound.mparticle.com/s2s");
+    expect(withEnv({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com" }, () => partnerBaseUrl("MPARTICLE_API_URL"))).toBe("https://s2s.eu1.mparticle.com");
+  });
+
   it.each([
     [undefined, 10_000],
     ["2500", 2500],

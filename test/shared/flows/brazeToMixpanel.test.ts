@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mixpanelEventSchema } from "../../../shared/destinations/mixpanel/schema.js";
+import fc from "fast-check";
+import { EVENT_LIMITS, fitEventLimits, isPlaceholderId, toInsertId } from "../../../shared/destinations/mixpanel/limits.js";
 import { brazeToMixpanel, toMixpanelEvent } from "../../../shared/flows/brazeToMixpanel.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateImportEvent } from "../../../infra/local/sandboxes/mixpanel.js";
@@ -10,7 +12,7 @@ function mapped(eventType: string, overrides: EventOverrides = {}) {
 }
 
 describe("toMixpanelEvent", () => {
-  it("maps a custom event to [Braze Custom Event] <name> with prefixed properties", () => {
+  it("maps a custom event as Braze's Mixpanel export does: $os = OS version, $device = model, platform and device_id kept", () => {
     const result = mapped("users.behaviors.CustomEvent", { id: eventId(1), time: 1767225600 });
 
     expect(result).toEqual({
@@ -21,15 +23,13 @@ describe("toMixpanelEvent", () => {
         ad_tracking_enabled: true,
         app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
         app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-        device_model: "device_model",
-        os_version: "17.6.1",
+        $device: "device_model",
+        $os: "17.6.1",
         platform: "android",
         "[Custom event property] listProperty": ["a"],
         "[Custom event property] numberProperty": 1,
         "[Custom event property] stringProperty": "properties",
-        $os: "Android",
-        $os_version: "17.6.1",
-        $device: "device_model",
+        device_id: "device_id",
         distinct_id: "external_user_id",
         time: 1767225600000,
         $insert_id: eventId(1),
@@ -38,22 +38,35 @@ describe("toMixpanelEvent", () => {
     });
   });
 
-  it("maps a purchase with product, price, currency and prefixed purchase properties", () => {
+  it("never sends the raw os_version and device_model, nor $os_version", () => {
+    const { properties } = mapped("users.messages.pushnotification.Open");
+
+    expect(properties).toMatchObject({ $os: "17.6.1", $device: "device_model", platform: "android" });
+    for (const name of ["os_version", "device_model", "$os_version"]) expect(properties).not.toHaveProperty(name);
+  });
+
+  it("keeps a purchase's product_id, price and currency, and prefixes its purchase properties", () => {
     const result = mapped("users.behaviors.Purchase", { id: eventId(2), platform: "ios" });
 
     expect(result.event).toBe("Purchase");
     expect(result.properties).toMatchObject({
-      product: "product_id",
+      product_id: "product_id",
       price: 3.14,
       currency: "USD",
       "[Purchase property] listProperty": ["a"],
       "[Purchase property] numberProperty": 1,
       "[Purchase property] stringProperty": "properties",
-      $os: "iOS",
+      platform: "ios",
       $insert_id: eventId(2),
     });
     expect(result.properties).not.toHaveProperty("purchase_properties");
-    expect(result.properties).not.toHaveProperty("product_id");
+    expect(result.properties).not.toHaveProperty("product");
+  });
+
+  it("renames a content card's content_card_id to card_id, and keeps an in-app message's card_id", () => {
+    expect(mapped("users.messages.contentcard.Click").properties).toMatchObject({ card_id: "content_card_id" });
+    expect(mapped("users.messages.contentcard.Click").properties).not.toHaveProperty("content_card_id");
+    expect(mapped("users.messages.inappmessage.Impression").properties.card_id).toBe("f47ac10b-58cc-4372-a567-0e02b2c3d479");
   });
 
   it.each([
@@ -63,28 +76,133 @@ describe("toMixpanelEvent", () => {
     ["users.campaigns.Conversion", "Campaign Conversion"],
     ["users.behaviors.app.SessionStart", "Session Start"],
     ["users.behaviors.Uninstall", "Uninstall"],
+    // The seven names where Braze's Mixpanel export differs from our readable names.
+    ["users.canvas.exit.MatchedAudience", "Exit Match Audience"],
+    ["users.canvas.exit.PerformedEvent", "Exit Perform Event"],
+    ["users.canvas.experimentstep.Conversion", "Experiment Step Conversion"],
+    ["users.canvas.experimentstep.SplitEntry", "Experiment Split Entry"],
+    ["users.messages.pushnotification.IosForeground", "Push Notification iOS Foreground Open"],
+    ["users.messages.sms.InboundReceive", "SMS Inbound Received"],
+    ["users.messages.featureflag.Impression", "Feature Flag Experiment Impression"],
   ])("names %s %s and passes its properties on", (eventType, name) => {
     const result = mapped(eventType);
 
     expect(result.event).toBe(name);
-    expect(result.properties.app_group_id).toBe("f47ac10b-58cc-4372-a567-0e02b2c3d479");
+    const renamed = new Set(["os_version", "device_model", "content_card_id"]);
+    const passed = Object.entries(brazeEvent(eventType).properties).filter(([property]) => !renamed.has(property));
+    expect(result.properties).toMatchObject(Object.fromEntries(passed));
     expect(result.properties.$partner_id).toBe("braze");
   });
 
-  it("uses the Braze id exactly as $insert_id, even when Mixpanel will refuse it", () => {
-    const id = "x".repeat(40);
+  it("keeps a Braze id Mixpanel takes as $insert_id, and maps any other to a stable 32-hex hash", () => {
+    const long = "x".repeat(40);
 
-    expect(mapped("users.canvas.Entry", { id }).properties.$insert_id).toBe(id);
+    expect(mapped("users.canvas.Entry", { id: eventId(3) }).properties.$insert_id).toBe(eventId(3));
+    expect(mapped("users.canvas.Entry", { id: long }).properties.$insert_id).toBe(toInsertId(long));
+    expect(toInsertId(long)).toMatch(/^[0-9a-f]{32}$/);
+    expect(toInsertId(long)).toBe(toInsertId(long));
+    expect(toInsertId("a_b")).not.toBe(toInsertId("a-b"));
+    expect(toInsertId("null")).toMatch(/^[0-9a-f]{32}$/);
+    expect(toInsertId("a-b")).toBe("a-b");
   });
 
-  it("leaves $os out when Braze sent no platform", () => {
-    expect(mapped("users.messages.email.Send").properties).not.toHaveProperty("$os");
+  it("leaves $os, $device and device_id out when Braze sent none", () => {
+    const event = brazeEvent("users.messages.email.Send");
+    delete event.user.device_id;
+    const { properties } = toMixpanelEvent(brazeEventSchema.parse(event), "external_user_id");
+
+    for (const name of ["$os", "$device", "device_id"]) expect(properties).not.toHaveProperty(name);
   });
 
   it.each(fixtureEventTypes())("maps the %s fixture to an event Mixpanel's strict mode accepts", (eventType) => {
     expect(mixpanelEventSchema.safeParse(mapped(eventType, { time: 1767225600 })).success).toBe(true);
     expect(validateImportEvent(mapped(eventType, { time: 1767225600 }))).toBeUndefined();
   });
+});
+
+describe("brazeToMixpanel limits", () => {
+  const message = (event: ReturnType<typeof brazeEvent>) => brazeToMixpanel.mapMessage([{ id: event.id, event }], undefined);
+
+  it("cuts an event to Mixpanel's per-event limits, and the sandbox's strict mode then accepts it", () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${String(i).padStart(3, "0")}`, i]));
+    const deep = { a: { b: { c: { d: "too deep" }, kept: 1 } } };
+    const event = brazeEvent("users.behaviors.CustomEvent", {
+      id: "braze:event/with-an-id-mixpanel-refuses-because-of-its-length",
+      time: 1767225600,
+      properties: { custom_properties: { ...many, list: Array.from({ length: 300 }, (_, i) => i), deep } },
+    });
+    const raw = toMixpanelEvent(brazeEventSchema.parse(event), "external_user_id");
+    expect(validateImportEvent(raw)).toBeDefined();
+
+    const { items } = message(event);
+
+    const fitted = items[0]?.item;
+    expect(fitted).toBeDefined();
+    expect(validateImportEvent(fitted)).toBeUndefined();
+    expect(Object.keys(fitted?.properties ?? {})).toHaveLength(EVENT_LIMITS.properties);
+    expect(fitted?.properties).toMatchObject({ distinct_id: "external_user_id", time: 1767225600000, $partner_id: "braze", $os: "17.6.1" });
+    expect(fitted?.properties.$insert_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("never produces an event Mixpanel's strict mode refuses for its limits or ids, whatever Braze sends", () => {
+    const leaf = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null));
+    const nested = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 })),
+    })).value;
+    const wide = fc.oneof(
+      fc.integer({ min: 250, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+      fc.integer({ min: 250, max: 300 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
+    );
+    const properties = fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(nested, wide), { maxKeys: 300 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fixtureEventTypes()),
+        fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 60 })),
+        fc.oneof(fc.constant("user-1"), fc.string({ minLength: 1, maxLength: 20 })),
+        properties,
+        properties,
+        (eventType, id, userId, extra, custom) => {
+          const event = brazeEvent(eventType, { id, time: 1767225600, externalUserId: userId, properties: { ...extra, custom_properties: custom, name: "name" } });
+          const { items } = message(event);
+          for (const { item } of items) expect(validateImportEvent(item)).toBeUndefined();
+          // Only a placeholder user is left out.
+          expect(items.length === 0).toBe(isPlaceholderId(userId));
+        },
+      ),
+      { numRuns: 200, seed: 10 },
+    );
+  });
+
+  it("reports what it cut, by limit", () => {
+    const { event, cuts } = fitEventLimits({
+      event: "e",
+      properties: {
+        distinct_id: "u",
+        time: 1767225600000,
+        $insert_id: "i",
+        list: Array.from({ length: 300 }, (_, i) => i),
+        object: Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`k${i}`, i])),
+        deep: { a: { b: { c: 1, d: { e: 1 } } } },
+      },
+    });
+
+    expect(cuts).toEqual({ arrayItems: 46, objectKeys: 6, depth: 1 });
+    expect(event.properties.deep).toEqual({ a: { b: { c: 1 } } });
+    expect((event.properties.list as unknown[]).length).toBe(254);
+    expect(validateImportEvent(event)).toBeUndefined();
+  });
+
+  it.each(["null", "<nil>", "true", "false", "Anonymous", "00000000-0000-0000-0000-000000000000"])(
+    "does not send an event whose external_user_id is the placeholder %s",
+    (userId) => {
+      const event = brazeEvent("users.canvas.Entry", { id: eventId(30), externalUserId: userId });
+
+      const { items, failed } = message(event);
+
+      expect(items).toEqual([]);
+      expect(failed.size).toBe(0);
+    },
+  );
 });
 
 describe("brazeToMixpanel.mapMessage", () => {

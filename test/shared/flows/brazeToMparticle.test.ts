@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planBulkRequests, sourceMessageId, uuidV5 } from "../../../shared/destinations/mparticle/map.js";
 import { mparticlePayloadSchema, type MparticleBatch, type MparticlePayload } from "../../../shared/destinations/mparticle/schema.js";
-import { brazeToMparticle, feedForPlatform, toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
+import { MPARTICLE_EVENT_NAMES, brazeToMparticle, feedForPlatform, toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateEventsApiBatch } from "../../../infra/local/sandboxes/mparticle.js";
 import { withEnv } from "../../support/env.js";
@@ -32,23 +32,21 @@ describe("feedForPlatform", () => {
 });
 
 describe("toMparticlePayload", () => {
-  it("maps a push send to a custom_event on its platform's feed", () => {
+  it("maps a push send as Braze's connector does: plural name, device_info, Braze id and device id as attributes", () => {
     const result = payload("users.messages.pushnotification.Send", { id: eventId(1), time: 1767225600 });
 
     expect(result).toEqual({
       feed: "android",
       customerId: "external_user_id",
+      deviceInfo: { platform: "Android", ios_advertising_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479", limit_ad_tracking: false },
       event: {
         event_type: "custom_event",
         data: {
-          event_name: "Push Notification Send",
+          event_name: "Push Notification Sends",
           custom_event_type: "other",
           source_message_id: eventId(1),
           timestamp_unixtime_ms: 1767225600000,
           custom_attributes: {
-            ad_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
-            ad_id_type: "ios_idfa",
-            ad_tracking_enabled: true,
             app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
             app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
             campaign_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
@@ -64,21 +62,81 @@ describe("toMparticlePayload", () => {
             message_extras: "message_extras",
             message_variation_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
             message_variation_name: "message_variation_name",
-            platform: "android",
             push_token: "push_token",
             send_id: "send_id",
+            source_request_id: eventId(1),
+            device_id: "device_id",
           },
         },
       },
     });
   });
 
-  it("carries the email identity when the event has an email address, on the Unbound feed", () => {
+  it("sends a UUID-shaped Braze device id as device_info.ios_idfv, on every platform, with the device model", () => {
+    const raw = brazeEvent("users.messages.pushnotification.Open", { platform: "android" });
+    raw.user.device_id = "a1234567-89ab-cdef-0123-456789abcdef";
+
+    const result = toMparticlePayload(brazeEventSchema.parse(raw), "u");
+
+    expect(result.deviceInfo).toMatchObject({ ios_idfv: "a1234567-89ab-cdef-0123-456789abcdef", device_model: "device_model", platform: "Android" });
+    expect(result.event.data.custom_attributes).toMatchObject({ device_id: "a1234567-89ab-cdef-0123-456789abcdef" });
+    for (const moved of ["platform", "device_model", "os_version", "ad_id", "ad_id_type", "ad_tracking_enabled"]) {
+      expect(result.event.data.custom_attributes).not.toHaveProperty(moved);
+    }
+  });
+
+  it.each([
+    ["ios_idfa", "ios_advertising_id", "f47ac10b-58cc-4372-a567-0e02b2c3d479"],
+    ["google_ad_id", "android_advertising_id", "f47ac10b-58cc-4372-a567-0e02b2c3d479"],
+    ["roku_ad_id", "roku_advertising_id", "f47ac10b-58cc-4372-a567-0e02b2c3d479"],
+    ["windows_ad_id", "microsoft_advertising_id", "windows-ad-id"],
+  ])("sends an ad id of type %s as device_info.%s", (adIdType, field, adId) => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: adIdType, ad_id: adId, ad_tracking_enabled: false } });
+
+    expect(result.deviceInfo).toMatchObject({ [field]: adId, limit_ad_tracking: true });
+  });
+
+  it.each([
+    ["users.messages.sms.Delivery", "+1234567890", "to_phone_number"],
+    ["users.messages.sms.InboundReceive", "+1234567890", "user_phone_number"],
+    ["users.messages.whatsapp.Delivery", "+1234567890", "to_phone_number"],
+  ])("sends the user's phone number of %s as user_attributes.$mobile (from %s), not as an attribute", (eventType, phone, field) => {
+    const result = payload(eventType, { properties: { [field]: phone } });
+
+    expect(result.userAttributes).toEqual({ $mobile: phone });
+    for (const moved of ["to_phone_number", "user_phone_number", "media_urls"]) expect(result.event.data.custom_attributes).not.toHaveProperty(moved);
+  });
+
+  it("keeps the sender's number of an SMS as an attribute", () => {
+    expect(payload("users.messages.sms.Delivery").event.data.custom_attributes).toMatchObject({ from_phone_number: "+1234567890" });
+    expect(payload("users.messages.sms.InboundReceive").event.data.custom_attributes).toMatchObject({ inbound_phone_number: "+1234567890" });
+  });
+
+  it("carries the email identity when the event has an email address, on the Unbound feed, and not as an attribute", () => {
     const result = payload("users.messages.email.Delivery");
 
     expect(result.feed).toBe("unbound");
     expect(result.email).toBe("example@braze.com");
-    expect(result.event).toMatchObject({ event_type: "custom_event", data: { event_name: "Email Delivery" } });
+    expect(result.event).toMatchObject({ event_type: "custom_event", data: { event_name: "Email Deliveries" } });
+    expect(result.event.data.custom_attributes).not.toHaveProperty("email_address");
+  });
+
+  it.each(Object.entries(MPARTICLE_EVENT_NAMES))("names %s %s, as Braze's connector does", (eventType, name) => {
+    expect(payload(eventType, {}).event).toMatchObject({ event_type: "custom_event", data: { event_name: name } });
+  });
+
+  it("keeps our readable name for a type Braze does not export to mParticle", () => {
+    expect(payload("users.messages.pushnotification.IosForeground").event).toMatchObject({ data: { event_name: "Push Notification iOS Foreground" } });
+  });
+
+  it("cuts an event name to mParticle's 256 characters, and a phone number to 4096, counting both", () => {
+    const cuts = {};
+    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(300) } })), "u", "", cuts);
+    const sms = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(5000) } })), "u", "", cuts);
+
+    expect(result.event).toMatchObject({ data: { event_name: "n".repeat(256) } });
+    expect(sms.userAttributes?.$mobile).toHaveLength(4096);
+    expect(cuts).toEqual({ eventName: 1, attributeValues: 1 });
   });
 
   it("maps Uninstall to mParticle's uninstall event", () => {
@@ -92,7 +150,12 @@ describe("toMparticlePayload", () => {
         data: {
           source_message_id: eventId(2),
           timestamp_unixtime_ms: 1767225600000,
-          custom_attributes: { app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479", app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479" },
+          custom_attributes: {
+            app_group_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            app_id: "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+            source_request_id: eventId(2),
+            device_id: "device_id",
+          },
         },
       },
     });

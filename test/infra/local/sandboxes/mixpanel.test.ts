@@ -79,11 +79,31 @@ describe("Mixpanel sandbox", () => {
     ["a missing distinct_id", { distinct_id: undefined }, "properties.distinct_id"],
     ["a time before 1971", { time: 1000 }, "properties.time"],
     ["an $insert_id with other characters", { $insert_id: "a_b" }, "properties.$insert_id"],
+    ["the placeholder distinct_id <nil>", { distinct_id: "<nil>" }, "properties.distinct_id"],
+    ["the placeholder distinct_id true", { distinct_id: "true" }, "properties.distinct_id"],
+    ["the placeholder distinct_id FALSE", { distinct_id: "FALSE" }, "properties.distinct_id"],
+    ["the placeholder $insert_id null", { $insert_id: "null" }, "properties.$insert_id"],
+    ["the placeholder $insert_id 0", { $insert_id: "0" }, "properties.$insert_id"],
+    ["255 properties", Object.fromEntries(Array.from({ length: 252 }, (_, i) => [`p${i}`, i])), "properties"],
+    ["a list of 255 items", { list: Array.from({ length: 255 }, (_, i) => i) }, "properties.list"],
+    ["an object of 255 keys", { object: Object.fromEntries(Array.from({ length: 255 }, (_, i) => [`k${i}`, i])) }, "properties.object"],
+    ["objects nested 4 levels deep", { a: { b: { c: { d: { e: 1 } } } } }, "properties.a.b.c.d"],
+    ["lists nested 4 levels deep", { a: [[[[1]]]] }, "properties.a.0.0.0"],
   ])("rejects %s", async (_, properties, field) => {
     const response = await post([event(80, properties)]);
 
     expect(response.status).toBe(400);
     expect(((await response.json()) as { failed_records: Array<{ field: string }> }).failed_records[0]?.field).toBe(field);
+  });
+
+  it.each([
+    ["254 properties", Object.fromEntries(Array.from({ length: 251 }, (_, i) => [`p${i}`, i]))],
+    ["a list of 254 items and an object of 254 keys", { list: Array.from({ length: 254 }, (_, i) => i), object: Object.fromEntries(Array.from({ length: 254 }, (_, i) => [`k${i}`, i])) }],
+    ["objects and lists nested 3 levels deep", { a: { b: { c: 1, l: [1] } }, m: [[[1]]] }],
+  ])("imports an event at the limits: %s", async (_, properties) => {
+    const response = await post([event(95, properties)]);
+
+    expect(response.status).toBe(200);
   });
 
   it("drops invalid events silently without strict=1", async () => {

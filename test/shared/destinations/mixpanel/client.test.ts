@@ -47,6 +47,16 @@ describe("Mixpanel client against the sandbox", () => {
     expect(outcomes.get("k3")).toEqual({ kind: "delivered" });
   });
 
+  it("finds a failed record by its documented insert_id key when it carries no index", async () => {
+    const body = { code: 400, error: "some data points in the request failed validation", status: "Bad Request", num_records_imported: 1, failed_records: [{ insert_id: "id-8", field: "properties.time", message: "'properties.time' is invalid" }] };
+    sandbox.injectFaults({ kind: "status", status: 400, body });
+
+    const outcomes = await send(request("id-7", "id-8"));
+
+    expect(outcomes.get("k1")).toEqual({ kind: "delivered" });
+    expect(outcomes.get("k2")).toMatchObject({ kind: "failed", error: { errorClass: "permanent", field: "properties.time", partnerMessage: "'properties.time' is invalid" } });
+  });
+
   it("gives every event the request's failure otherwise, never a throw", async () => {
     sandbox.injectFaults({ kind: "status", status: 503 });
 

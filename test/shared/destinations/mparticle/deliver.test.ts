@@ -4,7 +4,7 @@ import { uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
 import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { createMparticleSandbox, validateEventsApiBatch, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
-import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
+import { brazeEvent, eventId, fixtureEventTypes, type EventOverrides } from "../../sources/braze/factories.js";
 import { TEST_SECRETS, basic, useSecrets } from "../../../support/secrets.js";
 
 function item(key: string, eventType: string, overrides: EventOverrides, customerId = "alice") {
@@ -23,6 +23,7 @@ describe("mparticleDelivery.deliver", () => {
   afterEach(() => {
     sandbox.calls.length = 0;
     sandbox.accepted.length = 0;
+    sandbox.dropped.length = 0;
     sandbox.clearFaults();
   });
   afterAll(async () => {
@@ -50,12 +51,45 @@ describe("mparticleDelivery.deliver", () => {
         source_request_id: uuidV5(`ios\u001falice\u001fdevelopment\u001f${eventId(1)}`),
         environment: "development",
         user_identities: { customer_id: "alice" },
+        device_info: items[0]?.item.deviceInfo,
         events: [pushEvent],
       },
     ]);
     expect(calls[1]?.json).toMatchObject([{ user_identities: { customer_id: "alice", email: "example@braze.com" } }]);
     for (const call of calls) for (const batch of call.json as unknown[]) expect(validateEventsApiBatch(batch)).toEqual([]);
     expect(sandbox.accepted.map((accepted) => accepted.feed)).toEqual(["ios", "unbound"]);
+  });
+
+  it("parks an event whose batch would break the Events API rules instead of sending it into mParticle's 202", async () => {
+    const bad = item("m1", "users.canvas.Entry", { id: eventId(1) });
+    bad.item.event.data.custom_attributes = { note: "x".repeat(4097) };
+
+    const outcomes = await mparticleDelivery.deliver([bad, item("m2", "users.canvas.Entry", { id: eventId(2) })]);
+
+    expect(outcomes.get("m2")).toEqual({ kind: "delivered" });
+    expect(outcomes.get("m1")).toMatchObject({
+      kind: "failed",
+      error: { errorClass: "permanent", message: expect.stringContaining("event.data.custom_attributes.note: ") },
+    });
+    const sent = sandbox.callsTo("/v2/bulkevents").flatMap((call) => call.json as Array<{ events: Array<{ data: { source_message_id: string } }> }>);
+    expect(sent.flatMap((batch) => batch.events.map((event) => event.data.source_message_id))).toEqual([eventId(2)]);
+    expect(sandbox.dropped).toEqual([]);
+  });
+
+  it("sends nothing the sandbox drops: every fixture event type, on every platform, lands", async () => {
+    const platforms = ["ios", "android", "kindle", "web", "tvos", "roku", null] as const;
+    const items = fixtureEventTypes().map((eventType, n) => {
+      const raw = brazeEvent(eventType, { id: eventId(1000 + n), time: 1767225600 + n, platform: platforms[n % platforms.length] });
+      // Braze device ids in both shapes: a UUID becomes device_info.ios_idfv, anything else only an attribute.
+      if (n % 2 === 0) raw.user.device_id = eventId(5000 + n);
+      return { key: `k${n}`, item: toMparticlePayload(brazeEventSchema.parse(raw), `user-${n % 4}`, n % 3 === 0 ? "braze_" : "") };
+    });
+
+    const outcomes = await mparticleDelivery.deliver(items);
+
+    expect([...outcomes.values()].every((outcome) => outcome.kind === "delivered")).toBe(true);
+    expect(sandbox.dropped).toEqual([]);
+    expect(sandbox.accepted.flatMap((accepted) => accepted.batch.events as unknown[])).toHaveLength(items.length);
   });
 
   it("gives each item its own request's outcome", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ATTRIBUTE_LIMITS, BULK_LIMITS, planBulkRequests, toCustomAttributes, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
-import type { MparticleBatch, MparticlePayload } from "../../../../shared/destinations/mparticle/schema.js";
+import { planBulkRequests, toCustomAttributes, uuidV5 } from "../../../../shared/destinations/mparticle/map.js";
+import { ATTRIBUTE_LIMITS, BULK_LIMITS, type MparticleBatch, type MparticlePayload } from "../../../../shared/destinations/mparticle/schema.js";
 import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
@@ -34,6 +34,16 @@ describe("toCustomAttributes", () => {
     expect(attributes.p99).toBeUndefined();
   });
 
+  it("counts what it cut, by limit", () => {
+    const properties: Record<string, unknown> = { long_value: "v".repeat(5000), ["n".repeat(257)]: "dropped" };
+    for (let i = 0; i < 120; i++) properties[`p${i}`] = i;
+    const cuts = {};
+
+    toCustomAttributes(properties, "", cuts);
+
+    expect(cuts).toEqual({ attributeValues: 1, attributeNames: 1, attributes: 21 });
+  });
+
   it("drops nulls and counts the prefix in the name length", () => {
     const attributes = toCustomAttributes({ gone: null, ["a".repeat(250)]: "x", ok: "y" }, "prefix_");
 
@@ -52,12 +62,14 @@ describe("planBulkRequests", () => {
       url: "https://s2s.mparticle.test/v2/bulkevents",
       headers: { authorization: basic("ios-key", "ios-secret"), "content-type": "application/json", accept: "application/json" },
     });
+    const mapped = payload("users.canvas.Entry", { id: eventId(1), platform: "ios" }, "alice");
     expect(batchesOf(request!)).toEqual([
       {
         source_request_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5/),
         environment: "production",
         user_identities: { customer_id: "alice" },
-        events: [payload("users.canvas.Entry", { id: eventId(1), platform: "ios" }, "alice").event],
+        device_info: { platform: "iOS" },
+        events: [mapped.event],
       },
     ]);
   });
@@ -67,13 +79,13 @@ describe("planBulkRequests", () => {
       items([
         payload("users.messages.pushnotification.Send", { id: eventId(1), platform: "ios" }, "alice"),
         payload("users.messages.email.Delivery", { id: eventId(2) }, "alice"),
-        payload("users.messages.pushnotification.Open", { id: eventId(3), platform: "ios" }, "alice"),
+        payload("users.messages.pushnotification.Send", { id: eventId(3), platform: "ios" }, "alice"),
         payload("users.messages.pushnotification.Send", { id: eventId(4), platform: "ios" }, "bob"),
       ]),
       target("development"),
     );
 
-    expect(plan.oversized).toEqual([]);
+    expect(plan.rejected).toEqual(new Map());
     expect(plan.requests.map((request) => [request.feed, request.keys])).toEqual([
       ["ios", ["m0", "m2", "m3"]],
       ["unbound", ["m1"]],
@@ -125,7 +137,42 @@ describe("planBulkRequests", () => {
 
     const plan = planBulkRequests(items([huge, payload("users.canvas.Entry", { id: eventId(2) })]), target("production"));
 
-    expect(plan.oversized).toEqual(["m0"]);
+    expect([...plan.rejected.keys()]).toEqual(["m0"]);
+    expect(plan.rejected.get("m0")).toMatch(/^batch is \d+ bytes; mParticle takes batches under 131072$/);
     expect(plan.requests.flatMap((request) => request.keys)).toEqual(["m1"]);
+  });
+
+  it("puts events of one user on different devices into different batches", () => {
+    const device = (deviceId: string) => {
+      const raw = brazeEvent("users.messages.pushnotification.Send", { id: deviceId.slice(0, 8) === "aaaaaaaa" ? eventId(1) : eventId(2), platform: "ios" });
+      raw.user.device_id = deviceId;
+      return toMparticlePayload(brazeEventSchema.parse(raw), "alice");
+    };
+
+    const plan = planBulkRequests(items([device("aaaaaaaa-0000-4000-8000-000000000001"), device("bbbbbbbb-0000-4000-8000-000000000002")]), target("production"));
+
+    expect(plan.requests.flatMap(batchesOf).map((batch) => batch.device_info?.ios_idfv)).toEqual([
+      "aaaaaaaa-0000-4000-8000-000000000001",
+      "bbbbbbbb-0000-4000-8000-000000000002",
+    ]);
+  });
+
+  it("rejects, with the reason, an event that breaks the Events API rules, and sends its user's other events", () => {
+    const bad = payload("users.canvas.Entry", { id: eventId(1) }, "alice");
+    bad.event.data.custom_attributes = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, i]));
+
+    const plan = planBulkRequests(items([bad, payload("users.canvas.Entry", { id: eventId(2) }, "alice")]), target("production"));
+
+    expect(plan.rejected).toEqual(new Map([["m0", "event.data.custom_attributes: at most 100 attributes"]]));
+    expect(plan.requests.flatMap((request) => request.keys)).toEqual(["m1"]);
+  });
+
+  it("rejects every event of a batch whose header breaks the rules", () => {
+    const bad = { ...payload("users.canvas.Entry", { id: eventId(1) }, "alice"), userAttributes: { $mobile: "x".repeat(4097) } };
+
+    const plan = planBulkRequests(items([bad]), target("production"));
+
+    expect(plan.rejected.get("m0")).toMatch(/^user_attributes\.\$mobile: /);
+    expect(plan.requests).toEqual([]);
   });
 });
