@@ -22,7 +22,7 @@ const LIMITS = {
   mparticleRequestBytes: 256 * 1024,
   mparticleBatchesPerRequest: 100,
   mixpanelEvents: 2000,
-  mixpanelBytes: 10 * 1024 * 1024,
+  mixpanelBytes: 2 * 1024 * 1024,
 } as const;
 
 export interface RequestCount {
@@ -197,7 +197,7 @@ export async function countRequests(): Promise<RequestsResult> {
         },
         {
           name: "requests.mixpanel",
-          description: `POST /import calls for the ${imported.length} Braze events routed to Mixpanel; minimum: max(events / 2000, bytes / 10 MB)`,
+          description: `POST /import calls for the ${imported.length} Braze events routed to Mixpanel; minimum: max(events / 2000, bytes / 2 MB)`,
           value: mixpanel.callsTo("/import").length,
           minimum: mixpanelMinimum,
         },

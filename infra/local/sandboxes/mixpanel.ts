@@ -4,8 +4,11 @@ import { PartnerSandbox, type SandboxAnswer, type SandboxOptions, type SandboxRe
 /** The project's credentials (the shape of the secret document's `mixpanel`). */
 type Credentials = { projectToken: string } | { serviceAccount: { username: string; secret: string; projectId: string } };
 
-/** Import API limits per request (https://docs.mixpanel.com/reference/import-events). */
-export const IMPORT_API_LIMITS = { events: 2000, bytes: 10 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
+/**
+ * Import API limits per request (https://developer.mixpanel.com/reference/import-events: "up to 2000 events
+ * and 2MB uncompressed per request"; its sample 413 says 2097152 bytes; another page says 10 MB: the stricter holds).
+ */
+export const IMPORT_API_LIMITS = { events: 2000, bytes: 2 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
 
 /**
  * Per-event limits, "the same for /import as for /track" (https://developer.mixpanel.com/reference/track-event,
@@ -169,7 +172,7 @@ function answerImport(request: SandboxRequest, credentials: Credentials, importe
 
 /**
  * The Mixpanel Import API on loopback: auth (project token or service account + project_id), gzip,
- * JSON or NDJSON, the 2000-event and 10 MB limits, strict-mode validation with `failed_records` (the
+ * JSON or NDJSON, the 2000-event and 2 MB limits, strict-mode validation with `failed_records` (the
  * valid events are still imported), and deduplication by `$insert_id`.
  */
 export class MixpanelSandbox extends PartnerSandbox {

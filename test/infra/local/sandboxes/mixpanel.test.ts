@@ -122,9 +122,9 @@ describe("Mixpanel sandbox", () => {
     expect(await response.json()).toEqual({ code: 401, error: "Invalid credentials", status: "Unauthorized" });
   });
 
-  it("answers 400 to more than 2000 events and 413 to more than 10 MB", async () => {
+  it("answers 400 to more than 2000 events and 413 to more than 2 MB", async () => {
     const many = await post(Array.from({ length: 2001 }, (_, i) => event(i)));
-    const huge = await post([event(1, { blob: "x".repeat(10 * 1024 * 1024) })]);
+    const huge = await post([event(1, { blob: "x".repeat(2 * 1024 * 1024) })]);
 
     expect(many.status).toBe(400);
     expect(await many.json()).toEqual({ code: 400, error: "at most 2000 events per request", status: "Bad Request" });

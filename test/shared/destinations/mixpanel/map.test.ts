@@ -42,8 +42,8 @@ describe("importRequests", () => {
     expect(requests.map((request) => request.keys.length)).toEqual([IMPORT_LIMITS.events, IMPORT_LIMITS.events, 500]);
   });
 
-  it("splits before 10 MB of JSON", () => {
-    const requests = importRequests(keyed(Array.from({ length: 1500 }, (_, n) => event(n, { blob: "z".repeat(10_000) }))), { projectToken: "t" }, BASE);
+  it("splits before 2 MB of JSON", () => {
+    const requests = importRequests(keyed(Array.from({ length: 1500 }, (_, n) => event(n, { blob: "z".repeat(2_000) }))), { projectToken: "t" }, BASE);
 
     expect(requests.length).toBe(2);
     for (const request of requests) expect(gunzipSync(request.http.body as Buffer).byteLength).toBeLessThanOrEqual(IMPORT_LIMITS.bytes);
