@@ -58,7 +58,10 @@ export function toPushwooshDate(value: string): string | undefined {
   const date = new Date(zoned);
   // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date.
   if (Number.isNaN(date.getTime()) || (!zone && date.getUTCDate() !== Number(day))) return undefined;
-  return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
+  // "YYYY": a zone can carry 9999-12-31 into year 10000, which the format cannot hold.
+  const utcYear = date.getUTCFullYear();
+  if (utcYear > 9999) return undefined;
+  return `${String(utcYear).padStart(4, "0")}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}`;
 }
 
 /** Types an mParticle string attribute: integer, decimal, boolean, date, else the string itself. */
@@ -76,8 +79,9 @@ export function toTypedValue(value: string): string | number | boolean {
   return toPushwooshDate(value) ?? value;
 }
 
+/** Pushwoosh tag and attribute names are non-empty: an attribute mParticle sent without a name is left out. */
 export function toTypedValues(values: Record<string, string>): Record<string, string | number | boolean> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, toTypedValue(value)]));
+  return Object.fromEntries(Object.entries(values).filter(([key]) => key !== "").map(([key, value]) => [key, toTypedValue(value)]));
 }
 
 /**
@@ -140,7 +144,8 @@ function count(metric: string, reason: string): void {
  * the value (a list stays a list). Undefined, counted and logged, when it does not convert to a fixed type.
  */
 export function tagValue(key: string, value: string | string[], settings: PushwooshMappingSettings): TagValue | undefined {
-  const type = settings.tagTypes[key] ?? RESERVED_TAG_TYPES[key];
+  // Own keys only: an attribute named "toString" or "constructor" must not find Object's.
+  const type = (Object.hasOwn(settings.tagTypes, key) ? settings.tagTypes[key] : undefined) ?? (Object.hasOwn(RESERVED_TAG_TYPES, key) ? RESERVED_TAG_TYPES[key] : undefined);
   if (type === undefined) return Array.isArray(value) ? value : toTypedValue(value);
   const converted = convertToTagType(type, value);
   if (converted === undefined) {
@@ -151,6 +156,8 @@ export function tagValue(key: string, value: string | string[], settings: Pushwo
 }
 
 function setTag(tags: Tags, key: string, value: string | string[], settings: PushwooshMappingSettings): void {
+  // Pushwoosh tag names are non-empty: an attribute mParticle sent without a name is left out.
+  if (key === "") return;
   const typed = tagValue(key, value, settings);
   if (typed !== undefined) tags[key] = typed;
 }
@@ -322,7 +329,7 @@ function userTags(user: MparticleUser, changes: Array<MparticleEventOf<"user_att
   const tags: Tags = {};
   for (const change of changes) {
     for (const [key, added] of Object.entries(change.added)) setTag(tags, key, added, settings);
-    for (const key of change.removed) tags[key] = null;
+    for (const key of change.removed) if (key !== "") tags[key] = null;
   }
   for (const [key, value] of Object.entries(user.attributes)) setTag(tags, key, value, settings);
   for (const [key, list] of Object.entries(user.attributeLists)) setTag(tags, key, list, settings);

@@ -32,8 +32,8 @@ export const brazeEventSchema = z.looseObject({
   event_type: z.string().min(1),
   /** Unique per event; redeliveries repeat it. */
   id: z.string().min(1),
-  /** UNIX seconds. */
-  time: z.number().nonnegative(),
+  /** UNIX seconds; up to where milliseconds stay exact integers (about year 287,000), so every destination can carry it. */
+  time: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER / 1000),
   user: brazeUserSchema.default({}),
   properties: brazePropertiesSchema.default({}),
 });
