@@ -1,3 +1,5 @@
+import { redactText } from "./observability.js";
+
 /**
  * The one error taxonomy. What a worker does with a failed work item depends only on the class:
  * - RetryableError: the same request may succeed later (timeouts, resets, 408, 429, 5xx).
@@ -30,7 +32,8 @@ export abstract class RelayError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.status = details.status;
-    this.partnerMessage = details.partnerMessage;
+    // The partner's words may echo the credential it refused; they are logged and parked, so never verbatim.
+    this.partnerMessage = details.partnerMessage === undefined ? undefined : redactText(details.partnerMessage);
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.field = details.field;
   }

@@ -33,3 +33,22 @@ export function reportTrimmed(flow: string, eventId: string, cuts: LimitCuts): v
     metric.addMetric("trimmed", MetricUnit.Count, count);
   }
 }
+
+export const REDACTED = "[REDACTED]";
+/**
+ * Values that look like an Authorization header, wherever they appear. Credentials are long; the length
+ * floor keeps prose such as "Token has expired" readable.
+ */
+const AUTH_SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)\s+[\w.~+/=-]{8,}/gi;
+/** `"apiToken": "..."` and `api_token=...` inside free text, such as a partner's error body. */
+const SECRET_PAIR_IN_TEXT = /(["']?[\w-]*(?:token|secret|auth|passw|api[-_]?key|credential)[\w-]*["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:(?:Bearer|Basic|Token|Digest)\s+)?[^\s,;&}]+)/gi;
+
+/**
+ * Text with credential-looking parts replaced. A partner's error text can echo the credential it
+ * refused; it goes into logs, DLQ records and CLI output, so it passes through here first.
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(SECRET_PAIR_IN_TEXT, (_match, prefix: string) => `${prefix}"${REDACTED}"`)
+    .replace(AUTH_SCHEME_VALUE, (_match, scheme: string) => `${scheme} ${REDACTED}`);
+}

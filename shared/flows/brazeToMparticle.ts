@@ -130,7 +130,8 @@ export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
   const info: DeviceInfo = {};
   if (isUuid(event.user.device_id)) info.ios_idfv = event.user.device_id;
   if (device_model) info.device_model = device_model;
-  const devicePlatform = platform ? DEVICE_PLATFORMS[platform.toLowerCase()] : undefined;
+  // Own keys only: a platform named "constructor" or "toString" must not find Object's.
+  const devicePlatform = platform && Object.hasOwn(DEVICE_PLATFORMS, platform.toLowerCase()) ? DEVICE_PLATFORMS[platform.toLowerCase()] : undefined;
   if (devicePlatform) info.platform = devicePlatform;
   const adField = typeof ad_id_type === "string" ? AD_ID_FIELDS[ad_id_type] : undefined;
   if (adField && typeof ad_id === "string" && (adField === "microsoft_advertising_id" || isUuid(ad_id))) info[adField] = ad_id;
