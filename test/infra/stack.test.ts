@@ -209,6 +209,19 @@ describe("CdpRelayStack", () => {
     ]);
   });
 
+  it("gives each role named actions on exactly its wired queues and the secret: no wildcard action or resource", () => {
+    const secret = { Ref: onlyKey(template.findResources("AWS::SecretsManager::Secret"), "secret") };
+    const key = (resource: unknown) => JSON.stringify(resource);
+    for (const fn of FUNCTIONS) {
+      const statements = policyStatementsOf(functionId(fn.name)).filter((statement) => statement.Effect === "Allow");
+      const actions = statements.flatMap((statement) => asList(statement.Action));
+      expect(actions.filter((action) => action.includes("*")), fn.name).toEqual([]);
+      const resources = new Set(statements.flatMap((statement) => asList(statement.Resource)).map(key));
+      const wired = [...queuesOf(fn).map((ref) => arnOf(queueId(ref.destination, ref.deadLetter))), ...(fn.readsSecret ? [secret] : [])].map(key);
+      expect([...resources].sort(), fn.name).toEqual([...new Set(wired)].sort());
+    }
+  });
+
   it("logs access and throttles on the default stage", () => {
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
