@@ -5,9 +5,6 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-// Written by a parallel branch (security); remove this list once that branch is merged into main.
-const WRITTEN_BY_A_PARALLEL_BRANCH = new Set(["docs/security.md"]);
-
 function markdownFiles(): string[] {
   const inDocs = (folder: string): string[] =>
     readdirSync(folder).flatMap((name) => {
@@ -43,7 +40,6 @@ function brokenLinks(file: string): string[] {
     const [path = "", anchor] = target!.split("#", 2);
     const resolved = path === "" ? file : resolve(dirname(file), decodeURIComponent(path));
     const where = `${relative(ROOT, file)}: ${target}`;
-    if (WRITTEN_BY_A_PARALLEL_BRANCH.has(relative(ROOT, resolved))) continue;
     if (!existsSync(resolved)) broken.push(`${where} (no such file)`);
     else if (anchor && !headingSlugs(readFileSync(resolved, "utf8")).has(decodeURIComponent(anchor))) broken.push(`${where} (no such heading)`);
   }
