@@ -28,6 +28,16 @@ describe("classifyResponse", () => {
   });
 });
 
+describe("partner messages", () => {
+  it("keep the partner's words but not a credential it echoes back", () => {
+    const body = '{"errors":[{"message":"refused Basic ZmVlZC1rZXk6ZmVlZC1zZWNyZXQ= and Token device-token-123"}],"apiToken":"device-token-123"}';
+    const error = classifyResponse("mParticle", answer(401), body);
+
+    expect(error?.partnerMessage).toBe('{"errors":[{"message":"refused Basic [REDACTED] and Token [REDACTED]"}],"apiToken":"[REDACTED]"}');
+    expect(new PermanentError("refused", { partnerMessage: "Bearer abcdefgh12345 is not valid" }).partnerMessage).toBe("Bearer [REDACTED] is not valid");
+  });
+});
+
 describe("parseRetryAfter", () => {
   it("reads seconds and HTTP dates", () => {
     const now = Date.parse("2026-11-24T10:00:00Z");
