@@ -229,7 +229,8 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
     await waitFor(() => mparticle.callsTo().filter((call) => call.status === 401 || call.status === 400).length >= 2, 30_000, "mParticle's 401 and 400");
     await waitFor(() => mixpanel.callsTo().some((call) => call.status === 401), 30_000, "Mixpanel's 401");
     // An event Mixpanel's strict mode refuses is parked with Mixpanel's reason.
-    const refused = brazeEvent("users.behaviors.app.SessionStart", { id: "braze-id-longer-than-thirty-six-characters", externalUserId: "user-2" });
+    // A time before 1971: passed on by the mapper, refused by Mixpanel.
+    const refused = brazeEvent("users.behaviors.app.SessionStart", { id: eventId(9000), time: 1, externalUserId: "user-2" });
     expect((await post("/braze/currents", `Bearer ${SECRETS.inbound.brazeToken}`, currents([refused]))).status).toBe(200);
     await waitFor(async () => (await cli("dlq", "list", "--queue", "mixpanel", "--json")).stdout.includes("permanent"), 30_000, "the parked Mixpanel event");
     expect(leaks()).toEqual([]);
