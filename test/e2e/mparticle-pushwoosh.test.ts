@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { queueCounts } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
@@ -121,7 +122,11 @@ describe("mParticle → Pushwoosh through the local stack", () => {
       const calls = pushwoosh.calls.slice(before);
       return calls.length >= methods.length ? calls : undefined;
     }, 20_000, `the calls of ${sample}`);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Every message settled: nothing more can reach Pushwoosh once the queue is empty.
+    await waitFor(async () => {
+      const counts = await queueCounts(stack.sqs, stack.queueUrls.pushwoosh.queue);
+      return counts.visible + counts.inFlight + counts.delayed === 0;
+    }, 20_000, "the pushwoosh queue empty");
     expect(pushwoosh.calls.slice(before).map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(methods);
     expect(arrived.every((call) => call.status === 200)).toBe(true);
   });

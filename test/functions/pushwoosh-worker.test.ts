@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { handler } from "../../functions/pushwoosh-worker.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { loadHandler } from "../../infra/local/functions.js";
@@ -10,7 +11,7 @@ import { workerFor } from "../../infra/wiring.js";
 import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import type { Device, MparticleEvent } from "../../shared/sources/mparticle/model.js";
-import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
 
@@ -64,7 +65,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     await poller.start();
   });
   afterEach(async () => {
-    await dlq();
+    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls.pushwoosh.dlq }));
     sandbox.calls.length = 0;
   });
   afterAll(async () => {
@@ -152,9 +153,15 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
     await enqueueEvents([create]);
     await waitFor(() => sandbox.callsTo("/json/1.3/createFilter").length === 2, 10_000, "the second createFilter");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Done means deleted: the queue empties. A retried item would stay in flight until its retries ran
+    // out (a few seconds at base 0.2 s) and leave more calls and a parked copy behind.
+    await waitFor(async () => {
+      const counts = await queueCounts(sqs.sqs, sqs.queueUrls.pushwoosh.queue);
+      return counts.visible + counts.inFlight + counts.delayed === 0;
+    }, 20_000, "the pushwoosh queue empty");
 
-    expect(await dlq()).toEqual([]);
+    expect(sandbox.callsTo("/json/1.3/createFilter")).toHaveLength(2);
+    expect(await queueCounts(sqs.sqs, sqs.queueUrls.pushwoosh.dlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     expect(sandbox.filters.get("mParticle: Twice")?.filter_expression).toBe('A("ABCDE-12345") * T("mParticle Audiences", IN, ["Twice"])');
   });
 

@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../../shared/queue/definition.js";
 import { ensureQueues, startLocalSqs, type QueueUrls } from "../../infra/local/sqs.js";
@@ -47,6 +47,19 @@ export async function drainVisible(sqs: SQSClient, queueUrl: string, visibilityS
     if (!result.Messages?.length) return messages;
     messages.push(...result.Messages);
   }
+}
+
+/** A queue's messages by state: what a "nothing happened" test asserts instead of sleeping. */
+export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({
+    QueueUrl: queueUrl,
+    AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+  }));
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+    delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed),
+  };
 }
 
 /**

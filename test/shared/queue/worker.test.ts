@@ -8,7 +8,7 @@ import { createWorkerHandler, eventKey, type DeliveryOutcome } from "../../../sh
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../../infra/local/poller.js";
-import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
 import { waitFor } from "../../support/waitFor.js";
 
 const destination: Destination = "mixpanel";
@@ -199,11 +199,22 @@ describe("worker runtime on the embedded SQS", () => {
     await startPoller(handler);
 
     await waitFor(() => calls >= 1, 10_000, "the first delivery");
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Stopping waits for the batch in flight to settle; no other receive takes the message after that.
+    await poller?.stop();
 
-    // Base 0.2 s × 30 puts the next attempt ≥ 3 s away: nothing came back yet, nothing is parked.
+    // Kept, not deleted: the message is in flight, with its visibility set to the credential backoff
+    // (base 0.2 s × 30: 3 to 6 s), so nothing can receive it now, and nothing is parked.
+    expect(await queueCounts(sqs.sqs, sqs.queueUrls[destination].queue)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+    expect(await queueCounts(sqs.sqs, sqs.queueUrls[destination].dlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toEqual([]);
+    // The backoff, not the queue's visibility timeout (minutes), brings it back: the same message, second receive.
+    const [back] = await waitFor(async () => {
+      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue);
+      return messages.length > 0 ? messages : undefined;
+    }, 10_000, "the message back after the credential backoff");
+    expect(JSON.parse(back?.Body ?? "{}")).toMatchObject({ workItemId: workItem(2).workItemId });
+    expect(back?.Attributes?.ApproximateReceiveCount).toBe("2");
     expect(calls).toBe(1);
-    expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq)).toHaveLength(0);
   });
 
   it("treats a batch whose destination reports no outcome as failed, never as delivered", async () => {
