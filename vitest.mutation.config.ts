@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
 /**
@@ -8,8 +8,8 @@ import base from "./vitest.config.js";
  * (synthesis and deployed bundles), test/fuzz, test/security, test/cli and test/docs (none of them is the
  * only test of a mutated line).
  */
-export default mergeConfig(base, defineConfig({
-  test: {
-    include: ["test/shared/**/*.test.ts", "test/functions/**/*.test.ts"],
-  },
-}));
+export default defineConfig({
+  ...base,
+  // Not mergeConfig: it would append to the base suite's include instead of replacing it.
+  test: { ...base.test, include: ["test/shared/**/*.test.ts", "test/functions/**/*.test.ts"] },
+});

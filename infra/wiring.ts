@@ -1,3 +1,4 @@
+import type { INBOUND_CREDENTIALS } from "../shared/config/secrets.js";
 import {
   DESTINATIONS,
   QUEUE_SETTINGS,
@@ -29,10 +30,22 @@ export interface EventSourceSettings {
   reportBatchItemFailures: boolean;
 }
 
+/**
+ * How a route authenticates, as its handler's requireAuthorization does: `Authorization: <scheme> <credential>`,
+ * or the whole header when the scheme is null, compared with an inbound field of the relay secret.
+ * test/functions/routeAuth.test.ts drives a wrong and a missing credential at every route from this.
+ */
+export interface RouteAuth {
+  scheme: "Bearer" | "Token" | null;
+  secretField: (typeof INBOUND_CREDENTIALS)[number];
+}
+
 export interface HttpTrigger {
   kind: "http";
   method: "POST";
   path: string;
+  /** Required, so a new route says how it authenticates; null when the partner sends no credential. */
+  auth: RouteAuth | null;
 }
 
 export interface QueueTrigger {
@@ -79,7 +92,7 @@ const EVENT_SOURCES: Record<Destination, EventSourceSettings> = {
 export const FUNCTIONS: readonly FunctionWiring[] = [
   {
     name: "mparticle-registration",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/registration" },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/registration", auth: null },
     sendsTo: [],
     // Answers without auth (mParticle sends none), so it has no use for the secret.
     readsSecret: false,
@@ -87,21 +100,21 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
   },
   {
     name: "mparticle-events",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/events" },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/events", auth: { scheme: "Token", secretField: "mparticleToken" } },
     sendsTo: [queue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "mparticle-audiences",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/audiences" },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/audiences", auth: { scheme: "Token", secretField: "mparticleToken" } },
     sendsTo: [queue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "braze-currents",
-    trigger: { kind: "http", method: "POST", path: "/braze/currents" },
+    trigger: { kind: "http", method: "POST", path: "/braze/currents", auth: { scheme: "Bearer", secretField: "brazeToken" } },
     // Events that fail validation are parked with their reason straight from ingest, so their DLQs too.
     sendsTo: [queue("mparticle"), queue("mixpanel"), deadLetterQueue("mparticle"), deadLetterQueue("mixpanel")],
     readsSecret: true,
