@@ -9,7 +9,9 @@ import { startLocalStack, type LocalStack } from "../../infra/local/localStack.j
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
 import { seededRandom, type Fault, type FaultPlan, type PartnerSandbox, type RecordedCall } from "../../infra/local/sandboxes/sandbox.js";
 import { logger } from "../../shared/observability.js";
-import { DESTINATIONS, type Destination } from "../../shared/queue/definition.js";
+import { IMPORT_LIMITS } from "../../shared/destinations/mixpanel/map.js";
+import { BULK_LIMITS } from "../../shared/destinations/mparticle/map.js";
+import { DESTINATIONS, MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
 import { AUTH_BACKOFF_FACTOR } from "../../shared/queue/retryPolicy.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 import { CALL_HEADER, recordClientOutcomes, type ClientOutcomes } from "../support/clientOutcomes.js";
@@ -82,10 +84,10 @@ function pushwooshPlan(seed: number): FaultPlan {
  * mParticle and Mixpanel get batches the pollers fill as messages arrive, so the same events come in
  * different requests from run to run: their faults are keyed on the call index instead, from a finite
  * schedule: two 401s first (first attempts only, as above), an optional outage of consecutive 503s, then
- * each kind `perKind` times shuffled among `clean` calls, then no faults. `clean` stays below the number
- * of successful calls the load needs, so every run consumes the whole schedule.
+ * each kind `perKind` times shuffled among `clean` calls, then no faults. `clean` comes from
+ * cleanCallsBelow, so every run consumes the whole schedule whatever the batch sizes.
  */
-function scheduleOf(seed: number, partner: string, options: { perKind: number; clean: number; outage: number }): Array<Fault | undefined> {
+function scheduleOf(seed: number, partner: string, options: ScheduleShape & { clean: number }): Array<Fault | undefined> {
   const random = seededRandom(hash32(seed, partner));
   const bag: Array<Fault | undefined> = [
     ...Object.values(FAULT_KINDS).flatMap((fault) => Array.from({ length: options.perKind }, () => fault)),
@@ -102,12 +104,34 @@ function scheduledPlan(seed: number, schedule: Array<Fault | undefined>): FaultP
   return { seed, keyOf: () => "call", choose: (_random, callIndex) => schedule[callIndex] };
 }
 
-// Mixpanel: 8,000 events in imports of at most 2,000 need ≥ 4 successful calls, and every faulted call is
-// followed by at least one more; the 11 scheduled calls (2 × 401, each kind once, 2 clean) are always passed.
-const MIXPANEL_SCHEDULE = { perKind: 1, clean: 2, outage: 0 };
-// mParticle: 4,000 events in requests of at most 100 need ≥ 40 successful calls, less the ≤ 20 per faulted
-// call that may exhaust; 20 clean calls in the schedule are always passed.
-const MPARTICLE_SCHEDULE = { perKind: 3, clean: 20, outage: 10 };
+interface ScheduleShape {
+  perKind: number;
+  outage: number;
+}
+
+const MIXPANEL_SCHEDULE: ScheduleShape = { perKind: 1, outage: 0 };
+const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 10 };
+/** The partners' documented maximum events per request: no batching of the relay's can put more in one call. */
+const MAX_PER_CALL = { mixpanel: IMPORT_LIMITS.events, mparticle: BULK_LIMITS.batches } as const;
+
+/**
+ * The clean calls a schedule may hold so that a run cannot end before consuming it, however the workers
+ * batch. To finish, the relay needs at least ceil(events / perCall) calls that succeed (from its side),
+ * less what the faulted calls may exhaust: an event is parked after MAX_RECEIVE_COUNT failed attempts, so
+ * `faulted` calls exhaust at most floor(faulted / MAX_RECEIVE_COUNT) calls' worth of events. With one
+ * clean call fewer than that, some success must come after the schedule's last call. Larger batches only
+ * mean fewer calls, never fewer than this floor.
+ */
+function cleanCallsBelow(events: number, perCall: number, faulted: number): number {
+  const exhaustible = Math.floor(faulted / MAX_RECEIVE_COUNT) * perCall;
+  return Math.max(0, Math.ceil((events - exhaustible) / perCall) - 1);
+}
+
+function scheduleFor(destination: "mixpanel" | "mparticle", load: Load, shape: ScheduleShape): Array<Fault | undefined> {
+  const faulted = 2 + shape.outage + shape.perKind * Object.keys(FAULT_KINDS).length;
+  const events = load.ids[destination].size - load.permanent[destination].size;
+  return scheduleOf(SEED, destination, { ...shape, clean: cleanCallsBelow(events, MAX_PER_CALL[destination], faulted) });
+}
 
 interface Load {
   ids: Record<Destination, Set<string>>;
@@ -450,7 +474,7 @@ describe("the fault run", () => {
 
   it("accounts for every event under replayable faults, bounds the duplicates, then redrives all but the permanent failures", async () => {
     const load = buildLoad(BRAZE_BATCHES, MPARTICLE_REQUESTS, 0);
-    const schedules = { mixpanel: scheduleOf(SEED, "mixpanel", MIXPANEL_SCHEDULE), mparticle: scheduleOf(SEED, "mparticle", MPARTICLE_SCHEDULE) };
+    const schedules = { mixpanel: scheduleFor("mixpanel", load, MIXPANEL_SCHEDULE), mparticle: scheduleFor("mparticle", load, MPARTICLE_SCHEDULE) };
     const plans: Record<Destination, FaultPlan> = {
       pushwoosh: pushwooshPlan(SEED),
       mixpanel: scheduledPlan(SEED, schedules.mixpanel),
