@@ -99,7 +99,13 @@ async function sendChunk(queueUrl: string, chunk: PackedMessage[], delaySeconds:
     },
   }));
   for (let attempt = 1; attempt <= SEND_ATTEMPTS && pending.length > 0; attempt++) {
-    const result = await sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+    let result;
+    try {
+      result = await sqsClient().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+    } catch (error) {
+      // The SDK has already retried what it could: SQS is failing, which the sender may retry (503 at ingest).
+      throw new RetryableError(`SQS SendMessageBatch failed: ${(error as Error).message}`, { cause: error });
+    }
     const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
     pending = pending.filter((entry) => failedIds.has(entry.Id));
   }
