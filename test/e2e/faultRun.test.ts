@@ -515,7 +515,7 @@ describe("the fault run", () => {
       for (const call of refused.filter((refusal) => !client.failed(refusal.headers[CALL_HEADER]))) {
         const [id] = carriedIds(row.destination, call);
         const next = calls.find((later) => later.at > call.at && carriedIds(row.destination, later).includes(id!));
-        if (next) expect(next.at - call.at, `${row.destination} ${id}: retry after a 401`).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
+        if (next) expect(next.at - call.at, `${row.destination} ${id}: retry after a 401 (${historyOf(row.destination, calls, id!, client)})`).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
       }
     }
     checkContent(load, underFaults);
