@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AuthError, PermanentError, RetryableError, classifyResponse, parseRetryAfter } from "../../shared/errors.js";
+import {
+  AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, UnsupportedMediaTypeError, ValidationError,
+  classifyResponse, parseRetryAfter, toRelayError,
+} from "../../shared/errors.js";
 
 function answer(status: number, headers: Record<string, string> = {}) {
   return { status, headers: new Headers(headers) };
@@ -20,6 +23,16 @@ describe("classifyResponse", () => {
 
   it.each([400, 404, 413, 422])("makes HTTP %i permanent", (status) => {
     expect(classifyResponse("mParticle", answer(status), "")).toBeInstanceOf(PermanentError);
+  });
+
+  it.each([[199, PermanentError], [299, undefined], [300, PermanentError], [501, RetryableError], [599, RetryableError]] as const)("classifies HTTP %i at the edges of its range", (status, kind) => {
+    const error = classifyResponse("mParticle", answer(status), "");
+    if (kind === undefined) expect(error).toBeUndefined();
+    else expect(error).toBeInstanceOf(kind);
+  });
+
+  it("keeps at most 500 characters of the partner's words", () => {
+    expect(classifyResponse("mParticle", answer(400), "x".repeat(600))?.partnerMessage).toBe("x".repeat(500));
   });
 
   it("keeps the status, the partner's words and Retry-After", () => {
@@ -45,5 +58,47 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("Tue, 24 Nov 2026 10:01:00 GMT", now)).toBe(60);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it("rounds seconds up, takes 0, and never goes below 0 for a past date", () => {
+    const now = Date.parse("2026-11-24T10:00:00Z");
+    expect(parseRetryAfter("1.2", now)).toBe(2);
+    expect(parseRetryAfter("0", now)).toBe(0);
+    expect(parseRetryAfter("", now)).toBeUndefined();
+    expect(parseRetryAfter("Tue, 24 Nov 2026 09:59:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("Tue, 24 Nov 2026 10:00:00 GMT", now + 1)).toBe(0);
+    expect(parseRetryAfter("Tue, 24 Nov 2026 10:00:01 GMT", now + 1)).toBe(1);
+  });
+});
+
+describe("the error classes", () => {
+  it("keep the cause only when there is one, and are named after their class", () => {
+    const inner = new Error("socket hang up");
+    const withCause = new RetryableError("partner unreachable", { cause: inner, status: 502, partnerMessage: "bad gateway", retryAfterSeconds: 3, field: "f" });
+    expect(withCause).toMatchObject({ name: "RetryableError", errorClass: "retryable", status: 502, partnerMessage: "bad gateway", retryAfterSeconds: 3, field: "f" });
+    expect(withCause.cause).toBe(inner);
+    expect(Object.hasOwn(new PermanentError("no cause"), "cause")).toBe(false);
+    expect(new AuthError("x").errorClass).toBe("auth");
+    expect(new ValidationError("x").errorClass).toBe("validation");
+  });
+
+  it("give 413 and 415 their status, and name the unconfigured secret field (retryable: 503 at ingest)", () => {
+    expect(new PayloadTooLargeError("too big", { eventId: "e-1", field: "events" })).toMatchObject({ status: 413, eventId: "e-1", field: "events", errorClass: "validation" });
+    expect(new UnsupportedMediaTypeError("gzip only")).toMatchObject({ status: 415, errorClass: "validation" });
+    expect(new SecretNotConfiguredError("inbound.brazeToken")).toMatchObject({
+      errorClass: "retryable", field: "inbound.brazeToken", message: "relay secret not configured: inbound.brazeToken", name: "SecretNotConfiguredError",
+    });
+  });
+});
+
+describe("toRelayError", () => {
+  it("passes a relay error through and makes anything else retryable, keeping it as the cause", () => {
+    const ours = new PermanentError("partner said no");
+    expect(toRelayError(ours)).toBe(ours);
+    const thrown = new TypeError("fetch failed");
+    const wrapped = toRelayError(thrown);
+    expect(wrapped).toMatchObject({ errorClass: "retryable", message: "unexpected error: fetch failed" });
+    expect(wrapped.cause).toBe(thrown);
+    expect(toRelayError("a string")).toMatchObject({ errorClass: "retryable", message: "unexpected error: a string", cause: "a string" });
   });
 });
