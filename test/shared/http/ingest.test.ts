@@ -2,8 +2,9 @@ import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import type { RelaySecrets } from "../../../shared/config/secrets.js";
-import { PayloadTooLargeError } from "../../../shared/errors.js";
-import { ingestHandler, jsonResponse, requireAuthorization, type AuthorizationOptions } from "../../../shared/http/ingest.js";
+import { PayloadTooLargeError, PermanentError, RetryableError } from "../../../shared/errors.js";
+import { z } from "zod";
+import { ingestHandler, jsonResponse, parseWith, requireAuthorization, type AuthorizationOptions } from "../../../shared/http/ingest.js";
 import type { IngestLimits } from "../../../shared/http/limits.js";
 import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
 import { httpApiEvent } from "../../support/httpApiEvent.js";
@@ -253,5 +254,52 @@ describe("the error handler", () => {
     expect(error.eventId).toBe("9f1c");
     expect(response.statusCode).toBe(413);
     expect(JSON.parse(String(response.body))).toEqual({ error: { message: "events.7: event 9f1c is larger than any SQS message", field: "events.7" } });
+  });
+});
+
+describe("errors the route throws", () => {
+  const failing = (error: unknown) => ingestHandler(async () => {
+    throw error;
+  }, { limits: LIMITS });
+
+  it.each([
+    ["a retryable error (SQS refused the work)", new RetryableError("SQS SendMessageBatch failed: secret detail"), 503, "temporarily unavailable, retry"],
+    ["a permanent error", new PermanentError("secret detail"), 500, "internal error"],
+    ["anything else", new TypeError("secret detail"), 500, "internal error"],
+  ])("answer %s with a JSON %i that reveals nothing", async (_, error, status, message) => {
+    const response = await failing(error)(httpApiEvent("/test", "{}"), context());
+
+    expect(response).toMatchObject({ statusCode: status, headers: { "content-type": "application/json" } });
+    expect(JSON.parse(String(response.body))).toEqual({ error: { message } });
+  });
+});
+
+describe("the correlation id", () => {
+  const handler = ingestHandler(async (event) => jsonResponse(200, { correlationId: event.correlationId }), { limits: LIMITS });
+  const correlationOf = async (offered?: string) => {
+    const response = await handler(httpApiEvent("/test", "{}", { headers: offered === undefined ? {} : { "x-correlation-id": offered } }), context());
+    return (JSON.parse(String(response.body)) as { correlationId: string }).correlationId;
+  };
+
+  it("keeps the caller's when it is a plain token of at most 128 characters", async () => {
+    expect(await correlationOf("Braze-batch_42:a.b")).toBe("Braze-batch_42:a.b");
+    expect(await correlationOf("x".repeat(128))).toBe("x".repeat(128));
+  });
+
+  it.each([["none", undefined], ["one with a space", "a b"], ["one with a newline", "a\nforged log line"], ["129 characters", "x".repeat(129)], ["an empty one", ""]])(
+    "uses API Gateway's request id instead of %s",
+    async (_, offered) => {
+      expect(await correlationOf(offered)).toBe("req-ingest");
+    },
+  );
+});
+
+describe("parseWith", () => {
+  const schema = z.object({ user: z.object({ id: z.string() }) });
+
+  it("names the first offending field, or the body for a root issue", () => {
+    expect(parseWith(schema, { user: { id: "u" } })).toEqual({ user: { id: "u" } });
+    expect(() => parseWith(schema, { user: {} })).toThrow(expect.objectContaining({ field: "user.id", errorClass: "validation", message: expect.stringMatching(/^user\.id: /) }));
+    expect(() => parseWith(schema, 7)).toThrow(expect.objectContaining({ field: "body", message: expect.stringMatching(/^body: /) }));
   });
 });
