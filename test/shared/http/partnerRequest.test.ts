@@ -37,6 +37,8 @@ describe("partnerRequest against a real HTTP server", () => {
     expect(response.headers.get("retry-after")).toBe("3");
     expect(response.bodyText).toBe('{"ok":true}');
     expect(response.latencyMs).toBeGreaterThanOrEqual(0);
+    // Elapsed time, not a clock reading (a sum of two would be the process's age twice).
+    expect(response.latencyMs).toBeLessThan(performance.now());
   });
 
   it("turns a timeout into a RetryableError naming the path but not the query string", async () => {
@@ -47,6 +49,22 @@ describe("partnerRequest against a real HTTP server", () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/^test request timed out: \/slow: /);
     expect((error as Error).message).not.toContain("secret");
+  });
+});
+
+describe("partnerRequest without a server", () => {
+  it("turns a refused connection into a RetryableError that says it failed, with the network's reason and the cause", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+
+    const error = await partnerRequest("test", { method: "POST", url: `http://127.0.0.1:${port}/import?token=secret`, headers: {} }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toMatch(/^test request failed: \/import: .*ECONNREFUSED/);
+    expect((error as Error).message).not.toContain("secret");
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
   });
 });
 
