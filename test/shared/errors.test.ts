@@ -64,6 +64,7 @@ describe("parseRetryAfter", () => {
     const now = Date.parse("2026-11-24T10:00:00Z");
     expect(parseRetryAfter("1.2", now)).toBe(2);
     expect(parseRetryAfter("0", now)).toBe(0);
+    expect(parseRetryAfter("-1", now)).toBe(0);
     expect(parseRetryAfter("", now)).toBeUndefined();
     expect(parseRetryAfter("Tue, 24 Nov 2026 09:59:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("Tue, 24 Nov 2026 10:00:00 GMT", now + 1)).toBe(0);
