@@ -10,7 +10,7 @@ import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/p
 import { seededRandom, type Fault, type FaultPlan, type PartnerSandbox, type RecordedCall } from "../../infra/local/sandboxes/sandbox.js";
 import { logger } from "../../shared/observability.js";
 import { IMPORT_LIMITS } from "../../shared/destinations/mixpanel/map.js";
-import { BULK_LIMITS } from "../../shared/destinations/mparticle/map.js";
+import { BULK_LIMITS } from "../../shared/destinations/mparticle/schema.js";
 import { DESTINATIONS, MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
 import { AUTH_BACKOFF_FACTOR } from "../../shared/queue/retryPolicy.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
