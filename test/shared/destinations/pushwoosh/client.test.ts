@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { send } from "../../../../shared/destinations/pushwoosh/client.js";
+import { UNKNOWN_EVENT_REASON, classifyPushwooshAnswer, send } from "../../../../shared/destinations/pushwoosh/client.js";
 import { bulkStatusRequest, toPushwooshRequest } from "../../../../shared/destinations/pushwoosh/map.js";
 import type { PushwooshCall, PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
 import { AuthError, PermanentError, RetryableError } from "../../../../shared/errors.js";
@@ -127,5 +127,36 @@ describe("Pushwoosh client against the sandbox", () => {
     expect(poll?.path).toMatch(/^\/api\/v2\/audience\/bulkSetTags\/[0-9a-f-]{36}$/);
     expect(poll?.headers.authorization).toBe("Token server-api-token");
     expect(sandbox.tagsOfUser("bulk-user")).toEqual({ "mParticle Audiences": ["VIP"] });
+  });
+});
+
+describe("classifyPushwooshAnswer: the body's status_code behind an HTTP 200", () => {
+  const answered = (body: unknown, status = 200) => ({ status, headers: new Headers(), bodyText: typeof body === "string" ? body : JSON.stringify(body), latencyMs: 1 });
+
+  it.each([
+    [200, undefined],
+    [401, AuthError],
+    [403, AuthError],
+    [429, RetryableError],
+    [500, RetryableError],
+    [503, RetryableError],
+    [210, PermanentError],
+    [400, PermanentError],
+    [499, PermanentError],
+  ] as const)("status_code %i", (code, kind) => {
+    const error = classifyPushwooshAnswer("setTags", answered({ status_code: code, status_message: "words" }));
+    if (kind === undefined) expect(error).toBeUndefined();
+    else expect(error).toMatchObject({ constructor: kind, status: 200, partnerMessage: "words", message: expect.stringMatching(/^Pushwoosh setTags answered status_code \d+/) });
+  });
+
+  it("a 200 without a status_code is retryable; an HTTP error is classified first", () => {
+    expect(classifyPushwooshAnswer("setTags", answered("<html>"))).toMatchObject({ constructor: RetryableError, message: "Pushwoosh setTags answered HTTP 200 without a status_code", status: 200 });
+    expect(classifyPushwooshAnswer("setTags", answered({ status_code: 200 }, 401))).toBeInstanceOf(AuthError);
+  });
+
+  it("names an unknown event on postEvent only", () => {
+    const unknown = answered({ status_code: 210, status_message: "Event not found" });
+    expect(classifyPushwooshAnswer("postEvent", unknown)?.message).toContain(UNKNOWN_EVENT_REASON);
+    expect(classifyPushwooshAnswer("setTags", unknown)?.message).toBe("Pushwoosh setTags answered status_code 210 (argument error)");
   });
 });
