@@ -100,6 +100,14 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
     ...INGEST,
   },
   {
+    name: "mparticle-webhook",
+    trigger: { kind: "http", method: "POST", path: "/mparticle/webhook" },
+    sendsTo: [queue("pushwoosh")],
+    // The Authorization value it checks, and the Pushwoosh application it delivers to.
+    readsSecret: true,
+    ...INGEST,
+  },
+  {
     name: "braze-currents",
     trigger: { kind: "http", method: "POST", path: "/braze/currents" },
     // Events that fail validation are parked with their reason straight from ingest, so their DLQs too.
