@@ -157,10 +157,11 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
       case "user_attribute_change": {
         const { user_attribute_name: name, new: value, deleted } = event.data;
         const removed = deleted === true || value === null || value === undefined;
+        const list = Array.isArray(value) ? value.filter((item) => item !== null).map(String) : undefined;
         // The change's value is the user's latest when the batch's own attributes lack it.
-        if (!removed && Array.isArray(value)) attributeLists[name] ??= value.filter((item) => item !== null).map(String);
+        if (!removed && list) attributeLists[name] ??= list;
         else if (!removed) attributes[name] ??= String(value);
-        const added = removed ? {} : { [name]: Array.isArray(value) ? value.join(",") : String(value) };
+        const added = removed ? {} : { [name]: list ? list.join(",") : String(value) };
         events.push({ id, timestampMs, type: "user_attribute_change", added, removed: removed ? [name] : [] });
         break;
       }
