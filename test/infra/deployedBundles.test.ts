@@ -17,10 +17,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   let relay: SynthesizedRelay;
   let stack: DeployedStack;
 
+  // Bundling eight functions and starting a process for each can take over a minute on a loaded machine.
   beforeAll(async () => {
     relay = synthesizeRelay();
     stack = await startDeployedStack(relay);
-  });
+  }, 180_000);
   afterAll(async () => {
     await stack?.stop();
     relay?.remove();
