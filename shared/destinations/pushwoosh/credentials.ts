@@ -54,7 +54,7 @@ export function openCredentials(sealed: string, ...secrets: string[]): Pushwoosh
     }
   }
   if (plaintext === undefined) {
-    throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token rotated?)");
+    throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token or Webhook Authorization rotated?)");
   }
   const parsed = pushwooshCredentialsSchema.safeParse(JSON.parse(plaintext));
   if (!parsed.success) throw new PermanentError("sealed Pushwoosh credentials have the wrong shape");
