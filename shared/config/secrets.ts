@@ -67,19 +67,6 @@ export function unconfiguredCredentials(secrets: Pick<RelaySecrets, "inbound" | 
   return [...unconfiguredInboundCredentials(secrets.inbound), ...unconfiguredPushwooshCredentials(secrets.pushwoosh)];
 }
 
-/**
- * The inbound credentials that seal Pushwoosh credentials into work items (each door seals under its
- * own: the Firehose token, the Webhook Authorization value), current and previous, those configured.
- */
-export function credentialSealingSecrets(inbound: InboundSecrets): string[] {
-  return [
-    inbound.mparticleToken,
-    inbound.previousMparticleToken,
-    inbound.mparticleWebhookAuthorization,
-    inbound.previousMparticleWebhookAuthorization,
-  ].filter(isConfiguredSecretValue);
-}
-
 /** The secret document: one Secrets Manager secret in AWS, RELAY_SECRETS_FILE locally. Public contract. */
 export const relaySecretsSchema = z.object({
   inbound: inboundSchema.prefault({}),

@@ -53,7 +53,7 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
     ]);
     const offset = -5 * 3600;
     expect(callsTo("postEvent", before).sort(byJson)).toEqual([
-      { request: { application: APPLICATION, userId: IOS_CUSTOMER_ID, hwid: IOS_IDFV, event: "Added To Cart", attributes: { sku: "A-1", quantity: 2, price: 9.99 }, timestampUTC: 1714592744, timestampCurrent: 1714592744 + offset } },
+      { request: { application: APPLICATION, userId: IOS_CUSTOMER_ID, hwid: IOS_IDFV, event: "Level Up", attributes: { level: 8, score: 1250.5, boss: "Dragon" }, timestampUTC: 1714592744, timestampCurrent: 1714592744 + offset } },
       { request: { application: APPLICATION, userId: IOS_CUSTOMER_ID, hwid: IOS_IDFV, event: "PW_ScreenOpen", attributes: { tab: "featured", screen_name: "Home" }, timestampUTC: 1714592742, timestampCurrent: 1714592742 + offset } },
     ]);
     expect(callsTo("registerDevice", before)).toEqual([
@@ -88,9 +88,10 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
 
   it("refuses a wrong or missing Authorization with 401 and a malformed batch with 400 naming the field; none of them reaches Pushwoosh", async () => {
     const before = pushwoosh.calls.length;
-    const marked = (name: string) => {
+    // Each request's custom event carries a marker, to tell its calls apart.
+    const marked = (marker: string) => {
       const batch = webhookFixture("ios-batch.json") as { events: Array<{ data: Record<string, unknown> }> };
-      batch.events[10]!.data.event_name = name;
+      batch.events[10]!.data.custom_attributes = { marker };
       return batch;
     };
 

@@ -1,4 +1,4 @@
-import { credentialSealingSecrets, loadSecrets } from "../../config/secrets.js";
+import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
 import { partnerBaseUrl, pushwooshHighSpeedSetup } from "../../config/settings.js";
 import { toRelayError } from "../../errors.js";
 import { mapConcurrently } from "../../http/concurrency.js";
@@ -13,8 +13,10 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
   async deliver(items) {
     const { inbound } = await loadSecrets();
-    // Each door seals under its own inbound credential; items sealed before a rotation open with the previous one.
-    const secrets = credentialSealingSecrets(inbound);
+    // Each mParticle door seals under its own inbound credential (the Firehose token, the Webhook Authorization
+    // value); items sealed before a rotation open with the previous one until it is removed.
+    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken, inbound.mparticleWebhookAuthorization, inbound.previousMparticleWebhookAuthorization]
+      .filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
     const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
     const results = await mapConcurrently(items, async ({ key, item }) => {

@@ -3,7 +3,6 @@ import { SECRET_TEMPLATE } from "../../../infra/secretTemplate.js";
 import {
   INBOUND_CREDENTIALS,
   SECRET_PLACEHOLDER_PREFIX,
-  credentialSealingSecrets,
   isConfiguredSecretValue,
   relaySecretsSchema,
   unconfiguredCredentials,
@@ -91,15 +90,5 @@ describe("the secret document's Pushwoosh application (the mParticle Webhook doo
     expect(unconfiguredCredentials(SECRET_TEMPLATE)).toEqual([
       "inbound.mparticleToken", "inbound.brazeToken", "inbound.mparticleWebhookAuthorization", "pushwoosh.applicationCode", "pushwoosh.apiToken",
     ]);
-  });
-});
-
-describe("credentialSealingSecrets", () => {
-  it("lists the configured Firehose token and Webhook Authorization values, current before previous", () => {
-    expect(credentialSealingSecrets({
-      mparticleToken: "m", previousMparticleToken: "REPLACE_ME_x", brazeToken: "b", previousBrazeToken: "b0",
-      mparticleWebhookAuthorization: "Bearer w", previousMparticleWebhookAuthorization: "Bearer w0",
-    })).toEqual(["m", "Bearer w", "Bearer w0"]);
-    expect(credentialSealingSecrets({ mparticleToken: "", brazeToken: "b", mparticleWebhookAuthorization: "Bearer w" })).toEqual(["Bearer w"]);
   });
 });

@@ -50,7 +50,7 @@ describe("normaliseWebhookBatch", () => {
     });
     const byType = (type: string) => normalised.events.filter((event) => event.type === type);
     expect(byType("custom_event")).toEqual([
-      { id: "0f1e2d3c-4b5a-4678-9abc-def012345611", timestampMs: 1714592744066, type: "custom_event", name: "Added To Cart", attributes: { sku: "A-1", quantity: "2", price: "9.99" } },
+      { id: "0f1e2d3c-4b5a-4678-9abc-def012345611", timestampMs: 1714592744066, type: "custom_event", name: "Level Up", attributes: { level: "8", score: "1250.5", boss: "Dragon" } },
     ]);
     expect(byType("screen_view")).toEqual([
       { id: "0f1e2d3c-4b5a-4678-9abc-def012345610", timestampMs: 1714592742000, type: "screen_view", screenName: "Home", attributes: { tab: "featured" } },
