@@ -55,11 +55,11 @@ const pushwooshSchema = z.object({
 export type PushwooshSecrets = z.infer<typeof pushwooshSchema>;
 
 /** The Pushwoosh fields the webhook door requires, in the order `npm start` reports them. */
-export const PUSHWOOSH_CREDENTIALS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
+export const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
 
 /** The required Pushwoosh fields that are missing, empty or placeholders, as `pushwoosh.<name>`. */
 export function unconfiguredPushwooshCredentials(pushwoosh: PushwooshSecrets | undefined): string[] {
-  return PUSHWOOSH_CREDENTIALS.filter((name) => !isConfiguredSecretValue(pushwoosh?.[name])).map((name) => `pushwoosh.${name}`);
+  return PUSHWOOSH_REQUIRED_FIELDS.filter((name) => !isConfiguredSecretValue(pushwoosh?.[name])).map((name) => `pushwoosh.${name}`);
 }
 
 /** Every credential field of the document a route may require and that is unconfigured (`npm start` warns). */
