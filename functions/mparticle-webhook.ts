@@ -1,3 +1,4 @@
+import { checkPushwooshSettings } from "../shared/config/settings.js";
 import { mparticleWebhookRoutes } from "../shared/flows/index.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
@@ -5,6 +6,9 @@ import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { parseEventsApiJson } from "../shared/sources/mparticle/eventsApiBatch.js";
 import { acceptWebhookBatches, normaliseWebhookBatch, parseWebhookBody, webhookAccountSettings } from "../shared/sources/mparticle/webhook.js";
+
+// A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
+checkPushwooshSettings();
 
 /** POST /mparticle/webhook: mParticle's Webhook output. Validate, normalise, enqueue, answer. Never calls Pushwoosh. */
 export const handler = ingestHandler(async (event) => {

@@ -68,9 +68,10 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
 
     const answer = await post(webhookFixtureText("batches.json"));
 
-    expect(answer).toEqual({ status: 200, body: { batches: 3, events: 10, workItems: 2, skipped: { session_start: 1 } } });
+    expect(answer).toEqual({ status: 200, body: { batches: 3, events: 4, workItems: 2, skipped: { session_start: 1 } } });
     await waitFor(() => pushwoosh.calls.length - before >= 5, 20_000, "the Pushwoosh calls of the batches");
-    // The mpid is a 64-bit integer in the JSON: every digit reaches Pushwoosh as the user id.
+    // The batch has attributes and no change events: every attribute becomes a typed tag. The mpid is a
+    // 64-bit integer in the JSON: every digit reaches Pushwoosh as the user id.
     expect(callsTo("setTags", before)).toEqual([
       { request: { application: APPLICATION, userId: ANDROID_MPID, tags: { Level: 7, Ratio: 0.75, Beta: false, Renewal: "2024-06-01 00:00", Plan: "gold", Badges: ["early", "helper"] } } },
     ]);

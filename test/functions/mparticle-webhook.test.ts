@@ -42,10 +42,17 @@ describe("POST /mparticle/webhook", () => {
   it("takes an array of batches (gzipped), keeping a 64-bit mpid exact as the user id", async () => {
     const answer = await post(gzipSync(webhookFixtureText("batches.json")), { ...AUTHORIZED, "content-encoding": "gzip" });
 
-    expect(answer).toEqual({ status: 200, body: { batches: 3, events: 10, workItems: 2, skipped: { session_start: 1 } } });
+    expect(answer).toEqual({ status: 200, body: { batches: 3, events: 4, workItems: 2, skipped: { session_start: 1 } } });
     const calls = pushwooshCallsOf(await enqueued());
     expect(calls.filter((call) => call.method === "setTags").map((call) => "userId" in call && call.userId)).toEqual([ANDROID_MPID]);
     expect(calls.map((call) => call.method).sort()).toEqual(["postEvent", "postEvent", "registerDevice", "setTags", "unregisterDevice"]);
+  });
+
+  it("turns an uninstall event into unregisterDevice of the batch's device", async () => {
+    const batch = { environment: "production", mpid: 7, device_info: { platform: "iOS", ios_idfv: "IDFV-GONE" }, events: [{ event_type: "uninstall", data: { timestamp_unixtime_ms: 1714592744066 } }] };
+
+    expect((await post(JSON.stringify(batch))).body).toEqual({ batches: 1, events: 1, workItems: 1, skipped: {} });
+    expect(pushwooshCallsOf(await enqueued())).toEqual([{ method: "unregisterDevice", hwid: "IDFV-GONE" }]);
   });
 
   it("gives a retried batch the same work item ids", async () => {

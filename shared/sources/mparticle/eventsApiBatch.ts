@@ -39,6 +39,10 @@ const pushRegistrationSchema = z.object({
   event_type: z.literal("push_registration"),
   data: z.object({ ...eventData, register: z.boolean(), registration_token: z.string().min(1) }),
 });
+const uninstallSchema = z.object({
+  event_type: z.literal("uninstall"),
+  data: z.object(eventData).prefault({}),
+});
 const userAttributeChangeSchema = z.object({
   event_type: z.literal("user_attribute_change"),
   data: z.object({ ...eventData, user_attribute_name: z.string().min(1), new: attributeValueSchema.optional(), deleted: z.boolean().nullish() }),
@@ -50,6 +54,7 @@ const USED_EVENTS = {
   screen_view: screenViewSchema,
   push_registration: pushRegistrationSchema,
   user_attribute_change: userAttributeChangeSchema,
+  uninstall: uninstallSchema,
 } as const;
 
 /** The event types of the schema's EventType enum; others are counted as unknown. */

@@ -117,7 +117,7 @@ export interface NormalisedWebhookBatch {
 }
 
 /**
- * One Events API batch → the normalised model. `custom_event` and `screen_view` as they are,
+ * One Events API batch → the normalised model. `custom_event`, `screen_view` and `uninstall` as they are,
  * `push_registration` as a push subscription, `user_attribute_change` and `deleted_user_attributes` as
  * attribute changes; the device's push token as the batch's device state (when the batch has events).
  * Other event types (sessions, commerce, crashes, ...) are counted as skipped. Pure.
@@ -153,6 +153,9 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
         break;
       case "push_registration":
         events.push({ id, timestampMs, type: "push_subscription", action: event.data.register ? "subscribe" : "unsubscribe", token: event.data.registration_token });
+        break;
+      case "uninstall":
+        events.push({ id, timestampMs, type: "uninstall" });
         break;
       case "user_attribute_change": {
         const { user_attribute_name: name, new: value, deleted } = event.data;

@@ -88,7 +88,7 @@ describe("normaliseWebhookBatch", () => {
     expect(normaliseWebhookBatch(batch, SETTINGS, RECEIVED).batch.events.map((event) => event.id)).toEqual(["same", `${batch.key}:1`]);
   });
 
-  it("unregisters on register false, removes deleted attributes, and counts unknown event types as one reason", () => {
+  it("unregisters on register false, maps an uninstall, removes deleted attributes, and counts unknown event types as one reason", () => {
     const batch = one({
       deleted_user_attributes: ["Old"],
       device_info: { platform: "Android", android_uuid: "a-1" },
@@ -103,9 +103,10 @@ describe("normaliseWebhookBatch", () => {
 
     expect(normalised.events).toEqual([
       { id: `${batch.key}:0`, timestampMs: RECEIVED, type: "push_subscription", action: "unsubscribe", token: "t-1" },
+      { id: `${batch.key}:3`, timestampMs: RECEIVED, type: "uninstall" },
       { id: `${batch.key}:deleted_user_attributes`, timestampMs: RECEIVED, type: "user_attribute_change", added: {}, removed: ["Old"] },
     ]);
-    expect(skipped).toEqual({ unknown_event_type: 2, uninstall: 1 });
+    expect(skipped).toEqual({ unknown_event_type: 2 });
   });
 
   it("registers no device without a platform it knows, and no device state for a batch without events", () => {
