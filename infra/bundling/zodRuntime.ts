@@ -9,6 +9,7 @@
  * The relative path reaches past zod's export map on purpose: every "zod..." specifier is aliased here.
  */
 import {
+  NEVER,
   ZodError,
   ZodType,
   array,
@@ -22,6 +23,7 @@ import {
   number,
   object,
   record,
+  strictObject,
   string,
   undefined as undefinedValue,
   union,
@@ -29,6 +31,7 @@ import {
 } from "../../node_modules/zod/v4/classic/external.js";
 
 export const z = {
+  NEVER,
   ZodError,
   ZodType,
   array,
@@ -42,6 +45,7 @@ export const z = {
   number,
   object,
   record,
+  strictObject,
   string,
   undefined: undefinedValue,
   union,
