@@ -15,6 +15,11 @@ export const SECRET_TEMPLATE: RelaySecrets = {
     brazeToken: `${PLACEHOLDER}_braze_token`,
     mparticleWebhookAuthorization: `${PLACEHOLDER}_mparticle_webhook_authorization`,
   },
+  // The Pushwoosh application of the mParticle Webhook door (serverApiToken is optional, so not templated).
+  pushwoosh: {
+    applicationCode: `${PLACEHOLDER}_pushwoosh_application_code`,
+    apiToken: `${PLACEHOLDER}_pushwoosh_device_api_token`,
+  },
   mparticle: {
     environment: "production",
     feeds: { ios: feed("ios"), android: feed("android"), web: feed("web"), unbound: feed("unbound") },

@@ -113,6 +113,14 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
     ...INGEST,
   },
   {
+    name: "mparticle-webhook",
+    trigger: { kind: "http", method: "POST", path: "/mparticle/webhook", auth: { scheme: null, secretField: "mparticleWebhookAuthorization" } },
+    sendsTo: [queue("pushwoosh")],
+    // The Authorization value it checks, and the Pushwoosh application it delivers to.
+    readsSecret: true,
+    ...INGEST,
+  },
+  {
     name: "braze-currents",
     trigger: { kind: "http", method: "POST", path: "/braze/currents", auth: { scheme: "Bearer", secretField: "brazeToken" } },
     // Events that fail validation are parked with their reason straight from ingest, so their DLQs too.

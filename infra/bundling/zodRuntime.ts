@@ -9,6 +9,7 @@
  * The relative path reaches past zod's export map on purpose: every "zod..." specifier is aliased here.
  */
 import {
+  NEVER,
   ZodError,
   ZodType,
   array,
@@ -30,6 +31,7 @@ import {
 } from "../../node_modules/zod/v4/classic/external.js";
 
 export const z = {
+  NEVER,
   ZodError,
   ZodType,
   array,

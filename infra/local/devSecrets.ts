@@ -1,4 +1,5 @@
 import type { RelaySecrets } from "../../shared/config/secrets.js";
+import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "./sandboxes/pushwoosh.js";
 
 /** The development secret document `npm start` uses when RELAY_SECRETS_FILE is not set. Not secret. */
 export const DEVELOPMENT_SECRETS: RelaySecrets = {
@@ -7,6 +8,8 @@ export const DEVELOPMENT_SECRETS: RelaySecrets = {
     brazeToken: "dev-braze-token",
     mparticleWebhookAuthorization: "Bearer dev-mparticle-webhook-token",
   },
+  // The application the local Pushwoosh sandbox accepts, so the Webhook door works end to end.
+  pushwoosh: { ...DEVELOPMENT_PUSHWOOSH_CREDENTIALS },
   mparticle: {
     environment: "development",
     feeds: {

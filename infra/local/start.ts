@@ -1,4 +1,4 @@
-import { unconfiguredInboundCredentials } from "../../shared/config/secrets.js";
+import { unconfiguredCredentials } from "../../shared/config/secrets.js";
 import { HTTP_FUNCTIONS } from "../wiring.js";
 import { startLocalStack } from "./localStack.js";
 
@@ -18,9 +18,10 @@ if (stack.developmentSecrets) {
     "  development tokens (set RELAY_SECRETS_FILE to use your own document):",
     `    mParticle: Authorization: Token ${stack.secrets.inbound.mparticleToken}`,
     `    Braze:     Authorization: Bearer ${stack.secrets.inbound.brazeToken}`,
+    `    mParticle Webhook: Authorization: ${stack.secrets.inbound.mparticleWebhookAuthorization ?? ""}`,
   );
 }
-for (const field of unconfiguredInboundCredentials(stack.secrets.inbound)) {
+for (const field of unconfiguredCredentials(stack.secrets)) {
   lines.push(`  WARNING: relay secret not configured: ${field} (missing, empty or a REPLACE_ME placeholder); routes that need it answer 503`);
 }
 lines.push("Press Ctrl-C to stop.", "");

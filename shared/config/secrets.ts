@@ -41,9 +41,36 @@ export function unconfiguredInboundCredentials(inbound: InboundSecrets): string[
   return INBOUND_CREDENTIALS.filter((name) => !isConfiguredSecretValue(inbound[name])).map((name) => `inbound.${name}`);
 }
 
+/**
+ * The Pushwoosh application the mParticle Webhook door delivers to (the Firehose door takes its
+ * credentials from each request's account settings instead). Optional: while a required field is
+ * missing, empty or a placeholder, POST /mparticle/webhook answers 503 naming it.
+ */
+const pushwooshSchema = z.object({
+  applicationCode: z.string().default(""),
+  apiToken: z.string().default(""),
+  /** Only bulk and segment calls need it; the webhook door (events only) makes none today. */
+  serverApiToken: z.string().optional(),
+});
+export type PushwooshSecrets = z.infer<typeof pushwooshSchema>;
+
+/** The Pushwoosh fields the webhook door requires, in the order `npm start` reports them. */
+export const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
+
+/** The required Pushwoosh fields that are missing, empty or placeholders, as `pushwoosh.<name>`. */
+export function unconfiguredPushwooshCredentials(pushwoosh: PushwooshSecrets | undefined): string[] {
+  return PUSHWOOSH_REQUIRED_FIELDS.filter((name) => !isConfiguredSecretValue(pushwoosh?.[name])).map((name) => `pushwoosh.${name}`);
+}
+
+/** Every credential field of the document a route may require and that is unconfigured (`npm start` warns). */
+export function unconfiguredCredentials(secrets: Pick<RelaySecrets, "inbound" | "pushwoosh">): string[] {
+  return [...unconfiguredInboundCredentials(secrets.inbound), ...unconfiguredPushwooshCredentials(secrets.pushwoosh)];
+}
+
 /** The secret document: one Secrets Manager secret in AWS, RELAY_SECRETS_FILE locally. Public contract. */
 export const relaySecretsSchema = z.object({
   inbound: inboundSchema.prefault({}),
+  pushwoosh: pushwooshSchema.optional(),
   mparticle: z.object({
     environment: z.enum(["production", "development"]),
     feeds: z.object({ ios: feedSchema, android: feedSchema, web: feedSchema, unbound: feedSchema }),

@@ -6,6 +6,7 @@ import { brazeToMparticle } from "./brazeToMparticle.js";
 import { flowWorker } from "./flow.js";
 import { mparticleToPushwoosh, pushwooshRoute } from "./mparticleToPushwoosh.js";
 import { inboundMparticleToken, type MparticleRoute } from "../sources/mparticle/accept.js";
+import { inboundWebhookAuthorization } from "../sources/mparticle/webhook.js";
 export { currentsRoutes } from "./brazeRouting.js";
 
 /**
@@ -19,4 +20,9 @@ export const pushwooshWorker = flowWorker(pushwooshDelivery, [mparticleToPushwoo
 /** The ingest side of every flow fed by mParticle (Pushwoosh's credentials are sealed under the inbound token). */
 export async function mparticleRoutes(): Promise<MparticleRoute[]> {
   return [pushwooshRoute(await inboundMparticleToken())];
+}
+
+/** The same flows behind mParticle's Webhook output (its Pushwoosh credentials are sealed under its Authorization value). */
+export async function mparticleWebhookRoutes(): Promise<MparticleRoute[]> {
+  return [pushwooshRoute(await inboundWebhookAuthorization())];
 }

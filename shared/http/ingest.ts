@@ -60,7 +60,8 @@ const metrics = createMetrics({});
 /** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
 const reportedUnconfigured = new Set<string>();
 
-function refuseUnconfigured(field: string): never {
+/** Refuses the request with 503 naming the unconfigured secret field (logged once, counted every time). */
+export function refuseUnconfigured(field: string): never {
   if (!reportedUnconfigured.has(field)) {
     reportedUnconfigured.add(field);
     logger.error("relay secret not configured: requests that need it are refused with 503", { field });
@@ -195,21 +196,28 @@ function escaped(text: string, index: number): boolean {
   return backslashes % 2 === 1;
 }
 
-/** Parses JSON, naming the problem in a 400 when it is not. */
-function parseJson(raw: string): unknown {
+/** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
+function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse): unknown {
   if (raw.trim() === "") throw new ValidationError("body is empty", { field: "body" });
   try {
-    return JSON.parse(raw);
+    return parse(raw);
   } catch {
     throw new ValidationError("body is not valid JSON", { field: "body" });
   }
 }
 
+function itemCount(document: unknown, field: string): number {
+  if (typeof document !== "object" || document === null) return 0;
+  const list = (document as Record<string, unknown>)[field];
+  return Array.isArray(list) ? list.length : 0;
+}
+
+/** A body that is an array of documents (mParticle Webhook batches) counts the items of all of them. */
 function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
-  if (!items || typeof json !== "object" || json === null) return;
-  const list = (json as Record<string, unknown>)[items.field];
-  if (Array.isArray(list) && list.length > items.max) {
-    throw new PayloadTooLargeError(`${items.field}: ${list.length} items, more than the limit of ${items.max} per request`, { field: items.field });
+  if (!items) return;
+  const count = Array.isArray(json) ? json.reduce((sum: number, document) => sum + itemCount(document, items.field), 0) : itemCount(json, items.field);
+  if (count > items.max) {
+    throw new PayloadTooLargeError(`${items.field}: ${count} items, more than the limit of ${items.max} per request`, { field: items.field });
   }
 }
 
@@ -218,7 +226,7 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
  * and the number of events.
  */
-const decodeBody = (limits: IngestLimits): MiddlewareObj<IngestEvent, IngestResult> => ({
+const decodeBody = (limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> => ({
   before: async function decodeBodyBefore(request) {
     const { event } = request;
     checkContentType(header(event, "content-type"));
@@ -233,7 +241,7 @@ const decodeBody = (limits: IngestLimits): MiddlewareObj<IngestEvent, IngestResu
       throw new ValidationError("body is not valid UTF-8", { field: "body" });
     }
     checkJsonDepth(text, limits.maxDepth);
-    event.json = parseJson(text);
+    event.json = parseJson(text, parse);
     checkItemCount(event.json, limits.items);
   },
 });
@@ -280,6 +288,8 @@ export interface IngestOptions {
   limits: IngestLimits;
   /** `requireAuthorization(...)`; absent for routes the partner calls without credentials. */
   auth?: MiddlewareObj<IngestEvent, IngestResult>;
+  /** The route's JSON parser when JSON.parse loses something it needs (it may throw on invalid JSON). */
+  parse?: (text: string) => unknown;
 }
 
 /**
@@ -289,6 +299,6 @@ export interface IngestOptions {
 export function ingestHandler(route: (event: IngestEvent, context: Context) => Promise<IngestResult>, options: IngestOptions) {
   const handler = middy<IngestEvent, IngestResult>().use(jsonErrors()).use(correlate());
   if (options.auth) handler.use(options.auth);
-  handler.use(decodeBody(options.limits));
+  handler.use(decodeBody(options.limits, options.parse));
   return handler.handler(route) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<IngestResult>;
 }

@@ -49,3 +49,15 @@ export const BRAZE_CURRENTS_LIMITS: IngestLimits = {
   maxDepth: MAX_DEPTH,
   items: { field: "events", max: 1000 },
 };
+
+/**
+ * The mParticle Webhook output POSTs one Events API batch or an array of them (up to 100, mParticle's
+ * bulk limit); mParticle documents no size for it, and holds an Events API batch to 128 KB. The event
+ * count is summed over the batches.
+ */
+export const MPARTICLE_WEBHOOK_LIMITS: IngestLimits = {
+  maxBodyBytes: 2 * MIB,
+  maxDecodedBytes: 2 * MIB,
+  maxDepth: MAX_DEPTH,
+  items: { field: "events", max: 1000 },
+};

@@ -29,12 +29,12 @@ async function parkRejected({ batch, error }: RejectedWork, now: Date): Promise<
 }
 
 /**
- * The one ingest step: enqueue the work items, park the rejected events. An event too large for any
- * queue message is not enqueued: it fails the request with a PayloadTooLargeError (HTTP 413) naming it,
- * after the rest went through.
+ * The one ingest step: enqueue the work items, park the rejected events; returns the ids of the
+ * messages enqueued. An event too large for any queue message is not enqueued: it fails the request
+ * with a PayloadTooLargeError (HTTP 413) naming it, after the rest went through.
  */
-export async function ingestWork(accepted: AcceptedWork, now = new Date()): Promise<void> {
-  const [{ tooLarge }] = await Promise.all([
+export async function ingestWork(accepted: AcceptedWork, now = new Date()): Promise<{ workItemIds: string[] }> {
+  const [{ messages, tooLarge }] = await Promise.all([
     enqueueWork(accepted.workItems),
     ...accepted.rejected.map((rejected) => parkRejected(rejected, now)),
   ]);
@@ -43,4 +43,5 @@ export async function ingestWork(accepted: AcceptedWork, now = new Date()): Prom
     logger.warn("events too large to enqueue", { eventIds: tooLarge.map((event) => event.id) });
     throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events" });
   }
+  return { workItemIds: messages.map((message) => message.workItemId) };
 }

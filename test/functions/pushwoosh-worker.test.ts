@@ -14,6 +14,9 @@ import type { Device, MparticleEvent } from "../../shared/sources/mparticle/mode
 import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
 import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
+import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
+import { resetSecretsCache } from "../../shared/config/secrets.js";
+import { secretsFile } from "../support/secretsFile.js";
 
 let sequence = 0;
 const MS = 1714592744066;
@@ -86,6 +89,23 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     expect(call.headers.authorization).toBe("Token device-api-token");
     expect(call.json).toEqual({ request: { application: "ABCDE-12345", hwid: "idfv-1", push_token: "apns-1", device_type: 1, userId: "u-1" } });
     expect(sandbox.devices.get("idfv-1")).toMatchObject({ push_token: "apns-1", userId: "u-1" });
+  });
+
+  it("opens credentials the mParticle Webhook door sealed under its Authorization value, with no Firehose token configured", async () => {
+    const webhookAuthorization = DEVELOPMENT_SECRETS.inbound.mparticleWebhookAuthorization ?? "";
+    process.env.RELAY_SECRETS_FILE = secretsFile({ ...DEVELOPMENT_SECRETS, inbound: { brazeToken: "b", mparticleWebhookAuthorization: webhookAuthorization } });
+    resetSecretsCache();
+    try {
+      await enqueueEvents(
+        [{ type: "push_subscription", id: "sub-webhook", timestampMs: MS, action: "subscribe", token: "apns-webhook" }],
+        { userId: "u-webhook", device: { platform: "ios", deviceId: "idfv-webhook" }, secret: webhookAuthorization },
+      );
+
+      await waitFor(() => sandbox.devices.get("idfv-webhook"), 10_000, "registerDevice");
+      expect(await dlq()).toEqual([]);
+    } finally {
+      useDevelopmentSecrets();
+    }
   });
 
   it("parks an argument error (210) at once, with Pushwoosh's message and no credential in the DLQ", async () => {

@@ -10,12 +10,14 @@ import {
   BRAZE_CURRENTS_LIMITS,
   MPARTICLE_AUDIENCES_LIMITS,
   MPARTICLE_EVENTS_LIMITS,
+  MPARTICLE_WEBHOOK_LIMITS,
   REGISTRATION_LIMITS,
   type IngestLimits,
 } from "../../shared/http/limits.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
+import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
@@ -33,6 +35,8 @@ interface RouteSeeds {
   authorization?: string;
   limits: IngestLimits;
   valid: () => Json[];
+  /** The body may be an array of documents (the mParticle Webhook's batches), so a top-level array can be valid. */
+  takesArrays?: boolean;
 }
 
 const SEEDS: Record<string, RouteSeeds> = {
@@ -50,6 +54,12 @@ const SEEDS: Record<string, RouteSeeds> = {
     authorization: `Token ${TEST_SECRETS.inbound.mparticleToken}`,
     limits: MPARTICLE_AUDIENCES_LIMITS,
     valid: () => [configured(fixture("AudienceMembershipChangeRequest.json")) as Json, configured(fixture("AudienceSubscriptionRequest.json")) as Json],
+  },
+  "/mparticle/webhook": {
+    authorization: TEST_SECRETS.inbound.mparticleWebhookAuthorization,
+    limits: MPARTICLE_WEBHOOK_LIMITS,
+    valid: () => [webhookFixture("ios-batch.json") as Json, webhookFixture("batches.json") as Json],
+    takesArrays: true,
   },
   "/braze/currents": {
     authorization: `Bearer ${TEST_SECRETS.inbound.brazeToken}`,
@@ -140,7 +150,8 @@ function refusedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const seedText = seed.map((value) => JSON.stringify(value));
   const notJsonType = fc.constantFrom("text/plain", "text/html", "application/xml", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "image/png", "application/json; charset=utf-16");
   const notAnEncoding = fc.constantFrom("br", "deflate", "compress", "zstd", "gzip, br", "gzip;q=1", "*");
-  const topLevelNotObject = fc.oneof(fc.json({ maxDepth: 3 }).filter((text) => !text.startsWith("{")), fc.constantFrom("[]", "null", "0", '"events"', "true"));
+  const notADocument = (text: string) => !text.startsWith("{") && !(seeds.takesArrays && text.startsWith("["));
+  const topLevelNotObject = fc.oneof(fc.json({ maxDepth: 3 }).filter(notADocument), fc.constantFrom("[]", "null", "0", '"events"', "true").filter(notADocument));
   const items = seeds.limits.items;
   // Cheap cases carry most of the weight; the ones that build megabytes (or deep text) are rarer.
   const cheap = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 8 });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterQueueName } from "../../shared/queue/definition.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
+import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
 import { startDeployedStack, type DeployedStack } from "../support/deployedStack.js";
 import { drainVisible } from "../support/embeddedSqs.js";
 import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
@@ -16,10 +17,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   let relay: SynthesizedRelay;
   let stack: DeployedStack;
 
+  // Bundling eight functions and starting a process for each can take over a minute on a loaded machine.
   beforeAll(async () => {
     relay = synthesizeRelay();
     stack = await startDeployedStack(relay);
-  });
+  }, 180_000);
   afterAll(async () => {
     await stack?.stop();
     relay?.remove();
@@ -54,7 +56,7 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
 
   it("runs every function of the template, each with its own bundle", () => {
     expect(stack.functions.map((fn) => fn.name).sort()).toEqual([
-      "braze-currents", "mixpanel-worker", "mparticle-audiences", "mparticle-events", "mparticle-registration", "mparticle-worker", "pushwoosh-worker",
+      "braze-currents", "mixpanel-worker", "mparticle-audiences", "mparticle-events", "mparticle-registration", "mparticle-webhook", "mparticle-worker", "pushwoosh-worker",
     ]);
     expect(new Set(stack.functions.map((fn) => fn.assetDir)).size).toBe(stack.functions.length);
   });
@@ -75,6 +77,24 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     await waitFor(() => stack.sandboxes.pushwoosh.calls.length > 0, 30_000, "the Pushwoosh calls");
     await stack.drained();
     expect(stack.sandboxes.pushwoosh.calls.every((call) => call.status === 200)).toBe(true);
+    expect(await drainVisible(stack.sqs, stack.queueUrl(deadLetterQueueName("pushwoosh")))).toEqual([]);
+  });
+
+  it("delivers an mParticle Webhook batch to Pushwoosh with the secret document's application, and refuses a wrong Authorization", async () => {
+    const authorization = stack.secrets.inbound.mparticleWebhookAuthorization ?? "";
+    const refused = await post("/mparticle/webhook", webhookFixture("ios-batch.json"), `${authorization}-wrong`);
+    expect(refused.status, refused.answer).toBe(401);
+    const before = stack.sandboxes.pushwoosh.calls.length;
+
+    const answered = await post("/mparticle/webhook", webhookFixture("ios-batch.json"), authorization);
+
+    expect(answered.status, answered.answer).toBe(200);
+    expect(answered.body).toMatchObject({ batches: 1, events: 15, workItems: 1 });
+    await waitFor(() => stack.sandboxes.pushwoosh.calls.length - before >= 4, 30_000, "the Pushwoosh calls of the webhook batch");
+    await stack.drained();
+    const calls = stack.sandboxes.pushwoosh.calls.slice(before);
+    expect(calls.map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(["postEvent", "postEvent", "registerDevice", "setTags"]);
+    expect(calls.every((call) => call.status === 200 && (call.json as { request: { application: string } }).request.application === stack.secrets.pushwoosh?.applicationCode)).toBe(true);
     expect(await drainVisible(stack.sqs, stack.queueUrl(deadLetterQueueName("pushwoosh")))).toEqual([]);
   });
 
@@ -123,6 +143,8 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
       "braze-currents: SendMessage",
       "braze-currents: GetSecretValue",
       "mparticle-events: SendMessageBatch",
+      "mparticle-webhook: SendMessageBatch",
+      "mparticle-webhook: GetSecretValue",
       "mixpanel-worker: SendMessage",
       "mixpanel-worker event source mapping: ReceiveMessage",
       "mixpanel-worker event source mapping: DeleteMessageBatch",

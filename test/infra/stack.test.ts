@@ -187,7 +187,7 @@ describe("CdpRelayStack", () => {
     }
   });
 
-  it("routes the four webhook paths to their ingest functions", () => {
+  it("routes the five webhook paths to their ingest functions", () => {
     template.resourceCountIs("AWS::ApiGatewayV2::Route", HTTP_FUNCTIONS.length);
     for (const { name, trigger } of HTTP_FUNCTIONS) {
       const integrationId = onlyKey(
@@ -205,6 +205,7 @@ describe("CdpRelayStack", () => {
       "POST /mparticle/registration",
       "POST /mparticle/events",
       "POST /mparticle/audiences",
+      "POST /mparticle/webhook",
       "POST /braze/currents",
     ]);
   });
@@ -390,6 +391,8 @@ describe("CdpRelayStack", () => {
       expect(shows(`"AWS/Lambda","Errors"`, functionId(functionName))).toBe(true);
       expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName))).toBe(true);
     }
+    // Each ingest function's duration, the mParticle Webhook's included.
+    for (const { name: functionName } of HTTP_FUNCTIONS) expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName)), functionName).toBe(true);
     for (const metric of ["4xx", "5xx", "Latency"]) expect(shows(`"AWS/ApiGateway","${metric}"`)).toBe(true);
   });
 
@@ -409,6 +412,7 @@ describe("CdpRelayStack", () => {
         "MparticleRegistrationUrl",
         "MparticleEventsUrl",
         "MparticleAudiencesUrl",
+        "MparticleWebhookUrl",
         "BrazeCurrentsUrl",
         "PushwooshQueueUrl",
         "PushwooshDeadLetterQueueUrl",

@@ -9,6 +9,7 @@ import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
+import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
@@ -19,6 +20,7 @@ const MIB = 1024 * 1024;
 const AUTH = {
   mparticle: { authorization: `Token ${TEST_SECRETS.inbound.mparticleToken}` },
   braze: { authorization: `Bearer ${TEST_SECRETS.inbound.brazeToken}` },
+  webhook: { authorization: TEST_SECRETS.inbound.mparticleWebhookAuthorization ?? "" },
 };
 
 const handlers: Record<string, Handler> = {};
@@ -45,7 +47,7 @@ describe("hostile requests", () => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     queues = await startEmbeddedSqs();
-    for (const name of ["mparticle-events", "mparticle-audiences", "braze-currents", "mparticle-registration"]) handlers[name] = await loadHandler(name);
+    for (const name of ["mparticle-events", "mparticle-audiences", "mparticle-webhook", "braze-currents", "mparticle-registration"]) handlers[name] = await loadHandler(name);
   });
   afterAll(async () => {
     await queues.stop();
@@ -61,12 +63,29 @@ describe("hostile requests", () => {
       ["mparticle-events", "/mparticle/events", "Token REPLACE_ME_mparticle_token", "inbound.mparticleToken"],
       ["mparticle-audiences", "/mparticle/audiences", "Token REPLACE_ME_mparticle_token", "inbound.mparticleToken"],
       ["braze-currents", "/braze/currents", "Bearer REPLACE_ME_braze_token", "inbound.brazeToken"],
+      ["mparticle-webhook", "/mparticle/webhook", "REPLACE_ME_mparticle_webhook_authorization", "inbound.mparticleWebhookAuthorization"],
     ])("%s refuses the public placeholder token with 503 naming %s", async (functionName, path, authorization, field) => {
-      const body = functionName === "braze-currents" ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] } : configured(fixture("EventProcessingRequest_ios.json"));
+      const body = functionName === "braze-currents" ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] }
+        : functionName === "mparticle-webhook" ? webhookFixture("ios-batch.json")
+        : configured(fixture("EventProcessingRequest_ios.json"));
 
       const response = await post(functionName, path, JSON.stringify(body), { authorization });
 
       expect(response).toEqual({ status: 503, body: { error: { message: `relay secret not configured: ${field}` } } });
+      expect(await enqueuedCount()).toBe(0);
+    });
+  });
+
+  describe("with the Webhook's Authorization configured but the template's Pushwoosh placeholders", () => {
+    beforeAll(async () => {
+      cleanup = await useSecrets({ ...SECRET_TEMPLATE, inbound: TEST_SECRETS.inbound });
+    });
+    afterAll(async () => cleanup());
+
+    it("mparticle-webhook answers 503 naming pushwoosh.applicationCode, and enqueues nothing", async () => {
+      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify(webhookFixture("ios-batch.json")), AUTH.webhook);
+
+      expect(response).toEqual({ status: 503, body: { error: { message: "relay secret not configured: pushwoosh.applicationCode" } } });
       expect(await enqueuedCount()).toBe(0);
     });
   });
@@ -85,13 +104,14 @@ describe("hostile requests", () => {
     });
 
     it.each([
-      ["mparticle-events", "/mparticle/events", () => ({ ...configured(fixture("EventProcessingRequest_ios.json")), user_attributes: { huge: "x".repeat(5 * MIB) } })],
+      ["mparticle-events", "/mparticle/events", () => ({ ...configured(fixture("EventProcessingRequest_ios.json")), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.mparticle],
       ["mparticle-audiences", "/mparticle/audiences", () => {
         const request = configured(fixture("AudienceMembershipChangeRequest.json"));
         return { ...request, id: "x".repeat(5 * MIB) };
-      }],
-    ])("%s answers 413 to a valid request with one 5 MB string value, and enqueues nothing", async (functionName, path, body) => {
-      const response = await post(functionName, path, JSON.stringify(body()), AUTH.mparticle);
+      }, AUTH.mparticle],
+      ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(webhookFixture("ios-batch.json") as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
+    ])("%s answers 413 to a valid request with one 5 MB string value, and enqueues nothing", async (functionName, path, body, headers = AUTH.mparticle) => {
+      const response = await post(functionName, path, JSON.stringify(body()), headers);
 
       expect(response.status).toBe(413);
       expect(response.body.error.field).toBe("body");
@@ -104,6 +124,7 @@ describe("hostile requests", () => {
         ["mparticle-registration", "/mparticle/registration", {}],
         ["mparticle-events", "/mparticle/events", AUTH.mparticle],
         ["mparticle-audiences", "/mparticle/audiences", AUTH.mparticle],
+        ["mparticle-webhook", "/mparticle/webhook", AUTH.webhook],
         ["braze-currents", "/braze/currents", AUTH.braze],
       ] as const) {
         expect((await post(functionName, path, body, headers)).status, path).toBe(413);
@@ -125,6 +146,15 @@ describe("hostile requests", () => {
       const response = await post("braze-currents", "/braze/currents", Buffer.concat(Array.from({ length: 16 }, () => member)), { ...AUTH.braze, "content-encoding": "gzip" });
 
       expect(response).toEqual({ status: 413, body: { error: { message: "body: the decompressed body is larger than the limit of 1048576 bytes", field: "body" } } });
+    });
+
+    it("answers 413 to more than 1000 events over the batches of one mParticle Webhook request", async () => {
+      const batch = (count: number) => ({ events: Array.from({ length: count }, () => ({ event_type: "session_start", data: { session_id: 1 } })) });
+
+      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify([batch(600), batch(401)]), AUTH.webhook);
+
+      expect(response).toEqual({ status: 413, body: { error: { message: "events: 1001 items, more than the limit of 1000 per request", field: "events" } } });
+      expect(await enqueuedCount()).toBe(0);
     });
 
     it("answers 413 to more than 1000 Braze events in one batch", async () => {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
 
 export const TEST_SECRETS: RelaySecrets = {
-  inbound: { mparticleToken: "test-mparticle-token", brazeToken: "test-braze-token" },
+  inbound: { mparticleToken: "test-mparticle-token", brazeToken: "test-braze-token", mparticleWebhookAuthorization: "Bearer test-mparticle-webhook-token" },
+  pushwoosh: { applicationCode: "ABCDE-12345", apiToken: "device-api-token" },
   mparticle: {
     environment: "development",
     feeds: {

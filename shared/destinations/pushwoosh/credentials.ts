@@ -4,9 +4,10 @@ import { pushwooshCredentialsSchema, type PushwooshCredentials } from "./schema.
 
 /**
  * The customer's Pushwoosh credentials ride in each work item, sealed with AES-256-GCM under a key
- * derived (HKDF-SHA256) from the inbound mParticle token: SQS, the DLQ and its tooling only ever see
- * ciphertext, and no other store is needed. Rotating that token makes sealed items unreadable, so
- * rotate it with the pushwoosh queue and DLQ drained.
+ * derived (HKDF-SHA256) from the inbound credential of the door that took them in (the mParticle
+ * Firehose token, or the mParticle Webhook Authorization value): SQS, the DLQ and its tooling only ever
+ * see ciphertext, and no other store is needed. Removing that credential (current and previous) makes
+ * sealed items unreadable, so keep the previous value until the pushwoosh queue and DLQ are drained.
  */
 const VERSION = "v1";
 const SALT = "cdp-relay";
@@ -32,8 +33,8 @@ export function sealCredentials(credentials: PushwooshCredentials, secret: strin
 }
 
 /**
- * Opens sealed credentials with the first key that fits: the current inbound mParticle token, then the
- * previous one while a rotation is under way. A PermanentError (that says nothing of the content) when none does.
+ * Opens sealed credentials with the first key that fits: the inbound credentials that seal (current,
+ * then previous while a rotation is under way). A PermanentError (that says nothing of the content) when none does.
  */
 export function openCredentials(sealed: string, ...secrets: string[]): PushwooshCredentials {
   const [version, iv, ciphertext, tag, ...rest] = sealed.split(".");
@@ -53,7 +54,7 @@ export function openCredentials(sealed: string, ...secrets: string[]): Pushwoosh
     }
   }
   if (plaintext === undefined) {
-    throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token rotated?)");
+    throw new PermanentError("sealed Pushwoosh credentials do not open (was the inbound mParticle token or Webhook Authorization rotated?)");
   }
   const parsed = pushwooshCredentialsSchema.safeParse(JSON.parse(plaintext));
   if (!parsed.success) throw new PermanentError("sealed Pushwoosh credentials have the wrong shape");

@@ -13,8 +13,10 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
   async deliver(items) {
     const { inbound } = await loadSecrets();
-    // Items sealed before a rotation open with the previous token until it is removed.
-    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken].filter(isConfiguredSecretValue);
+    // Each mParticle door seals under its own inbound credential (the Firehose token, the Webhook Authorization
+    // value); items sealed before a rotation open with the previous one until it is removed.
+    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken, inbound.mparticleWebhookAuthorization, inbound.previousMparticleWebhookAuthorization]
+      .filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
     const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
     const results = await mapConcurrently(items, async ({ key, item }) => {

@@ -25,6 +25,8 @@ describe("npm start", () => {
 
       expect(relay.output()).toContain(`POST http://127.0.0.1:${relay.port}/braze/currents`);
       expect(relay.output()).toContain("Authorization: Token dev-mparticle-token");
+      expect(relay.output()).toContain(`POST http://127.0.0.1:${relay.port}/mparticle/webhook`);
+      expect(relay.output()).toContain("mParticle Webhook: Authorization: Bearer dev-mparticle-webhook-token");
       expect(relay.output()).not.toContain("WARNING");
       const notFound = await fetch(`http://127.0.0.1:${relay.port}/nope`, { method: "POST" });
       expect(notFound.status).toBe(404);
@@ -49,6 +51,8 @@ describe("npm start", () => {
         "inbound.mparticleToken",
         "inbound.brazeToken",
         "inbound.mparticleWebhookAuthorization",
+        "pushwoosh.applicationCode",
+        "pushwoosh.apiToken",
       ]);
       expect(relay.output()).not.toContain("REPLACE_ME_mparticle_token");
 

@@ -5,7 +5,9 @@ import {
   SECRET_PLACEHOLDER_PREFIX,
   isConfiguredSecretValue,
   relaySecretsSchema,
+  unconfiguredCredentials,
   unconfiguredInboundCredentials,
+  unconfiguredPushwooshCredentials,
 } from "../../../shared/config/secrets.js";
 import { TEST_SECRETS } from "../../support/secrets.js";
 
@@ -61,6 +63,32 @@ describe("the stack's secret template", () => {
     expect(unconfiguredInboundCredentials({ ...SECRET_TEMPLATE.inbound, brazeToken: "real" })).toEqual([
       "inbound.mparticleToken",
       "inbound.mparticleWebhookAuthorization",
+    ]);
+  });
+});
+
+describe("the secret document's Pushwoosh application (the mParticle Webhook door)", () => {
+  it("is optional, and takes the application code, the Device API token and an optional server token", () => {
+    const { pushwoosh: _pushwoosh, ...rest } = TEST_SECRETS;
+    expect(relaySecretsSchema.parse(rest).pushwoosh).toBeUndefined();
+    const pushwoosh = { applicationCode: "ABCDE-12345", apiToken: "d", serverApiToken: "s" };
+    expect(relaySecretsSchema.parse({ ...rest, pushwoosh }).pushwoosh).toEqual(pushwoosh);
+    expect(relaySecretsSchema.safeParse({ ...rest, pushwoosh: { applicationCode: 5 } }).success).toBe(false);
+  });
+
+  it.each([
+    [undefined, ["pushwoosh.applicationCode", "pushwoosh.apiToken"]],
+    [{ applicationCode: "", apiToken: "" }, ["pushwoosh.applicationCode", "pushwoosh.apiToken"]],
+    [SECRET_TEMPLATE.pushwoosh, ["pushwoosh.applicationCode", "pushwoosh.apiToken"]],
+    [{ applicationCode: "ABCDE-12345", apiToken: "  " }, ["pushwoosh.apiToken"]],
+    [{ applicationCode: "ABCDE-12345", apiToken: "d" }, []],
+  ])("%j is unconfigured in %j", (pushwoosh, fields) => {
+    expect(unconfiguredPushwooshCredentials(pushwoosh)).toEqual(fields);
+  });
+
+  it("is reported by npm start with the inbound credentials", () => {
+    expect(unconfiguredCredentials(SECRET_TEMPLATE)).toEqual([
+      "inbound.mparticleToken", "inbound.brazeToken", "inbound.mparticleWebhookAuthorization", "pushwoosh.applicationCode", "pushwoosh.apiToken",
     ]);
   });
 });

@@ -5,6 +5,7 @@ import {
   BRAZE_CURRENTS_LIMITS,
   MPARTICLE_AUDIENCES_LIMITS,
   MPARTICLE_EVENTS_LIMITS,
+  MPARTICLE_WEBHOOK_LIMITS,
   REGISTRATION_LIMITS,
   type IngestLimits,
 } from "../../../shared/http/limits.js";
@@ -16,6 +17,7 @@ const LIMITS_BY_FUNCTION: Record<string, IngestLimits> = {
   "mparticle-registration": REGISTRATION_LIMITS,
   "mparticle-events": MPARTICLE_EVENTS_LIMITS,
   "mparticle-audiences": MPARTICLE_AUDIENCES_LIMITS,
+  "mparticle-webhook": MPARTICLE_WEBHOOK_LIMITS,
   "braze-currents": BRAZE_CURRENTS_LIMITS,
 };
 
