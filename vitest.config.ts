@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Suites start their own servers on ephemeral ports; two cores is the target machine.
     maxWorkers: 2,
+    // Structured logs are captured, not printed: a passing run shows no ERROR lines (see the file).
+    setupFiles: ["test/support/logCapture.ts"],
     env: { POWERTOOLS_DEV: "false", POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "true", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" },
   },
 });

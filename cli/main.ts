@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { DESTINATIONS, isDestination, type Destination } from "../shared/queue/definition.js";
-import { createSqsClient } from "./dlq/aws.js";
+import { connectionProblem, createSqsClient } from "./dlq/aws.js";
 import { DEFAULT_DLQ_SETTINGS, type DlqContext, type DlqSettings } from "./dlq/context.js";
 import { listDlq } from "./dlq/list.js";
 import { purge } from "./dlq/purge.js";
@@ -160,7 +160,7 @@ export async function main(argv: string[], io: CliIo = processIo(), settings: Dl
       io.stderr.write(`cdp-relay: ${error.message}\n\n${usage}`);
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = connectionProblem(error) ?? (error instanceof Error ? error.message : String(error));
     io.stderr.write(`cdp-relay: ${redactText(message.split("\n")[0] ?? "")}\n`);
     return 1;
   }

@@ -32,3 +32,34 @@ export function createSqsClient(target: AwsTarget): SQSClient {
 export function createCloudFormationClient(target: AwsTarget): CloudFormationClient {
   return new CloudFormationClient(clientConfig(target));
 }
+
+/** Where `npm start` puts the embedded SQS by default (LOCAL_SQS_PORT). */
+const LOCAL_ENDPOINT_HINT = "AWS_ENDPOINT_URL_SQS=http://127.0.0.1:9324";
+
+function errorChain(error: unknown): Array<Error & { code?: string }> {
+  const chain: Array<Error & { code?: string }> = [];
+  for (let current = error; current instanceof Error && chain.length < 5; current = current.cause) chain.push(current);
+  return chain;
+}
+
+/**
+ * The real cause when the CLI cannot talk to SQS at all (no region, nothing listening at the endpoint,
+ * no credentials), in words that say what to set; undefined for any other failure. Without this the SDK's
+ * error surfaces as "queue not found", which sends people looking for a queue that may well exist.
+ */
+export function connectionProblem(error: unknown): string | undefined {
+  const chain = errorChain(error);
+  const endpoint = process.env.AWS_ENDPOINT_URL_SQS;
+  if (chain.some((link) => /region is missing/i.test(link.message))) {
+    return `no AWS region is set: set AWS_REGION or pass --region (against the local stack, set ${LOCAL_ENDPOINT_HINT} instead)`;
+  }
+  if (chain.some((link) => ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"].includes(link.code ?? "") || /ECONNREFUSED|ENOTFOUND/.test(link.message))) {
+    return endpoint
+      ? `nothing answers at AWS_ENDPOINT_URL_SQS=${endpoint}: is the local stack running (npm start; its port is LOCAL_SQS_PORT)?`
+      : "cannot reach the SQS endpoint of this region: check the network, AWS_REGION or --region";
+  }
+  if (chain.some((link) => link.name === "CredentialsProviderError" || /could not load credentials/i.test(link.message))) {
+    return `no AWS credentials found: set AWS_PROFILE or the AWS_ACCESS_KEY_ID family (against the local stack, set ${LOCAL_ENDPOINT_HINT} instead)`;
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { deadLetterQueueName, isDestination, queueName, QUEUE_NAME_PREFIX, type Destination } from "../../shared/queue/definition.js";
 import { UsageError } from "../usageError.js";
+import { connectionProblem } from "./aws.js";
 import { queueUrlsFromStack } from "./stackOutputs.js";
 
 export interface QueueOptions {
@@ -38,6 +39,8 @@ async function localQueueUrl(sqs: SQSClient, name: string): Promise<string> {
     const result = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
     if (result.QueueUrl) return result.QueueUrl;
   } catch (error) {
+    // Not reaching SQS at all is not "not found"; the caller names the cause.
+    if (connectionProblem(error)) throw error;
     const detail = error instanceof Error ? error.message : String(error);
     const endpoint = process.env.AWS_ENDPOINT_URL_SQS ?? "the default AWS endpoint";
     throw new Error(`queue ${name} not found at ${endpoint} (${detail}); is the local stack running (npm start), or did you mean --stack?`);

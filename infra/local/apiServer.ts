@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 
@@ -16,6 +16,8 @@ export interface ApiServerOptions {
   routes: ApiRoute[];
   context: (functionName: string) => Context;
   isReady: () => boolean;
+  /** Local-only pages and APIs (the live view); true when it answered the request. */
+  localPages?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
   log?: (line: string) => void;
 }
 
@@ -72,6 +74,7 @@ export async function startApiServer(port: number, options: ApiServerOptions): P
     req.on("end", async () => {
       const started = performance.now();
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (await options.localPages?.(req, res, Buffer.concat(chunks))) return;
       const send = (status: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }) => {
         res.writeHead(status, headers);
         res.end(body);

@@ -19,6 +19,8 @@ import { startApiServer, type HttpApiHandler } from "./apiServer.js";
 import { DEVELOPMENT_SECRETS } from "./devSecrets.js";
 import { loadHandler } from "./functions.js";
 import { lambdaContext } from "./lambdaContext.js";
+import { LiveView } from "./live/liveView.js";
+import { explainPortInUse } from "./portInUse.js";
 import { SqsPoller, type BatchSummary } from "./poller.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "./sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "./sandboxes/mparticle.js";
@@ -51,6 +53,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   apiUrl: string;
+  /** The live view page (local only). */
+  liveUrl: string;
   sqsEndpoint: string;
   sqs: SQSClient;
   queueUrls: QueueUrls;
@@ -127,6 +131,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetSecretsCache();
   };
 
+  const live = new LiveView();
+  stoppers.push(async () => live.stop());
   try {
     const writeDevelopmentSecrets = async () => {
       const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
@@ -139,6 +145,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env.setDefault("AWS_ACCESS_KEY_ID", "local");
     env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
     env.setDefault("RETRY_BASE_SECONDS", "1");
+    // Credential failures back off 30× in production (hours before they park); 2× here parks one within a minute.
+    env.setDefault("RETRY_AUTH_BACKOFF_FACTOR", "2");
     // The console gets one readable line per call; structured logs only when something goes wrong.
     env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
     env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");
@@ -157,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const startSandbox = async <Sandbox extends PartnerSandbox>(variable: keyof typeof PARTNER_URL_DEFAULTS, sandbox: Sandbox) => {
       env.set(variable, await sandbox.start(0));
       stoppers.push(() => sandbox.stop());
+      live.addSandbox(sandbox);
       return sandbox;
     };
     if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
@@ -167,15 +176,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sandboxes.mixpanel = await startSandbox("MIXPANEL_API_URL", createMixpanelSandbox({ log, mixpanel: secrets.mixpanel }));
     }
 
+    const sqsPort = options.sqsPort ?? envPort("LOCAL_SQS_PORT", DEFAULT_LOCAL_SQS_PORT);
     const localSqs = await startLocalSqs({
-      port: options.sqsPort ?? envPort("LOCAL_SQS_PORT", DEFAULT_LOCAL_SQS_PORT),
+      port: sqsPort,
       externalEndpoint: options.sqsEndpoint ?? process.env.AWS_ENDPOINT_URL_SQS,
-    });
+      beforeListen: (app) => live.watchQueues(app),
+    }).catch(explainPortInUse("LOCAL_SQS_PORT", sqsPort));
     stoppers.push(() => localSqs.stop());
     env.set("AWS_ENDPOINT_URL_SQS", localSqs.endpoint);
     const sqs = new SQSClient({ endpoint: localSqs.endpoint, region });
     stoppers.push(async () => sqs.destroy());
     const queueUrls = await ensureQueues(sqs);
+    live.useQueues({ sqs, queueUrls });
 
     /** Loads a function's handler and runs each invocation inside that function's environment. */
     const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
@@ -190,16 +202,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         method: fn.trigger.method,
         path: fn.trigger.path,
         functionName: fn.name,
-        handler: await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn),
+        handler: live.tracer.ingest(fn.trigger.method, fn.trigger.path, await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn)),
       })),
     );
     const timeoutOf = new Map(HTTP_FUNCTIONS.map((fn) => [fn.name, fn.timeoutSeconds]));
-    const api = await startApiServer(options.port ?? envPort("PORT", DEFAULT_PORT), {
+    const port = options.port ?? envPort("PORT", DEFAULT_PORT);
+    const api = await startApiServer(port, {
       routes,
       context: (functionName) => lambdaContext(functionName, timeoutOf.get(functionName) ?? 0, region),
       isReady: () => ready,
+      localPages: live.handle,
       log,
-    });
+    }).catch(explainPortInUse("PORT", port));
     stoppers.push(() => closeServer(api.server));
 
     const pollers: SqsPoller[] = [];
@@ -211,7 +225,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         settings: worker.trigger.eventSource,
         handlers: await Promise.all(
           Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
-            loadScoped<SQSEvent, SQSBatchResponse>(worker, environment),
+            loadScoped<SQSEvent, SQSBatchResponse>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
           ),
         ),
         context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
@@ -230,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       apiUrl: api.url,
+      liveUrl: `${api.url}/_live`,
       sqsEndpoint: localSqs.endpoint,
       sqs,
       queueUrls,

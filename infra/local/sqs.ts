@@ -13,6 +13,9 @@ import {
 
 export const DEFAULT_LOCAL_SQS_PORT = 9324;
 
+/** The embedded server's Fastify app, for observers that hook into it before it listens (the live view). */
+export type EmbeddedSqsApp = ReturnType<typeof buildApp>;
+
 export interface LocalSqs {
   endpoint: string;
   /** Stops the embedded server; a no-op for an external endpoint. */
@@ -28,9 +31,10 @@ export const LOCAL_SQS_HOST = "127.0.0.1";
  * Starts the embedded SQS-protocol server (fauxqs) on loopback, or uses the external endpoint given.
  * fauxqs' own startFauxqs listens on 0.0.0.0, so its app is built and bound here instead.
  */
-export async function startLocalSqs(options: { port: number; externalEndpoint?: string }): Promise<LocalSqs> {
+export async function startLocalSqs(options: { port: number; externalEndpoint?: string; beforeListen?: (app: EmbeddedSqsApp) => void }): Promise<LocalSqs> {
   if (options.externalEndpoint) return { endpoint: options.externalEndpoint, stop: async () => {} };
   const app = buildApp({ host: "localhost", logger: false });
+  options.beforeListen?.(app);
   await app.listen({ port: options.port, host: LOCAL_SQS_HOST });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("the embedded SQS did not bind a TCP port");

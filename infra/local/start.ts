@@ -1,15 +1,36 @@
 import { unconfiguredCredentials } from "../../shared/config/secrets.js";
 import { HTTP_FUNCTIONS } from "../wiring.js";
-import { startLocalStack } from "./localStack.js";
+import { startLocalStack, type LocalStack } from "./localStack.js";
+import { PortInUseError } from "./portInUse.js";
 
-/** `npm start`: the whole connector on this machine, until Ctrl-C. */
-const stack = await startLocalStack();
+/** `npm start`: the whole connector on this machine, until Ctrl-C or SIGTERM. */
+let stack: LocalStack | undefined = undefined;
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping cdp-relay...`);
+  await stack?.stop();
+  console.log("stopped.");
+  process.exit(0);
+}
+// Before anything listens: a signal during start-up still stops what has started (all in this process).
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+stack = await startLocalStack().catch((error: unknown) => {
+  if (!(error instanceof PortInUseError)) throw error;
+  // One line a person can act on, not a stack trace.
+  console.error(`cdp-relay: ${error.message}`);
+  process.exit(1);
+});
 
 const lines = [
   "",
   "cdp-relay is running locally.",
   `  health:        GET  ${stack.apiUrl}/health`,
-  ...HTTP_FUNCTIONS.map(({ trigger }) => `  webhook:       ${trigger.method} ${stack.apiUrl}${trigger.path}`),
+  `  live view:     ${stack.liveUrl} (requests, work items, partner calls, fault switches)`,
+  ...HTTP_FUNCTIONS.map(({ trigger }) => `  webhook:       ${trigger.method} ${stack?.apiUrl}${trigger.path}`),
   `  SQS endpoint:  ${stack.sqsEndpoint} (AWS_ENDPOINT_URL_SQS=${stack.sqsEndpoint} npx cdp-relay dlq list --queue mparticle)`,
   ...Object.entries(stack.sandboxes).map(([partner, sandbox]) => `  ${partner} sandbox: ${sandbox.url}`),
 ];
@@ -26,15 +47,3 @@ for (const field of unconfiguredCredentials(stack.secrets)) {
 }
 lines.push("Press Ctrl-C to stop.", "");
 console.log(lines.join("\n"));
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping cdp-relay...`);
-  await stack.stop();
-  console.log("stopped.");
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -47,6 +47,18 @@ export function retryBaseSeconds(): number {
   return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
 }
 
+/**
+ * Production default for RETRY_AUTH_BACKOFF_FACTOR: credential failures wait this many times longer (a
+ * person has to fix them, retrying fast cannot help): 7.5 min to 2 h between attempts with the base of 30 s.
+ */
+export const AUTH_BACKOFF_FACTOR = 30;
+
+/** RETRY_AUTH_BACKOFF_FACTOR: how many times the retry backoff a credential failure (401/403) waits. */
+export function authBackoffFactor(): number {
+  const configured = Number(environmentVariable("RETRY_AUTH_BACKOFF_FACTOR"));
+  return Number.isFinite(configured) && configured > 0 ? configured : AUTH_BACKOFF_FACTOR;
+}
+
 /** MPARTICLE_ATTRIBUTE_PREFIX: put before every custom attribute name Braze → mParticle writes. */
 export function mparticleAttributePrefix(): string {
   return environmentVariable("MPARTICLE_ATTRIBUTE_PREFIX") ?? "";

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds } from "../config/settings.js";
+import { AUTH_BACKOFF_FACTOR, DEFAULT_RETRY_BASE_SECONDS, authBackoffFactor, retryBaseSeconds } from "../config/settings.js";
 import type { RelayError } from "../errors.js";
 import { MAX_RECEIVE_COUNT } from "./definition.js";
 
@@ -6,8 +6,8 @@ import { MAX_RECEIVE_COUNT } from "./definition.js";
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 /** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
 export { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds };
-/** Credential failures wait this many times longer: a person has to fix them, retrying fast cannot help. */
-export const AUTH_BACKOFF_FACTOR = 30;
+/** Credential failures wait AUTH_BACKOFF_FACTOR (RETRY_AUTH_BACKOFF_FACTOR) times longer: a person has to fix them. */
+export { AUTH_BACKOFF_FACTOR, authBackoffFactor };
 
 export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials";
 
@@ -38,7 +38,7 @@ export function decideRetry(
       return { action: "park", reason: "validation" };
     case "auth":
       if (attempt >= MAX_RECEIVE_COUNT) return { action: "park", reason: "credentials" };
-      return { action: "retry", delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, backoff(base * AUTH_BACKOFF_FACTOR, attempt, random)) };
+      return { action: "retry", delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, backoff(base * authBackoffFactor(), attempt, random)) };
     case "retryable": {
       if (attempt >= MAX_RECEIVE_COUNT) return { action: "park", reason: "retries-exhausted" };
       const delay = error.retryAfterSeconds ?? backoff(base, attempt, random);

@@ -1,7 +1,11 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DlqEntry } from "../../cli/dlq/entry.js";
 import { DLQ_USAGE, USAGE } from "../../cli/main.js";
 import { depth, drain, parkWorkItem, runCli, SECRETS, useHarness, workItemFactory } from "./harness.js";
@@ -11,9 +15,12 @@ const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
 const harness = useHarness();
 
-/** The real bin in a child process, with only the local endpoint configured: no region, no credentials. */
-async function spawnBin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_SQS: harness().endpoint };
+/**
+ * The real bin in a child process, with only the local endpoint configured (no region, no credentials),
+ * or with exactly the environment given.
+ */
+async function spawnBin(args: string[], environment?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = environment ?? { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_SQS: harness().endpoint };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: REPO, env });
     return { code: 0, stdout, stderr };
@@ -63,6 +70,38 @@ describe("cdp-relay command line", () => {
     } finally {
       harness().server.createQueue("cdp-relay-mparticle-dlq");
     }
+  });
+
+  describe("names the real cause when SQS cannot be reached at all", () => {
+    let home: string;
+    beforeAll(async () => {
+      // No ~/.aws: the SDK finds no region and no credentials in a profile.
+      home = await mkdtemp(join(tmpdir(), "cdp-relay-home-"));
+    });
+    afterAll(async () => {
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it("no region and no endpoint: says to set AWS_REGION (or the local endpoint), not that the queue is missing", async () => {
+      const run = await spawnBin(["dlq", "list", "--queue", "mparticle"], { PATH: process.env.PATH, HOME: home });
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        "cdp-relay: no AWS region is set: set AWS_REGION or pass --region (against the local stack, set AWS_ENDPOINT_URL_SQS=http://127.0.0.1:9324 instead)\n",
+      );
+    });
+
+    it("an endpoint where nothing listens: names AWS_ENDPOINT_URL_SQS and npm start", async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+      const endpoint = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+      await new Promise((resolve) => closed.close(resolve));
+
+      const run = await spawnBin(["dlq", "list", "--queue", "mparticle"], { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SQS: endpoint });
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`cdp-relay: nothing answers at AWS_ENDPOINT_URL_SQS=${endpoint}: is the local stack running (npm start; its port is LOCAL_SQS_PORT)?\n`);
+    });
   });
 
   it("runs as a real process through the bin against the local endpoint, with no AWS region or credentials set", async () => {

@@ -41,4 +41,22 @@ describe("redact", () => {
     expect(redactText("Mixpanel answered HTTP 400: 2 records failed")).toBe("Mixpanel answered HTTP 400: 2 records failed");
     expect(redactText("Token has expired")).toBe("Token has expired");
   });
+
+  it("replaces every value of mParticle account settings, Pushwoosh's auth and feed keys, keeping the names readable", () => {
+    const input = {
+      account: { account_id: 7, account_settings: { applicationCode: "ABCDE-12345", apiToken: "t-1", audienceTag: "vip" } },
+      request: { application: "ABCDE-12345", auth: "server-token", name: "filter" },
+      feeds: { ios: { key: "feed-key", secret: "feed-secret" } },
+      headers: { authorization: "Basic ZmVlZC1rZXk6ZmVlZC1zZWNyZXQ=", "x-api-key": "k" },
+      accountSettings: "opaque",
+    };
+
+    expect(redact(input)).toEqual({
+      account: { account_id: 7, account_settings: { applicationCode: REDACTED, apiToken: REDACTED, audienceTag: REDACTED } },
+      request: { application: "ABCDE-12345", auth: REDACTED, name: "filter" },
+      feeds: { ios: { key: REDACTED, secret: REDACTED } },
+      headers: { authorization: REDACTED, "x-api-key": REDACTED },
+      accountSettings: REDACTED,
+    });
+  });
 });

@@ -159,7 +159,8 @@ class PushwooshState {
   readonly tagTypes = new Map<string, SandboxTagType>();
   readonly knownEvents: Set<string>;
 
-  constructor(private readonly credentials: PushwooshCredentials, events: readonly string[] = []) {
+  /** `credentials` is replaced at run time by the live view's switch that changes the account's credentials. */
+  constructor(public credentials: PushwooshCredentials, events: readonly string[] = []) {
     this.knownEvents = new Set(events);
   }
 
@@ -380,11 +381,28 @@ class PushwooshState {
 
 export class PushwooshSandbox extends PartnerSandbox {
   readonly state: PushwooshState;
+  private readonly initialCredentials: PushwooshCredentials;
 
   constructor(options: PushwooshSandboxOptions) {
     const state = new PushwooshState(options.credentials, options.events);
     super("pushwoosh", (request) => state.answer(request), options);
     this.state = state;
+    this.initialCredentials = options.credentials;
+  }
+
+  /**
+   * From now on the account's credentials are these (the ones not given stay), so requests carrying the
+   * old ones are refused; with none given, the credentials the sandbox started with are back.
+   */
+  acceptOnly(credentials?: Partial<PushwooshCredentials>): void {
+    this.state.credentials = { ...this.initialCredentials, ...credentials };
+  }
+
+  /** Whether acceptOnly changed the credentials the sandbox started with. */
+  get credentialsReplaced(): boolean {
+    const now = this.state.credentials;
+    const initial = this.initialCredentials;
+    return now.applicationCode !== initial.applicationCode || now.apiToken !== initial.apiToken || now.serverApiToken !== initial.serverApiToken;
   }
 
   get devices(): ReadonlyMap<string, SandboxDevice> {

@@ -83,6 +83,18 @@ export interface SandboxOptions {
 /** Only calls for which this returns true are eligible for injected faults (e.g. one method). */
 export type FaultFilter = (request: SandboxRequest) => boolean;
 
+/** Told of each finished partner call (answered or lost), e.g. by the local live view. */
+export type CallObserver = (call: RecordedCall) => void;
+
+/** What the client gets from a status fault, in the partner's place. */
+export function injectedAnswer(fault: Extract<Fault, { kind: "status" }>): SandboxAnswer {
+  return {
+    status: fault.status,
+    headers: fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) },
+    body: fault.body ?? { error: `injected HTTP ${fault.status}` },
+  };
+}
+
 const CONTROL_PREFIX = "/_sandbox";
 
 export class PartnerSandbox {
@@ -96,6 +108,7 @@ export class PartnerSandbox {
   private random: () => number = Math.random;
   private plan: FaultPlan | undefined;
   private readonly attemptsByKey = new Map<string, number>();
+  private readonly observers = new Set<CallObserver>();
 
   constructor(
     readonly partner: string,
@@ -161,6 +174,16 @@ export class PartnerSandbox {
     this.faultRate = 0;
     this.rateFaults = [];
     this.faultFilter = () => true;
+  }
+
+  /** The faults set now: the one-shot queue, the rate with its faults, and the seed of a plan if one is set. */
+  faultState(): { next: readonly Fault[]; rate: number; faults: readonly Fault[]; planSeed?: number } {
+    return { next: [...this.oneShotFaults], rate: this.faultRate, faults: [...this.rateFaults], ...(this.plan ? { planSeed: this.plan.seed } : {}) };
+  }
+
+  observeCalls(observer: CallObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** Calls to the partner API (control calls excluded), optionally only those to one path. */
@@ -238,11 +261,7 @@ export class PartnerSandbox {
     }
     let answer: SandboxAnswer;
     if (fault?.kind === "status") {
-      answer = {
-        status: fault.status,
-        headers: fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) },
-        body: fault.body ?? { error: `injected HTTP ${fault.status}` },
-      };
+      answer = injectedAnswer(fault);
     } else {
       try {
         answer = await this.answer(request);
@@ -287,6 +306,7 @@ export class PartnerSandbox {
   }
 
   private log(call: RecordedCall): void {
+    for (const observer of this.observers) observer(call);
     if (!this.options.log) return;
     const fault = call.fault ? ` (injected ${call.fault.kind}${call.fault.kind !== "status" && call.fault.afterProcessing ? " after processing" : ""})` : "";
     this.options.log(`[${this.partner} sandbox] ${call.method} ${call.path} -> ${call.status}${fault}`);

@@ -1,11 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
 import { SECRET_TEMPLATE } from "../../../infra/secretTemplate.js";
 import { DESTINATIONS, deadLetterQueueName, queueName } from "../../../shared/queue/definition.js";
-import { npmStart } from "../../support/npmStart.js";
+import { startLocalStack } from "../../../infra/local/localStack.js";
+import { PortInUseError } from "../../../infra/local/portInUse.js";
+import { npmStart, spawnNpmStart } from "../../support/npmStart.js";
+import { waitFor } from "../../support/waitFor.js";
 
 describe("npm start", () => {
   it("serves /health within 20 s, with the embedded SQS answering the AWS SDK, and stops cleanly on Ctrl-C", async () => {
@@ -68,4 +72,55 @@ describe("npm start", () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+
+  it("stops every process it started when SIGTERM goes to the npm process alone: nothing is left answering", async () => {
+    const relay = await npmStart();
+    try {
+      // As `kill -TERM <npm pid>` or a process manager does: the signal reaches npm only, not its group.
+      process.kill(relay.pid, "SIGTERM");
+      await relay.exited;
+      await waitFor(async () => !(await answers(`http://127.0.0.1:${relay.port}/health`)), 10_000, "the API port to stop answering");
+      expect(await answers(`http://127.0.0.1:${relay.sqsPort}/`)).toBe(false);
+      expect(relay.output()).toContain("SIGTERM: stopping cdp-relay...");
+      expect(relay.output()).toContain("stopped.");
+    } finally {
+      relay.kill();
+    }
+  });
+
+  it("names PORT in one line, without a stack trace, when the HTTP port is taken", async () => {
+    const busy = await occupiedPort();
+    const relay = spawnNpmStart({ PORT: String(busy.port) });
+    try {
+      const { code } = await relay.exited;
+      expect(code).not.toBe(0);
+      const lines = relay.output().split("\n").filter((line) => line.includes("already in use"));
+      expect(lines).toEqual([`cdp-relay: port ${busy.port} is already in use; set PORT to a free port (PORT=0 picks one)`]);
+      expect(relay.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      relay.kill();
+      busy.server.close();
+    }
+  });
+
+  it("names LOCAL_SQS_PORT when the embedded SQS port is taken, and leaves nothing running", async () => {
+    const busy = await occupiedPort();
+    try {
+      const started = startLocalStack({ port: 0, sqsPort: busy.port, quiet: true });
+      await expect(started).rejects.toThrow(PortInUseError);
+      await expect(started).rejects.toThrow(`port ${busy.port} is already in use; set LOCAL_SQS_PORT to a free port`);
+    } finally {
+      busy.server.close();
+    }
+  });
 });
+
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+async function answers(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+}

@@ -9,6 +9,7 @@ import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../../infra/local/poller.js";
 import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { structuredLogs } from "../../support/logCapture.js";
 import { waitFor } from "../../support/waitFor.js";
 
 const destination: Destination = "mixpanel";
@@ -127,6 +128,10 @@ describe("worker runtime on the embedded SQS", () => {
     expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ priorAttempts: 0, events: [{ id: "e-7", event: { n: 7 } }] });
     expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-7");
     expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toHaveLength(0);
+    // The park is logged at ERROR (captured by the test setup, not printed), with the correlation id.
+    expect(structuredLogs("ERROR")).toContainEqual(
+      expect.objectContaining({ message: "work item parked in the DLQ", correlationId: "corr-7", reason: "retries-exhausted" }),
+    );
   });
 
   it("settles a message event by event: delivered done, retryable re-enqueued alone, permanent parked alone", async () => {
