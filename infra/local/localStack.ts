@@ -145,8 +145,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env.setDefault("AWS_ACCESS_KEY_ID", "local");
     env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
     env.setDefault("RETRY_BASE_SECONDS", "1");
-    // Credential failures back off 30× in production (hours before they park); 2× here parks one within a minute.
-    env.setDefault("RETRY_AUTH_BACKOFF_FACTOR", "2");
     // The console gets one readable line per call; structured logs only when something goes wrong.
     env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
     env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");

@@ -1,6 +1,7 @@
 import { unconfiguredCredentials } from "../../shared/config/secrets.js";
 import { HTTP_FUNCTIONS } from "../wiring.js";
 import { startLocalStack, type LocalStack } from "./localStack.js";
+import { applyNpmStartEnvironment } from "./npmStartEnvironment.js";
 import { PortInUseError } from "./portInUse.js";
 
 /** `npm start`: the whole connector on this machine, until Ctrl-C or SIGTERM. */
@@ -18,6 +19,7 @@ async function shutdown(signal: string): Promise<void> {
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+applyNpmStartEnvironment();
 stack = await startLocalStack().catch((error: unknown) => {
   if (!(error instanceof PortInUseError)) throw error;
   // One line a person can act on, not a stack trace.

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
+import { NPM_START_ENVIRONMENT } from "../../infra/local/npmStartEnvironment.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
 import { structuredLogs } from "../support/logCapture.js";
 
@@ -55,8 +56,9 @@ describe.skipIf(!HAS_CHROMIUM)(
     let page: Page;
 
     beforeAll(async () => {
-      // A short retry base keeps the test quick; the npm start defaults are tested in test/infra/local/localDefaults.test.ts.
-      stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "0.1" } });
+      // npm start's environment with a shorter retry base, to keep the test quick; the npm start defaults
+      // themselves are tested in test/infra/local/live/liveApi.test.ts.
+      stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { ...NPM_START_ENVIRONMENT, RETRY_BASE_SECONDS: "0.1" } });
       // playwright gives each launch a fresh temporary profile (--user-data-dir) and removes it on close.
       browser = await chromium.launch({
         executablePath: CHROMIUM,

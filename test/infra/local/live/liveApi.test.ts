@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../../../infra/local/localStack.js";
 import type { LiveRecord } from "../../../../infra/local/live/recorder.js";
+import { NPM_START_ENVIRONMENT } from "../../../../infra/local/npmStartEnvironment.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../../../infra/local/sandboxes/pushwoosh.js";
 import { AuthError } from "../../../../shared/errors.js";
 import { MAX_RECEIVE_COUNT } from "../../../../shared/queue/definition.js";
@@ -27,7 +28,8 @@ describe("the live view's HTTP API under npm start", () => {
   const environment: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true });
+    // As `npm start` runs it: its environment on top of the local stack's defaults.
+    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { ...NPM_START_ENVIRONMENT } });
     for (const name of ["RETRY_BASE_SECONDS", "RETRY_AUTH_BACKOFF_FACTOR"]) environment[name] = process.env[name];
   });
   afterAll(async () => {
