@@ -114,17 +114,15 @@ async function sendChunk(queueUrl: string, chunk: PackedMessage[], delaySeconds:
   }
 }
 
-export interface EnqueueResult {
+export interface PackedWork {
+  /** The messages, by destination queue, in the order they were packed. */
+  byDestination: Map<Destination, PackedMessage[]>;
   messages: PackedMessage[];
   tooLarge: TooLargeEvent[];
 }
 
-/**
- * Puts work on the destination queues, packed. Throws when anything could not be enqueued, so the webhook
- * answers 5xx and the sender retries; work item ids are deterministic, so what did get through the first
- * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
- */
-export async function enqueueWork(batches: WorkBatch[], delaySeconds?: number): Promise<EnqueueResult> {
+/** Packs every batch into queue messages (pure): what would be sent, and the events no message can hold. */
+export function packWork(batches: WorkBatch[]): PackedWork {
   const byDestination = new Map<Destination, PackedMessage[]>();
   const tooLarge: TooLargeEvent[] = [];
   for (const batch of batches) {
@@ -134,13 +132,27 @@ export async function enqueueWork(batches: WorkBatch[], delaySeconds?: number): 
     list.push(...packed.messages);
     byDestination.set(batch.destination, list);
   }
+  return { byDestination, messages: [...byDestination.values()].flat(), tooLarge };
+}
+
+/**
+ * Sends packed work to the destination queues. Throws when anything could not be enqueued, so the webhook
+ * answers 5xx and the sender retries; work item ids are deterministic, so what did get through the first
+ * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
+ */
+export async function sendPackedWork(packed: PackedWork, delaySeconds?: number): Promise<void> {
   const sends: Promise<void>[] = [];
-  for (const [destination, messages] of byDestination) {
+  for (const [destination, messages] of packed.byDestination) {
     const queueUrl = queueUrlFor(destination);
     for (const chunk of sendBatches(messages)) sends.push(sendChunk(queueUrl, chunk, delaySeconds));
   }
   await Promise.all(sends);
-  const messages = [...byDestination.values()].flat();
-  logger.debug("enqueued work", { messages: messages.length, tooLarge: tooLarge.length });
-  return { messages, tooLarge };
+  logger.debug("enqueued work", { messages: packed.messages.length, tooLarge: packed.tooLarge.length });
+}
+
+/** Packs and sends; events too large for any message are returned, not sent. */
+export async function enqueueWork(batches: WorkBatch[], delaySeconds?: number): Promise<PackedWork> {
+  const packed = packWork(batches);
+  await sendPackedWork(packed, delaySeconds);
+  return packed;
 }

@@ -1,6 +1,7 @@
 import { PayloadTooLargeError, type ValidationError } from "../errors.js";
-import { logger } from "../observability.js";
-import { enqueueWork, packWorkBatch } from "./enqueue.js";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { createMetrics, logger } from "../observability.js";
+import { packWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
 import { park, parkRecord } from "./park.js";
 import type { WorkBatch } from "./workItem.js";
 
@@ -28,20 +29,25 @@ async function parkRejected({ batch, error }: RejectedWork, now: Date): Promise<
   }
 }
 
+const metrics = createMetrics({});
+
 /**
  * The one ingest step: enqueue the work items, park the rejected events; returns the ids of the
- * messages enqueued. An event too large for any queue message is not enqueued: it fails the request
- * with a PayloadTooLargeError (HTTP 413) naming it, after the rest went through.
+ * messages enqueued. When an event is too large for any queue message nothing is enqueued or parked: the
+ * request fails with a PayloadTooLargeError (HTTP 413) naming it, so the sender splits the request (Braze
+ * does on a 413) and no part of it is queued twice.
  */
 export async function ingestWork(accepted: AcceptedWork, now = new Date()): Promise<{ workItemIds: string[] }> {
-  const [{ messages, tooLarge }] = await Promise.all([
-    enqueueWork(accepted.workItems),
-    ...accepted.rejected.map((rejected) => parkRejected(rejected, now)),
-  ]);
-  const first = tooLarge[0];
+  const packed = packWork(accepted.workItems);
+  const first = packed.tooLarge[0];
   if (first) {
-    logger.warn("events too large to enqueue", { eventIds: tooLarge.map((event) => event.id) });
-    throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events" });
+    const eventIds = [...new Set(packed.tooLarge.map((event) => event.id))];
+    logger.warn("request refused: events too large to enqueue", { eventIds, reason: first.reason });
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ reason: "too-large-to-queue" });
+    metric.addMetric("rejected", MetricUnit.Count, eventIds.length);
+    throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events", eventId: first.id });
   }
-  return { workItemIds: messages.map((message) => message.workItemId) };
+  await Promise.all([sendPackedWork(packed), ...accepted.rejected.map((rejected) => parkRejected(rejected, now))]);
+  return { workItemIds: packed.messages.map((message) => message.workItemId) };
 }

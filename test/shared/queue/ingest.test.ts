@@ -40,13 +40,14 @@ describe("ingestWork on the embedded SQS", () => {
     });
   });
 
-  it("enqueues what fits and fails with PayloadTooLargeError naming an event no message can hold", async () => {
+  it("enqueues nothing and fails with PayloadTooLargeError naming an event no message can hold", async () => {
     const huge = { id: "huge", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } };
 
     const error = await ingestWork({ workItems: [batch([{ id: "small", event: {} }, huge])], rejected: [] }).catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).message).toMatch(/^event huge is too large to queue/);
-    expect((await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).map((message) => JSON.parse(message.Body ?? "{}").events[0].id)).toEqual(["small"]);
+    expect((error as PayloadTooLargeError).eventId).toBe("huge");
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).toEqual([]);
   });
 });
