@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/mixpanel-worker.js";
-import { lambdaContext } from "../../infra/local/lambdaContext.js";
-import { SqsPoller } from "../../infra/local/poller.js";
+import type { SqsPoller } from "../../infra/local/poller.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../infra/local/sandboxes/mixpanel.js";
-import { workerFor } from "../../infra/wiring.js";
 import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import { deriveWorkItemId } from "../../shared/queue/workItem.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { waitFor } from "../support/waitFor.js";
+import { startWorkerPoller } from "../support/workerPoller.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 
 describe("mixpanel-worker on the embedded SQS", () => {
@@ -23,15 +22,7 @@ describe("mixpanel-worker on the embedded SQS", () => {
     sqs = await startEmbeddedSqs();
     sandbox = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });
     process.env.MIXPANEL_API_URL = await sandbox.start(0);
-    poller = new SqsPoller({
-      sqs: sqs.sqs,
-      queueUrl: sqs.queueUrls.mixpanel.queue,
-      region: "us-east-1",
-      settings: { ...workerFor("mixpanel").trigger.eventSource, maxBatchingWindowSeconds: 0 },
-      handlers: [handler],
-      context: () => lambdaContext("mixpanel-worker", 30, "us-east-1"),
-    });
-    await poller.start();
+    poller = await startWorkerPoller(sqs, "mixpanel", handler);
   });
   afterAll(async () => {
     await poller.stop();

@@ -4,15 +4,14 @@ import { DEFAULT_DLQ_SETTINGS } from "../../cli/dlq/context.js";
 import { main } from "../../cli/main.js";
 import { peekMessages } from "../../cli/dlq/reader.js";
 import { handler } from "../../functions/mparticle-worker.js";
-import { lambdaContext } from "../../infra/local/lambdaContext.js";
-import { SqsPoller } from "../../infra/local/poller.js";
+import type { SqsPoller } from "../../infra/local/poller.js";
 import { createMparticleSandbox, type MparticleSandbox } from "../../infra/local/sandboxes/mparticle.js";
-import { workerFor } from "../../infra/wiring.js";
 import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { waitFor } from "../support/waitFor.js";
+import { startWorkerPoller } from "../support/workerPoller.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 
 function enqueueBraze(events: RawBrazeEvent[]) {
@@ -41,15 +40,7 @@ describe("mparticle-worker on the embedded SQS", () => {
     sqs = await startEmbeddedSqs();
     sandbox = createMparticleSandbox({ feeds: TEST_SECRETS.mparticle.feeds });
     process.env.MPARTICLE_API_URL = await sandbox.start(0);
-    poller = new SqsPoller({
-      sqs: sqs.sqs,
-      queueUrl: sqs.queueUrls.mparticle.queue,
-      region: "us-east-1",
-      settings: { ...workerFor("mparticle").trigger.eventSource, maxBatchingWindowSeconds: 0 },
-      handlers: [handler],
-      context: () => lambdaContext("mparticle-worker", 30, "us-east-1"),
-    });
-    await poller.start();
+    poller = await startWorkerPoller(sqs, "mparticle", handler);
   });
   afterEach(() => {
     sandbox.clearFaults();

@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { handler } from "../../functions/pushwoosh-worker.js";
-import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { loadHandler } from "../../infra/local/functions.js";
-import { SqsPoller } from "../../infra/local/poller.js";
+import type { SqsPoller } from "../../infra/local/poller.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
 import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh.js";
-import { workerFor } from "../../infra/wiring.js";
 import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import type { Device, MparticleEvent } from "../../shared/sources/mparticle/model.js";
 import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
+import { startWorkerPoller } from "../support/workerPoller.js";
 import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
 import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../shared/config/secrets.js";
@@ -57,15 +56,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     sqs = await startEmbeddedSqs();
     sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS });
     process.env.PUSHWOOSH_API_URL = await sandbox.start(0);
-    poller = new SqsPoller({
-      sqs: sqs.sqs,
-      queueUrl: sqs.queueUrls.pushwoosh.queue,
-      region: "us-east-1",
-      settings: { ...workerFor("pushwoosh").trigger.eventSource, maxBatchingWindowSeconds: 0 },
-      handlers: [handler],
-      context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1"),
-    });
-    await poller.start();
+    poller = await startWorkerPoller(sqs, "pushwoosh", handler);
   });
   afterEach(async () => {
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls.pushwoosh.dlq }));
