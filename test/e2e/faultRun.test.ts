@@ -11,6 +11,8 @@ import { seededRandom, type Fault, type FaultPlan, type PartnerSandbox, type Rec
 import { logger } from "../../shared/observability.js";
 import { IMPORT_LIMITS } from "../../shared/destinations/mixpanel/map.js";
 import { BULK_LIMITS } from "../../shared/destinations/mparticle/schema.js";
+import { toMparticlePayload } from "../../shared/flows/brazeToMparticle.js";
+import { brazeEventSchema } from "../../shared/sources/braze/schema.js";
 import { DESTINATIONS, MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
 import { AUTH_BACKOFF_FACTOR } from "../../shared/queue/retryPolicy.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
@@ -112,26 +114,42 @@ interface ScheduleShape {
 
 const MIXPANEL_SCHEDULE: ScheduleShape = { perKind: 1, outage: 0 };
 const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 10 };
-/** The partners' documented maximum events per request: no batching of the relay's can put more in one call. */
-const MAX_PER_CALL = { mixpanel: IMPORT_LIMITS.events, mparticle: BULK_LIMITS.batches } as const;
 
 /**
  * The clean calls a schedule may hold so that a run cannot end before consuming it, however the workers
- * batch. To finish, the relay needs at least ceil(events / perCall) calls that succeed (from its side),
- * less what the faulted calls may exhaust: an event is parked after MAX_RECEIVE_COUNT failed attempts, so
- * `faulted` calls exhaust at most floor(faulted / MAX_RECEIVE_COUNT) calls' worth of events. With one
- * clean call fewer than that, some success must come after the schedule's last call. Larger batches only
- * mean fewer calls, never fewer than this floor.
+ * batch. To finish, the relay must deliver or park every event. A call carries at most `perCall` events,
+ * so the clean calls deliver at most clean × perCall of them, and an event is parked only after
+ * MAX_RECEIVE_COUNT failed attempts, so the faulted calls park at most faulted × perCall / MAX_RECEIVE_COUNT.
+ * With one clean call fewer than what covers the rest, some call must come after the schedule's last.
+ * Larger batches only mean fewer calls, never fewer than this floor.
  */
 function cleanCallsBelow(events: number, perCall: number, faulted: number): number {
-  const exhaustible = Math.floor(faulted / MAX_RECEIVE_COUNT) * perCall;
-  return Math.max(0, Math.ceil((events - exhaustible) / perCall) - 1);
+  const parkable = Math.floor((faulted * perCall) / MAX_RECEIVE_COUNT);
+  return Math.max(0, Math.ceil((events - parkable) / perCall) - 1);
+}
+
+/**
+ * The most events one call can carry. Mixpanel caps the count per request. mParticle caps batches (one
+ * per user) and bytes, not events, so the bound is its request size over the smallest event the relay's
+ * own mapping makes of this load (a lower bound on each event's share of a request).
+ */
+function maxPerCall(destination: "mixpanel" | "mparticle", load: Load): number {
+  if (destination === "mixpanel") return IMPORT_LIMITS.events;
+  let smallest = Infinity;
+  for (const batch of load.brazeBatches) {
+    for (const raw of batch) {
+      if (!load.ids.mparticle.has(raw.id)) continue;
+      const event = brazeEventSchema.parse(raw);
+      smallest = Math.min(smallest, Buffer.byteLength(JSON.stringify(toMparticlePayload(event, event.user.external_user_id!).event)));
+    }
+  }
+  return Math.floor(BULK_LIMITS.requestBytes / smallest);
 }
 
 function scheduleFor(destination: "mixpanel" | "mparticle", load: Load, shape: ScheduleShape): Array<Fault | undefined> {
   const faulted = 2 + shape.outage + shape.perKind * Object.keys(FAULT_KINDS).length;
   const events = load.ids[destination].size - load.permanent[destination].size;
-  return scheduleOf(SEED, destination, { ...shape, clean: cleanCallsBelow(events, MAX_PER_CALL[destination], faulted) });
+  return scheduleOf(SEED, destination, { ...shape, clean: cleanCallsBelow(events, maxPerCall(destination, load), faulted) });
 }
 
 interface Load {
@@ -476,7 +494,7 @@ describe("the fault run", () => {
         return [destination, counts];
       }),
     ) as Record<Destination, Partial<Record<FaultName, number>>>;
-    console.log(`Faults injected (seed ${SEED}): ${JSON.stringify(injected)}`);
+    console.log(`Faults injected (seed ${SEED}): ${JSON.stringify(injected)}; calls/schedule: mixpanel ${callsOf("mixpanel").length}/${schedules.mixpanel.length}, mparticle ${callsOf("mparticle").length}/${schedules.mparticle.length}`);
     for (const destination of ["mixpanel", "mparticle"] as const) {
       const planned: Partial<Record<FaultName, number>> = {};
       for (const fault of schedules[destination]) if (fault) planned[faultName(fault)] = (planned[faultName(fault)] ?? 0) + 1;
