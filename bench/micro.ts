@@ -18,7 +18,7 @@ import { accept as acceptCurrents } from "../shared/sources/braze/accept.js";
 import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/sources/mparticle/accept.js";
 import { eventsEndpointSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
-import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest } from "./payloads.js";
+import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
 import { round } from "./stats.js";
 
 /**
@@ -84,15 +84,18 @@ function stubSqsSend(): void {
 async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
   const braze = (await import("../functions/braze-currents.js")).handler as HttpHandler;
   const firehose = (await import("../functions/mparticle-events.js")).handler as HttpHandler;
+  const webhook = (await import("../functions/mparticle-webhook.js")).handler as HttpHandler;
   // A fresh context per invocation: its deadline (10 s, as deployed) runs from creation.
   const context = () => lambdaContext("bench", 10, process.env.AWS_REGION ?? "us-east-1");
   const brazeToken = DEVELOPMENT_SECRETS.inbound.brazeToken;
   const mparticleToken = DEVELOPMENT_SECRETS.inbound.mparticleToken;
+  const webhookAuthorization = DEVELOPMENT_SECRETS.inbound.mparticleWebhookAuthorization ?? "";
   const suffix = mode === "sqs" ? ".sqs" : "";
   const where = mode === "sqs" ? "sent to the embedded SQS" : "SQS send stubbed in the SDK client";
   let sequence = 0;
   const brazeBody = () => JSON.stringify(brazeCurrentsBatch(sequence++, { users: BRAZE_USERS, platforms: BENCH_PLATFORMS }));
   const firehoseBody = () => JSON.stringify(mparticleEventsRequest(sequence++, FIREHOSE_USERS));
+  const webhookBody = () => JSON.stringify(mparticleWebhookBatch(sequence++, FIREHOSE_USERS));
   const check = (answer: APIGatewayProxyStructuredResultV2) => {
     if (answer.statusCode !== 200) throw new Error(`ingest answered ${answer.statusCode}: ${String(answer.body).slice(0, 300)}`);
   };
@@ -112,6 +115,14 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     const headers = { authorization: `Token ${mparticleToken}` };
     const result = await interleaved(events, async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context())), bodies, 40 * events, 40);
     figures.push({ name: `ingest.mparticle${suffix}`, description: `POST /mparticle/events handler, ${events} events, ${where}; µs per event`, ...result });
+  }
+  {
+    const bodies = Array.from({ length: 40 }, webhookBody);
+    let next = 0;
+    const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
+    const headers = { authorization: webhookAuthorization };
+    const result = await interleaved(events, async () => check(await webhook(httpApiEvent("/mparticle/webhook", bodies[next++ % bodies.length], { headers }), context())), bodies, 40 * events, 40);
+    figures.push({ name: `ingest.mparticle-webhook${suffix}`, description: `POST /mparticle/webhook handler, one batch of ${events} events, ${where}; µs per event`, ...result });
   }
   return figures;
 }

@@ -8,6 +8,7 @@ type Json = Record<string, unknown>;
 
 const MPARTICLE_FIXTURES = new URL("../test/fixtures/mparticle-firehose/", import.meta.url);
 const BRAZE_FIXTURES = new URL("../test/fixtures/braze-currents/", import.meta.url);
+const WEBHOOK_FIXTURES = new URL("../test/fixtures/mparticle-webhook/", import.meta.url);
 
 function readJson(folder: URL, name: string): Json {
   return JSON.parse(readFileSync(new URL(name, folder), "utf8")) as Json;
@@ -88,4 +89,29 @@ export function brazeCurrentsBatch(sequence: number, options: BrazeBatchOptions 
     };
   });
   return { events };
+}
+
+const webhookSample = readJson(WEBHOOK_FIXTURES, "ios-batch.json");
+
+/**
+ * One mParticle Webhook batch (the output's default: a batch per request): the iOS sample's 15 events
+ * (session, attribute changes, screen view, custom event, push registration, commerce, crash) with fresh
+ * `source_message_id`s and times, for user `bench-user-<sequence mod users>` with its own mpid and IDFV.
+ */
+export function mparticleWebhookBatch(sequence: number, users = BENCH_USERS): Json {
+  const batch = structuredClone(webhookSample);
+  const user = sequence % users;
+  const now = Date.now();
+  const events = (batch.events as Array<{ event_type: string; data: Json }>).map((event) => ({
+    ...event,
+    data: { ...event.data, source_message_id: randomUUID(), timestamp_unixtime_ms: now },
+  }));
+  return {
+    ...batch,
+    mpid: 1_000_000 + user,
+    timestamp_unixtime_ms: now,
+    user_identities: { ...(batch.user_identities as Json), customer_id: `bench-user-${user}` },
+    device_info: { ...(batch.device_info as Json), ios_idfv: randomUUID().toUpperCase() },
+    events,
+  };
 }
