@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { AuthError, PermanentError, RetryableError, classifyResponse, toRelayError, type DeliveryOutcome, type RelayError } from "../../errors.js";
 import { parseJsonBody, partnerRequest, type PartnerHttpRequest, type PartnerResponse } from "../../http/partnerRequest.js";
 import { logger } from "../../observability.js";
@@ -66,7 +67,7 @@ async function pollBulkStatus(
 ): Promise<void> {
   const poll = statusRequest(requestId);
   for (let attempt = 1; attempt <= BULK_POLL_ATTEMPTS; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
     let status: string;
     try {
       const response = await partnerRequest(PARTNER, poll);
