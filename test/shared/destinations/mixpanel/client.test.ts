@@ -57,6 +57,45 @@ describe("Mixpanel client against the sandbox", () => {
     expect(outcomes.get("k2")).toMatchObject({ kind: "failed", error: { errorClass: "permanent", field: "properties.time", partnerMessage: "'properties.time' is invalid" } });
   });
 
+  it("fails the first and the last event by their indexes, and says why when Mixpanel gives no message", async () => {
+    sandbox.injectFaults({ kind: "status", status: 400, body: { code: 400, error: "some data points in the request failed validation", failed_records: [{ index: 0, field: "event" }, { index: 2, message: "'properties.time' is invalid" }] } });
+
+    const outcomes = await send(request("id-10", "id-11", "id-12"));
+
+    expect(outcomes.get("k1")).toEqual({
+      kind: "failed",
+      error: expect.objectContaining({ errorClass: "permanent", status: 400, field: "event", partnerMessage: "rejected by strict-mode validation", message: "mixpanel rejected the event: rejected by strict-mode validation" }),
+    });
+    expect(outcomes.get("k2")).toEqual({ kind: "delivered" });
+    expect(outcomes.get("k3")).toMatchObject({ kind: "failed", error: { message: "mixpanel rejected the event: 'properties.time' is invalid" } });
+  });
+
+  // A 400 that names no event of the request (or none at all) is the request's own failure: never resent.
+  it.each([
+    ["an index past the last event", { failed_records: [{ index: 2, message: "invalid" }] }],
+    ["a negative index", { failed_records: [{ index: -1, message: "invalid" }] }],
+    ["an insert_id the request does not carry, without index", { failed_records: [{ insert_id: "id-99", message: "invalid" }] }],
+    ["an entry with neither index nor insert_id", { failed_records: [{ message: "invalid" }] }],
+    ["no failed_records", { code: 400, error: "request body is not valid JSON or NDJSON", status: "Bad Request" }],
+    ["a body that is not JSON", "Bad Request"],
+  ])("fails every event permanently on a 400 with %s", async (_label, body) => {
+    sandbox.injectFaults({ kind: "status", status: 400, body });
+
+    const outcomes = await send(request("id-13", "id-14"));
+
+    expect([...outcomes.keys()]).toEqual(["k1", "k2"]);
+    for (const outcome of outcomes.values()) expect(outcome).toMatchObject({ kind: "failed", error: { errorClass: "permanent", status: 400 } });
+  });
+
+  it("gives every event a retryable failure when the connection drops", async () => {
+    sandbox.injectFaults({ kind: "reset" });
+
+    const outcomes = await send(request("id-15", "id-16"));
+
+    expect([...outcomes.keys()]).toEqual(["k1", "k2"]);
+    for (const outcome of outcomes.values()) expect(outcome).toMatchObject({ kind: "failed", error: { errorClass: "retryable" } });
+  });
+
   it("gives every event the request's failure otherwise, never a throw", async () => {
     sandbox.injectFaults({ kind: "status", status: 503 });
 

@@ -4,6 +4,7 @@ import { bulkStatusRequest, toPushwooshRequest } from "../../../../shared/destin
 import type { PushwooshCall, PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
 import { AuthError, PermanentError, RetryableError } from "../../../../shared/errors.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../../../infra/local/sandboxes/pushwoosh.js";
+import type { Fault } from "../../../../infra/local/sandboxes/sandbox.js";
 import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
 
 const postEvent: PushwooshCall = {
@@ -18,6 +19,7 @@ async function sendPushwooshCall(call: PushwooshCall, credentials: PushwooshCred
     http: toPushwooshRequest(call, credentials, baseUrl),
     keys: ["item-1"],
     statusRequest: call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
+    statusPollIntervalMs: 1,
   });
   expect([...outcomes.keys()]).toEqual(["item-1"]);
   const outcome = outcomes.get("item-1");
@@ -27,6 +29,14 @@ async function sendPushwooshCall(call: PushwooshCall, credentials: PushwooshCred
 
 describe("Pushwoosh client against the sandbox", () => {
   let sandbox: PushwooshSandbox;
+  const statusPolls = () => sandbox.calls.filter((call) => call.method === "GET");
+  /** The next status polls get these answers in Pushwoosh's place; the bulkSetTags POST itself still reaches the sandbox. */
+  const answerStatusPolls = (...faults: Fault[]) => {
+    sandbox.setFaultRate(0, [], { filter: (request) => request.method === "GET" });
+    sandbox.injectFaults(...faults);
+  };
+  const pollAnswer = (status: string): Fault => ({ kind: "status", status: 200, body: { request_id: "00000000-0000-4000-8000-000000000000", status } });
+  const bulkSetTags: PushwooshCall = { method: "bulkSetTags", devices: [{ user_id: "bulk-user", list_operator: "append", tags: { "mParticle Audiences": ["VIP"] } }] };
 
   beforeAll(async () => {
     sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS, events: ["Purchase"] });
@@ -127,6 +137,72 @@ describe("Pushwoosh client against the sandbox", () => {
     expect(poll?.path).toMatch(/^\/api\/v2\/audience\/bulkSetTags\/[0-9a-f-]{36}$/);
     expect(poll?.headers.authorization).toBe("Token server-api-token");
     expect(sandbox.tagsOfUser("bulk-user")).toEqual({ "mParticle Audiences": ["VIP"] });
+    expect(statusPolls()).toHaveLength(1);
+  });
+
+  it("polls a Pending bulkSetTags again, until it is Completed", async () => {
+    answerStatusPolls(pollAnswer("Pending"));
+
+    expect(await sendPushwooshCall(bulkSetTags, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
+
+    expect(statusPolls()).toHaveLength(2);
+  });
+
+  it("counts a bulkSetTags still Pending after three polls as delivered: Pushwoosh applies it asynchronously", async () => {
+    answerStatusPolls(pollAnswer("Pending"), pollAnswer("Pending"), pollAnswer("Pending"), pollAnswer("Failed"));
+
+    expect(await sendPushwooshCall(bulkSetTags, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
+
+    expect(statusPolls()).toHaveLength(3);
+    expect(sandbox.callsTo("/api/v2/audience/bulkSetTags")).toHaveLength(1);
+  });
+
+  it("fails a bulkSetTags whose status poll says it Failed, permanently", async () => {
+    answerStatusPolls(pollAnswer("Failed"));
+
+    const error = await sendPushwooshCall(bulkSetTags, PUSHWOOSH_CREDENTIALS).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(statusPolls()).toHaveLength(1);
+    const polledId = statusPolls()[0]?.path.split("/").pop();
+    expect((error as PermanentError).message).toBe(`Pushwoosh bulkSetTags ${polledId} ended Failed`);
+  });
+
+  // The request was accepted: sending it again for a status we cannot read could only apply it twice.
+  it.each([
+    ["an HTTP 503, whatever its body says", { kind: "status", status: 503, body: { request_id: "00000000-0000-4000-8000-000000000000", status: "Error" } } as const],
+    ["a body without a status", { kind: "status", status: 200, body: { request_id: "00000000-0000-4000-8000-000000000000" } } as const],
+    ["a body that is not JSON", { kind: "status", status: 200, body: "<html>" } as const],
+    ["a connection reset", { kind: "reset" } as const],
+  ])("counts a bulkSetTags whose status poll answers %s as delivered, polling no more", async (_label, fault) => {
+    answerStatusPolls(fault);
+
+    expect(await sendPushwooshCall(bulkSetTags, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
+
+    expect(statusPolls()).toHaveLength(1);
+  });
+
+  it("fails a bulkSetTags that was not accepted, without polling", async () => {
+    const refused = await sendPushwooshCall(bulkSetTags, { ...PUSHWOOSH_CREDENTIALS, serverApiToken: "wrong-token" }).catch((thrown: unknown) => thrown);
+    expect(refused).toBeInstanceOf(AuthError);
+
+    sandbox.injectFaults({ kind: "status", status: 200, body: { status_code: 200, status_message: "OK" } });
+    const unreadable = await sendPushwooshCall(bulkSetTags, PUSHWOOSH_CREDENTIALS).catch((thrown: unknown) => thrown);
+    expect(unreadable).toBeInstanceOf(RetryableError);
+    expect(unreadable).toMatchObject({ message: "Pushwoosh bulkSetTags answered without a request_id", status: 200 });
+
+    expect(statusPolls()).toHaveLength(0);
+  });
+
+  it("answers a segment that is already gone as skipped, not failed", async () => {
+    expect(await sendPushwooshCall({ method: "deleteFilter", name: "mParticle: Never Created" }, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "skipped", reason: "deleteFilter-already-done" });
+  });
+
+  it("retries a segment call Pushwoosh could not process, whatever its message says", async () => {
+    sandbox.injectFaults({ kind: "status", status: 500, body: { status_code: 500, status_message: "Internal error while checking whether the filter already exists" } });
+    const create: PushwooshCall = { method: "createFilter", name: "mParticle: Busy", tagName: "mParticle Audiences", tagValue: "Busy" };
+
+    await expect(sendPushwooshCall(create, PUSHWOOSH_CREDENTIALS)).rejects.toBeInstanceOf(RetryableError);
   });
 });
 
@@ -158,5 +234,12 @@ describe("classifyPushwooshAnswer: the body's status_code behind an HTTP 200", (
     const unknown = answered({ status_code: 210, status_message: "Event not found" });
     expect(classifyPushwooshAnswer("postEvent", unknown)?.message).toContain(UNKNOWN_EVENT_REASON);
     expect(classifyPushwooshAnswer("setTags", unknown)?.message).toBe("Pushwoosh setTags answered status_code 210 (argument error)");
+  });
+
+  it("reads an unknown event only from the argument error: another code keeps its own class", () => {
+    const busy = classifyPushwooshAnswer("postEvent", answered({ status_code: 503, status_message: "event not found: event store unavailable" }));
+
+    expect(busy).toBeInstanceOf(RetryableError);
+    expect(busy?.message).toBe("Pushwoosh postEvent answered status_code 503");
   });
 });
