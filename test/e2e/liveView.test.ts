@@ -14,8 +14,9 @@ import { structuredLogs } from "../support/logCapture.js";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = new URL("../../docs/images/live-view.png", import.meta.url);
-/** Element waits; generous for a loaded two-core machine, the measured latencies are printed. */
-const SEEN_WITHIN_MS = 15_000;
+/** Element waits: bounds for a failure, not performance claims (the measured latencies are printed), so
+ * generous enough for a two-core machine under a full suite; a redrive alone took over 15 s there. */
+const SEEN_WITHIN_MS = 30_000;
 const PARKED_WITHIN_MS = 45_000;
 
 const BRAZE_USER = "live-braze-user";
@@ -50,6 +51,8 @@ function firehoseBatch(id: string, userId: string) {
 
 describe.skipIf(!HAS_CHROMIUM)(
   HAS_CHROMIUM ? "the live view in headless Chromium" : `the live view in headless Chromium: SKIPPED, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  // Room for every element wait in a test to take its whole bound.
+  { timeout: 240_000 },
   () => {
     let stack: LocalStack;
     let browser: Browser;
