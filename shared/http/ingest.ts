@@ -25,8 +25,9 @@ export function jsonResponse(statusCode: number, body: unknown): IngestResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
+/** `name` in lower case: API Gateway (payload 2.0) and the local server lower-case header names. */
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+  return event.headers?.[name];
 }
 
 const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest();
@@ -107,7 +108,8 @@ export const requireAuthorization = (options: AuthorizationOptions): MiddlewareO
     const presented = presentedCredential(header(request.event, "authorization") ?? "", options.scheme);
     const matchesCurrent = tokensEqual(presented, current);
     const matchesPrevious = tokensEqual(presented, isConfiguredSecretValue(previous) ? previous : current);
-    if (presented === "" || !(matchesCurrent || matchesPrevious)) {
+    // An empty credential matches neither: both are configured, so never blank.
+    if (!(matchesCurrent || matchesPrevious)) {
       const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
       throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
     }
@@ -175,9 +177,10 @@ function checkJsonDepth(text: string, maxDepth: number): void {
     const code = text.charCodeAt(index);
     if (code === 0x22) {
       // A string: jump to its closing quote natively, the one not escaped by an odd run of backslashes.
+      // (indexOf's -1, no quote left, has no backslash before it either.)
       let end = text.indexOf('"', index + 1);
-      while (end > 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
-      if (end < 0) return; // unterminated: JSON.parse rejects it
+      while (escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) return; // unterminated: JSON.parse rejects it
       index = end;
     } else if (code === 0x7b || code === 0x5b) {
       if (++depth > maxDepth) {
