@@ -4,6 +4,7 @@ import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import type { RelaySecrets } from "../../../shared/config/secrets.js";
 import { AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, ValidationError } from "../../../shared/errors.js";
 import { z } from "zod";
+import type * as Ingest from "../../../shared/http/ingest.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization, type AuthorizationOptions } from "../../../shared/http/ingest.js";
 import type { IngestLimits } from "../../../shared/http/limits.js";
 import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
@@ -87,7 +88,7 @@ describe("requireAuthorization: fail closed on an unconfigured credential", () =
 });
 
 describe("requireAuthorization: the unconfigured-secret metric the alarm watches", () => {
-  let freshIngest: typeof import("../../../shared/http/ingest.js");
+  let freshIngest: typeof Ingest;
   let cleanup: () => Promise<void>;
 
   // The test environment disables metrics; this module instance is built without that.
