@@ -80,17 +80,24 @@ export interface AuthorizationOptions {
   previous?: InboundField;
 }
 
-function presentedCredential(value: string, scheme: AuthorizationOptions["scheme"]): string {
+/** The credential the header presents; undefined without one in the route's scheme (case-insensitive, RFC 9110). */
+function presentedCredential(value: string | undefined, scheme: AuthorizationOptions["scheme"]): string | undefined {
+  if (value === undefined) return undefined;
   if (scheme === null) return value.trim();
-  const separator = value.indexOf(" ");
-  if (separator < 0 || value.slice(0, separator).toLowerCase() !== scheme.toLowerCase()) return "";
-  return value.slice(separator + 1).trim();
+  const prefix = `${scheme.toLowerCase()} `;
+  return value.toLowerCase().startsWith(prefix) ? value.slice(prefix.length).trim() : undefined;
+}
+
+/** Both comparisons always run, so timing tells neither whether nor which one matched. */
+function matchesEither(presented: string, current: string, previous: string): boolean {
+  const matchesCurrent = tokensEqual(presented, current);
+  const matchesPrevious = tokensEqual(presented, previous);
+  return matchesCurrent || matchesPrevious;
 }
 
 /**
  * Requires the Authorization header to carry the current or the previous credential of the secret
- * document. Both comparisons always run, in constant time, so timing tells neither whether nor which
- * one matched. Fails closed: an unconfigured current credential refuses every request with 503.
+ * document, compared in constant time with both. Fails closed: an unconfigured current credential refuses every request with 503.
  */
 export const requireAuthorization = (options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> => ({
   before: async function requireAuthorizationBefore(request) {
@@ -105,11 +112,9 @@ export const requireAuthorization = (options: AuthorizationOptions): MiddlewareO
     const current = inbound[options.current];
     if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
     const previous = options.previous ? inbound[options.previous] : undefined;
-    const presented = presentedCredential(header(request.event, "authorization") ?? "", options.scheme);
-    const matchesCurrent = tokensEqual(presented, current);
-    const matchesPrevious = tokensEqual(presented, isConfiguredSecretValue(previous) ? previous : current);
-    // An empty credential matches neither: both are configured, so never blank.
-    if (!(matchesCurrent || matchesPrevious)) {
+    const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
+    // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
+    if (presented === undefined || !matchesEither(presented, current, isConfiguredSecretValue(previous) ? previous : current)) {
       const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
       throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
     }
@@ -139,7 +144,7 @@ function isGzip(value: string | undefined): boolean {
 }
 
 function tooLarge(what: string, limit: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`, { field: "body" });
+  return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`);
 }
 
 /** The body's bytes, measured before they are decoded: base64 is sized from its length. */
@@ -150,9 +155,9 @@ function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {
     if (Math.floor((body.length * 3) / 4) - padding > limit) throw tooLarge("the body", limit);
     return Buffer.from(body, "base64");
   }
-  // A character is at least one UTF-8 byte: the length alone rules out most oversized bodies.
-  if (body.length > limit || Buffer.byteLength(body, "utf8") > limit) throw tooLarge("the body", limit);
-  return Buffer.from(body, "utf8");
+  // Buffer's default encoding: UTF-8.
+  if (Buffer.byteLength(body) > limit) throw tooLarge("the body", limit);
+  return Buffer.from(body);
 }
 
 function gunzip(bytes: Buffer, limit: number): Buffer {
@@ -161,7 +166,7 @@ function gunzip(bytes: Buffer, limit: number): Buffer {
     return gunzipSync(bytes, { maxOutputLength: limit });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge("the decompressed body", limit);
-    throw new ValidationError("body is marked gzip but does not decompress", { field: "body" });
+    throw new ValidationError("body is marked gzip but does not decompress");
   }
 }
 
@@ -184,7 +189,7 @@ function checkJsonDepth(text: string, maxDepth: number): void {
       index = end;
     } else if (code === 0x7b || code === 0x5b) {
       if (++depth > maxDepth) {
-        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`, { field: "body" });
+        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`);
       }
     } else if (code === 0x7d || code === 0x5d) {
       depth--;
@@ -201,17 +206,17 @@ function escaped(text: string, index: number): boolean {
 
 /** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
 function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  if (raw.trim() === "") throw new ValidationError("body is empty", { field: "body" });
+  if (raw.trim() === "") throw new ValidationError("body is empty");
   try {
     return parse(raw);
   } catch {
-    throw new ValidationError("body is not valid JSON", { field: "body" });
+    throw new ValidationError("body is not valid JSON");
   }
 }
 
 function itemCount(document: unknown, field: string): number {
-  if (typeof document !== "object" || document === null) return 0;
-  const list = (document as Record<string, unknown>)[field];
+  // A number, string or boolean has no such field either: reading it gives undefined.
+  const list = (document as Record<string, unknown> | null)?.[field];
   return Array.isArray(list) ? list.length : 0;
 }
 
@@ -241,7 +246,7 @@ const decodeBody = (limits: IngestLimits, parse?: (text: string) => unknown): Mi
     try {
       text = utf8.decode(bytes);
     } catch {
-      throw new ValidationError("body is not valid UTF-8", { field: "body" });
+      throw new ValidationError("body is not valid UTF-8");
     }
     checkJsonDepth(text, limits.maxDepth);
     event.json = parseJson(text, parse);
@@ -260,6 +265,7 @@ const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
     if (error instanceof RelayError) {
       switch (error.errorClass) {
         case "validation":
+          // A validation error without a field is about the body as a whole (its size, encoding or syntax).
           request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
           return;
         case "auth":
@@ -269,10 +275,9 @@ const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
           logger.error("ingest could not enqueue", { error: error.message });
           request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
           return;
-        case "permanent":
-          break;
       }
     }
+    // A permanent error, or anything not ours.
     logger.error("ingest failed", { error: error instanceof Error ? error.message : String(error) });
     request.response = jsonResponse(500, { error: { message: "internal error" } });
   },

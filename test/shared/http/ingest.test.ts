@@ -173,7 +173,11 @@ describe("requireAuthorization: rotation", () => {
 
     expect((await call(webhook, "{}", { authorization: "Basic bmV3Om5ldw==" })).status).toBe(200);
     expect((await call(webhook, "{}", { authorization: " Basic bmV3Om5ldw== " })).status).toBe(200);
-    expect((await call(webhook, "{}", { authorization: "bmV3Om5ldw==" })).status).toBe(401);
+    expect(await call(webhook, "{}", { authorization: "bmV3Om5ldw==" })).toEqual({
+      status: 401,
+      body: { error: { message: "missing or wrong Authorization header (expected the configured value)", field: "authorization" } },
+    });
+    expect((await call(webhook, "{}")).status).toBe(401);
     expect((await call(webhook, "{}", { authorization: "REPLACE_ME_previous" })).status).toBe(401);
   });
 
@@ -335,6 +339,14 @@ describe("JSON nesting", () => {
 
   it("takes JSON nested exactly to the limit, however many siblings it has", async () => {
     expect(await call(handler, "[[[[]]],[[[]]],{\"a\":[[1]]}]")).toEqual({ status: 200, body: { json: [[[[]]], [[[]]], { a: [[1]] }] } });
+  });
+
+  it("counts objects as it counts arrays", async () => {
+    expect((await call(handler, '{"a":{"a":{"a":{}}}}')).status).toBe(200);
+    expect(await call(handler, '{"a":{"a":{"a":{"a":{}}}}}')).toEqual({
+      status: 400,
+      body: { error: { message: "body: JSON is nested deeper than 4 levels (at character 20)", field: "body" } },
+    });
   });
 
   it("does not end a string at an escaped quote: brackets after it are still inside the string", async () => {
