@@ -506,6 +506,7 @@ describe("what the error handler answers to errors the route throws", () => {
     ["a retryable error", new RetryableError("SQS SendMessageBatch failed: queue gone"), 503, "SQS SendMessageBatch failed: queue gone"],
     ["a permanent error", new PermanentError("mapper bug"), 500, "mapper bug"],
     ["anything thrown that is not an Error", "a bare string", 500, "a bare string"],
+    ["a thrown null", null, 500, "null"],
   ])("logs what the answer to %s leaves out, with the request's correlation id", async (_, error, status, logged) => {
     expect((await answer(error)).status).toBe(status);
     expect(structuredLogs("ERROR").at(-1)).toMatchObject({ error: logged, correlationId: "corr-1" });
