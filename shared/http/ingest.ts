@@ -21,6 +21,9 @@ import type { IngestLimits } from "./limits.js";
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
+// Regular expressions and the UTF-8 decoder are built inside the functions that use them, and the helpers are
+// function declarations: Stryker cannot switch on a mutant of a module-level value (docs/testing.md).
+
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
@@ -30,7 +33,9 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return event.headers?.[name];
 }
 
-const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest();
+function sha256(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
 /** Digests of the configured credentials (a handful: current and previous per route), hashed once per container. */
 const configuredDigests = new Map<string, Buffer>();
 
@@ -44,18 +49,20 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(sha256(presented), digest);
 }
 
-/** A caller's correlation id is kept when it is a plain token: it travels in logs and SQS attributes. */
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Gives the request a correlation id (the caller's, else API Gateway's request id). */
-const correlate = (): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function correlateBefore(request) {
-    const { event } = request;
-    const offered = header(event, "x-correlation-id");
-    event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
-    logger.appendKeys({ correlationId: event.correlationId });
-  },
-});
+/**
+ * Gives the request a correlation id (the caller's, else API Gateway's request id). A caller's id is kept
+ * when it is a plain token: it travels in logs and SQS attributes.
+ */
+function correlate(): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function correlateBefore(request) {
+      const { event } = request;
+      const offered = header(event, "x-correlation-id");
+      event.correlationId = (offered && /^[A-Za-z0-9._:-]{1,128}$/.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
+      logger.appendKeys({ correlationId: event.correlationId });
+    },
+  };
+}
 
 const metrics = createMetrics({});
 /** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
@@ -97,37 +104,38 @@ function matchesEither(presented: string, current: string, previous: string): bo
 
 /**
  * Requires the Authorization header to carry the current or the previous credential of the secret
- * document, compared in constant time with both. Fails closed: an unconfigured current credential refuses every request with 503.
+ * document, compared in constant time with both. Fails closed: an unconfigured current credential
+ * refuses every request with 503.
  */
-export const requireAuthorization = (options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function requireAuthorizationBefore(request) {
-    let inbound: InboundSecrets;
-    try {
-      inbound = (await loadSecrets()).inbound;
-    } catch (error) {
-      // loadSecrets' messages never echo the document's content.
-      logger.error("relay secret could not be loaded", { error: (error as Error).message });
-      refuseUnconfigured("document");
-    }
-    const current = inbound[options.current];
-    if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
-    const previous = options.previous ? inbound[options.previous] : undefined;
-    const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
-    // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
-    if (presented === undefined || !matchesEither(presented, current, isConfiguredSecretValue(previous) ? previous : current)) {
-      const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
-      throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
-    }
-  },
-});
-
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+export function requireAuthorization(options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function requireAuthorizationBefore(request) {
+      let inbound: InboundSecrets;
+      try {
+        inbound = (await loadSecrets()).inbound;
+      } catch (error) {
+        // loadSecrets' messages never echo the document's content.
+        logger.error("relay secret could not be loaded", { error: (error as Error).message });
+        refuseUnconfigured("document");
+      }
+      const current = inbound[options.current];
+      if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
+      const previous = options.previous ? inbound[options.previous] : undefined;
+      const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
+      // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
+      if (presented === undefined || !matchesEither(presented, current, isConfiguredSecretValue(previous) ? previous : current)) {
+        const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
+        throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
+      }
+    },
+  };
+}
 
 function checkContentType(value: string | undefined): void {
   // Braze documents no content type; a missing one is taken as JSON.
   if (value === undefined || value.trim() === "") return;
   const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+  if (!/^application\/(?:[\w.+-]+\+)?json$/.test(mediaType)) {
     throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
   }
   const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
@@ -169,8 +177,6 @@ function gunzip(bytes: Buffer, limit: number): Buffer {
     throw new ValidationError("body is marked gzip but does not decompress");
   }
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Rejects JSON nested deeper than `maxDepth` with one linear pass over the text, so a hostile document
@@ -234,54 +240,58 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
  * and the number of events.
  */
-const decodeBody = (limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function decodeBodyBefore(request) {
-    const { event } = request;
-    checkContentType(header(event, "content-type"));
-    const gzip = isGzip(header(event, "content-encoding"));
-    let bytes = bodyBytes(event, limits.maxBodyBytes);
-    if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
-    else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new ValidationError("body is not valid UTF-8");
-    }
-    checkJsonDepth(text, limits.maxDepth);
-    event.json = parseJson(text, parse);
-    checkItemCount(event.json, limits.items);
-  },
-});
+function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function decodeBodyBefore(request) {
+      const { event } = request;
+      checkContentType(header(event, "content-type"));
+      const gzip = isGzip(header(event, "content-encoding"));
+      let bytes = bodyBytes(event, limits.maxBodyBytes);
+      if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
+      else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        throw new ValidationError("body is not valid UTF-8");
+      }
+      checkJsonDepth(text, limits.maxDepth);
+      event.json = parseJson(text, parse);
+      checkItemCount(event.json, limits.items);
+    },
+  };
+}
 
 /** Known errors become clean JSON naming the field; anything else a 500 that reveals nothing. Goes first. */
-const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
-  onError: async function jsonErrorsOnError(request) {
-    const error = request.error;
-    if (error instanceof SecretNotConfiguredError) {
-      request.response = jsonResponse(503, { error: { message: error.message } });
-      return;
-    }
-    if (error instanceof RelayError) {
-      switch (error.errorClass) {
-        case "validation":
-          // A validation error without a field is about the body as a whole (its size, encoding or syntax).
-          request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
-          return;
-        case "auth":
-          request.response = jsonResponse(401, { error: { message: error.message, field: error.field } });
-          return;
-        case "retryable":
-          logger.error("ingest could not enqueue", { error: error.message });
-          request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
-          return;
+function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    onError: async function jsonErrorsOnError(request) {
+      const error = request.error;
+      if (error instanceof SecretNotConfiguredError) {
+        request.response = jsonResponse(503, { error: { message: error.message } });
+        return;
       }
-    }
-    // A permanent error, or anything not ours.
-    logger.error("ingest failed", { error: error instanceof Error ? error.message : String(error) });
-    request.response = jsonResponse(500, { error: { message: "internal error" } });
-  },
-});
+      if (error instanceof RelayError) {
+        switch (error.errorClass) {
+          case "validation":
+            // A validation error without a field is about the body as a whole (its size, encoding or syntax).
+            request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
+            return;
+          case "auth":
+            request.response = jsonResponse(401, { error: { message: error.message, field: error.field } });
+            return;
+          case "retryable":
+            logger.error("ingest could not enqueue", { error: error.message });
+            request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
+            return;
+        }
+      }
+      // A permanent error, or anything not ours.
+      logger.error("ingest failed", { error: error instanceof Error ? error.message : String(error) });
+      request.response = jsonResponse(500, { error: { message: "internal error" } });
+    },
+  };
+}
 
 /** Validates with a zod schema; the 400 names the first offending field. */
 export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
