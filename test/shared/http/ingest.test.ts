@@ -375,7 +375,7 @@ describe("content type and encoding", () => {
     expect(await call(handler, '{"a":1}', { "content-type": contentType })).toEqual({ status: 200, body: { json: { a: 1 } } });
   });
 
-  it.each([["text/json"], ["application/jsonp"], ["application/x-json; charset=utf-8"]])("refuses %s, naming the media type", async (contentType) => {
+  it.each([["text/json"], ["application/jsonp"], ["x-application/json"], ["application/x-json; charset=utf-8"]])("refuses %s, naming the media type", async (contentType) => {
     const mediaType = contentType.split(";")[0];
     expect(await call(handler, "{}", { "content-type": contentType })).toEqual({
       status: 415,
