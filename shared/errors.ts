@@ -92,7 +92,6 @@ export type DeliveryOutcome =
   | { kind: "skipped"; reason: string }
   | { kind: "failed"; error: RelayError };
 
-const RETRYABLE_STATUSES = new Set([408, 429]);
 const PARTNER_MESSAGE_MAX = 500;
 
 /** Parses Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
@@ -123,7 +122,8 @@ export function classifyResponse(
   };
   const message = `${partner} answered HTTP ${status}`;
   if (status === 401 || status === 403) return new AuthError(message, details);
-  if (RETRYABLE_STATUSES.has(status) || status >= 500) return new RetryableError(message, details);
+  // 408 Request Timeout and 429 Too Many Requests: the same request may succeed later.
+  if (status === 408 || status === 429 || status >= 500) return new RetryableError(message, details);
   return new PermanentError(message, details);
 }
 

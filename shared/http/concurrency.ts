@@ -6,7 +6,7 @@ export const PARTNER_CONCURRENCY = 25;
 
 /** Runs `task` over `items` with at most `limit` running at once; results in the order of `items`. */
 export async function mapConcurrently<Item, Result>(items: Item[], task: (item: Item) => Promise<Result>, limit = PARTNER_CONCURRENCY): Promise<Result[]> {
-  const results = new Array<Result>(items.length);
+  const results: Result[] = [];
   let next = 0;
   async function lane(): Promise<void> {
     while (next < items.length) {

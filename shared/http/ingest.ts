@@ -21,15 +21,21 @@ import type { IngestLimits } from "./limits.js";
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
+// Regular expressions and the UTF-8 decoder are built inside the functions that use them, and the helpers are
+// function declarations: Stryker cannot switch on a mutant of a module-level value (docs/testing.md).
+
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
+/** `name` in lower case: API Gateway (payload 2.0) and the local server lower-case header names. */
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+  return event.headers?.[name];
 }
 
-const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest();
+function sha256(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
 /** Digests of the configured credentials (a handful: current and previous per route), hashed once per container. */
 const configuredDigests = new Map<string, Buffer>();
 
@@ -43,18 +49,20 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(sha256(presented), digest);
 }
 
-/** A caller's correlation id is kept when it is a plain token: it travels in logs and SQS attributes. */
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Gives the request a correlation id (the caller's, else API Gateway's request id). */
-const correlate = (): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function correlateBefore(request) {
-    const { event } = request;
-    const offered = header(event, "x-correlation-id");
-    event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
-    logger.appendKeys({ correlationId: event.correlationId });
-  },
-});
+/**
+ * Gives the request a correlation id (the caller's, else API Gateway's request id). A caller's id is kept
+ * when it is a plain token: it travels in logs and SQS attributes.
+ */
+function correlate(): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function correlateBefore(request) {
+      const { event } = request;
+      const offered = header(event, "x-correlation-id");
+      event.correlationId = (offered && /^[A-Za-z0-9._:-]{1,128}$/.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
+      logger.appendKeys({ correlationId: event.correlationId });
+    },
+  };
+}
 
 const metrics = createMetrics({});
 /** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
@@ -79,48 +87,55 @@ export interface AuthorizationOptions {
   previous?: InboundField;
 }
 
-function presentedCredential(value: string, scheme: AuthorizationOptions["scheme"]): string {
+/** The credential the header presents; undefined without one in the route's scheme (case-insensitive, RFC 9110). */
+function presentedCredential(value: string | undefined, scheme: AuthorizationOptions["scheme"]): string | undefined {
+  if (value === undefined) return undefined;
   if (scheme === null) return value.trim();
-  const separator = value.indexOf(" ");
-  if (separator < 0 || value.slice(0, separator).toLowerCase() !== scheme.toLowerCase()) return "";
-  return value.slice(separator + 1).trim();
+  const prefix = `${scheme.toLowerCase()} `;
+  return value.toLowerCase().startsWith(prefix) ? value.slice(prefix.length).trim() : undefined;
+}
+
+/** Both comparisons always run, so timing tells neither whether nor which one matched. */
+function matchesEither(presented: string, current: string, previous: string): boolean {
+  const matchesCurrent = tokensEqual(presented, current);
+  const matchesPrevious = tokensEqual(presented, previous);
+  return matchesCurrent || matchesPrevious;
 }
 
 /**
  * Requires the Authorization header to carry the current or the previous credential of the secret
- * document. Both comparisons always run, in constant time, so timing tells neither whether nor which
- * one matched. Fails closed: an unconfigured current credential refuses every request with 503.
+ * document, compared in constant time with both. Fails closed: an unconfigured current credential
+ * refuses every request with 503.
  */
-export const requireAuthorization = (options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function requireAuthorizationBefore(request) {
-    let inbound: InboundSecrets;
-    try {
-      inbound = (await loadSecrets()).inbound;
-    } catch (error) {
-      // loadSecrets' messages never echo the document's content.
-      logger.error("relay secret could not be loaded", { error: (error as Error).message });
-      refuseUnconfigured("document");
-    }
-    const current = inbound[options.current];
-    if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
-    const previous = options.previous ? inbound[options.previous] : undefined;
-    const presented = presentedCredential(header(request.event, "authorization") ?? "", options.scheme);
-    const matchesCurrent = tokensEqual(presented, current);
-    const matchesPrevious = tokensEqual(presented, isConfiguredSecretValue(previous) ? previous : current);
-    if (presented === "" || !(matchesCurrent || matchesPrevious)) {
-      const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
-      throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
-    }
-  },
-});
-
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+export function requireAuthorization(options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function requireAuthorizationBefore(request) {
+      let inbound: InboundSecrets;
+      try {
+        inbound = (await loadSecrets()).inbound;
+      } catch (error) {
+        // loadSecrets' messages never echo the document's content.
+        logger.error("relay secret could not be loaded", { error: (error as Error).message });
+        refuseUnconfigured("document");
+      }
+      const current = inbound[options.current];
+      if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
+      const previous = options.previous ? inbound[options.previous] : undefined;
+      const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
+      // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
+      if (presented === undefined || !matchesEither(presented, current, isConfiguredSecretValue(previous) ? previous : current)) {
+        const expected = options.scheme === null ? "the configured value" : `"${options.scheme} <token>"`;
+        throw new AuthError(`missing or wrong Authorization header (expected ${expected})`, { field: "authorization" });
+      }
+    },
+  };
+}
 
 function checkContentType(value: string | undefined): void {
   // Braze documents no content type; a missing one is taken as JSON.
   if (value === undefined || value.trim() === "") return;
   const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+  if (!/^application\/(?:[\w.+-]+\+)?json$/.test(mediaType)) {
     throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
   }
   const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
@@ -137,7 +152,7 @@ function isGzip(value: string | undefined): boolean {
 }
 
 function tooLarge(what: string, limit: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`, { field: "body" });
+  return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`);
 }
 
 /** The body's bytes, measured before they are decoded: base64 is sized from its length. */
@@ -148,9 +163,9 @@ function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {
     if (Math.floor((body.length * 3) / 4) - padding > limit) throw tooLarge("the body", limit);
     return Buffer.from(body, "base64");
   }
-  // A character is at least one UTF-8 byte: the length alone rules out most oversized bodies.
-  if (body.length > limit || Buffer.byteLength(body, "utf8") > limit) throw tooLarge("the body", limit);
-  return Buffer.from(body, "utf8");
+  // Buffer's default encoding: UTF-8.
+  if (Buffer.byteLength(body) > limit) throw tooLarge("the body", limit);
+  return Buffer.from(body);
 }
 
 function gunzip(bytes: Buffer, limit: number): Buffer {
@@ -159,11 +174,9 @@ function gunzip(bytes: Buffer, limit: number): Buffer {
     return gunzipSync(bytes, { maxOutputLength: limit });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge("the decompressed body", limit);
-    throw new ValidationError("body is marked gzip but does not decompress", { field: "body" });
+    throw new ValidationError("body is marked gzip but does not decompress");
   }
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Rejects JSON nested deeper than `maxDepth` with one linear pass over the text, so a hostile document
@@ -175,13 +188,14 @@ function checkJsonDepth(text: string, maxDepth: number): void {
     const code = text.charCodeAt(index);
     if (code === 0x22) {
       // A string: jump to its closing quote natively, the one not escaped by an odd run of backslashes.
+      // (indexOf's -1, no quote left, has no backslash before it either.)
       let end = text.indexOf('"', index + 1);
-      while (end > 0 && escaped(text, end)) end = text.indexOf('"', end + 1);
-      if (end < 0) return; // unterminated: JSON.parse rejects it
+      while (escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) return; // unterminated: JSON.parse rejects it
       index = end;
     } else if (code === 0x7b || code === 0x5b) {
       if (++depth > maxDepth) {
-        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`, { field: "body" });
+        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`);
       }
     } else if (code === 0x7d || code === 0x5d) {
       depth--;
@@ -198,17 +212,17 @@ function escaped(text: string, index: number): boolean {
 
 /** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
 function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  if (raw.trim() === "") throw new ValidationError("body is empty", { field: "body" });
+  if (raw.trim() === "") throw new ValidationError("body is empty");
   try {
     return parse(raw);
   } catch {
-    throw new ValidationError("body is not valid JSON", { field: "body" });
+    throw new ValidationError("body is not valid JSON");
   }
 }
 
 function itemCount(document: unknown, field: string): number {
-  if (typeof document !== "object" || document === null) return 0;
-  const list = (document as Record<string, unknown>)[field];
+  // A number, string or boolean has no such field either: reading it gives undefined.
+  const list = (document as Record<string, unknown> | null)?.[field];
   return Array.isArray(list) ? list.length : 0;
 }
 
@@ -226,54 +240,58 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
  * and the number of events.
  */
-const decodeBody = (limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> => ({
-  before: async function decodeBodyBefore(request) {
-    const { event } = request;
-    checkContentType(header(event, "content-type"));
-    const gzip = isGzip(header(event, "content-encoding"));
-    let bytes = bodyBytes(event, limits.maxBodyBytes);
-    if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
-    else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new ValidationError("body is not valid UTF-8", { field: "body" });
-    }
-    checkJsonDepth(text, limits.maxDepth);
-    event.json = parseJson(text, parse);
-    checkItemCount(event.json, limits.items);
-  },
-});
+function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    before: async function decodeBodyBefore(request) {
+      const { event } = request;
+      checkContentType(header(event, "content-type"));
+      const gzip = isGzip(header(event, "content-encoding"));
+      let bytes = bodyBytes(event, limits.maxBodyBytes);
+      if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
+      else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch {
+        throw new ValidationError("body is not valid UTF-8");
+      }
+      checkJsonDepth(text, limits.maxDepth);
+      event.json = parseJson(text, parse);
+      checkItemCount(event.json, limits.items);
+    },
+  };
+}
 
 /** Known errors become clean JSON naming the field; anything else a 500 that reveals nothing. Goes first. */
-const jsonErrors = (): MiddlewareObj<IngestEvent, IngestResult> => ({
-  onError: async function jsonErrorsOnError(request) {
-    const error = request.error;
-    if (error instanceof SecretNotConfiguredError) {
-      request.response = jsonResponse(503, { error: { message: error.message } });
-      return;
-    }
-    if (error instanceof RelayError) {
-      switch (error.errorClass) {
-        case "validation":
-          request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
-          return;
-        case "auth":
-          request.response = jsonResponse(401, { error: { message: error.message, field: error.field } });
-          return;
-        case "retryable":
-          logger.error("ingest could not enqueue", { error: error.message });
-          request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
-          return;
-        case "permanent":
-          break;
+function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
+  return {
+    onError: async function jsonErrorsOnError(request) {
+      const error = request.error;
+      if (error instanceof SecretNotConfiguredError) {
+        request.response = jsonResponse(503, { error: { message: error.message } });
+        return;
       }
-    }
-    logger.error("ingest failed", { error: error instanceof Error ? error.message : String(error) });
-    request.response = jsonResponse(500, { error: { message: "internal error" } });
-  },
-});
+      if (error instanceof RelayError) {
+        switch (error.errorClass) {
+          case "validation":
+            // A validation error without a field is about the body as a whole (its size, encoding or syntax).
+            request.response = jsonResponse(error.status ?? 400, { error: { message: error.message, field: error.field ?? "body" } });
+            return;
+          case "auth":
+            request.response = jsonResponse(401, { error: { message: error.message, field: error.field } });
+            return;
+          case "retryable":
+            logger.error("ingest could not enqueue", { error: error.message });
+            request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
+            return;
+        }
+      }
+      // A permanent error, or anything not ours.
+      logger.error("ingest failed", { error: error instanceof Error ? error.message : String(error) });
+      request.response = jsonResponse(500, { error: { message: "internal error" } });
+    },
+  };
+}
 
 /** Validates with a zod schema; the 400 names the first offending field. */
 export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {

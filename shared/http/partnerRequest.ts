@@ -45,6 +45,6 @@ export function parseJsonBody(bodyText: string): unknown {
   try {
     return JSON.parse(bodyText);
   } catch {
-    return undefined;
+    // Not JSON: undefined.
   }
 }

@@ -10,6 +10,7 @@ function answer(status: number, headers: Record<string, string> = {}) {
 
 describe("classifyResponse", () => {
   it("treats 2xx as success", () => {
+    expect(classifyResponse("mParticle", answer(200), "")).toBeUndefined();
     expect(classifyResponse("mParticle", answer(202), "")).toBeUndefined();
   });
 
@@ -64,6 +65,8 @@ describe("parseRetryAfter", () => {
     const now = Date.parse("2026-11-24T10:00:00Z");
     expect(parseRetryAfter("1.2", now)).toBe(2);
     expect(parseRetryAfter("0", now)).toBe(0);
+    // "0" is a number of seconds, never a date (Date.parse reads it as the year 2000), whatever the clock says.
+    expect(parseRetryAfter("0", Date.parse("1999-12-31T00:00:00Z"))).toBe(0);
     expect(parseRetryAfter("-1", now)).toBe(0);
     expect(parseRetryAfter("", now)).toBeUndefined();
     expect(parseRetryAfter("Tue, 24 Nov 2026 09:59:00 GMT", now)).toBe(0);

@@ -2,12 +2,15 @@ import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import type { RelaySecrets } from "../../../shared/config/secrets.js";
-import { PayloadTooLargeError, PermanentError, RetryableError } from "../../../shared/errors.js";
+import { AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, ValidationError } from "../../../shared/errors.js";
 import { z } from "zod";
+import type * as Ingest from "../../../shared/http/ingest.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization, type AuthorizationOptions } from "../../../shared/http/ingest.js";
 import type { IngestLimits } from "../../../shared/http/limits.js";
 import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
 import { httpApiEvent } from "../../support/httpApiEvent.js";
+import { structuredLogs } from "../../support/logCapture.js";
+import { SECRET_NOT_CONFIGURED_METRIC } from "../../../shared/observability.js";
 
 const LIMITS: IngestLimits = { maxBodyBytes: 4096, maxDecodedBytes: 8192, maxDepth: 4, items: { field: "events", max: 3 } };
 const context = () => lambdaContext("ingest-test", 10, "us-east-1");
@@ -79,6 +82,46 @@ describe("requireAuthorization: fail closed on an unconfigured credential", () =
     const response = await call(echoRoute(BRAZE), "{}", { authorization: "Bearer x" });
 
     expect(response).toEqual({ status: 503, body: { error: { message: "relay secret not configured: document" } } });
+    // The operator learns why from the log; the caller does not.
+    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({ error: expect.stringContaining("/nonexistent/cdp-relay-secrets.json") }));
+  });
+});
+
+describe("requireAuthorization: the unconfigured-secret metric the alarm watches", () => {
+  let freshIngest: typeof Ingest;
+  let cleanup: () => Promise<void>;
+
+  // The test environment disables metrics; this module instance is built without that.
+  beforeAll(async () => {
+    vi.resetModules();
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
+    freshIngest = await import("../../../shared/http/ingest.js");
+    cleanup = await useSecrets(withInbound({ mparticleToken: "m" }));
+  });
+  afterAll(async () => {
+    await cleanup();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it(`publishes ${SECRET_NOT_CONFIGURED_METRIC} once per refused request, not once per cold start`, async () => {
+    const handler = freshIngest.ingestHandler(async () => jsonResponse(200, {}), { limits: LIMITS, auth: freshIngest.requireAuthorization(BRAZE) });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+
+    const statuses = [];
+    try {
+      for (let i = 0; i < 2; i++) statuses.push((await handler(httpApiEvent("/test", "{}", { headers: { authorization: "Bearer x" } }), context())).statusCode);
+    } finally {
+      vi.restoreAllMocks();
+    }
+
+    expect(statuses).toEqual([503, 503]);
+    const metrics = written.flatMap((text) => text.split("\n")).filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(metrics.map((line) => line[SECRET_NOT_CONFIGURED_METRIC])).toEqual([1, 1]);
   });
 });
 
@@ -112,6 +155,15 @@ describe("requireAuthorization: rotation", () => {
     }
   });
 
+  it.each([
+    ["the scheme in capitals", "BEARER new-braze-token", 200],
+    ["several spaces after the scheme and a trailing one", "Bearer   new-braze-token ", 200],
+    ["the scheme glued to the token", "Bearernew-braze-token", 401],
+    ["the scheme alone", "Bearer", 401],
+  ])("with %s answers %s (RFC 9110: the scheme is case-insensitive, spaces around the credential are not part of it)", async (_, authorization, status) => {
+    expect((await call(echoRoute(BRAZE), "{}", { authorization })).status).toBe(status);
+  });
+
   it("answers 401 without an Authorization header", async () => {
     expect((await call(echoRoute(BRAZE), "{}")).status).toBe(401);
   });
@@ -120,7 +172,12 @@ describe("requireAuthorization: rotation", () => {
     const webhook = echoRoute({ scheme: null, current: "mparticleWebhookAuthorization", previous: "previousMparticleWebhookAuthorization" });
 
     expect((await call(webhook, "{}", { authorization: "Basic bmV3Om5ldw==" })).status).toBe(200);
-    expect((await call(webhook, "{}", { authorization: "bmV3Om5ldw==" })).status).toBe(401);
+    expect((await call(webhook, "{}", { authorization: " Basic bmV3Om5ldw== " })).status).toBe(200);
+    expect(await call(webhook, "{}", { authorization: "bmV3Om5ldw==" })).toEqual({
+      status: 401,
+      body: { error: { message: "missing or wrong Authorization header (expected the configured value)", field: "authorization" } },
+    });
+    expect((await call(webhook, "{}")).status).toBe(401);
     expect((await call(webhook, "{}", { authorization: "REPLACE_ME_previous" })).status).toBe(401);
   });
 
@@ -242,6 +299,159 @@ describe("body limits, before any parsing", () => {
   });
 });
 
+describe("body limits at their edges", () => {
+  /** A JSON document of exactly `bytes` bytes. */
+  const jsonOfBytes = (bytes: number) => `{"s":"${"x".repeat(bytes - 8)}"}`;
+
+  it("takes a body of exactly the limit and refuses one byte more", async () => {
+    expect((await call(echoRoute(), jsonOfBytes(LIMITS.maxBodyBytes))).status).toBe(200);
+    expect((await call(echoRoute(), jsonOfBytes(LIMITS.maxBodyBytes + 1))).status).toBe(413);
+  });
+
+  // A base64 body is sized before decoding: its length, less what its "=" padding stands for, must be exact.
+  it.each([
+    ["no padding", 4095],
+    ["one padding character", 4097],
+    ["two padding characters", 4096],
+  ])("sizes a base64 body with %s exactly: the limit taken, one byte more refused", async (_, limit) => {
+    const handler = echoRoute(undefined, { ...LIMITS, maxBodyBytes: limit });
+
+    expect((await call(handler, jsonOfBytes(limit), {}, true)).status).toBe(200);
+    expect(await call(handler, jsonOfBytes(limit + 1), {}, true)).toEqual({
+      status: 413,
+      body: { error: { message: `body: the body is larger than the limit of ${limit} bytes`, field: "body" } },
+    });
+  });
+
+  it("holds an uncompressed body to the decompressed limit too, when that one is lower", async () => {
+    const handler = echoRoute(undefined, { ...LIMITS, maxBodyBytes: 8192, maxDecodedBytes: 4096 });
+
+    expect((await call(handler, jsonOfBytes(4096))).status).toBe(200);
+    expect(await call(handler, jsonOfBytes(4097))).toEqual({
+      status: 413,
+      body: { error: { message: "body: the body is larger than the limit of 4096 bytes", field: "body" } },
+    });
+  });
+});
+
+describe("JSON nesting", () => {
+  const handler = echoRoute();
+
+  it("takes JSON nested exactly to the limit, however many siblings it has", async () => {
+    expect(await call(handler, "[[[[]]],[[[]]],{\"a\":[[1]]}]")).toEqual({ status: 200, body: { json: [[[[]]], [[[]]], { a: [[1]] }] } });
+  });
+
+  it("counts objects as it counts arrays", async () => {
+    expect((await call(handler, '{"a":{"a":{"a":{}}}}')).status).toBe(200);
+    expect(await call(handler, '{"a":{"a":{"a":{"a":{}}}}}')).toEqual({
+      status: 400,
+      body: { error: { message: "body: JSON is nested deeper than 4 levels (at character 20)", field: "body" } },
+    });
+  });
+
+  it("does not end a string at an escaped quote: brackets after it are still inside the string", async () => {
+    const body = JSON.stringify({ a: '"[[[[[[', b: 'x\\"{{{{{{' });
+
+    expect(await call(handler, body)).toEqual({ status: 200, body: { json: { a: '"[[[[[[', b: 'x\\"{{{{{{' } } });
+  });
+
+  it("leaves an unterminated string to the parser, whatever brackets it holds", async () => {
+    expect(await call(handler, '{"a":"[[[[[[')).toEqual({ status: 400, body: { error: { message: "body is not valid JSON", field: "body" } } });
+  });
+});
+
+describe("content type and encoding", () => {
+  const handler = echoRoute();
+
+  it.each([
+    ["no charset quoted", 'application/json; charset="utf-8"'],
+    ["charset=utf8", "application/json;charset=utf8"],
+    ["the media type in capitals", "Application/JSON"],
+    ["a structured +json type", "application/problem+json"],
+    ["a parameter other than charset", "application/json; boundary=x"],
+    ["an empty header", ""],
+    ["a blank header", "  "],
+  ])("takes %s", async (_, contentType) => {
+    expect(await call(handler, '{"a":1}', { "content-type": contentType })).toEqual({ status: 200, body: { json: { a: 1 } } });
+  });
+
+  it.each([["text/json"], ["application/jsonp"], ["x-application/json"], ["application/x-json; charset=utf-8"]])("refuses %s, naming the media type", async (contentType) => {
+    const mediaType = contentType.split(";")[0];
+    expect(await call(handler, "{}", { "content-type": contentType })).toEqual({
+      status: 415,
+      body: { error: { message: `content-type must be application/json, not "${mediaType}"`, field: "content-type" } },
+    });
+  });
+
+  it("echoes at most 100 characters of a refused media type", async () => {
+    const response = await call(handler, "{}", { "content-type": `text/${"x".repeat(300)}` });
+
+    expect(response.body.error?.message).toBe(`content-type must be application/json, not "text/${"x".repeat(95)}"`);
+  });
+
+  it("says which charset it takes", async () => {
+    expect(await call(handler, "{}", { "content-type": "application/json; charset=utf-16" })).toEqual({
+      status: 415,
+      body: { error: { message: "content-type charset must be utf-8", field: "content-type" } },
+    });
+  });
+
+  it.each([
+    ["gzip in capitals", "GZIP"],
+    ["x-gzip with spaces around it", " x-gzip "],
+  ])("inflates a body marked %s", async (_, encoding) => {
+    expect(await call(handler, gzipSync('{"a":1}'), { "content-encoding": encoding })).toEqual({ status: 200, body: { json: { a: 1 } } });
+  });
+
+  it.each([["identity"], [""]])("reads a body marked %j as it is", async (encoding) => {
+    expect(await call(handler, '{"a":1}', { "content-encoding": encoding })).toEqual({ status: 200, body: { json: { a: 1 } } });
+  });
+
+  it("names the encoding it refuses, at most 100 characters of it", async () => {
+    expect((await call(handler, "{}", { "content-encoding": "br" })).body.error?.message).toBe('content-encoding must be gzip or absent, not "br"');
+    expect((await call(handler, "{}", { "content-encoding": "y".repeat(300) })).body.error?.message).toBe(`content-encoding must be gzip or absent, not "${"y".repeat(100)}"`);
+  });
+});
+
+describe("the event count", () => {
+  const handler = echoRoute();
+
+  it("sums the events of a body that is an array of batches", async () => {
+    expect(await call(handler, JSON.stringify([{ events: [1, 2] }, { events: [3] }]))).toEqual({ status: 200, body: { json: [{ events: [1, 2] }, { events: [3] }] } });
+    expect(await call(handler, JSON.stringify([{ events: [1, 2] }, { other: 1 }, 7, null, { events: [3, 4] }]))).toEqual({
+      status: 413,
+      body: { error: { message: "events: 4 items, more than the limit of 3 per request", field: "events" } },
+    });
+  });
+
+  it.each([
+    ["events that are not a list (the route's schema answers for them)", { events: "abcd" }],
+    ["null", null],
+    ["a number", 7],
+  ])("counts nothing in %s", async (_, json) => {
+    expect(await call(handler, JSON.stringify(json))).toEqual({ status: 200, body: { json } });
+  });
+
+  it("counts nothing for a route without an event limit", async () => {
+    const body = { events: [1, 2, 3, 4, 5] };
+    expect(await call(echoRoute(undefined, { ...LIMITS, items: undefined }), JSON.stringify(body))).toEqual({ status: 200, body: { json: body } });
+  });
+});
+
+describe("the route's own JSON parser", () => {
+  const parsed = (parse: (text: string) => unknown) => ingestHandler(async (event) => jsonResponse(200, { json: event.json }), { limits: LIMITS, parse });
+
+  it("gives the route what its parser made of the body, and a 400 when it throws", async () => {
+    const handler = parsed((text) => ({ length: text.length }));
+    expect(await call(handler, '{"a":1}')).toEqual({ status: 200, body: { json: { length: 7 } } });
+
+    const refusing = parsed(() => {
+      throw new SyntaxError("unexpected token");
+    });
+    expect(await call(refusing, '{"a":1}')).toEqual({ status: 400, body: { error: { message: "body is not valid JSON", field: "body" } } });
+  });
+});
+
 describe("the error handler", () => {
   it("answers 413 with the message and field of a PayloadTooLargeError, keeping its event id", async () => {
     const error = new PayloadTooLargeError("events.7: event 9f1c is larger than any SQS message", { field: "events.7", eventId: "9f1c" });
@@ -274,6 +484,35 @@ describe("errors the route throws", () => {
   });
 });
 
+describe("what the error handler answers to errors the route throws", () => {
+  const failing = (error: unknown) => ingestHandler(async () => {
+    throw error;
+  }, { limits: LIMITS });
+  const answer = async (error: unknown) => {
+    const response = await failing(error)(httpApiEvent("/test", "{}", { headers: { "x-correlation-id": "corr-1" } }), context());
+    return { status: response.statusCode, body: JSON.parse(String(response.body)) as unknown };
+  };
+
+  it.each([
+    ["a validation error without a field: 400 naming the body", new ValidationError("body: no user"), 400, { message: "body: no user", field: "body" }],
+    ["a validation error with its field", new ValidationError("user.id: required", { field: "user.id" }), 400, { message: "user.id: required", field: "user.id" }],
+    ["a credential error: 401 with its field", new AuthError("wrong token", { field: "authorization" }), 401, { message: "wrong token", field: "authorization" }],
+    ["an unconfigured secret: 503 naming the field", new SecretNotConfiguredError("inbound.brazeToken"), 503, { message: "relay secret not configured: inbound.brazeToken" }],
+  ])("answers %s", async (_, error, status, body) => {
+    expect(await answer(error)).toEqual({ status, body: { error: body } });
+  });
+
+  it.each([
+    ["a retryable error", new RetryableError("SQS SendMessageBatch failed: queue gone"), 503, "SQS SendMessageBatch failed: queue gone"],
+    ["a permanent error", new PermanentError("mapper bug"), 500, "mapper bug"],
+    ["anything thrown that is not an Error", "a bare string", 500, "a bare string"],
+    ["a thrown null", null, 500, "null"],
+  ])("logs what the answer to %s leaves out, with the request's correlation id", async (_, error, status, logged) => {
+    expect((await answer(error)).status).toBe(status);
+    expect(structuredLogs("ERROR").at(-1)).toMatchObject({ error: logged, correlationId: "corr-1" });
+  });
+});
+
 describe("the correlation id", () => {
   const handler = ingestHandler(async (event) => jsonResponse(200, { correlationId: event.correlationId }), { limits: LIMITS });
   const correlationOf = async (offered?: string) => {
@@ -284,6 +523,15 @@ describe("the correlation id", () => {
   it("keeps the caller's when it is a plain token of at most 128 characters", async () => {
     expect(await correlationOf("Braze-batch_42:a.b")).toBe("Braze-batch_42:a.b");
     expect(await correlationOf("x".repeat(128))).toBe("x".repeat(128));
+  });
+
+  it("makes one up for an event that carries neither headers nor a request context (a direct invocation)", async () => {
+    const event = { ...httpApiEvent("/test", "{}"), requestContext: undefined, headers: undefined } as unknown as Parameters<typeof handler>[0];
+
+    const response = await handler(event, context());
+
+    expect(response.statusCode).toBe(200);
+    expect((JSON.parse(String(response.body)) as { correlationId: string }).correlationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it.each([["none", undefined], ["one with a space", "a b"], ["one with a newline", "a\nforged log line"], ["129 characters", "x".repeat(129)], ["an empty one", ""]])(
@@ -299,7 +547,9 @@ describe("parseWith", () => {
 
   it("names the first offending field, or the body for a root issue", () => {
     expect(parseWith(schema, { user: { id: "u" } })).toEqual({ user: { id: "u" } });
-    expect(() => parseWith(schema, { user: {} })).toThrow(expect.objectContaining({ field: "user.id", errorClass: "validation", message: expect.stringMatching(/^user\.id: /) }));
+    expect(() => parseWith(schema, { user: {} })).toThrow(
+      expect.objectContaining({ field: "user.id", errorClass: "validation", message: "user.id: Invalid input: expected string, received undefined" }),
+    );
     expect(() => parseWith(schema, 7)).toThrow(expect.objectContaining({ field: "body", message: expect.stringMatching(/^body: /) }));
   });
 });
