@@ -54,10 +54,12 @@ export function toPushwooshDate(value: string): string | undefined {
   const match = ISO_DATE.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hours = "00", minutes = "00", seconds = "00", zone] = match;
+  // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date, zone or not
+  // (an invalid one, month 13, has NaN for its day).
+  if (new Date(`${year}-${month}-${day}T00:00:00Z`).getUTCDate() !== Number(day)) return undefined;
   const zoned = `${year}-${month}-${day}T${hours}:${minutes}:${seconds}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z"}`;
   const date = new Date(zoned);
-  // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date.
-  if (Number.isNaN(date.getTime()) || (!zone && date.getUTCDate() !== Number(day))) return undefined;
+  if (Number.isNaN(date.getTime())) return undefined;
   // "YYYY": a zone can carry 9999-12-31 into year 10000, which the format cannot hold.
   const utcYear = date.getUTCFullYear();
   if (utcYear > 9999) return undefined;
