@@ -122,6 +122,12 @@ describe("toMparticlePayload", () => {
     expect(unknownType.deviceInfo).toEqual({ platform: "Android", device_model: "device_model", limit_ad_tracking: false });
   });
 
+  it.each(["constructor", "toString"])("finds no advertising id field for the ad_id_type %s", (adIdType) => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: adIdType } });
+
+    expect(result.deviceInfo).toEqual({ platform: "Android", device_model: "device_model", limit_ad_tracking: false });
+  });
+
   it("sends a Windows advertising id only when it is a string", () => {
     const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "windows_ad_id", ad_id: 42 } });
 
@@ -145,6 +151,24 @@ describe("toMparticlePayload", () => {
 
   it("takes the user's phone number when the recipient's is empty", () => {
     expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: "", user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
+  });
+
+  it("takes the user's phone number when the recipient's is missing, and neither when it is no string", () => {
+    expect(payload("users.messages.whatsapp.Delivery", { properties: { to_phone_number: null, user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: 15550001111, user_phone_number: "+15550002222" } }).userAttributes).toEqual({ $mobile: "+15550002222" });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: null, user_phone_number: 15550001111 } })).not.toHaveProperty("userAttributes");
+  });
+
+  it("keeps a phone number of exactly 4096 characters whole, cutting nothing", () => {
+    const cuts = {};
+    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(4096) } })), "u", "", cuts);
+
+    expect(result.userAttributes?.$mobile).toHaveLength(4096);
+    expect(cuts).toEqual({});
+  });
+
+  it("names a message or canvas event by its type even when it has a name property", () => {
+    expect(payload("users.canvas.Entry", { properties: { name: "own name" } }).event).toMatchObject({ data: { event_name: "Canvas Entries" } });
   });
 
   it("sends no $mobile, and keeps the phone fields as attributes, for an SMS without a phone number", () => {

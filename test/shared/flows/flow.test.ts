@@ -42,7 +42,7 @@ describe("defineFlow", () => {
     const { items, failed } = sums.mapMessage([{ id: "a", event: { n: 1 } }, { id: "b", event: { n: "x" } }], { base: 10 });
 
     expect(items).toEqual([{ eventIds: ["a"], item: 11 }]);
-    expect(failed.get("b")).toMatchObject({ errorClass: "validation", field: "event.n" });
+    expect(failed.get("b")).toMatchObject({ errorClass: "validation", field: "event.n", message: expect.stringContaining("expected number") });
   });
 
   it("fails every event of a message whose context is invalid", () => {
@@ -158,6 +158,43 @@ describe("flowWorker", () => {
 
     expect(delivered).toEqual([]);
     expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { errorClass: "validation", field: "flow" } });
+  });
+
+  it("ranks a permanent failure above a retryable one that came first", async () => {
+    const { worker } = destination((item) => (item === 2 ? { kind: "failed", error: new PermanentError("no") } : { kind: "failed", error: new RetryableError("busy") }));
+
+    const outcomes = await worker.deliver([message("m1", [["a", { n: 2 }]], "numbers-to-sums", { base: 1 })]);
+
+    expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { errorClass: "permanent" } });
+  });
+
+  it("lets a delivery outrank a skip that came first, and keeps the first of two equal outcomes", async () => {
+    const skipFirst = destination((item) => (item === 3 ? { kind: "skipped", reason: "duplicate" } : { kind: "delivered" }));
+    const twoFailures = destination((item) => ({ kind: "failed", error: new PermanentError(`refused ${item}`) }));
+
+    const skipped = await skipFirst.worker.deliver([message("m1", [["a", { n: 2 }]], "numbers-to-sums", { base: 1 })]);
+    const failed = await twoFailures.worker.deliver([message("m1", [["a", { n: 2 }]], "numbers-to-sums", { base: 1 })]);
+
+    expect(skipped.get(eventKey("m1", "a"))).toEqual({ kind: "delivered" });
+    expect(failed.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { message: "refused 3" } });
+  });
+
+  it("gives an event the destination's own skip reason in place of nothing-to-send", async () => {
+    const { worker } = destination(() => ({ kind: "skipped", reason: "duplicate" }));
+
+    const outcomes = await worker.deliver([message("m1", [["a", { n: 1 }]])]);
+
+    expect(outcomes.get(eventKey("m1", "a"))).toEqual({ kind: "skipped", reason: "duplicate" });
+  });
+
+  it("fails an invalid event of a message with its validation error, and delivers the others", async () => {
+    const { delivered, worker } = destination(() => ({ kind: "delivered" }));
+
+    const outcomes = await worker.deliver([message("m1", [["a", { n: 1 }], ["b", { n: "x" }]])]);
+
+    expect(delivered).toEqual([[1]]);
+    expect(outcomes.get(eventKey("m1", "a"))).toEqual({ kind: "delivered" });
+    expect(outcomes.get(eventKey("m1", "b"))).toMatchObject({ kind: "failed", error: { errorClass: "validation", field: "event.n" } });
   });
 
   it("counts an event the mapping leaves out as skipped", async () => {
