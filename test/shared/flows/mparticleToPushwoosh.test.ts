@@ -1,3 +1,4 @@
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { describe, expect, it, vi } from "vitest";
 import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
@@ -17,6 +18,7 @@ import {
   normaliseDsrProcessing,
   normaliseEventProcessing,
 } from "../../../shared/sources/mparticle/accept.js";
+import { withEnv } from "../../support/env.js";
 import { mparticleEventSchema, type MparticleEvent, type MparticleEventOf, type MparticleUser, type NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import {
   audienceMembershipChangeRequestSchema,
@@ -411,9 +413,14 @@ describe("toPushwooshDate", () => {
     ["2024-01-05T03:04:09.999+02:00", "2024-01-05 01:04"],
     ["2024-12-31T23:30:00-01:00", "2025-01-01 00:30"],
     ["0999-01-01", "0999-01-01 00:00"],
+    ["9999-01-01", "9999-01-01 00:00"],
     ["2024-02-29", "2024-02-29 00:00"],
   ])("converts %j to %j in UTC", (input, expected) => {
     expect(toPushwooshDate(input)).toBe(expected);
+  });
+
+  it("reads a date without a zone as UTC, whatever the machine's zone", () => {
+    expect(withEnv({ TZ: "America/New_York" }, () => toPushwooshDate("2024-05-01T10:00"))).toBe("2024-05-01 10:00");
   });
 
   it.each(["2024-02-30T00:00:00Z", "2023-02-29T10:00:00+01:00", "2024-13-01T00:00:00Z", "2024-01-01T25:00:00Z", "9999-12-31T23:30:00-01:00", "2024-01-01T", "x2024-01-01", "2024-01-01x"])(
@@ -437,7 +444,7 @@ describe("tag typing", () => {
     expect(toTypedValue(input)).toBe(expected);
   });
 
-  it.each(["9007199254740993", "1.", ".5", "1.0", "00.5", "-", "yes", "truth", "+5", "1 000"])("keeps %j a string", (input) => {
+  it.each(["9007199254740993", "3.14159265358979323846", "1.", ".5", "1.0", "00.5", "-", "yes", "truth", "+5", "1 000"])("keeps %j a string", (input) => {
     expect(toTypedValue(input)).toBe(input);
   });
 
@@ -481,6 +488,22 @@ describe("tag typing", () => {
     expect(tagValue("Other", ["42"], settings)).toEqual(["42"]);
     expect(tagValue("toString", "42", SETTINGS)).toBe(42);
     expect(tagValue("constructor", "true", SETTINGS)).toBe(true);
+  });
+
+  it("counts a skipped value as metric tagSkipped by reason", () => {
+    const dimensions = vi.spyOn(Metrics.prototype, "addDimensions").mockReturnThis();
+    const metric = vi.spyOn(Metrics.prototype, "addMetric").mockReturnThis();
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      expect(tagValue("$Age", "thirty", SETTINGS)).toBeUndefined();
+
+      expect(dimensions).toHaveBeenCalledWith({ reason: TAG_SKIPPED_REASON });
+      expect(metric).toHaveBeenCalledWith("tagSkipped", MetricUnit.Count, 1);
+    } finally {
+      dimensions.mockRestore();
+      metric.mockRestore();
+      warn.mockRestore();
+    }
   });
 
   it("logs nothing for a value that converts to its pinned type", () => {
@@ -607,7 +630,7 @@ describe("the Pushwoosh route", () => {
     ["apiToken", { applicationCode: "ABCDE-12345", apiToken: " " }],
   ])("refuses work without the %s setting, naming it", (field, accountSettings) => {
     expect(() => route({ events: [custom], user: user(), accountSettings })).toThrow(
-      expect.objectContaining({ errorClass: "validation", field: `account.account_settings.${field}` }),
+      expect.objectContaining({ errorClass: "validation", field: `account.account_settings.${field}`, message: `account.account_settings.${field} is required` }),
     );
   });
 
@@ -616,6 +639,19 @@ describe("the Pushwoosh route", () => {
 
     expect(result?.context).toMatchObject({ serverApi: false });
     expect(openCredentials(contextSchema.parse(result?.context).credentials, "inbound-token")).toEqual(ACCOUNT);
+  });
+
+  it("manages no segment without a server API token, even beside other events, and says why", () => {
+    const subscription = { id: "s-1", type: "audience_subscription" as const, audienceId: 1, audienceName: "VIP", action: "add" as const };
+    const uninstall = { id: "u-1", type: "uninstall" as const, timestampMs: 1 };
+    const info = vi.spyOn(logger, "info").mockImplementation(() => undefined);
+    try {
+      expect(route({ events: [uninstall, subscription] })).toBeUndefined();
+      expect(info).toHaveBeenCalledWith(expect.stringContaining("no Pushwoosh server API token"), { requestId: "r-1" });
+      expect(route({ events: [subscription], accountSettings: { ...ACCOUNT, serverApiToken: "server-api-token" } })?.events).toEqual([subscription]);
+    } finally {
+      info.mockRestore();
+    }
   });
 
   it("routes a membership change only for a user with an id and a change to make", () => {
@@ -639,11 +675,10 @@ describe("the Pushwoosh route", () => {
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
       expect(route({ events: [erasure], accountSettings: { applicationCode: "ABCDE-12345", apiToken: " " } })).toBeUndefined();
+      expect(route({ events: [erasure], accountSettings: { applicationCode: "ABCDE-12345" } })).toBeUndefined();
+      expect(route({ events: [erasure], accountSettings: { applicationCode: " ", apiToken: "device-api-token" } })).toBeUndefined();
       expect(route({ events: [erasure], accountSettings: { apiToken: "device-api-token" } })).toBeUndefined();
-      expect(warn.mock.calls.map(([, details]) => details)).toEqual([
-        { requestId: "r-1", subjectRequestId: "s", reason: ERASURE_REASONS.noSettings },
-        { requestId: "r-1", subjectRequestId: "s", reason: ERASURE_REASONS.noSettings },
-      ]);
+      expect(warn.mock.calls.map(([, details]) => details)).toEqual(Array.from({ length: 4 }, () => ({ requestId: "r-1", subjectRequestId: "s", reason: ERASURE_REASONS.noSettings })));
       expect(route({ events: [erasure] })?.events).toEqual([erasure]);
     } finally {
       warn.mockRestore();
@@ -729,6 +764,30 @@ describe("pushwooshCalls", () => {
     ]);
   });
 
+  it("registers a tokened device only for a batch that reports its state, and sets no tags without an attributes event", () => {
+    const tokened = user({ attributes: { A: "1" }, device: { platform: "android", token: { value: "fcm-token", kind: "fcm" } } });
+    const event = { id: "e-1", type: "custom_event" as const, timestampMs: 1000, name: "Opened", attributes: {} };
+
+    expect(mapped([event], { serverApi: false, user: tokened }).map((call) => call.item.method)).toEqual(["postEvent"]);
+  });
+
+  it("names the events each device, erasure and membership call stands for", () => {
+    const uninstall = { id: "u-1", type: "uninstall" as const, timestampMs: 1 };
+    const erasure = { id: "x-1", type: "erasure" as const, subjectRequestId: "s", identities: [{ type: "controller_customer_id", encoding: "raw" as const, value: "c-1" }, { type: "ios_vendor_id", encoding: "raw" as const, value: IDFV }] };
+    const membership = {
+      id: "m-1", type: "audience_membership" as const, mpid: "7", identities: [],
+      audiences: [{ audienceName: "Gone", action: "delete" as const, attributes: [] }, { audienceName: "New", action: "add" as const, attributes: [] }],
+    };
+
+    expect(mapped([uninstall, erasure, membership], { serverApi: false, user: user() }).map((call) => [call.eventIds, call.item.method])).toEqual([
+      [["u-1"], "unregisterDevice"],
+      [["x-1"], "deleteUser"],
+      [["x-1"], "unregisterDevice"],
+      [["m-1"], "setTags"],
+      [["m-1"], "setTags"],
+    ]);
+  });
+
   it("posts without an hwid when the batch only unsubscribes a token", () => {
     const unsubscribe = { id: "p-1", type: "push_subscription" as const, timestampMs: 1, action: "unsubscribe" as const, token: "t-1" };
     const event = { id: "e-1", type: "custom_event" as const, timestampMs: 1000, name: "Opened", attributes: {} };
@@ -792,6 +851,14 @@ describe("pushwooshCalls", () => {
 
     expect(calls.map((call) => call.item.method === "bulkSetTags" && call.item.devices.length)).toEqual([500, 1]);
     expect(calls[1]?.eventIds).toEqual(["m-500"]);
+  });
+
+  it("sends exactly 500 bulk entries as one call", () => {
+    const memberships = Array.from({ length: 500 }, (_, index) => ({
+      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [], audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
+    }));
+
+    expect(mapped(memberships, { serverApi: true }).map((call) => call.item.method === "bulkSetTags" && call.item.devices.length)).toEqual([500]);
   });
 
   it("skips a membership of a user without an id", () => {
