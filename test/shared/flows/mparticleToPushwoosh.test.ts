@@ -529,6 +529,7 @@ describe("deviceTypeFor, more", () => {
     ["web", "web", "Mozilla/5.0 (Windows) AppleWebKit/537.36 Safari/537.36 OPR/110.0", 11],
     ["web", undefined, "Mozilla/5.0 Safari/605.1.15", 10],
     ["web", undefined, undefined, undefined],
+    ["other", undefined, "Mozilla/5.0 Chrome/124.0", undefined],
   ] as const)("%s with a %s token and UA %j is %j", (platform, kind, userAgent, expected) => {
     expect(deviceTypeFor(platform, kind, userAgent)).toBe(expected);
   });
@@ -662,6 +663,7 @@ describe("the Pushwoosh route", () => {
       expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [] }])).toBeUndefined();
       expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [{ key: "k", value: "v", action: "upsert" }] }])?.events).toHaveLength(1);
       expect(membership("1", [{ audienceName: "A", action: "delete", attributes: [] }])?.events).toHaveLength(1);
+      expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [] }, { audienceName: "B", action: "add", attributes: [] }])?.events).toHaveLength(1);
       expect(warn).not.toHaveBeenCalled();
       expect(membership(undefined, [{ audienceName: "A", action: "add", attributes: [] }])).toBeUndefined();
       expect(warn).toHaveBeenCalledWith(expect.stringContaining("no customer id or mpid"), { eventId: "m-1" });
@@ -728,7 +730,7 @@ describe("pushwooshCalls", () => {
     const tokened = user({ device: { platform: "android", token: { value: "fcm-token", kind: "fcm" }, language: "de" } });
     const hwid = hwidFromToken("fcm-token");
 
-    expect(mapped([state], { serverApi: false, user: tokened })).toEqual([
+    expect(mapped([state], { serverApi: false, user: tokened })).toStrictEqual([
       { eventIds: ["d-1"], item: { method: "registerDevice", hwid, push_token: "fcm-token", device_type: 3, userId: "12345", language: "de" } },
     ]);
     const unsubscribe = { id: "p-1", type: "push_subscription" as const, timestampMs: 1, action: "unsubscribe" as const, token: "fcm-token" };
@@ -742,7 +744,7 @@ describe("pushwooshCalls", () => {
 
     expect(mapped([state], { serverApi: false, user: user({ device: { platform: "other", token: { value: "t", kind: "web" } } }) })).toEqual([]);
     expect(mapped([subscribe], { serverApi: false, user: user({ device: { platform: "other" } }) })).toEqual([]);
-    expect(mapped([subscribe], { serverApi: false, user: user({ mpid: undefined, device: { platform: "android" } }) })).toEqual([
+    expect(mapped([subscribe], { serverApi: false, user: user({ mpid: undefined, device: { platform: "android" } }) })).toStrictEqual([
       { eventIds: ["p-1"], item: { method: "registerDevice", hwid: hwidFromToken("t-1"), push_token: "t-1", device_type: 3 } },
     ]);
   });
@@ -851,6 +853,23 @@ describe("pushwooshCalls", () => {
 
     expect(calls.map((call) => call.item.method === "bulkSetTags" && call.item.devices.length)).toEqual([500, 1]);
     expect(calls[1]?.eventIds).toEqual(["m-500"]);
+  });
+
+  it("sends only the remove edits of users who only leave, in bulk too", () => {
+    const memberships = Array.from({ length: 50 }, (_, index) => ({
+      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [], audiences: [{ audienceName: "VIP", action: "delete" as const, attributes: [] }],
+    }));
+
+    const [bulk, ...others] = mapped(memberships, { serverApi: true });
+
+    expect(others).toEqual([]);
+    expect(bulk?.item.method === "bulkSetTags" && new Set(bulk.item.devices.map((device) => device.list_operator))).toEqual(new Set(["remove"]));
+  });
+
+  it("unregisters the devices of an erasure without a user id, and deletes no user", () => {
+    const erasure = { id: "x-1", type: "erasure" as const, subjectRequestId: "s", identities: [{ type: "android_id", encoding: "raw" as const, value: "a0504a8cfa15ce2c" }] };
+
+    expect(mapped([erasure], { serverApi: false })).toStrictEqual([{ eventIds: ["x-1"], item: { method: "unregisterDevice", hwid: "a0504a8cfa15ce2c" } }]);
   });
 
   it("sends exactly 500 bulk entries as one call", () => {
