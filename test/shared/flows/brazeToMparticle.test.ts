@@ -128,6 +128,12 @@ describe("toMparticlePayload", () => {
     expect(result.deviceInfo).toEqual({ platform: "Android", device_model: "device_model", limit_ad_tracking: false });
   });
 
+  it("finds no advertising id field for an ad_id_type that is no string", () => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: ["ios_idfa"] } });
+
+    expect(result.deviceInfo).not.toHaveProperty("ios_advertising_id");
+  });
+
   it("sends a Windows advertising id only when it is a string", () => {
     const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "windows_ad_id", ad_id: 42 } });
 
