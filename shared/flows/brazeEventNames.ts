@@ -68,6 +68,7 @@ export function readableEventName(eventType: string): string {
   const named = NAMED_EVENTS[eventType] ?? builtNames.get(eventType);
   if (named) return named;
   const built = nameFromWords(eventType);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a cache; the name is the same whether it is stored or not.
   if (builtNames.size < BUILT_NAMES_MAX) builtNames.set(eventType, built);
   return built;
 }
@@ -76,7 +77,7 @@ function nameFromWords(eventType: string): string {
   const segments = eventType.split(".").filter(Boolean);
   if (segments[0] === "users") segments.shift();
   if (segments[0] === "messages" && segments.length === 3) {
-    const [, channel = "", action = ""] = segments;
+    const [, channel, action] = segments as [string, string, string];
     return `${MESSAGE_CHANNELS[channel] ?? words(channel)} ${words(action)}`;
   }
   return segments.map((segment) => MESSAGE_CHANNELS[segment] ?? words(segment)).join(" ") || eventType;

@@ -97,7 +97,7 @@ const AD_ID_FIELDS: Record<string, "ios_advertising_id" | "android_advertising_i
 };
 
 /** Channels whose user phone number Braze sends as the reserved `$mobile` user attribute. */
-const PHONE_CHANNELS = new Set(["sms", "whatsapp"]);
+const PHONE_CHANNEL_TYPES = ["users.messages.sms.", "users.messages.whatsapp."];
 
 /** Properties Braze's connector moves out of the custom attributes (into identities, device_info, user_attributes) or drops. */
 const MOVED_PROPERTIES = ["email_address", "platform", "os_version", "device_model", "ad_id", "ad_id_type", "ad_tracking_enabled"] as const;
@@ -133,7 +133,7 @@ export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
   // Own keys only: a platform named "constructor" or "toString" must not find Object's.
   const devicePlatform = platform && Object.hasOwn(DEVICE_PLATFORMS, platform.toLowerCase()) ? DEVICE_PLATFORMS[platform.toLowerCase()] : undefined;
   if (devicePlatform) info.platform = devicePlatform;
-  const adField = typeof ad_id_type === "string" ? AD_ID_FIELDS[ad_id_type] : undefined;
+  const adField = typeof ad_id_type === "string" && Object.hasOwn(AD_ID_FIELDS, ad_id_type) ? AD_ID_FIELDS[ad_id_type] : undefined;
   if (adField && typeof ad_id === "string" && (adField === "microsoft_advertising_id" || isUuid(ad_id))) info[adField] = ad_id;
   // Braze says whether tracking is enabled, mParticle whether it is limited.
   if (typeof ad_tracking_enabled === "boolean") info.limit_ad_tracking = !ad_tracking_enabled;
@@ -142,8 +142,7 @@ export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
 
 /** SMS and WhatsApp events: the user's phone number as mParticle's reserved `$mobile` attribute. */
 function userAttributesOf(event: BrazeEvent, cuts: MparticleCuts): UserAttributes | undefined {
-  const channel = event.event_type.split(".")[2] ?? "";
-  if (!event.event_type.startsWith("users.messages.") || !PHONE_CHANNELS.has(channel)) return undefined;
+  if (!PHONE_CHANNEL_TYPES.some((prefix) => event.event_type.startsWith(prefix))) return undefined;
   const { to_phone_number, user_phone_number } = event.properties;
   const phone = typeof to_phone_number === "string" && to_phone_number ? to_phone_number : user_phone_number;
   if (typeof phone !== "string" || !phone) return undefined;

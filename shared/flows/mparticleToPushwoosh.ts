@@ -54,10 +54,14 @@ export function toPushwooshDate(value: string): string | undefined {
   const match = ISO_DATE.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hours = "00", minutes = "00", seconds = "00", zone] = match;
-  const zoned = `${year}-${month}-${day}T${hours}:${minutes}:${seconds}${zone ? zone.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") : "Z"}`;
+  // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date, zone or not
+  // (an invalid one, month 13, has NaN for its day).
+  if (new Date(`${year}-${month}-${day}T00:00:00Z`).getUTCDate() !== Number(day)) return undefined;
+  // Stryker disable next-line Regex,StringLiteral: V8 also reads "+0130"; the colon keeps the string in ECMAScript's date time format.
+  const colonZone = zone?.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
+  const zoned = `${year}-${month}-${day}T${hours}:${minutes}:${seconds}${colonZone ?? "Z"}`;
   const date = new Date(zoned);
-  // Date rolls 2024-02-30 over to March; a calendar date that does not exist is not a date.
-  if (Number.isNaN(date.getTime()) || (!zone && date.getUTCDate() !== Number(day))) return undefined;
+  if (Number.isNaN(date.getTime())) return undefined;
   // "YYYY": a zone can carry 9999-12-31 into year 10000, which the format cannot hold.
   const utcYear = date.getUTCFullYear();
   if (utcYear > 9999) return undefined;
@@ -227,7 +231,8 @@ export const contextSchema = z.object({
 });
 export type PushwooshFlowContext = z.infer<typeof contextSchema>;
 
-function takesEvent(event: MparticleEvent, hasUser: boolean): boolean {
+/** Whether an event other than a membership change or an erasure (those have their own checks) goes to Pushwoosh. */
+function takesEvent(event: Exclude<MparticleEvent, MparticleEventOf<"audience_membership" | "erasure">>, hasUser: boolean): boolean {
   switch (event.type) {
     case "custom_event":
     case "screen_view":
@@ -237,10 +242,7 @@ function takesEvent(event: MparticleEvent, hasUser: boolean): boolean {
     case "uninstall":
     case "push_subscription":
     case "device_state":
-      return true;
     case "audience_subscription":
-    case "audience_membership":
-    case "erasure":
       return true;
   }
 }
@@ -399,8 +401,6 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
       case "device_state":
         deviceState = id;
         break;
-      default:
-        break;
     }
   }
   // A token in the runtime environment keeps the device registered (and a changed token re-registered).
@@ -465,7 +465,6 @@ function bulkDevices(change: MembershipChange, tag: string): BulkDevice[] {
  */
 function membershipCalls(changes: MembershipChange[], serverApi: boolean, tag: string): Call[] {
   const entries = changes.flatMap((change) => bulkDevices(change, tag).map((device) => ({ eventId: change.eventId, device })));
-  if (entries.length === 0) return [];
   const calls: Call[] = [];
   if (serverApi && entries.length >= BULK_THRESHOLD) {
     for (let start = 0; start < entries.length; start += BULK_CHUNK) {

@@ -13,6 +13,27 @@ describe("patternToRegExp", () => {
     expect(pattern.test("users.messages.email.Send")).toBe(true);
     expect(pattern.test("users.messages.email.SendX")).toBe(false);
     expect(pattern.test("usersXmessages.email.Send")).toBe(false);
+    expect(pattern.test("x.users.messages.email.Send")).toBe(false);
+    expect(pattern.test("users.messages.a.b.Send")).toBe(true);
+  });
+
+  it.each([
+    ["a+b", "a+b", "aab"],
+    ["a?b", "a?b", "b"],
+    ["^a$", "^a$", "a"],
+    ["a{2}", "a{2}", "aa"],
+    ["(a|b)", "(a|b)", "a"],
+    ["[ab]", "[ab]", "a"],
+    ["a\\d", "a\\d", "a1"],
+  ])("takes the regular expression characters of %s literally", (pattern, literal, other) => {
+    expect(patternToRegExp(pattern).test(literal)).toBe(true);
+    expect(patternToRegExp(pattern).test(other)).toBe(false);
+  });
+
+  it("matches a pattern without * only as a whole", () => {
+    expect(patternToRegExp("users.behaviors.Purchase").test("users.behaviors.Purchase")).toBe(true);
+    expect(patternToRegExp("users.behaviors.Purchase").test("users.behaviors.PurchaseRefund")).toBe(false);
+    expect(patternToRegExp("*").test("anything.at.all")).toBe(true);
   });
 });
 
@@ -74,6 +95,21 @@ describe("currentsRoutes", () => {
     const routes = currentsRoutes(routingFromEnv({ BRAZE_TO_MIXPANEL: "off" }));
 
     expect(routes.map((route) => [route.flow, route.destination])).toEqual([["braze-to-mparticle", "mparticle"]]);
+    expect(routes[0]?.takes("users.canvas.Entry")).toBe(true);
+    expect(routes[0]?.takes("users.behaviors.Purchase")).toBe(false);
+  });
+
+  it("gives both routes in the default routing, each taking its own types", () => {
+    const routes = currentsRoutes(routingFromEnv({}));
+
+    expect(routes.map((route) => [route.flow, route.destination])).toEqual([["braze-to-mparticle", "mparticle"], ["braze-to-mixpanel", "mixpanel"]]);
+    expect(routes.map((route) => route.takes("users.behaviors.Purchase"))).toEqual([false, true]);
+  });
+
+  it("reads the routing from the settings when given none", () => {
+    const routes = withEnv({ ...ROUTING_VARIABLES, BRAZE_TO_MPARTICLE: "off", BRAZE_MIXPANEL_EVENT_TYPES: "users.canvas.*" }, () => currentsRoutes());
+
+    expect(routes.map((route) => route.destination)).toEqual(["mixpanel"]);
     expect(routes[0]?.takes("users.canvas.Entry")).toBe(true);
     expect(routes[0]?.takes("users.behaviors.Purchase")).toBe(false);
   });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { mixpanelEventSchema } from "../../../shared/destinations/mixpanel/schema.js";
 import fc from "fast-check";
 import { EVENT_LIMITS, fitEventLimits, isPlaceholderId, toInsertId } from "../../../shared/destinations/mixpanel/limits.js";
 import { brazeToMixpanel, toMixpanelEvent } from "../../../shared/flows/brazeToMixpanel.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { validateImportEvent } from "../../../infra/local/sandboxes/mixpanel.js";
+import { logger } from "../../../shared/observability.js";
 import { brazeEvent, eventId, fixtureEventTypes, type EventOverrides } from "../sources/braze/factories.js";
 
 function mapped(eventType: string, overrides: EventOverrides = {}) {
@@ -36,6 +37,43 @@ describe("toMixpanelEvent", () => {
         $partner_id: "braze",
       },
     });
+  });
+
+  it("names a custom event without a name by its type, under the custom event prefix", () => {
+    expect(mapped("users.behaviors.CustomEvent", { properties: { name: "" } }).event).toBe("[Braze Custom Event] Custom Event");
+  });
+
+  it("renames the device fields of a custom event's own properties too, and keeps its custom properties unrenamed", () => {
+    const { properties } = mapped("users.behaviors.CustomEvent", { properties: { custom_properties: { os_version: "mine" } } });
+
+    expect(properties).toMatchObject({ $os: "17.6.1", "[Custom event property] os_version": "mine" });
+    expect(properties).not.toHaveProperty("custom_properties");
+    expect(properties).not.toHaveProperty("name");
+  });
+
+  it("renames the device fields of a purchase", () => {
+    const { properties } = mapped("users.behaviors.Purchase", { properties: { os_version: "18.0", device_model: "iPhone16,1" } });
+
+    expect(properties).toMatchObject({ $os: "18.0", $device: "iPhone16,1" });
+    expect(properties).not.toHaveProperty("os_version");
+  });
+
+  it("maps a custom event or purchase without its property bag", () => {
+    const custom = brazeEvent("users.behaviors.CustomEvent");
+    delete custom.properties.custom_properties;
+    const purchase = brazeEvent("users.behaviors.Purchase");
+    delete purchase.properties.purchase_properties;
+
+    const customProperties = toMixpanelEvent(brazeEventSchema.parse(custom), "u").properties;
+    const purchaseProperties = toMixpanelEvent(brazeEventSchema.parse(purchase), "u").properties;
+
+    expect(Object.keys(customProperties).filter((name) => name.startsWith("["))).toEqual([]);
+    expect(Object.keys(purchaseProperties).filter((name) => name.startsWith("["))).toEqual([]);
+    expect(purchaseProperties).toMatchObject({ product_id: "product_id", distinct_id: "u" });
+  });
+
+  it("rounds Braze's seconds to whole milliseconds", () => {
+    expect(mapped("users.canvas.Entry", { time: 1767225600.0016 }).properties.time).toBe(1767225600002);
   });
 
   it("never sends the raw os_version and device_model, nor $os_version", () => {
@@ -206,6 +244,35 @@ describe("brazeToMixpanel limits", () => {
 });
 
 describe("brazeToMixpanel.mapMessage", () => {
+  it("sends nothing for an event without an external_user_id, and fails nothing", () => {
+    const event = brazeEvent("users.canvas.Entry", { id: eventId(41), externalUserId: null });
+
+    expect(brazeToMixpanel.mapMessage([{ id: eventId(41), event }], undefined)).toEqual({ items: [], failed: new Map() });
+  });
+
+  it("logs the event it leaves out for a placeholder user, by flow and event id", () => {
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      brazeToMixpanel.mapMessage([{ id: eventId(42), event: brazeEvent("users.canvas.Entry", { id: eventId(42), externalUserId: "null" }) }], undefined);
+
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("placeholder"), { flow: "braze-to-mixpanel", eventId: eventId(42) });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("reports what it cut from an event, by flow, event id and limit, and nothing for an event within the limits", () => {
+    const wide = brazeEvent("users.behaviors.CustomEvent", { id: eventId(43), properties: { custom_properties: { list: Array.from({ length: 300 }, (_, i) => i) } } });
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      brazeToMixpanel.mapMessage([{ id: eventId(43), event: wide }, { id: eventId(44), event: brazeEvent("users.canvas.Entry", { id: eventId(44) }) }], undefined);
+
+      expect(warn.mock.calls.map(([, details]) => details)).toEqual([{ flow: "braze-to-mixpanel", eventId: eventId(43), cuts: { arrayItems: 46 } }]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("maps each valid event to one import event, and fails an invalid one alone", () => {
     const good = brazeEvent("users.canvas.Entry", { id: eventId(40) });
     const { items, failed } = brazeToMixpanel.mapMessage([{ id: eventId(40), event: good }, { id: "bad", event: { ...good, time: "x" } }], undefined);

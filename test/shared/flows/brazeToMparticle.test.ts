@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { logger } from "../../../shared/observability.js";
 import { planBulkRequests, sourceMessageId, uuidV5 } from "../../../shared/destinations/mparticle/map.js";
 import { mparticlePayloadSchema, type MparticleBatch, type MparticlePayload } from "../../../shared/destinations/mparticle/schema.js";
 import { MPARTICLE_EVENT_NAMES, brazeToMparticle, feedForPlatform, toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
@@ -26,6 +27,9 @@ describe("feedForPlatform", () => {
     ["roku", "unbound"],
     [undefined, "unbound"],
     [null, "unbound"],
+    ["IOS", "ios"],
+    ["Android", "android"],
+    ["WEB", "web"],
   ])("sends platform %s to the %s feed", (platform, feed) => {
     expect(feedForPlatform(platform)).toBe(feed);
   });
@@ -94,6 +98,116 @@ describe("toMparticlePayload", () => {
     const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: adIdType, ad_id: adId, ad_tracking_enabled: false } });
 
     expect(result.deviceInfo).toMatchObject({ [field]: adId, limit_ad_tracking: true });
+  });
+
+  it.each([
+    ["iOS", "iOS"],
+    ["KINDLE", "Android"],
+    ["tvos", "tvOS"],
+    ["roku", "roku"],
+    ["web", "web"],
+  ])("names the device platform %s %s in device_info", (platform, devicePlatform) => {
+    expect(payload("users.messages.pushnotification.Open", { platform }).deviceInfo?.platform).toBe(devicePlatform);
+  });
+
+  it.each(["constructor", "toString", "windows"])("sends no device platform for the platform %s", (platform) => {
+    expect(payload("users.messages.pushnotification.Open", { platform }).deviceInfo).not.toHaveProperty("platform");
+  });
+
+  it("sends an advertising id that is no UUID, or of an unknown type, nowhere in device_info, and no tracking flag it was not given", () => {
+    const notUuid = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "ios_idfa", ad_id: "not-a-uuid", ad_tracking_enabled: "yes" } });
+    const unknownType = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "fire_ad_id" } });
+
+    expect(notUuid.deviceInfo).toEqual({ platform: "Android", device_model: "device_model" });
+    expect(unknownType.deviceInfo).toEqual({ platform: "Android", device_model: "device_model", limit_ad_tracking: false });
+  });
+
+  it.each(["constructor", "toString"])("finds no advertising id field for the ad_id_type %s", (adIdType) => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: adIdType } });
+
+    expect(result.deviceInfo).toEqual({ platform: "Android", device_model: "device_model", limit_ad_tracking: false });
+  });
+
+  it("finds no advertising id field for an ad_id_type that is no string", () => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: ["ios_idfa"] } });
+
+    expect(result.deviceInfo).not.toHaveProperty("ios_advertising_id");
+  });
+
+  it("sends a Windows advertising id only when it is a string", () => {
+    const result = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "windows_ad_id", ad_id: 42 } });
+
+    expect(result.deviceInfo).not.toHaveProperty("microsoft_advertising_id");
+  });
+
+  it("sends no device_info for an event that says nothing of its device", () => {
+    const raw = brazeEvent("users.messages.email.Delivery", { platform: null });
+    delete raw.user.device_id;
+
+    expect(toMparticlePayload(brazeEventSchema.parse(raw), "u")).not.toHaveProperty("deviceInfo");
+  });
+
+  it("sends a non-UUID Braze device id as the device_id attribute only, and no device_id attribute without one", () => {
+    const raw = brazeEvent("users.messages.email.Delivery");
+    delete raw.user.device_id;
+
+    expect(payload("users.messages.pushnotification.Open").deviceInfo).not.toHaveProperty("ios_idfv");
+    expect(toMparticlePayload(brazeEventSchema.parse(raw), "u").event.data.custom_attributes).not.toHaveProperty("device_id");
+  });
+
+  it("takes the user's phone number when the recipient's is empty", () => {
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: "", user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
+  });
+
+  it("takes the user's phone number when the recipient's is missing, and neither when it is no string", () => {
+    expect(payload("users.messages.whatsapp.Delivery", { properties: { to_phone_number: null, user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: 15550001111, user_phone_number: "+15550002222" } }).userAttributes).toEqual({ $mobile: "+15550002222" });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: null, user_phone_number: 15550001111 } })).not.toHaveProperty("userAttributes");
+  });
+
+  it("keeps a phone number of exactly 4096 characters whole, cutting nothing", () => {
+    const cuts = {};
+    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(4096) } })), "u", "", cuts);
+
+    expect(result.userAttributes?.$mobile).toHaveLength(4096);
+    expect(cuts).toEqual({});
+  });
+
+  it("names a message or canvas event by its type even when it has a name property", () => {
+    expect(payload("users.canvas.Entry", { properties: { name: "own name" } }).event).toMatchObject({ data: { event_name: "Canvas Entries" } });
+  });
+
+  it("sends no $mobile, and keeps the phone fields as attributes, for an SMS without a phone number", () => {
+    const result = payload("users.messages.sms.Delivery", { properties: { to_phone_number: "", media_urls: ["https://example.com/a.png"] } });
+
+    expect(result).not.toHaveProperty("userAttributes");
+    expect(result.event.data.custom_attributes).toMatchObject({ media_urls: '["https://example.com/a.png"]' });
+  });
+
+  it("sends the phone number of no other channel or event kind as $mobile", () => {
+    expect(payload("users.messages.email.Delivery", { properties: { to_phone_number: "+15550001111" } })).not.toHaveProperty("userAttributes");
+    expect(payload("users.behaviors.CustomEvent", { properties: { to_phone_number: "+15550001111" } })).not.toHaveProperty("userAttributes");
+    expect(payload("users.canvas.Entry", { properties: { to_phone_number: "+15550001111" } })).not.toHaveProperty("userAttributes");
+  });
+
+  it("sends no email identity for an empty email address", () => {
+    expect(payload("users.messages.email.Delivery", { properties: { email_address: "" } })).not.toHaveProperty("email");
+  });
+
+  it("names a custom event without a name by its type", () => {
+    expect(payload("users.behaviors.CustomEvent", { properties: { name: "" } }).event).toMatchObject({ data: { event_name: "Custom Event" } });
+  });
+
+  it("keeps an event name of exactly 256 characters whole, cutting nothing", () => {
+    const cuts = {};
+    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(256) } })), "u", "", cuts);
+
+    expect(result.event).toMatchObject({ data: { event_name: "n".repeat(256) } });
+    expect(cuts).toEqual({});
+  });
+
+  it("rounds Braze's seconds to whole milliseconds", () => {
+    expect(payload("users.canvas.Entry", { time: 1767225600.0016 }).event.data.timestamp_unixtime_ms).toBe(1767225600002);
   });
 
   it.each([
@@ -206,6 +320,25 @@ describe("toMparticlePayload", () => {
 
 
 describe("brazeToMparticle.mapMessage", () => {
+  it("sends nothing for an event without an external_user_id, and fails nothing", () => {
+    const event = brazeEvent("users.canvas.Entry", { id: eventId(10), externalUserId: null });
+
+    expect(brazeToMparticle.mapMessage([{ id: eventId(10), event }], undefined)).toEqual({ items: [], failed: new Map() });
+  });
+
+  it("reports what it cut from an event, by flow, event id and limit", () => {
+    const long = brazeEvent("users.behaviors.CustomEvent", { id: eventId(11), properties: { name: "n".repeat(300) } });
+    const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
+    try {
+      const { items } = brazeToMparticle.mapMessage([{ id: eventId(11), event: long }], undefined);
+
+      expect(items[0]?.item.customerId).toBe("external_user_id");
+      expect(warn.mock.calls.map(([, details]) => details)).toEqual([{ flow: "braze-to-mparticle", eventId: eventId(11), cuts: { eventName: 1 } }]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("reads MPARTICLE_ATTRIBUTE_PREFIX when it maps, not when the event was queued", () => {
     const event = brazeEvent("users.canvas.Entry", { id: eventId(9) });
 
