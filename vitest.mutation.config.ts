@@ -1,5 +1,23 @@
-import { defineConfig } from "vitest/config";
+import { relative } from "node:path";
+import { configDefaults, defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import base from "./vitest.config.js";
+
+/**
+ * Runs a mutant's test files failed-last-time first (the file that killed the previous mutant, usually of
+ * the same code, often kills this one), then quickest first. Vitest's own order puts the slowest first, so
+ * a mutant a unit test kills in milliseconds paid for the slower function tests that also cover its line.
+ */
+class KillersFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const last = (file: TestSpecification) =>
+      this.ctx.cache.getFileTestResults(`${file.project.name}:${relative(this.ctx.config.root, file.moduleId)}`);
+    return [...files].sort((a, b) => {
+      const [resultA, resultB] = [last(a), last(b)];
+      return Number(resultB?.failed ?? false) - Number(resultA?.failed ?? false) || (resultA?.duration ?? 0) - (resultB?.duration ?? 0);
+    });
+  }
+}
 
 /**
  * The suite Stryker runs against each mutant (stryker.config.mjs): the unit and function tests, which
@@ -18,6 +36,11 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ["test/shared/**/*.test.ts", "test/functions/**/*.test.ts"],
-    exclude: [...(base.test?.exclude ?? []), "test/shared/queue/worker.poller.test.ts"],
+    exclude: [...configDefaults.exclude, "test/shared/queue/worker.poller.test.ts"],
+    // One module graph for every test file: Stryker re-runs a mutant's test files hundreds of times, and
+    // re-importing the AWS SDK, Powertools and zod for each file cost most of a mutant's time (the suite:
+    // 67 s isolated, 19 s not). Mutants switch at run time (ignoreStatic), so cached modules see them.
+    isolate: false,
+    sequence: { ...base.test?.sequence, sequencer: KillersFirst },
   },
 });

@@ -130,6 +130,7 @@ describe("the worker handler on records from the embedded SQS", () => {
   }
 
   const parkRecordOf = (message: StoredMessage) => JSON.parse(message.messageAttributes[PARK_ATTRIBUTE]?.StringValue ?? "null") as ParkRecord;
+  /** The attributes of a DLQ copy but its park record (every one a string: toStrictEqual sees an empty one). */
   const attributeValues = (message: StoredMessage) =>
     Object.fromEntries(Object.entries(message.messageAttributes).filter(([name]) => name !== PARK_ATTRIBUTE).map(([name, value]) => [name, value.StringValue]));
   const failures = (...records: SQSRecord[]): SQSBatchResponse => ({ batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) });
@@ -146,7 +147,7 @@ describe("the worker handler on records from the embedded SQS", () => {
     const records = await receive(items);
     const { handed, invoke } = workerAnswering(outcomeOf.delivered);
 
-    const response = await invoke(records);
+    const { result: response, before, after } = await timed(() => invoke(records));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(handed).toHaveLength(1);
@@ -167,6 +168,9 @@ describe("the worker handler on records from the embedded SQS", () => {
       { metric: "partnerLatency", value: expect.any(Number), destination },
     ]));
     expect(publishedMetrics()).toHaveLength(3);
+    const latency = publishedMetrics().find(({ metric }) => metric === "partnerLatency")?.value as number;
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThanOrEqual(after - before);
   });
 
   it("keeps a message whose events all failed retryably in flight for the longest delay asked, and reports only it failed", async () => {
@@ -332,7 +336,7 @@ describe("the worker handler on records from the embedded SQS", () => {
   });
 
   it("parks a message it cannot read as it came, with the receive count and the reason, and delivers nothing", async () => {
-    const bodies = ["not json", "[1]", JSON.stringify({ ...workItem(3), events: [] })];
+    const bodies = ["not json", "[1]", JSON.stringify({ ...workItem(3), events: [] }), JSON.stringify({ ...workItem(4), events: [{ event: {} }] })];
     const records = await receive(bodies, {
       workItemId: { DataType: "String", StringValue: "w-sent" },
       correlationId: { DataType: "String", StringValue: "corr-sent" },
@@ -342,6 +346,8 @@ describe("the worker handler on records from the embedded SQS", () => {
     records[0]!.attributes.ApproximateReceiveCount = "3";
     records[1]!.attributes.ApproximateReceiveCount = "not a count";
     records[2]!.attributes.ApproximateFirstReceiveTimestamp = "0";
+    // Sent without attributes: nothing to pass through, no work item id known.
+    records.push(...(await receive(["bare text"])));
     const { handed, invoke } = workerAnswering(outcomeOf.delivered);
 
     const { result, before, after } = await timed(() => invoke(records));
@@ -350,7 +356,9 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(handed).toEqual([]);
     const parked = (await inspectQueue(sqs, dlqUrl())).ready;
     const parkOf = (body: string) => parked.find((message) => message.body === body);
-    for (const body of bodies) expect(attributeValues(parkOf(body)!)).toEqual({ workItemId: "w-sent", correlationId: "corr-sent" });
+    for (const body of bodies) expect(attributeValues(parkOf(body)!)).toStrictEqual({ workItemId: "w-sent", correlationId: "corr-sent" });
+    expect(attributeValues(parkOf("bare text")!)).toStrictEqual({});
+    expect(parkRecordOf(parkOf("bare text")!)).not.toHaveProperty("workItemId");
     expect(parkRecordOf(parkOf("not json")!)).toMatchObject({
       destination, workItemId: "w-sent", reason: "validation", errorClass: "validation", message: "message body is not JSON", attempts: 3,
       firstFailedAt: new Date(Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp)).toISOString(),
@@ -358,10 +366,11 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(parkRecordOf(parkOf("[1]")!)).toMatchObject({ message: expect.stringMatching(/^work item invalid at \(root\): /), attempts: 1 });
     const emptyEvents = parkRecordOf(parkOf(bodies[2]!)!);
     expect(emptyEvents.message).toMatch(/^work item invalid at events: /);
+    expect(parkRecordOf(parkOf(bodies[3]!)!).message).toMatch(/^work item invalid at events\.0\.id: /);
     // No first receive known: the time it was parked stands in.
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeLessThanOrEqual(after);
-    expect(publishedMetrics()).toEqual([1, 2, 3].map(() => ({ metric: "parked", value: 1, destination, reason: "validation" })));
+    expect(publishedMetrics()).toEqual(records.map(() => ({ metric: "parked", value: 1, destination, reason: "validation" })));
     expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({
       message: "work item parked in the DLQ", correlationId: "corr-sent", workItemId: "w-sent", attempt: 3, reason: "validation", error: "message body is not JSON",
     }));
@@ -389,7 +398,7 @@ describe("the worker handler on records from the embedded SQS", () => {
   });
 
   it("counts an event the destination reported no outcome for as a retryable failure, never as delivered", async () => {
-    vi.stubEnv("RETRY_BASE_SECONDS", "100");
+    vi.stubEnv("RETRY_BASE_SECONDS", "200");
     const records = await receive([workItem(1)]);
     const handler = createWorkerHandler({ destination, deliver: async () => new Map<string, DeliveryOutcome>() });
 
@@ -397,9 +406,13 @@ describe("the worker handler on records from the embedded SQS", () => {
 
     expect(result).toEqual(failures(records[0]!));
     const { inflight } = await inspectQueue(sqs, queueUrl());
-    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 50_000);
-    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 100_000);
+    // First attempt: a step of 200 s, jittered into its upper half.
+    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 100_000);
+    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 200_000);
     expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["partnerLatency", "retried"]);
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
+      message: "delivery failed, will retry", correlationId: "corr-1", errorClass: "retryable", error: "the destination reported no outcome for this event",
+    }));
   });
 });
 
