@@ -10,5 +10,6 @@ export function sqsJson(value: unknown): string {
   const json = JSON.stringify(value);
   // One byte per character is ASCII, all SQS text (JSON.stringify escapes the control characters): no scan needed.
   if (Buffer.byteLength(json) === json.length) return json;
-  return json.replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // JSON.stringify already escapes control characters and lone surrogates: what is left is U+D800 and up, four hex digits.
+  return json.replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16)}`);
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { AuthError, PermanentError, RetryableError, ValidationError, type RelayError } from "../../../shared/errors.js";
@@ -11,6 +11,7 @@ import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import { toRecord } from "../../../infra/local/poller.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs, type StoredMessage } from "../../support/embeddedSqs.js";
 import { structuredLogs } from "../../support/logCapture.js";
+import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 
 /**
  * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
@@ -43,50 +44,25 @@ const outcomeOf = {
   failed: (error: RelayError): DeliveryOutcome => ({ kind: "failed", error }),
 };
 
-/** EMF metric lines the handlers print while a test runs (metrics are enabled for this file). */
-const emf: Array<Record<string, unknown>> = [];
-
-/** The metrics published, one entry per value: name, value and the dimensions beyond the service's. */
-function publishedMetrics(): Array<Record<string, unknown>> {
-  return emf.flatMap((line) => {
-    const [definition] = (line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics;
-    const dimensions = Object.fromEntries((definition?.Dimensions[0] ?? []).filter((name) => name !== "service").map((name) => [name, line[name]]));
-    return (definition?.Metrics ?? []).flatMap(({ Name }) => [line[Name]].flat().map((value) => ({ metric: Name, value, ...dimensions })));
-  });
-}
-
 describe("the worker handler on records from the embedded SQS", () => {
   let sqs: EmbeddedSqs;
-  const write = process.stdout.write.bind(process.stdout);
   const queueUrl = () => sqs.queueUrls[destination].queue;
   const dlqUrl = () => sqs.queueUrls[destination].dlq;
 
+  const publishedMetrics = usePublishedMetrics();
+
   beforeAll(async () => {
     sqs = await startEmbeddedSqs();
-    // Metrics are contract (docs/operations.md): publish them here and keep the EMF lines.
-    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-      const text = String(chunk);
-      if (!text.startsWith('{"_aws"')) return write(chunk, ...rest);
-      for (const line of text.split("\n")) if (line.trim() !== "") emf.push(JSON.parse(line) as Record<string, unknown>);
-      return true;
-    }) as typeof process.stdout.write;
     // Warnings and infos about work items are part of what an operator reads; the suite keeps only ERROR.
     logger.setLogLevel("INFO");
   });
-  beforeEach(() => {
-    emf.length = 0;
-  });
   afterEach(async () => {
     vi.unstubAllEnvs();
-    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl() }));
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl() }));
   });
   afterAll(async () => {
-    process.stdout.write = write;
     logger.setLogLevel("ERROR");
-    vi.unstubAllEnvs();
     await sqs.stop();
   });
 
