@@ -88,6 +88,7 @@ describe("packWorkBatch at the message budget", () => {
 
     expect(full.map((message) => [message.eventIds, message.bytes, Buffer.byteLength(message.body)])).toEqual([[["a", "b"], MESSAGE_BUDGET - 1, MESSAGE_BUDGET - 1]]);
     expect(over.map((message) => message.eventIds)).toEqual([["a"], ["b"]]);
+    expect(over.map((message) => (JSON.parse(message.body) as { events: Array<{ id: string }> }).events.map((event) => event.id))).toEqual([["a"], ["b"]]);
   });
 
   it("packs an event that alone fills a message, and refuses one byte more", () => {

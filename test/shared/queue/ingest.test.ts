@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logger } from "../../../shared/observability.js";
 import { PayloadTooLargeError, ValidationError } from "../../../shared/errors.js";
 import { SQS_LIMITS } from "../../../shared/queue/enqueue.js";
 import { ingestWork } from "../../../shared/queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../../shared/queue/workItem.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { structuredLogs } from "../../support/logCapture.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 
 const envelope = { flow: "braze-to-mparticle", destination: "mparticle", correlationId: "c-1", receivedAt: "2026-01-01T00:00:00.000Z" } as const;
@@ -15,8 +17,11 @@ describe("ingestWork on the embedded SQS", () => {
 
   beforeAll(async () => {
     sqs = await startEmbeddedSqs();
+    // The suite keeps ERROR logs only; the refusal is a warning (docs/operations.md: "the ingest log says which").
+    logger.setLogLevel("WARN");
   });
   afterAll(async () => {
+    logger.setLogLevel("ERROR");
     await sqs.stop();
   });
 
@@ -31,6 +36,9 @@ describe("ingestWork on the embedded SQS", () => {
     expect(workItemIds).toEqual([deriveWorkItemId("braze-to-mparticle", "ok")]);
     const [parked] = await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
     expect(JSON.parse(parked?.Body ?? "{}")).toMatchObject({ ...envelope, events: [{ id: "bad", event: { n: "x" } }] });
+    expect(Object.fromEntries(Object.entries(parked?.MessageAttributes ?? {}).filter(([name]) => name !== "failure").map(([name, value]) => [name, value.StringValue]))).toEqual({
+      destination: "mparticle", workItemId: deriveWorkItemId("braze-to-mparticle", "bad"), correlationId: "c-1",
+    });
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toEqual({
       destination: "mparticle",
       workItemId: deriveWorkItemId("braze-to-mparticle", "bad"),
@@ -59,5 +67,6 @@ describe("ingestWork on the embedded SQS", () => {
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).toEqual([]);
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq)).toEqual([]);
     expect(publishedMetrics()).toEqual([{ metric: "rejected", value: 1, reason: "too-large-to-queue" }]);
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({ message: "request refused: events too large to enqueue", eventIds: ["huge"], reason: expect.stringMatching(/^event is \d+ bytes/) }));
   });
 });
