@@ -142,12 +142,10 @@ export function packWork(batches: WorkBatch[]): PackedWork {
  * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
  */
 export async function sendPackedWork(packed: PackedWork, delaySeconds?: number): Promise<void> {
-  const sends: Promise<void>[] = [];
-  for (const [destination, messages] of packed.byDestination) {
+  await Promise.all([...packed.byDestination].flatMap(([destination, messages]) => {
     const queueUrl = queueUrlFor(destination);
-    for (const chunk of sendBatches(messages)) sends.push(sendChunk(queueUrl, chunk, delaySeconds));
-  }
-  await Promise.all(sends);
+    return [...sendBatches(messages)].map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
+  }));
   // Stryker disable next-line StringLiteral,ObjectLiteral: a debug log line, not behaviour
   logger.debug("enqueued work", { messages: packed.messages.length, tooLarge: packed.tooLarge.length });
 }
