@@ -41,8 +41,8 @@ export default defineConfig({
     // re-importing the AWS SDK, Powertools and zod for each file cost most of a mutant's time (the suite:
     // 67 s isolated, 19 s not). Mutants switch at run time (ignoreStatic), so cached modules see them.
     isolate: false,
-    // ...but each file starts with fresh project modules and the environment the suite started with (see the file).
-    setupFiles: [...[base.test?.setupFiles ?? []].flat(), "test/support/freshFileState.ts"],
+    // ...but each file starts from the environment the suite started with (see the file).
+    setupFiles: [...[base.test?.setupFiles ?? []].flat(), "test/support/restoreEnv.ts"],
     sequence: { ...base.test?.sequence, sequencer: KillersFirst },
   },
 });
