@@ -52,7 +52,8 @@ function toLambdaAttributes(message: Message): SQSMessageAttributes {
   return attributes;
 }
 
-function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+/** An SQS message as Lambda hands it to a handler: one record of an SQSEvent. */
+export function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const system = message.Attributes ?? {};
   return {
     messageId: message.MessageId ?? randomUUID(),

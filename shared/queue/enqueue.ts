@@ -10,8 +10,9 @@ import { deriveWorkItemId, type WorkBatch } from "./workItem.js";
 export const SQS_LIMITS = { messageBytes: 1024 * 1024, batchEntries: 10, batchBytes: 1024 * 1024 } as const;
 // Room for the message attributes (destination, workItemId, correlationId) and the batch call's own framing.
 const HEADROOM_BYTES = 8 * 1024;
-const MESSAGE_BUDGET = SQS_LIMITS.messageBytes - HEADROOM_BYTES;
-const BATCH_BUDGET = SQS_LIMITS.batchBytes - HEADROOM_BYTES;
+/** What the packing fills a message and a SendMessageBatch call up to. */
+export const MESSAGE_BUDGET = SQS_LIMITS.messageBytes - HEADROOM_BYTES;
+export const BATCH_BUDGET = SQS_LIMITS.batchBytes - HEADROOM_BYTES;
 const SEND_ATTEMPTS = 3;
 /** Stands in for the work item id (same length) while a message is measured. */
 const UNSET_ID = "0".repeat(32);
@@ -141,12 +142,11 @@ export function packWork(batches: WorkBatch[]): PackedWork {
  * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
  */
 export async function sendPackedWork(packed: PackedWork, delaySeconds?: number): Promise<void> {
-  const sends: Promise<void>[] = [];
-  for (const [destination, messages] of packed.byDestination) {
+  await Promise.all([...packed.byDestination].flatMap(([destination, messages]) => {
     const queueUrl = queueUrlFor(destination);
-    for (const chunk of sendBatches(messages)) sends.push(sendChunk(queueUrl, chunk, delaySeconds));
-  }
-  await Promise.all(sends);
+    return [...sendBatches(messages)].map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
+  }));
+  // Stryker disable next-line StringLiteral,ObjectLiteral: a debug log line, not behaviour
   logger.debug("enqueued work", { messages: packed.messages.length, tooLarge: packed.tooLarge.length });
 }
 

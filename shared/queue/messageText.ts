@@ -9,6 +9,8 @@ const NOT_SQS_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/g;
 export function sqsJson(value: unknown): string {
   const json = JSON.stringify(value);
   // One byte per character is ASCII, all SQS text (JSON.stringify escapes the control characters): no scan needed.
+  // Stryker disable next-line ConditionalExpression: without the fast path the replace finds nothing in ASCII text; same result
   if (Buffer.byteLength(json) === json.length) return json;
-  return json.replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // JSON.stringify already escapes control characters and lone surrogates: what is left is U+D800 and up, four hex digits.
+  return json.replace(NOT_SQS_TEXT, (character) => `\\u${character.charCodeAt(0).toString(16)}`);
 }

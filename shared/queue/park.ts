@@ -55,9 +55,8 @@ export async function park(
   passThroughAttributes: Record<string, string>,
 ): Promise<void> {
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
-  for (const [name, value] of Object.entries(passThroughAttributes)) {
-    if (name !== PARK_ATTRIBUTE) attributes[name] = { DataType: "String", StringValue: value };
-  }
+  for (const [name, value] of Object.entries(passThroughAttributes)) attributes[name] = { DataType: "String", StringValue: value };
+  // Replaces the record of an earlier park (a redriven message carries it).
   attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: sqsJson(record) };
   await sqsClient().send(
     new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }),

@@ -83,3 +83,24 @@ export function useEnqueuedMessages(destination: Destination): () => Promise<Mes
   });
   return take;
 }
+
+/** A message as the embedded SQS stores it (fauxqs' inspection endpoint). */
+export interface StoredMessage {
+  body: string;
+  messageAttributes: Record<string, { DataType: string; StringValue?: string }>;
+  /** When a delayed message becomes visible (epoch ms). */
+  delayUntil?: number;
+  approximateReceiveCount: number;
+}
+
+/** Every message of a queue by state, read without receiving any: in-flight ones with their visibility deadline (epoch ms). */
+export async function inspectQueue(embedded: EmbeddedSqs, queueUrl: string): Promise<{
+  ready: StoredMessage[];
+  delayed: StoredMessage[];
+  inflight: Array<{ message: StoredMessage; visibilityDeadline: number }>;
+}> {
+  const name = queueUrl.slice(queueUrl.lastIndexOf("/") + 1);
+  const response = await fetch(`${embedded.endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
+  if (!response.ok) throw new Error(`inspecting ${name}: HTTP ${response.status}`);
+  return ((await response.json()) as { messages: Awaited<ReturnType<typeof inspectQueue>> }).messages;
+}

@@ -41,7 +41,8 @@ describe("park on the embedded SQS", () => {
 
     const [message] = await drainVisible(sqs.sqs, sqs.queueUrls.pushwoosh.dlq);
     expect(message?.Body).toBe('{"body":1}');
-    expect(message?.MessageAttributes?.correlationId?.StringValue).toBe("c-2");
+    expect(message?.MessageAttributes?.correlationId).toMatchObject({ DataType: "String", StringValue: "c-2" });
+    expect(message?.MessageAttributes?.[PARK_ATTRIBUTE]?.DataType).toBe("String");
     expect(JSON.parse(message?.MessageAttributes?.[PARK_ATTRIBUTE]?.StringValue ?? "{}")).toEqual(JSON.parse(JSON.stringify(record)));
   });
 });

@@ -20,6 +20,11 @@ describe("decideRetry", () => {
   it("waits exactly as long as the partner's Retry-After asks", () => {
     const error = new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 17 });
     expect(decideRetry(error, 2, 10, noJitter)).toEqual({ action: "retry", delaySeconds: 17 });
+    expect(decideRetry(new RetryableError("HTTP 429", { retryAfterSeconds: 0 }), 2, 10, noJitter)).toEqual({ action: "retry", delaySeconds: 0 });
+  });
+
+  it("never asks SQS for a negative delay", () => {
+    expect(decideRetry(new RetryableError("HTTP 429", { retryAfterSeconds: -5 }), 1, 10)).toEqual({ action: "retry", delaySeconds: 0 });
   });
 
   it("parks a retryable failure on the fifth attempt with the reason retries-exhausted", () => {

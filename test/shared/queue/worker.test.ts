@@ -1,256 +1,401 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PurgeQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { AuthError, PermanentError, RetryableError } from "../../../shared/errors.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import { AuthError, PermanentError, RetryableError, ValidationError, type RelayError } from "../../../shared/errors.js";
+import { logger } from "../../../shared/observability.js";
 import type { Destination } from "../../../shared/queue/definition.js";
-import { workerFor } from "../../../infra/wiring.js";
-import type { ParkRecord } from "../../../shared/queue/park.js";
-import { createWorkerHandler, eventKey, type DeliveryOutcome } from "../../../shared/queue/worker.js";
+import { PARK_ATTRIBUTE, type ParkRecord } from "../../../shared/queue/park.js";
+import { MAX_DELAY_SECONDS, createWorkerHandler, eventKey, type DeliveryOutcome, type WorkerMessage } from "../../../shared/queue/worker.js";
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
-import { SqsPoller } from "../../../infra/local/poller.js";
-import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { toRecord } from "../../../infra/local/poller.js";
+import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs, type StoredMessage } from "../../support/embeddedSqs.js";
 import { structuredLogs } from "../../support/logCapture.js";
-import { waitFor } from "../../support/waitFor.js";
+import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 
+/**
+ * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
+ * test asserts what the handler left behind (the original in flight with the visibility it set, the
+ * re-enqueued remainder, the DLQ copies and their park records), its answer and the metrics the dashboard
+ * and alarms read. No poller and no waiting: worker.poller.test.ts drives the same runtime end to end.
+ */
 const destination: Destination = "mixpanel";
+const FLOW = "test-flow";
+const QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel";
+/** The visibility the test's receive gives a message: what stays when the handler changes none. */
+const RECEIVE_VISIBILITY_SECONDS = 60;
 
-function workItem(n: number, events: number[] = [n]): WorkItem {
+function workItem(n: number, events: number[] = [n], extra: Partial<WorkItem> = {}): WorkItem {
   return {
     workItemId: deriveWorkItemId("test", n),
-    flow: "test-flow",
+    flow: FLOW,
     destination,
     correlationId: `corr-${n}`,
-    receivedAt: new Date().toISOString(),
+    receivedAt: "2026-01-01T00:00:00.000Z",
+    context: { profile: `p-${n}` },
     events: events.map((value) => ({ id: `e-${value}`, event: { n: value } })),
+    ...extra,
   };
 }
 
-/** Sends work items as they are, one message each, as the ingest would. */
-async function send(sqs: SQSClient, queueUrl: string, items: WorkItem[]): Promise<void> {
-  for (let start = 0; start < items.length; start += 10) {
-    await sqs.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: items.slice(start, start + 10).map((item, index) => ({
-        Id: String(index),
-        MessageBody: JSON.stringify(item),
-        MessageAttributes: {
-          workItemId: { DataType: "String", StringValue: item.workItemId },
-          correlationId: { DataType: "String", StringValue: item.correlationId },
-        },
-      })),
-    }));
-  }
-}
+const outcomeOf = {
+  delivered: (): DeliveryOutcome => ({ kind: "delivered" }),
+  skipped: (reason: string): DeliveryOutcome => ({ kind: "skipped", reason }),
+  failed: (error: RelayError): DeliveryOutcome => ({ kind: "failed", error }),
+};
 
-/** A destination whose partner fails some events as told, and which records every delivery. */
-function recordingDestination(failureFor: (n: number) => DeliveryOutcome | undefined) {
-  const deliveries: number[] = [];
-  const handler = createWorkerHandler({
-    destination,
-    deliver: async (messages) => {
-      const outcomes = new Map<string, DeliveryOutcome>();
-      for (const message of messages) {
-        for (const queued of message.workItem.events) {
-          const n = (queued.event as { n: number }).n;
-          const failure = failureFor(n);
-          if (!failure) deliveries.push(n);
-          outcomes.set(eventKey(message.messageId, queued.id), failure ?? { kind: "delivered" });
-        }
-      }
-      return outcomes;
-    },
-  });
-  return { deliveries, handler };
-}
-
-function parkRecord(message: { MessageAttributes?: Record<string, { StringValue?: string }> }): ParkRecord {
-  return JSON.parse(message.MessageAttributes?.failure?.StringValue ?? "null") as ParkRecord;
-}
-
-describe("worker runtime on the embedded SQS", () => {
+describe("the worker handler on records from the embedded SQS", () => {
   let sqs: EmbeddedSqs;
-  let poller: SqsPoller | undefined;
+  const queueUrl = () => sqs.queueUrls[destination].queue;
+  const dlqUrl = () => sqs.queueUrls[destination].dlq;
+
+  const publishedMetrics = usePublishedMetrics();
 
   beforeAll(async () => {
-    process.env.RETRY_BASE_SECONDS = "0.2";
     sqs = await startEmbeddedSqs();
+    // Warnings and infos about work items are part of what an operator reads; the suite keeps only ERROR.
+    logger.setLogLevel("INFO");
   });
   afterEach(async () => {
-    await poller?.stop();
-    poller = undefined;
-    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls[destination].queue }));
-    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls[destination].dlq }));
+    vi.unstubAllEnvs();
+    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl() }));
+    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl() }));
   });
   afterAll(async () => {
+    logger.setLogLevel("ERROR");
     await sqs.stop();
   });
 
-  function startPoller(handler: ReturnType<typeof createWorkerHandler>) {
-    poller = new SqsPoller({
-      sqs: sqs.sqs,
-      queueUrl: sqs.queueUrls[destination].queue,
-      region: "us-east-1",
-      settings: { ...workerFor(destination).trigger.eventSource, batchSize: 10, maxBatchingWindowSeconds: 1 },
-      handlers: [handler],
-      context: () => lambdaContext("mixpanel-worker", 30, "us-east-1"),
-    });
-    return poller.start();
+  /** Sends the work items (bodies as given) with their attributes and receives them as Lambda records. */
+  async function receive(bodies: Array<WorkItem | string>, attributes: Record<string, MessageAttributeValue> = {}): Promise<SQSRecord[]> {
+    await sqs.sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl(),
+      Entries: bodies.map((body, index) => ({
+        Id: String(index),
+        MessageBody: typeof body === "string" ? body : JSON.stringify(body),
+        MessageAttributes: {
+          ...(typeof body === "string" ? {} : {
+            workItemId: { DataType: "String", StringValue: body.workItemId },
+            correlationId: { DataType: "String", StringValue: body.correlationId },
+          }),
+          ...attributes,
+        },
+      })),
+    }));
+    const messages = await drainVisible(sqs.sqs, queueUrl(), RECEIVE_VISIBILITY_SECONDS);
+    const order = (body: string | undefined) => bodies.findIndex((sent) => (typeof sent === "string" ? sent : JSON.stringify(sent)) === body);
+    return messages.sort((a, b) => order(a.Body) - order(b.Body)).map((message) => toRecord(message, QUEUE_ARN, "us-east-1"));
   }
 
-  it("redelivers only the failing record of a batch of ten, parks it after 5 receives, and delivers the nine once", async () => {
-    const attemptsOf7: number[] = [];
-    const { deliveries, handler } = recordingDestination((n) => {
-      if (n !== 7) return undefined;
-      attemptsOf7.push(Date.now());
-      return { kind: "failed", error: new RetryableError("partner answered HTTP 503", { status: 503, partnerMessage: "busy" }) };
-    });
-    await send(sqs.sqs, sqs.queueUrls[destination].queue, Array.from({ length: 10 }, (_, n) => workItem(n)));
-    await startPoller(handler);
-
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 40_000, "the failing record in the DLQ");
-
-    expect(deliveries.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 8, 9]);
-    expect(attemptsOf7).toHaveLength(5);
-    expect(parked).toHaveLength(1);
-    const record = parkRecord(parked[0]!);
-    expect(record).toMatchObject({
+  /** A worker whose destination answers each event by its `n`, and which records what it was handed. */
+  function workerAnswering(outcomeFor: (n: number) => DeliveryOutcome) {
+    const handed: WorkerMessage[][] = [];
+    const handler = createWorkerHandler({
       destination,
-      workItemId: workItem(7).workItemId,
-      reason: "retries-exhausted",
-      errorClass: "retryable",
-      status: 503,
-      partnerMessage: "busy",
-      attempts: 5,
+      deliver: async (messages) => {
+        handed.push(messages);
+        const outcomes = new Map<string, DeliveryOutcome>();
+        for (const message of messages) {
+          for (const queued of message.workItem.events) outcomes.set(eventKey(message.messageId, queued.id), outcomeFor((queued.event as { n: number }).n));
+        }
+        return outcomes;
+      },
     });
-    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ priorAttempts: 0, events: [{ id: "e-7", event: { n: 7 } }] });
-    expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-7");
-    expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toHaveLength(0);
-    // The park is logged at ERROR (captured by the test setup, not printed), with the correlation id.
-    expect(structuredLogs("ERROR")).toContainEqual(
-      expect.objectContaining({ message: "work item parked in the DLQ", correlationId: "corr-7", reason: "retries-exhausted" }),
+    const invoke = (Records: SQSRecord[]): Promise<SQSBatchResponse> => handler({ Records }, lambdaContext("mixpanel-worker", 30, "us-east-1"));
+    return { handed, invoke };
+  }
+
+  const parkRecordOf = (message: StoredMessage) => JSON.parse(message.messageAttributes[PARK_ATTRIBUTE]?.StringValue ?? "null") as ParkRecord;
+  /** The attributes of a DLQ copy but its park record (every one a string: toStrictEqual sees an empty one). */
+  const attributeValues = (message: StoredMessage) =>
+    Object.fromEntries(Object.entries(message.messageAttributes).filter(([name]) => name !== PARK_ATTRIBUTE).map(([name, value]) => [name, value.StringValue]));
+  const failures = (...records: SQSRecord[]): SQSBatchResponse => ({ batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) });
+
+  /** Runs `invoke` and gives the epoch-ms window it ran in, to bound the deadlines it set, and how long it took. */
+  async function timed<T>(invoke: () => Promise<T>): Promise<{ result: T; before: number; after: number; elapsedMs: number }> {
+    const [before, started] = [Date.now(), performance.now()];
+    const result = await invoke();
+    return { result, before, elapsedMs: performance.now() - started, after: Date.now() };
+  }
+
+  it("delivers a batch once, hands each message with its attempt, and leaves the records to the event source to delete", async () => {
+    const items = [workItem(1, [1, 2]), workItem(2, [3], { priorAttempts: 2 })];
+    const records = await receive(items);
+    const { handed, invoke } = workerAnswering(outcomeOf.delivered);
+
+    const { result: response, elapsedMs } = await timed(() => invoke(records));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handed).toHaveLength(1);
+    expect(handed[0]!.map((message) => [message.messageId, message.workItem.workItemId, message.attempt])).toEqual([
+      [records[0]!.messageId, items[0]!.workItemId, 1],
+      [records[1]!.messageId, items[1]!.workItemId, 3],
+    ]);
+    expect(handed[0]![0]!.workItem).toEqual({ ...items[0], priorAttempts: 0 });
+    // Nothing changed in SQS: both still in flight with the receive's visibility, nothing new, nothing parked.
+    const queue = await inspectQueue(sqs, queueUrl());
+    expect(queue.inflight).toHaveLength(2);
+    for (const { visibilityDeadline } of queue.inflight) expect(visibilityDeadline).toBeGreaterThan(Date.now() + (RECEIVE_VISIBILITY_SECONDS - 10) * 1000);
+    expect([...queue.ready, ...queue.delayed]).toEqual([]);
+    expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([
+      { metric: "delivered", value: 2, destination },
+      { metric: "delivered", value: 1, destination },
+      { metric: "partnerLatency", value: expect.any(Number), destination },
+    ]));
+    expect(publishedMetrics()).toHaveLength(3);
+    const latency = publishedMetrics().find(({ metric }) => metric === "partnerLatency")?.value as number;
+    expect(latency).toBeGreaterThanOrEqual(0);
+    expect(latency).toBeLessThanOrEqual(elapsedMs);
+  });
+
+  it("keeps a message whose events all failed retryably in flight for the longest delay asked, and reports only it failed", async () => {
+    const records = await receive([workItem(1, [1, 2]), workItem(3)]);
+    const { invoke } = workerAnswering((n) =>
+      n === 3 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: n === 1 ? 7 : 4 })),
     );
+
+    const { result, before, after } = await timed(() => invoke(records));
+
+    expect(result).toEqual(failures(records[0]!));
+    const { inflight, ready, delayed } = await inspectQueue(sqs, queueUrl());
+    const kept = inflight.find(({ message }) => message.body === records[0]!.body);
+    expect(kept?.visibilityDeadline).toBeGreaterThanOrEqual(before + 7_000);
+    expect(kept?.visibilityDeadline).toBeLessThanOrEqual(after + 7_000);
+    expect([...ready, ...delayed]).toEqual([]);
+    expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "retried", value: 2, destination }, { metric: "delivered", value: 1, destination }]));
+    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["delivered", "partnerLatency", "retried"]);
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
+      message: "delivery failed, will retry", correlationId: "corr-1", workItemId: workItem(1).workItemId, attempt: 1, delaySeconds: 7, status: 429,
+    }));
   });
 
-  it("settles a message event by event: delivered done, retryable re-enqueued alone, permanent parked alone", async () => {
-    let firstTryOf2 = true;
-    const { deliveries, handler } = recordingDestination((n) => {
-      if (n === 2 && firstTryOf2) {
-        firstTryOf2 = false;
-        return { kind: "failed", error: new RetryableError("partner answered HTTP 503", { status: 503 }) };
-      }
-      if (n === 3) return { kind: "failed", error: new PermanentError("partner answered HTTP 400", { status: 400, partnerMessage: "bad 3" }) };
-      return undefined;
+  it("keeps a credential failure in flight for the credential backoff, counts it, and answers a whole failed batch without throwing", async () => {
+    vi.stubEnv("RETRY_BASE_SECONDS", "2");
+    vi.stubEnv("RETRY_AUTH_BACKOFF_FACTOR", "10");
+    const records = await receive([workItem(1, [1, 2])]);
+    const { invoke } = workerAnswering(() => outcomeOf.failed(new AuthError("HTTP 401", { status: 401 })));
+
+    const { result, before, after } = await timed(() => invoke(records));
+
+    expect(result).toEqual(failures(records[0]!));
+    // First attempt: a step of 2 s × 10, jittered into its upper half.
+    const { inflight } = await inspectQueue(sqs, queueUrl());
+    expect(inflight).toHaveLength(1);
+    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 10_000);
+    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 20_000);
+    expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([
+      { metric: "retried", value: 2, destination },
+    ]));
+    expect(publishedMetrics().filter(({ metric }) => metric === "credentialFailures")).toEqual([1, 2].map(() => ({ metric: "credentialFailures", value: 1, destination })));
+  });
+
+  it("parks a message whole on its last attempt (prior attempts plus receives), with its id and a fresh retry budget", async () => {
+    const item = workItem(1, [1, 2], { priorAttempts: 2 });
+    const [record] = await receive([item], { [PARK_ATTRIBUTE]: { DataType: "String", StringValue: "an earlier park" } });
+    record!.attributes.ApproximateReceiveCount = "3";
+    const firstReceived = Number(record!.attributes.ApproximateFirstReceiveTimestamp);
+    const { invoke } = workerAnswering((n) => outcomeOf.failed(new RetryableError(`HTTP 503 for ${n}`, { status: 503, partnerMessage: "busy" })));
+
+    const { result, before, after } = await timed(() => invoke([record!]));
+
+    expect(result).toEqual(failures());
+    const { ready } = await inspectQueue(sqs, dlqUrl());
+    expect(ready).toHaveLength(1);
+    expect(JSON.parse(ready[0]!.body)).toEqual({ ...item, priorAttempts: 0 });
+    expect(attributeValues(ready[0]!)).toEqual({ workItemId: item.workItemId, correlationId: "corr-1" });
+    const park = parkRecordOf(ready[0]!);
+    expect(park).toEqual({
+      destination, workItemId: item.workItemId, reason: "retries-exhausted", errorClass: "retryable", message: "HTTP 503 for 1",
+      status: 503, partnerMessage: "busy", attempts: 5, firstFailedAt: new Date(firstReceived).toISOString(), parkedAt: expect.any(String),
     });
-    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(100, [1, 2, 3])]);
-    await startPoller(handler);
+    expect(Date.parse(park.parkedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(park.parkedAt)).toBeLessThanOrEqual(after);
+    const queue = await inspectQueue(sqs, queueUrl());
+    expect([...queue.ready, ...queue.delayed]).toEqual([]);
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "parked", value: 2, destination, reason: "retries-exhausted" }]));
+    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["parked", "partnerLatency"]);
+    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({
+      message: "work item parked in the DLQ", correlationId: "corr-1", workItemId: item.workItemId, attempt: 5, reason: "retries-exhausted", events: 2,
+    }));
+  });
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the permanent failure in the DLQ");
-    await waitFor(() => deliveries.includes(2), 10_000, "the retried event");
+  it("retries a message on the attempt before its last", async () => {
+    const [record] = await receive([workItem(1, [1], { priorAttempts: 2 })]);
+    record!.attributes.ApproximateReceiveCount = "2";
+    const { invoke } = workerAnswering(() => outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 1 })));
 
-    expect(deliveries).toEqual([1, 2]);
+    expect(await invoke([record!])).toEqual(failures(record!));
+    expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [] });
+  });
+
+  it("settles a message event by event: delivered and skipped done, retryable re-enqueued together after the longest delay, permanent parked", async () => {
+    const item = workItem(100, [1, 2, 3, 4, 5]);
+    const records = await receive([item]);
+    const { invoke } = workerAnswering((n) => [
+      outcomeOf.delivered(),
+      outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 30 })),
+      outcomeOf.failed(new PermanentError("HTTP 400", { status: 400, partnerMessage: "bad 3" })),
+      outcomeOf.skipped("nothing-to-send"),
+      outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 40 })),
+    ][n - 1]!);
+
+    const { result, before, after } = await timed(() => invoke(records));
+
+    expect(result).toEqual(failures());
+    const { delayed, ready } = await inspectQueue(sqs, queueUrl());
+    expect(ready).toEqual([]);
+    expect(delayed).toHaveLength(1);
+    const retried = delayed[0]!;
+    const retriedId = deriveWorkItemId(FLOW, "e-2", "e-5");
+    expect(JSON.parse(retried.body)).toEqual({ ...item, workItemId: retriedId, priorAttempts: 1, events: [item.events[1], item.events[4]] });
+    expect(attributeValues(retried)).toEqual({ destination, workItemId: retriedId, correlationId: "corr-100" });
+    expect(retried.delayUntil).toBeGreaterThanOrEqual(before + 40_000);
+    expect(retried.delayUntil).toBeLessThanOrEqual(after + 40_000);
+
+    const parked = (await inspectQueue(sqs, dlqUrl())).ready;
     expect(parked).toHaveLength(1);
-    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ flow: "test-flow", priorAttempts: 0, events: [{ id: "e-3", event: { n: 3 } }] });
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1, workItemId: deriveWorkItemId("test-flow", "e-3") });
-    expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-100");
+    const partId = deriveWorkItemId(FLOW, "e-3");
+    expect(JSON.parse(parked[0]!.body)).toEqual({ ...item, workItemId: partId, priorAttempts: 0, events: [item.events[2]] });
+    expect(attributeValues(parked[0]!)).toEqual({ workItemId: partId, correlationId: "corr-100" });
+    expect(parkRecordOf(parked[0]!)).toMatchObject({ workItemId: partId, reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1 });
+
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([
+      { metric: "delivered", value: 1, destination },
+      { metric: "skipped", value: 1, destination, reason: "nothing-to-send" },
+      { metric: "retried", value: 2, destination },
+      { metric: "parked", value: 1, destination, reason: "permanent" },
+    ]));
+    expect(publishedMetrics()).toHaveLength(5);
+    expect(structuredLogs("INFO")).toContainEqual(expect.objectContaining({ message: "event skipped", correlationId: "corr-100", eventId: "e-4", reason: "nothing-to-send" }));
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
+      message: "some events failed, retrying them in a new message", correlationId: "corr-100", attempt: 1, delaySeconds: 40, events: 2,
+    }));
   });
 
-  it("parks a permanent failure at once, with the partner's reason, and never retries it", async () => {
-    let calls = 0;
-    const { handler } = recordingDestination(() => {
-      calls++;
-      return { kind: "failed", error: new PermanentError("partner answered HTTP 400", { status: 400, partnerMessage: "bad field x" }) };
+  it("re-enqueues a remainder after at most SQS's longest delay", async () => {
+    const records = await receive([workItem(1, [1, 2])]);
+    const { invoke } = workerAnswering((n) => (n === 1 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 5_000 }))));
+
+    const { result, before, after } = await timed(() => invoke(records));
+
+    expect(result).toEqual(failures());
+    const { delayed } = await inspectQueue(sqs, queueUrl());
+    expect(delayed).toHaveLength(1);
+    expect(delayed[0]!.delayUntil).toBeGreaterThanOrEqual(before + MAX_DELAY_SECONDS * 1000);
+    expect(delayed[0]!.delayUntil).toBeLessThanOrEqual(after + MAX_DELAY_SECONDS * 1000);
+  });
+
+  it("parks each reason's events together with the first error of that reason", async () => {
+    const item = workItem(1, [1, 2, 3, 4]);
+    const records = await receive([item]);
+    const { invoke } = workerAnswering((n) => [
+      outcomeOf.failed(new PermanentError("first permanent", { status: 400 })),
+      outcomeOf.failed(new ValidationError("bad event")),
+      outcomeOf.failed(new PermanentError("second permanent", { status: 422 })),
+      outcomeOf.delivered(),
+    ][n - 1]!);
+
+    expect(await invoke(records)).toEqual(failures());
+
+    const parked = (await inspectQueue(sqs, dlqUrl())).ready.map((message) => ({ body: JSON.parse(message.body) as WorkItem, record: parkRecordOf(message) }));
+    expect(parked.map(({ body, record }) => [record.reason, record.message, body.events.map((event) => event.id)]).sort()).toEqual([
+      ["permanent", "first permanent", ["e-1", "e-3"]],
+      ["validation", "bad event", ["e-2"]],
+    ]);
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([
+      { metric: "parked", value: 2, destination, reason: "permanent" },
+      { metric: "parked", value: 1, destination, reason: "validation" },
+    ]));
+  });
+
+  it("parks a message it cannot read as it came, with the receive count and the reason, and delivers nothing", async () => {
+    const bodies = ["not json", "[1]", JSON.stringify({ ...workItem(3), events: [] }), JSON.stringify({ ...workItem(4), events: [{ event: {} }] })];
+    const records = await receive(bodies, {
+      workItemId: { DataType: "String", StringValue: "w-sent" },
+      correlationId: { DataType: "String", StringValue: "corr-sent" },
+      [PARK_ATTRIBUTE]: { DataType: "String", StringValue: "an earlier park" },
+      raw: { DataType: "Binary", BinaryValue: Buffer.from("binary") },
     });
-    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(1)]);
-    await startPoller(handler);
+    records[0]!.attributes.ApproximateReceiveCount = "3";
+    records[1]!.attributes.ApproximateReceiveCount = "not a count";
+    records[2]!.attributes.ApproximateFirstReceiveTimestamp = "0";
+    // Sent without attributes: nothing to pass through, no work item id known.
+    records.push(...(await receive(["bare text"])));
+    const { handed, invoke } = workerAnswering(outcomeOf.delivered);
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the permanent failure in the DLQ");
+    const { result, before, after } = await timed(() => invoke(records));
 
-    expect(calls).toBe(1);
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad field x", attempts: 1 });
-  });
-
-  it("parks a message that is not a valid work item as a validation failure", async () => {
-    const { deliveries, handler } = recordingDestination(() => undefined);
-    await sqs.sqs.send(new SendMessageCommand({ QueueUrl: sqs.queueUrls[destination].queue, MessageBody: JSON.stringify({ ...workItem(3), events: [] }),
-      MessageAttributes: { workItemId: { DataType: "String", StringValue: workItem(3).workItemId } } }));
-    await startPoller(handler);
-
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the invalid message in the DLQ");
-
-    expect(deliveries).toEqual([]);
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "validation", errorClass: "validation", workItemId: workItem(3).workItemId });
-    expect(parkRecord(parked[0]!).message).toContain("work item invalid at events");
-  });
-
-  it("keeps a credential failure in the queue with a long backoff instead of parking it", async () => {
-    let calls = 0;
-    const { handler } = recordingDestination(() => {
-      calls++;
-      return { kind: "failed", error: new AuthError("partner answered HTTP 401", { status: 401 }) };
+    expect(result).toEqual(failures());
+    expect(handed).toEqual([]);
+    const parked = (await inspectQueue(sqs, dlqUrl())).ready;
+    const parkOf = (body: string) => parked.find((message) => message.body === body);
+    for (const body of bodies) expect(attributeValues(parkOf(body)!)).toStrictEqual({ workItemId: "w-sent", correlationId: "corr-sent" });
+    expect(attributeValues(parkOf("bare text")!)).toStrictEqual({});
+    expect(parkRecordOf(parkOf("bare text")!)).not.toHaveProperty("workItemId");
+    expect(parkRecordOf(parkOf("not json")!)).toMatchObject({
+      destination, workItemId: "w-sent", reason: "validation", errorClass: "validation", message: "message body is not JSON", attempts: 3,
+      firstFailedAt: new Date(Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp)).toISOString(),
     });
-    await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(2)]);
-    await startPoller(handler);
-
-    await waitFor(() => calls >= 1, 10_000, "the first delivery");
-    // Stopping waits for the batch in flight to settle; no other receive takes the message after that.
-    await poller?.stop();
-
-    // Kept, not deleted: the message is in flight, with its visibility set to the credential backoff
-    // (base 0.2 s × 30: 3 to 6 s), so nothing can receive it now, and nothing is parked.
-    expect(await queueCounts(sqs.sqs, sqs.queueUrls[destination].queue)).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
-    expect(await queueCounts(sqs.sqs, sqs.queueUrls[destination].dlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-    expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toEqual([]);
-    // The backoff, not the queue's visibility timeout (minutes), brings it back: the same message, second receive.
-    const [back] = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the message back after the credential backoff");
-    expect(JSON.parse(back?.Body ?? "{}")).toMatchObject({ workItemId: workItem(2).workItemId });
-    expect(back?.Attributes?.ApproximateReceiveCount).toBe("2");
-    expect(calls).toBe(1);
+    expect(parkRecordOf(parkOf("[1]")!)).toMatchObject({ message: expect.stringMatching(/^work item invalid at \(root\): /), attempts: 1 });
+    const emptyEvents = parkRecordOf(parkOf(bodies[2]!)!);
+    expect(emptyEvents.message).toMatch(/^work item invalid at events: /);
+    expect(parkRecordOf(parkOf(bodies[3]!)!).message).toMatch(/^work item invalid at events\.0\.id: /);
+    // No first receive known: the time it was parked stands in.
+    expect(Date.parse(emptyEvents.firstFailedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(emptyEvents.firstFailedAt)).toBeLessThanOrEqual(after);
+    expect(publishedMetrics()).toEqual(records.map(() => ({ metric: "parked", value: 1, destination, reason: "validation" })));
+    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({
+      message: "work item parked in the DLQ", correlationId: "corr-sent", workItemId: "w-sent", attempt: 3, reason: "validation", error: "message body is not JSON",
+    }));
   });
 
-  it("treats a batch whose destination reports no outcome as failed, never as delivered", async () => {
-    let calls = 0;
+  it("fails every event of the batch when the destination throws, and keeps the messages for the error's delay", async () => {
+    const records = await receive([workItem(1), workItem(2)]);
     const handler = createWorkerHandler({
       destination,
       deliver: async () => {
-        calls++;
-        return new Map<string, DeliveryOutcome>();
+        throw new RetryableError("partner unreachable", { retryAfterSeconds: 9 });
       },
     });
-    const response = await handler(
-      {
-        Records: [
-          {
-            messageId: "m-1",
-            receiptHandle: "r-1",
-            body: JSON.stringify(workItem(5)),
-            attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
-            messageAttributes: {},
-            md5OfBody: "",
-            eventSource: "aws:sqs",
-            eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel",
-            awsRegion: "us-east-1",
-          },
-        ],
-      },
-      lambdaContext("mixpanel-worker", 30, "us-east-1"),
-    );
 
-    expect(calls).toBe(1);
-    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "m-1" }] });
+    const { result, before, after } = await timed(() => handler({ Records: records }, lambdaContext("mixpanel-worker", 30, "us-east-1")));
+
+    expect(result).toEqual(failures(...records));
+    const { inflight } = await inspectQueue(sqs, queueUrl());
+    expect(inflight).toHaveLength(2);
+    for (const { visibilityDeadline } of inflight) {
+      expect(visibilityDeadline).toBeGreaterThanOrEqual(before + 9_000);
+      expect(visibilityDeadline).toBeLessThanOrEqual(after + 9_000);
+    }
+    expect(publishedMetrics()).toEqual(records.map(() => ({ metric: "retried", value: 1, destination })));
+  });
+
+  it("counts an event the destination reported no outcome for as a retryable failure, never as delivered", async () => {
+    vi.stubEnv("RETRY_BASE_SECONDS", "200");
+    const records = await receive([workItem(1)]);
+    const handler = createWorkerHandler({ destination, deliver: async () => new Map<string, DeliveryOutcome>() });
+
+    const { result, before, after } = await timed(() => handler({ Records: records }, lambdaContext("mixpanel-worker", 30, "us-east-1")));
+
+    expect(result).toEqual(failures(records[0]!));
+    const { inflight } = await inspectQueue(sqs, queueUrl());
+    // First attempt: a step of 200 s, jittered into its upper half.
+    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 100_000);
+    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 200_000);
+    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["partnerLatency", "retried"]);
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
+      message: "delivery failed, will retry", correlationId: "corr-1", errorClass: "retryable", error: "the destination reported no outcome for this event",
+    }));
+  });
+});
+
+describe("eventKey", () => {
+  it("keeps the outcomes of different messages' events apart", () => {
+    expect(eventKey("m-1", "e-1")).toBe(eventKey("m-1", "e-1"));
+    expect(eventKey("m-1", "e-1")).not.toBe(eventKey("m-1e", "-1"));
+    expect(eventKey("m-1", "e-1")).not.toBe(eventKey("m-1", "e-2"));
   });
 });
