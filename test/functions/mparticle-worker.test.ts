@@ -60,12 +60,14 @@ describe("mparticle-worker on the embedded SQS", () => {
       brazeEvent("users.messages.pushnotification.Send", { id: eventId(2), platform: "ios", externalUserId: "alice" }),
       brazeEvent("users.messages.pushnotification.Send", { id: eventId(3), platform: "ios", externalUserId: "bob" }),
     ];
+    // Only this test's calls: the sandbox keeps every call of the file.
+    const callsBefore = sandbox.calls.length;
     const { messages } = await enqueueBraze(events);
     expect(messages).toHaveLength(1);
 
     await waitFor(() => attributesOf(eventId(3)), 10_000, "the events at mParticle");
 
-    const requests = sandbox.calls.filter((call) => call.path === "/v2/bulkevents" && call.status === 202);
+    const requests = sandbox.calls.slice(callsBefore).filter((call) => call.path === "/v2/bulkevents" && call.status === 202);
     expect(requests).toHaveLength(1);
     const batches = (requests[0]?.json as Array<{ user_identities: { customer_id: string }; events: unknown[] }>).map((batch) => [batch.user_identities.customer_id, batch.events.length]);
     expect(batches).toEqual([["alice", 2], ["bob", 1]]);
