@@ -1,4 +1,4 @@
-import { currentsRoutes } from "../shared/flows/index.js";
+import { currentsRoutes } from "../shared/flows/brazeRouting.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../shared/http/ingest.js";
 import { BRAZE_CURRENTS_LIMITS } from "../shared/http/limits.js";
 import { ingestWork } from "../shared/queue/ingest.js";

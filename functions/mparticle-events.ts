@@ -1,5 +1,5 @@
 import { checkPushwooshSettings } from "../shared/config/settings.js";
-import { mparticleRoutes } from "../shared/flows/index.js";
+import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_EVENTS_LIMITS } from "../shared/http/limits.js";
 import { ingestWork } from "../shared/queue/ingest.js";

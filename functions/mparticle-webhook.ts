@@ -1,5 +1,5 @@
 import { checkPushwooshSettings } from "../shared/config/settings.js";
-import { mparticleWebhookRoutes } from "../shared/flows/index.js";
+import { mparticleWebhookRoutes } from "../shared/flows/mparticleWebhookRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
 import { logger } from "../shared/observability.js";

@@ -1,4 +1,4 @@
-import { mparticleWorker } from "../shared/flows/index.js";
+import { mparticleWorker } from "../shared/flows/mparticleWorker.js";
 import { createWorkerHandler } from "../shared/queue/worker.js";
 
 /** SQS → mParticle Events API (`/v2/bulkevents`), Braze Currents events. */

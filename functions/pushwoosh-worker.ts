@@ -1,5 +1,5 @@
 import { checkPushwooshSettings } from "../shared/config/settings.js";
-import { pushwooshWorker } from "../shared/flows/index.js";
+import { pushwooshWorker } from "../shared/flows/pushwooshWorker.js";
 import { createWorkerHandler } from "../shared/queue/worker.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
