@@ -6,6 +6,7 @@ import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
 import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
+import { setOwn } from "./ownProperty.js";
 
 export const PARTNER_ID = "braze";
 export const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
@@ -30,12 +31,6 @@ export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
 
 /** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */
 const RENAMED: Readonly<Record<string, string>> = { os_version: "$os", device_model: "$device", content_card_id: "card_id" };
-
-/** Sets an own enumerable property as object spread and `Object.fromEntries` do (a `__proto__` key stays a property). */
-function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === "__proto__") Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
-  else target[name] = value;
-}
 
 /** Copies `bag` into `target`, each name prefixed. Plain loops: this runs per event (docs/performance.md, "Mapping"). */
 function addPrefixed(target: Record<string, unknown>, bag: Record<string, unknown> | null | undefined, prefix: string): void {
