@@ -81,7 +81,16 @@ export function fitEventLimits(event: MixpanelEvent): { event: MixpanelEvent; cu
   const names = Object.keys(event.properties);
   const source = event.properties as Record<string, unknown>;
   let optionalCount = 0;
-  for (const name of names) if (!KEPT.has(name)) optionalCount++;
+  let flat = true;
+  for (const name of names) {
+    if (!KEPT.has(name)) optionalCount++;
+    const value = source[name];
+    if ((typeof value === "object" && value !== null) || value === undefined || name === "__proto__") flat = false;
+  }
+  // The usual event, scalar properties within the count, fits as it is: a spread copies it fastest.
+  if (flat && optionalCount <= EVENT_LIMITS.properties - (names.length - optionalCount)) {
+    return { event: { event: event.event, properties: { ...event.properties } }, cuts };
+  }
   const room = EVENT_LIMITS.properties - (names.length - optionalCount);
   add(cuts, "properties", optionalCount - room);
   const properties: Record<string, unknown> = {};
