@@ -246,6 +246,13 @@ describe("brazeToMixpanel limits", () => {
     expect(cuts).toEqual({ properties: 49 });
     expect(Object.keys(event.properties)).toEqual([...Object.keys(many).slice(0, 251), "distinct_id", "time", "$insert_id"]);
 
+    // One past the limit: the first property dropped.
+    const justOver = Object.fromEntries(Array.from({ length: 252 }, (_, i) => [`p${i}`, i]));
+    const oneCut = fitEventLimits({ event: "e", properties: { distinct_id: "u", time: 1, $insert_id: "i", ...justOver } });
+    expect(oneCut.cuts).toEqual({ properties: 1 });
+    expect(Object.keys(oneCut.event.properties)).toHaveLength(EVENT_LIMITS.properties);
+    expect(oneCut.event.properties).not.toHaveProperty("p251");
+
     const withUndefined = fitEventLimits({ event: "e", properties: { distinct_id: "u", time: 1, $insert_id: "i", gone: undefined, kept: 1 } });
     expect(Object.keys(withUndefined.event.properties)).toEqual(["distinct_id", "time", "$insert_id", "kept"]);
   });
