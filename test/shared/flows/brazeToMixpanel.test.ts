@@ -221,11 +221,14 @@ describe("brazeToMixpanel limits", () => {
         list: Array.from({ length: 300 }, (_, i) => i),
         object: Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`k${i}`, i])),
         deep: { a: { b: { c: 1, d: { e: 1 } } } },
+        deepList: [[[1, [2]]]],
       },
     });
 
-    expect(cuts).toEqual({ arrayItems: 46, objectKeys: 6, depth: 1 });
-    expect(event.properties.deep).toEqual({ a: { b: { c: 1 } } });
+    expect(cuts).toEqual({ arrayItems: 46, objectKeys: 6, depth: 2 });
+    // Strict: a dropped value leaves no key or item behind.
+    expect(event.properties.deep).toStrictEqual({ a: { b: { c: 1 } } });
+    expect(event.properties.deepList).toStrictEqual([[[1]]]);
     expect((event.properties.list as unknown[]).length).toBe(254);
     expect(validateImportEvent(event)).toBeUndefined();
   });
