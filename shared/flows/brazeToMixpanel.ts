@@ -6,6 +6,7 @@ import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
 import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
+import { setOwn } from "./ownProperty.js";
 
 export const PARTNER_ID = "braze";
 export const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
@@ -31,28 +32,39 @@ export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
 /** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */
 const RENAMED: Readonly<Record<string, string>> = { os_version: "$os", device_model: "$device", content_card_id: "card_id" };
 
-function prefixed(bag: Record<string, unknown> | null | undefined, prefix: string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(bag ?? {}).map(([name, value]) => [`${prefix}${name}`, value]));
+/** Copies `bag` into `target`, each name prefixed. Plain loops: this runs per event (docs/performance.md, "Mapping"). */
+function addPrefixed(target: Record<string, unknown>, bag: Record<string, unknown> | null | undefined, prefix: string): void {
+  if (!bag) return;
+  for (const name of Object.keys(bag)) setOwn(target, `${prefix}${name}`, bag[name]);
 }
 
-function renamed(properties: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(properties).map(([name, value]) => [RENAMED[name] ?? name, value]));
+/** Copies `properties` into `target` but for the names in `except`, renamed as Braze's export does. */
+function addRenamed(target: Record<string, unknown>, properties: Record<string, unknown>, except?: string, exceptToo?: string): void {
+  for (const name of Object.keys(properties)) {
+    if (name === except || name === exceptToo) continue;
+    setOwn(target, RENAMED[name] ?? name, properties[name]);
+  }
 }
 
 /** The event name and its event-specific properties; everything else Braze sent is passed on (renamed as Braze does). */
 function nameAndProperties(event: BrazeEvent): { event: string; properties: Record<string, unknown> } {
   const readable = MIXPANEL_EVENT_NAMES[event.event_type] ?? readableEventName(event.event_type);
+  const properties: Record<string, unknown> = {};
   switch (event.event_type) {
     case "users.behaviors.CustomEvent": {
-      const { name, custom_properties, ...rest } = event.properties;
-      return { event: `${CUSTOM_EVENT_PREFIX}${name || readable}`, properties: { ...renamed(rest), ...prefixed(custom_properties, CUSTOM_PROPERTY_PREFIX) } };
+      const { name, custom_properties } = event.properties;
+      addRenamed(properties, event.properties, "name", "custom_properties");
+      addPrefixed(properties, custom_properties, CUSTOM_PROPERTY_PREFIX);
+      return { event: `${CUSTOM_EVENT_PREFIX}${name || readable}`, properties };
     }
     case "users.behaviors.Purchase": {
-      const { purchase_properties, ...rest } = event.properties;
-      return { event: readable, properties: { ...renamed(rest), ...prefixed(purchase_properties, PURCHASE_PROPERTY_PREFIX) } };
+      addRenamed(properties, event.properties, "purchase_properties");
+      addPrefixed(properties, event.properties.purchase_properties, PURCHASE_PROPERTY_PREFIX);
+      return { event: readable, properties };
     }
     default:
-      return { event: readable, properties: renamed(event.properties) };
+      addRenamed(properties, event.properties);
+      return { event: readable, properties };
   }
 }
 
@@ -62,19 +74,14 @@ function nameAndProperties(event: BrazeEvent): { event: string; properties: Reco
  * a stable hash of it. Pure.
  */
 export function toMixpanelEvent(event: BrazeEvent, distinctId: string): MixpanelEvent {
-  const mapped = nameAndProperties(event);
+  const { event: name, properties } = nameAndProperties(event);
   const deviceId = event.user.device_id;
-  return {
-    event: mapped.event,
-    properties: {
-      ...mapped.properties,
-      ...(deviceId ? { device_id: deviceId } : {}),
-      distinct_id: distinctId,
-      time: Math.round(event.time * 1000),
-      $insert_id: toInsertId(event.id),
-      $partner_id: PARTNER_ID,
-    },
-  };
+  if (deviceId) properties.device_id = deviceId;
+  properties.distinct_id = distinctId;
+  properties.time = Math.round(event.time * 1000);
+  properties.$insert_id = toInsertId(event.id);
+  properties.$partner_id = PARTNER_ID;
+  return { event: name, properties: properties as MixpanelEvent["properties"] };
 }
 
 /** Braze Currents → Mixpanel Import API: one import event per Braze event, by external_user_id. */

@@ -22,15 +22,19 @@ export function uuidV5(name: string, namespace = ID_NAMESPACE): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Leaf values with dotted paths; lists become their JSON text (attribute values are scalars). */
-function* leaves(value: unknown, path: string): Generator<[string, AttributeValue]> {
+/**
+ * Visits the leaf values with their dotted paths, depth first; lists become their JSON text (attribute
+ * values are scalars). A plain recursion: a generator's `yield*` per level cost most of the mapping's time.
+ */
+function visitLeaves(value: unknown, path: string, visit: (path: string, leaf: AttributeValue) => void): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    yield [path, JSON.stringify(value)];
+    visit(path, JSON.stringify(value));
   } else if (typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) yield* leaves(inner, path ? `${path}.${key}` : key);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) visitLeaves(record[key], path ? `${path}.${key}` : key, visit);
   } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-    yield [path, value];
+    visit(path, value);
   }
 }
 
@@ -49,7 +53,7 @@ function count(cuts: AttributeCuts, limit: keyof AttributeCuts): void {
 export function toCustomAttributes(properties: Record<string, unknown>, prefix = "", cuts: AttributeCuts = {}): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   let kept = 0;
-  for (const [path, value] of leaves(properties, "")) {
+  visitLeaves(properties, "", (path, value) => {
     const name = `${prefix}${path}`;
     if (name.length > ATTRIBUTE_LIMITS.nameLength) count(cuts, "attributeNames");
     else if (kept === ATTRIBUTE_LIMITS.count) count(cuts, "attributes");
@@ -58,7 +62,7 @@ export function toCustomAttributes(properties: Record<string, unknown>, prefix =
       attributes[name] = typeof value === "string" ? value.slice(0, ATTRIBUTE_LIMITS.valueLength) : value;
       kept++;
     }
-  }
+  });
   return attributes;
 }
 

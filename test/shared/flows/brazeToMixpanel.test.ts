@@ -221,13 +221,50 @@ describe("brazeToMixpanel limits", () => {
         list: Array.from({ length: 300 }, (_, i) => i),
         object: Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`k${i}`, i])),
         deep: { a: { b: { c: 1, d: { e: 1 } } } },
+        deepList: [[[1, [2]]]],
       },
     });
 
-    expect(cuts).toEqual({ arrayItems: 46, objectKeys: 6, depth: 1 });
-    expect(event.properties.deep).toEqual({ a: { b: { c: 1 } } });
+    expect(cuts).toEqual({ arrayItems: 46, objectKeys: 6, depth: 2 });
+    // Strict: a dropped value leaves no key or item behind.
+    expect(event.properties.deep).toStrictEqual({ a: { b: { c: 1 } } });
+    expect(event.properties.deepList).toStrictEqual([[[1]]]);
     expect((event.properties.list as unknown[]).length).toBe(254);
     expect(validateImportEvent(event)).toBeUndefined();
+  });
+
+  it("passes an event of scalar properties within the limits on as a copy, in the same order", () => {
+    const properties = { b: "x", distinct_id: "u", a: null, time: 1, $insert_id: "i", "7": true };
+    const { event, cuts } = fitEventLimits({ event: "e", properties });
+
+    expect(cuts).toEqual({});
+    expect(event.properties).toStrictEqual(properties);
+    expect(Object.keys(event.properties)).toEqual(Object.keys(properties));
+    expect(event.properties).not.toBe(properties);
+  });
+
+  it("drops scalar properties past the 254th, and undefined values, keeping the import fields", () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${String(i).padStart(3, "0")}`, i]));
+    const { event, cuts } = fitEventLimits({ event: "e", properties: { ...many, distinct_id: "u", time: 1, $insert_id: "i" } });
+    expect(cuts).toEqual({ properties: 49 });
+    expect(Object.keys(event.properties)).toEqual([...Object.keys(many).slice(0, 251), "distinct_id", "time", "$insert_id"]);
+
+    // One past the limit: the first property dropped.
+    const justOver = Object.fromEntries(Array.from({ length: 252 }, (_, i) => [`p${i}`, i]));
+    const oneCut = fitEventLimits({ event: "e", properties: { distinct_id: "u", time: 1, $insert_id: "i", ...justOver } });
+    expect(oneCut.cuts).toEqual({ properties: 1 });
+    expect(Object.keys(oneCut.event.properties)).toHaveLength(EVENT_LIMITS.properties);
+    expect(oneCut.event.properties).not.toHaveProperty("p251");
+
+    const withUndefined = fitEventLimits({ event: "e", properties: { distinct_id: "u", time: 1, $insert_id: "i", gone: undefined, kept: 1 } });
+    expect(Object.keys(withUndefined.event.properties)).toEqual(["distinct_id", "time", "$insert_id", "kept"]);
+  });
+
+  it("does not carry a property named __proto__", () => {
+    const properties = JSON.parse('{"__proto__":"x","distinct_id":"u","time":1,"$insert_id":"i"}') as { distinct_id: string; time: number; $insert_id: string };
+    const { event } = fitEventLimits({ event: "e", properties });
+    expect(Object.keys(event.properties)).toEqual(["distinct_id", "time", "$insert_id"]);
+    expect(Object.getPrototypeOf(event.properties)).toBe(Object.prototype);
   });
 
   it.each(["null", "<nil>", "true", "false", "Anonymous", "00000000-0000-0000-0000-000000000000"])(
