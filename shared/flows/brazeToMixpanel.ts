@@ -30,7 +30,7 @@ export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */
-const RENAMED: Readonly<Record<string, string>> = { os_version: "$os", device_model: "$device", content_card_id: "card_id" };
+const RENAMED: ReadonlyMap<string, string> = new Map([["os_version", "$os"], ["device_model", "$device"], ["content_card_id", "card_id"]]);
 
 /** Copies `bag` into `target`, each name prefixed. Plain loops: this runs per event (docs/performance.md, "Mapping"). */
 function addPrefixed(target: Record<string, unknown>, bag: Record<string, unknown> | null | undefined, prefix: string): void {
@@ -42,7 +42,8 @@ function addPrefixed(target: Record<string, unknown>, bag: Record<string, unknow
 function addRenamed(target: Record<string, unknown>, properties: Record<string, unknown>, except?: string, exceptToo?: string): void {
   for (const name of Object.keys(properties)) {
     if (name === except || name === exceptToo) continue;
-    setOwn(target, RENAMED[name] ?? name, properties[name]);
+    // A Map, so a property named `constructor` or `toString` is never "renamed" to one of Object's members.
+    setOwn(target, RENAMED.get(name) ?? name, properties[name]);
   }
 }
 

@@ -51,6 +51,14 @@ describe("toMixpanelEvent", () => {
     expect(properties).not.toHaveProperty("name");
   });
 
+  it("passes on properties named after Object's members under their own names, with their values", () => {
+    const { properties } = mapped("users.behaviors.Purchase", { properties: { constructor: "c", toString: "t", hasOwnProperty: "h" } });
+
+    expect(Object.getOwnPropertyDescriptor(properties, "constructor")?.value).toBe("c");
+    expect(Object.getOwnPropertyDescriptor(properties, "toString")?.value).toBe("t");
+    expect(Object.getOwnPropertyDescriptor(properties, "hasOwnProperty")?.value).toBe("h");
+  });
+
   it("renames the device fields of a purchase", () => {
     const { properties } = mapped("users.behaviors.Purchase", { properties: { os_version: "18.0", device_model: "iPhone16,1" } });
 
