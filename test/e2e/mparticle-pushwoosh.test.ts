@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
+import type { LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { queueCounts } from "../support/embeddedSqs.js";
+import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
@@ -16,9 +17,7 @@ describe("mParticle → Pushwoosh through the local stack", () => {
   let pushwoosh: PushwooshSandbox;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
-    if (!stack.sandboxes.pushwoosh) throw new Error("the local stack started no Pushwoosh sandbox");
-    pushwoosh = stack.sandboxes.pushwoosh;
+    ({ stack, pushwoosh } = await startPushwooshStack());
     // Events must exist in Pushwoosh's Control Panel before postEvent takes them.
     pushwoosh.createEvents("Added To Cart", "Checkout", "Opened");
   });

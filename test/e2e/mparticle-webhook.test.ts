@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
+import type { LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
 import {
   ANDROID_MPID, ANDROID_UUID, IOS_CUSTOMER_ID, IOS_IDFV, IOS_PUSH_TOKEN, UNREGISTERED_IDFV, WEBHOOK_AUTHORIZATION, webhookFixture, webhookFixtureText,
@@ -14,9 +15,7 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
   let pushwoosh: PushwooshSandbox;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
-    if (!stack.sandboxes.pushwoosh) throw new Error("the local stack started no Pushwoosh sandbox");
-    pushwoosh = stack.sandboxes.pushwoosh;
+    ({ stack, pushwoosh } = await startPushwooshStack());
   });
   afterAll(async () => {
     await stack?.stop();
