@@ -14,27 +14,27 @@ const systemClock: PacerClock = { now: () => Date.now(), sleep: (ms) => sleep(ms
  * queued) is not waited for inside the invocation: the call fails as throttled and its message is held.
  */
 export const MAX_PACE_WAIT_MS = 5_000;
-/** A 429 halves the pace (AIMD's multiplicative decrease). */
+/** A 429 halves the pace (the multiplicative decrease). */
 export const PACE_DECREASE = 0.5;
-/** Below the pace that drew the last 429, each answer closes this share of the gap (at least 1 % of that pace). */
-const RECOVERY_SHARE = 0.1;
-/** From that pace on, answers raise it by this share of it per second: the partner's limit is near. */
-const GROWTH_PER_SECOND = 0.02;
-/** A pace this many times the one that drew the last 429, with no 429 since: the limit is gone. */
+/** Seconds after a 429 at which the pace is back at the pace that drew it. */
+export const PACE_RECOVERY_SECONDS = 3;
+/** The growth constant of the curve: it starts at PACE_DECREASE of the pace that drew the 429. */
+const GROWTH = (1 - PACE_DECREASE) / PACE_RECOVERY_SECONDS ** 3;
+/** At this many times the pace that drew the last 429, with no 429 since, the limit is gone: unlimited again. */
 const RELEASE_FACTOR = 2;
-/** The slowest pace: one call per five seconds. */
-const MIN_PACE = 0.2;
+/** The slowest pace: one call per second (every partner here takes far more). */
+const MIN_PACE = 1;
 
 /**
- * One partner's pace in one worker container: unlimited until the partner answers 429, then AIMD. A 429
- * halves the pace (calls per second) and, with Retry-After, stops every call until then; each answer raises
- * the pace additively: quickly back to the pace that drew the 429, slowly beyond it, unlimited at twice it.
+ * One partner's pace in one worker container: unlimited until the partner answers 429. A 429 halves the
+ * pace (calls per second) and, with Retry-After, stops every call until then; the pace then grows back with
+ * time along CUBIC's curve (RFC 8312, section 4.1): quickly to near the pace that drew the 429, slowly
+ * around it (where the partner's limit is), faster beyond it, and unlimited at twice it. Growing with time
+ * rather than per answer, a pace cut low by a storm of 429s comes back within seconds of the storm's end.
  */
 export class Pacer {
-  /** Calls per second; undefined while unlimited. */
-  private rate: number | undefined;
-  /** The pace that drew the last 429. */
-  private ceiling = 0;
+  /** The pace that drew the last 429; undefined while unlimited. */
+  private ceiling: number | undefined;
   private blockedUntil = 0;
   private nextSlotAt = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
@@ -44,8 +44,14 @@ export class Pacer {
   constructor(private readonly clock: PacerClock = systemClock) {}
 
   /** Calls per second now, undefined while unlimited. */
-  get pace(): number | undefined {
-    return this.rate;
+  pace(now = this.clock.now()): number | undefined {
+    if (this.ceiling === undefined) return undefined;
+    const pace = this.ceiling * (1 + GROWTH * ((now - this.lastDecreaseAt) / 1000 - PACE_RECOVERY_SECONDS) ** 3);
+    if (pace >= this.ceiling * RELEASE_FACTOR) {
+      this.ceiling = undefined;
+      return undefined;
+    }
+    return Math.max(MIN_PACE, pace);
   }
 
   /**
@@ -74,25 +80,13 @@ export class Pacer {
     if (retryAfterSeconds !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterSeconds * 1000);
     // Calls sent before the last decrease went at the old pace: their 429s do not halve it again.
     if (startedAt < this.lastDecreaseAt) return;
-    const current = this.rate ?? this.recentRate(now);
-    this.ceiling = Math.max(MIN_PACE, current);
-    this.rate = Math.max(MIN_PACE, current * PACE_DECREASE);
+    this.ceiling = Math.max(MIN_PACE, this.pace(now) ?? this.recentRate(now));
     this.lastDecreaseAt = now;
   }
 
-  /** A call was answered (not 429). */
-  answered(): void {
-    if (this.rate === undefined) return;
-    const gap = this.ceiling - this.rate;
-    this.rate = gap > 0
-      ? Math.min(this.ceiling, this.rate + Math.max(gap * RECOVERY_SHARE, this.ceiling * 0.01))
-      // About `rate` answers a second: each adds its share of GROWTH_PER_SECOND.
-      : this.rate + (this.ceiling * GROWTH_PER_SECOND) / this.rate;
-    if (this.rate >= this.ceiling * RELEASE_FACTOR) this.rate = undefined;
-  }
-
   private start(now: number): number {
-    this.nextSlotAt = this.rate === undefined ? now : now + 1000 / this.rate;
+    const pace = this.pace(now);
+    this.nextSlotAt = pace === undefined ? now : now + 1000 / pace;
     this.recentStarts.push(now);
     while (this.recentStarts.length > 0 && this.recentStarts[0]! <= now - 1000) this.recentStarts.shift();
     return now;

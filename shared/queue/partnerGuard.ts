@@ -49,6 +49,5 @@ export class PartnerGuard {
   private learn({ admission, startedAt }: Ticket, { outcome, retryAfterSeconds }: PartnerCallResult): void {
     this.health.record(admission, outcome);
     if (outcome === "throttled") this.pacer.throttled(startedAt, retryAfterSeconds);
-    else if (outcome === "answered") this.pacer.answered();
   }
 }
