@@ -79,7 +79,7 @@ export class Pacer {
     const now = this.clock.now();
     if (retryAfterSeconds !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterSeconds * 1000);
     // Calls sent before the last decrease went at the old pace: their 429s do not halve it again.
-    if (startedAt < this.lastDecreaseAt) return;
+    if (startedAt <= this.lastDecreaseAt) return;
     this.ceiling = Math.max(MIN_PACE, this.pace(now) ?? this.recentRate(now));
     this.lastDecreaseAt = now;
   }
