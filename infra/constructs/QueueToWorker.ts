@@ -116,9 +116,15 @@ export class QueueToWorker extends Construct {
     });
     if (!fn.role) throw new Error(`${this.node.path}: the worker has no role to attach its mapping policy to`);
     policy.attachToRole(fn.role);
-    Validations.of(policy).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::*]",
-      reason: "lambda:ListEventSourceMappings supports no resource-level permission; the worker lists to find its own mapping's UUID. Get and Update are limited to mappings of this function by lambda:FunctionArn.",
-    });
+    Validations.of(policy).acknowledge(
+      {
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason: "lambda:ListEventSourceMappings supports no resource-level permission; the worker lists to find its own mapping's UUID. Get and Update are limited to mappings of this function by lambda:FunctionArn.",
+      },
+      {
+        id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*]",
+        reason: "A mapping's UUID is assigned at deploy and cannot be named in its function's policy without a cycle; the condition lambda:FunctionArn = this worker limits Get and Update to its own mapping.",
+      },
+    );
   }
 }

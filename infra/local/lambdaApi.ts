@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net";
  * API_UpdateEventSourceMapping.html). The local pollers (poller.ts) read the same mappings: a disabled mapping
  * stops polling, MaximumConcurrency caps the batches in flight.
  */
-const MAPPINGS_PATH = "/2015-03-31/event-source-mappings/";
+// ListEventSourceMappings goes to the collection (the SDK sends it without a trailing slash); Get and Update to `/{UUID}`.
+const MAPPINGS_PATH = "/2015-03-31/event-source-mappings";
 
 /** The mapping's fields as the Lambda API returns them (EventSourceMappingConfiguration), those the relay sets. */
 export interface EventSourceMappingConfiguration {
@@ -141,8 +142,8 @@ export interface LambdaOperation {
 /** Which operation a request is, as the SDK sends them; undefined for any other path. */
 export function lambdaOperationOf(method: string, url: string, body: string): LambdaOperation | undefined {
   const { pathname, searchParams } = new URL(url, "http://lambda");
-  if (!pathname.startsWith(MAPPINGS_PATH)) return undefined;
-  const uuid = decodeURIComponent(pathname.slice(MAPPINGS_PATH.length));
+  if (pathname !== MAPPINGS_PATH && !pathname.startsWith(`${MAPPINGS_PATH}/`)) return undefined;
+  const uuid = decodeURIComponent(pathname.slice(MAPPINGS_PATH.length + 1));
   if (uuid === "" && method === "GET") return { action: "ListEventSourceMappings", input: Object.fromEntries(searchParams) };
   if (uuid === "" || uuid.includes("/")) return undefined;
   if (method === "GET") return { action: "GetEventSourceMapping", input: { UUID: uuid } };
