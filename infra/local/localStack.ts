@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, SQSBatchResponse } from "aws-lambda";
 import { runInFunctionEnvironment } from "../../shared/config/environment.js";
 import { loadSecrets, resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
 import { partnerProbeSeconds, type PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";

@@ -23,7 +23,7 @@ export interface WorkerInvocation {
 }
 
 type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+type WorkerHandler = (event: WorkerEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 interface UndiciRequest {
   origin: string | URL;
