@@ -140,7 +140,8 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
     const last = Math.max(...taken);
     const whole = Array.from({ length: Math.max(0, last - first - 1) }, (_, i) => seconds.get(first + 1 + i) ?? 0);
     expect(whole.length).toBeGreaterThan(10);
-    expect(Math.max(...whole)).toBeLessThanOrEqual(rate);
+    // The sandbox's bucket holds one second of the rate: a second can take a burst on top of the rate, never more.
+    expect(Math.max(...whole)).toBeLessThanOrEqual(2 * rate);
     const utilisation = whole.reduce((sum, count) => sum + count, 0) / (whole.length * rate);
     expect(utilisation, `per-second calls taken: ${whole.join(" ")}`).toBeGreaterThanOrEqual(0.8);
   }, 300_000);

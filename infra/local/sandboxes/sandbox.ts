@@ -111,7 +111,7 @@ export class PartnerSandbox {
   private readonly observers = new Set<CallObserver>();
   /** When the "until off" faults switch themselves off (epoch ms), for an outage of a set length. */
   private faultsUntil: number | undefined;
-  private rateLimit: { requestsPerSecond: number; window: number; used: number } | undefined;
+  private rateLimit: { requestsPerSecond: number; tokens: number; refilledAt: number } | undefined;
 
   constructor(
     readonly partner: string,
@@ -173,10 +173,12 @@ export class PartnerSandbox {
    * second and answers the rest 429 with `Retry-After`, as each partner documents for going too fast:
    * mParticle's Events API (429 with Retry-After, https://docs.mparticle.com/developers/apis/http/, 270
    * batches/s by default), Mixpanel's import (429, https://docs.mixpanel.com/reference/rate-limits), Pushwoosh
-   * (429 "too many requests", Pushwoosh API reference). Fixed one-second windows, like "per second" limits.
+   * (429 "too many requests", Pushwoosh API reference). A token bucket holding one second of the rate, the
+   * usual way a "per second" limit is enforced (API Gateway's throttling is one): bursts up to the rate, then
+   * the rate itself.
    */
   enforceRate(requestsPerSecond: number | undefined): void {
-    this.rateLimit = requestsPerSecond === undefined ? undefined : { requestsPerSecond, window: 0, used: 0 };
+    this.rateLimit = requestsPerSecond === undefined ? undefined : { requestsPerSecond, tokens: requestsPerSecond, refilledAt: Date.now() };
   }
 
   /** The rate enforced now, in requests per second, or undefined. */
@@ -188,14 +190,15 @@ export class PartnerSandbox {
   private overRate(now: number): SandboxAnswer | undefined {
     const limit = this.rateLimit;
     if (!limit) return undefined;
-    const window = Math.floor(now / 1000);
-    if (window !== limit.window) Object.assign(limit, { window, used: 0 });
-    if (limit.used < limit.requestsPerSecond) {
-      limit.used += 1;
+    limit.tokens = Math.min(limit.requestsPerSecond, limit.tokens + ((now - limit.refilledAt) / 1000) * limit.requestsPerSecond);
+    limit.refilledAt = now;
+    if (limit.tokens >= 1) {
+      limit.tokens -= 1;
       return undefined;
     }
-    // Retry-After counts whole seconds (RFC 9110 §10.2.3): the next window starts within one.
-    return { status: 429, headers: { "retry-after": "1" }, body: { error: `rate limit: ${limit.requestsPerSecond} requests per second` } };
+    // Retry-After counts whole seconds (RFC 9110 §10.2.3): the next token comes within one.
+    const retryAfter = Math.max(1, Math.ceil((1 - limit.tokens) / limit.requestsPerSecond));
+    return { status: 429, headers: { "retry-after": String(retryAfter) }, body: { error: `rate limit: ${limit.requestsPerSecond} requests per second` } };
   }
 
   /** From now on (until cleared), faults follow the plan; attempts are counted from here. */
