@@ -113,7 +113,10 @@ interface ScheduleShape {
 }
 
 const MIXPANEL_SCHEDULE: ScheduleShape = { perKind: 1, outage: 0 };
-const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 10 };
+// Sixty consecutive 503s: mParticle down for at least sixty probes of a second, four times the fifteen seconds
+// five attempts' backoff spans (1 + 2 + 4 + 8 s): the worker pauses and holds, nothing is lost or parked for it.
+const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 60 };
+const PARTNER_PROBE_SECONDS = 1;
 
 /**
  * The clean calls a schedule may hold so that a run cannot end before consuming it, however the workers
@@ -351,7 +354,7 @@ describe("the fault run", () => {
       quiet: true,
       // Pushwoosh gets one call per event and a held call holds its whole batch: enough batches at once.
       pollerConcurrency: 8,
-      env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS) },
+      env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS), PARTNER_PROBE_SECONDS: String(PARTNER_PROBE_SECONDS) },
     });
     // postEvent takes only events created in Pushwoosh's Control Panel.
     stack.sandboxes.pushwoosh?.createEvents("fault_run");
