@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import type { RecordedCall } from "../../infra/local/sandboxes/sandbox.js";
-import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
+import { RATE_EVENT, firehoseCustomEvents, takenPerWholeSecond } from "../../bench/partnerOutage.js";
 import { logger } from "../../shared/observability.js";
 import { DESTINATIONS, type Destination } from "../../shared/queue/definition.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
@@ -32,7 +32,7 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
       pollerConcurrency: 4,
       env: { RETRY_BASE_SECONDS: "1", PARTNER_PROBE_SECONDS: String(PROBE_SECONDS), RETRY_HOLD_SECONDS: "3600" },
     });
-    stack.sandboxes.pushwoosh?.createEvents("rate_run");
+    stack.sandboxes.pushwoosh?.createEvents(RATE_EVENT);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -99,27 +99,12 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
     const before = pushwoosh.calls.length;
 
     // 24 Firehose requests of 50 custom events: 1,200 postEvent calls, 30 seconds of the rate.
-    const seqs: string[] = [];
+    const seqs = Array.from({ length: 24 * 50 }, (_, n) => String(700_000 + n));
     for (let r = 0; r < 24; r++) {
-      const events = Array.from({ length: 50 }, (_, e) => {
-        const seq = 700_000 + r * 50 + e;
-        seqs.push(String(seq));
-        return { type: "custom_event", id: eventId(910_000_000 + seq), timestamp_ms: 1767225600000 + seq, session_id: 1, name: "rate_run", custom_event_type: "other", attributes: { seq: String(seq) } };
-      });
       const response = await fetch(`${stack.apiUrl}/mparticle/events`, {
         method: "POST",
         headers: { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          type: "event_processing_request",
-          id: eventId(810_000_000 + r),
-          timestamp_ms: 1767225600000,
-          firehose_version: "2.7.0",
-          account: { account_id: 1, account_settings: { ...DEVELOPMENT_PUSHWOOSH_CREDENTIALS } },
-          mpid: String(5000 + r),
-          user_identities: [{ type: "customer", encoding: "raw", value: `rate-user-${r}` }],
-          runtime_environment: { type: "unknown", identities: [] },
-          events,
-        }),
+        body: JSON.stringify(firehoseCustomEvents(r, 700_000 + r * 50, 50)),
       });
       expect(response.status).toBe(200);
     }
@@ -133,12 +118,7 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
 
     // Utilisation from counts: calls the partner took in each whole second of the backlog (the first and the
     // last second are partial), over the rate.
-    const taken = calls.filter((call) => call.status !== 429).map((call) => Math.floor(call.at / 1000));
-    const seconds = new Map<number, number>();
-    for (const second of taken) seconds.set(second, (seconds.get(second) ?? 0) + 1);
-    const first = Math.min(...taken);
-    const last = Math.max(...taken);
-    const whole = Array.from({ length: Math.max(0, last - first - 1) }, (_, i) => seconds.get(first + 1 + i) ?? 0);
+    const whole = takenPerWholeSecond(calls);
     expect(whole.length).toBeGreaterThan(10);
     // The sandbox's bucket holds one second of the rate: a second can take a burst on top of the rate, never more.
     expect(Math.max(...whole)).toBeLessThanOrEqual(2 * rate);
