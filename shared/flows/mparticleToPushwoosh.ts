@@ -121,6 +121,9 @@ export const RESERVED_TAG_TYPES: Readonly<Record<string, PushwooshTagType>> = {
   $Address: "string",
 };
 
+/** The reserved keys in any case: the Firehose samples write `$Zip`, the Events API JSON reference `$zip`. */
+const RESERVED_TAG_TYPES_BY_LOWER_CASE = new Map(Object.entries(RESERVED_TAG_TYPES).map(([key, type]) => [key.toLowerCase(), type]));
+
 const PINNED_INTEGER = /^[-+]?\d+$/;
 const PINNED_DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)$/;
 
@@ -162,7 +165,8 @@ function count(metric: string, reason: string): void {
  */
 export function tagValue(key: string, value: string | string[], settings: PushwooshMappingSettings): TagValue | undefined {
   // Own keys only: an attribute named "toString" or "constructor" must not find Object's.
-  const type = (Object.hasOwn(settings.tagTypes, key) ? settings.tagTypes[key] : undefined) ?? (Object.hasOwn(RESERVED_TAG_TYPES, key) ? RESERVED_TAG_TYPES[key] : undefined);
+  const reserved = key.startsWith("$") ? RESERVED_TAG_TYPES_BY_LOWER_CASE.get(key.toLowerCase()) : undefined;
+  const type = (Object.hasOwn(settings.tagTypes, key) ? settings.tagTypes[key] : undefined) ?? reserved;
   if (type === undefined) return Array.isArray(value) ? value : toTypedValue(value);
   const converted = convertToTagType(type, value);
   if (converted === undefined) {

@@ -27,11 +27,14 @@ const attributes = z.record(z.string(), attributeValueSchema).nullish();
  * Azure Blob Storage output's sample: `"timestamp_unixtime_ms":"1595542763908"`); a value that is neither
  * is ignored, as an absent one is.
  */
-const number = z.unknown().transform((value) => {
-  const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
-  return Number.isFinite(parsed) ? parsed : undefined;
-});
-const timestamp = number.transform((value) => (value === undefined ? undefined : Math.trunc(value)));
+const number = z
+  .unknown()
+  .transform((value) => {
+    const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+    return Number.isFinite(parsed) ? parsed : undefined;
+  })
+  .optional();
+const timestamp = number.transform((value) => (value === undefined ? undefined : Math.trunc(value))).optional();
 
 /** What every event's `data` may carry that we use: its own ids and time, and its attributes. */
 const eventData = {
