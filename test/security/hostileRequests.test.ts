@@ -9,7 +9,7 @@ import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
-import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
+import { masterSample } from "../shared/sources/mparticle/webhookFactories.js";
 import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
@@ -66,7 +66,7 @@ describe("hostile requests", () => {
       ["mparticle-webhook", "/mparticle/webhook", "REPLACE_ME_mparticle_webhook_authorization", "inbound.mparticleWebhookAuthorization"],
     ])("%s refuses the public placeholder token with 503 naming %s", async (functionName, path, authorization, field) => {
       const body = functionName === "braze-currents" ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] }
-        : functionName === "mparticle-webhook" ? webhookFixture("ios-batch.json")
+        : functionName === "mparticle-webhook" ? masterSample()
         : configured(fixture("EventProcessingRequest_ios.json"));
 
       const response = await post(functionName, path, JSON.stringify(body), { authorization });
@@ -83,7 +83,7 @@ describe("hostile requests", () => {
     afterAll(async () => cleanup());
 
     it("mparticle-webhook answers 503 naming pushwoosh.applicationCode, and enqueues nothing", async () => {
-      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify(webhookFixture("ios-batch.json")), AUTH.webhook);
+      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify(masterSample()), AUTH.webhook);
 
       expect(response).toEqual({ status: 503, body: { error: { message: "relay secret not configured: pushwoosh.applicationCode" } } });
       expect(await enqueuedCount()).toBe(0);
@@ -109,7 +109,7 @@ describe("hostile requests", () => {
         const request = configured(fixture("AudienceMembershipChangeRequest.json"));
         return { ...request, id: "x".repeat(5 * MIB) };
       }, AUTH.mparticle],
-      ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(webhookFixture("ios-batch.json") as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
+      ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(masterSample() as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
     ])("%s answers 413 to a valid request with one 5 MB string value, and enqueues nothing", async (functionName, path, body, headers = AUTH.mparticle) => {
       const response = await post(functionName, path, JSON.stringify(body()), headers);
 

@@ -215,7 +215,7 @@ function stringField(message: Record<string, unknown> | undefined, field: string
 export function readFirehoseRequest(json: unknown, fallbackType: string, now = Date.now()): { batches: NormalisedBatch[]; response: FirehoseResponse } {
   const message = record(json);
   const response = responseTo(
-    { type: stringField(message, "type") ?? fallbackType, id: stringField(message, "id") ?? "", firehose_version: stringField(message, "firehose_version") ?? FIREHOSE_VERSION },
+    { type: requestType(stringField(message, "type")) ?? fallbackType, id: stringField(message, "id") ?? "", firehose_version: stringField(message, "firehose_version") ?? FIREHOSE_VERSION },
     now,
   );
   const parsed = firehoseRequestSchema.safeParse(json);
@@ -232,6 +232,11 @@ export function readFirehoseRequest(json: unknown, fallbackType: string, now = D
     return rawDocumentBatch("firehose", id, { ...redacted, events: [event] }, error, batch.accountSettings);
   });
   return { batches: [batch, ...rejected], response };
+}
+
+/** A request's type as the answer can name it: `*_request`, else none. */
+function requestType(type: string | undefined): string | undefined {
+  return type !== undefined && /^[a-z_]+_request$/.test(type) ? type : undefined;
 }
 
 /** The version an answer names when the request names none readable. */
