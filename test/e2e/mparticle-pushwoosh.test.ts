@@ -176,9 +176,22 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     expect(pushwoosh.callsTo("/api/v2/device-api/deleteUser").map((call) => call.json)).toEqual([{ application: "ABCDE-12345", user_id: userId }]);
   });
 
-  it("answers a sample without Pushwoosh settings with 400 naming the setting", async () => {
-    const answer = await post("/mparticle/events", fixture("EventProcessingRequest_ios.json"));
+  it("answers a sample without Pushwoosh settings with its event_processing_response and parks it naming the setting (mParticle would drop a 4xx)", async () => {
+    const request = fixture("EventProcessingRequest_ios.json") as { id: string };
 
-    expect(answer).toEqual({ status: 400, body: { error: { message: expect.any(String), field: "account.account_settings.applicationCode" } } });
+    const answer = await post("/mparticle/events", request);
+
+    expect(answer).toEqual({ status: 200, body: expect.objectContaining({ type: "event_processing_response", id: request.id }) });
+    await waitFor(async () => (await queueCounts(stack.sqs, stack.queueUrls.pushwoosh.dlq)).visible >= 1, 20_000, "the parked request");
+  });
+
+  it("sets the tags of an eventless batch with user attributes (the module asks for eventless batches), and sends nothing for a heartbeat", async () => {
+    const before = pushwoosh.calls.length;
+    const eventless = { ...iosBatch([]), user_attributes: { Plan: "platinum" }, user_attribute_lists: {} };
+
+    expect((await post("/mparticle/events", eventless)).status).toBe(200);
+
+    await waitFor(() => pushwoosh.tagsOfUser(CUSTOMER_ID)?.Plan === "platinum", 20_000, "the eventless batch's tags");
+    expect(pushwoosh.calls.slice(before).map((call) => call.path)).toEqual(["/json/1.3/setTags"]);
   });
 });
