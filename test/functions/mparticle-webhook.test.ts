@@ -72,7 +72,7 @@ describe("POST /mparticle/webhook", () => {
   });
 
   it("takes the Master Sample made outgoing, with every field outgoing JSON adds (nulls, 64-bit literals, unknown fields at every level)", async () => {
-    const additions = { message_id: 6004677780660780000, message_type: 4, session_id: 4957918240501247982, session_uuid: null, session_start_unixtime: 1402521613976, event_start_unixtime_ms: 1402521613976, unknown_field: { nested: [1, null] } };
+    const additions = { message_id: "6004677780660780000", message_type: 4, session_id: "4957918240501247982", session_uuid: null, session_start_unixtime: 1402521613976, event_start_unixtime_ms: 1402521613976, unknown_field: { nested: [1, null] } };
     const events = [{ ...publishedEvent("custom_event"), data: { ...publishedEvent("custom_event").data, ...additions, location: null, custom_flags: null } }];
     const outgoing = outgoingMasterSampleText(events).replace(/^\{/, '{"batch_id":-8433569191518584284,"message_type":null,"schema_version":2,"timestamp_unixtime_ms":1402521614000,"unique_id":"app-1","source_info":{"channel":"native","partner":null},"system_notifications":[],"future_field":{"a":[{}]},"application_info":null,"consent_state":null,');
 
