@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, type ValidationError } from "../errors.js";
+import { PayloadTooLargeError, RetryableError, type ValidationError } from "../errors.js";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { createMetrics, logger } from "../observability.js";
 import { packWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
@@ -20,12 +20,21 @@ export interface AcceptedWork {
 /** Parks rejected events in their destination's DLQ, with the same record the worker writes. */
 async function parkRejected({ batch, error }: RejectedWork, now: Date): Promise<void> {
   for (const message of packWorkBatch(batch).messages) {
-    await park(
+    await parkOrRetry(
       batch.destination,
       message.body,
       parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
       { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
     );
+  }
+}
+
+/** A DLQ that cannot be written is a failure to retry (503), as a queue that cannot be written is: the sender sends again. */
+async function parkOrRetry(...args: Parameters<typeof park>): Promise<void> {
+  try {
+    await park(...args);
+  } catch (error) {
+    throw new RetryableError(`SQS SendMessage to the DLQ failed: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../../shared/observability.js";
-import { PayloadTooLargeError, ValidationError } from "../../../shared/errors.js";
+import { PayloadTooLargeError, RetryableError, ValidationError } from "../../../shared/errors.js";
+import { deadLetterQueueUrlEnvVar } from "../../../shared/queue/definition.js";
 import { SQS_LIMITS } from "../../../shared/queue/enqueue.js";
 import { ingestWork } from "../../../shared/queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../../shared/queue/workItem.js";
@@ -49,6 +50,18 @@ describe("ingestWork on the embedded SQS", () => {
       parkedAt: now.toISOString(),
       attempts: 0,
     });
+  });
+
+  it("fails with a RetryableError (503, the sender retries) when the DLQ cannot be written", async () => {
+    const variable = deadLetterQueueUrlEnvVar("mparticle");
+    const url = process.env[variable];
+    process.env[variable] = `${url}-missing`;
+    try {
+      const rejected = { batch: batch([{ id: "bad-2", event: {} }]), error: new ValidationError("events.0: bad", { field: "events.0" }) };
+      await expect(ingestWork({ workItems: [], rejected: [rejected] })).rejects.toBeInstanceOf(RetryableError);
+    } finally {
+      process.env[variable] = url;
+    }
   });
 
   it("enqueues nothing and fails with PayloadTooLargeError naming an event no message can hold", async () => {
