@@ -12,9 +12,10 @@ import { DESTINATIONS, isDestination } from "../../../shared/queue/definition.js
 import type { EmbeddedSqsApp, QueueUrls } from "../sqs.js";
 import { PushwooshSandbox } from "../sandboxes/pushwoosh.js";
 import { injectedAnswer, type PartnerSandbox, type RecordedCall } from "../sandboxes/sandbox.js";
+import { stringifyExactJson } from "./exactJson.js";
 import { FaultSwitches, SwitchError, faultName, parseCredentials, parseFaultSwitch } from "./faultSwitches.js";
 import { watchQueues } from "./queueWatch.js";
-import { LiveRecorder } from "./recorder.js";
+import { LiveRecorder, parseBodyText } from "./recorder.js";
 import { INVOCATION_HEADER, LiveTracer } from "./trace.js";
 
 /**
@@ -34,9 +35,10 @@ class HttpError extends Error {
   }
 }
 
+/** 64-bit integers go out as the digits that came in (exactJson.ts). */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
+  res.end(stringifyExactJson(body));
 }
 
 /**
@@ -105,7 +107,7 @@ export class LiveView {
       url: `${sandbox.url}${call.path}${query ? `?${query}` : ""}`,
       status: call.status,
       fault: call.fault && faultName(call.fault),
-      requestBody: call.json ?? (call.body.length > 0 ? call.body.toString("utf8") : undefined),
+      requestBody: parseBodyText(call.body.toString("utf8")),
       // The partner's own answer; for an injected status, the one the client got in its place.
       answer: answerOf(call),
       workItems,
@@ -175,7 +177,7 @@ export class LiveView {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     // A comment first, so the browser sees the stream open before the first record.
     res.write(": cdp-relay live view\n\n");
-    const send = (record: { seq: number }) => res.write(`id: ${record.seq}\ndata: ${JSON.stringify(record)}\n\n`);
+    const send = (record: { seq: number }) => res.write(`id: ${record.seq}\ndata: ${stringifyExactJson(record)}\n\n`);
     const after = Number(req.headers["last-event-id"]) || 0;
     for (const record of this.recorder.snapshot()) if (record.seq > after) send(record);
     const unsubscribe = this.recorder.subscribe(send);
