@@ -14,6 +14,7 @@ import { PushwooshSandbox } from "../sandboxes/pushwoosh.js";
 import { injectedAnswer, type PartnerSandbox, type RecordedCall } from "../sandboxes/sandbox.js";
 import { stringifyExactJson } from "./exactJson.js";
 import { FaultSwitches, SwitchError, faultName, parseCredentials, parseFaultSwitch } from "./faultSwitches.js";
+import { linkedTo, redactUrl, watchPartnerCalls } from "./partnerCalls.js";
 import { watchQueues } from "./queueWatch.js";
 import { LiveRecorder, parseBodyText } from "./recorder.js";
 import { INVOCATION_HEADER, LiveTracer } from "./trace.js";
@@ -72,7 +73,7 @@ export class LiveView {
   readonly tracer = new LiveTracer(this.recorder);
   private readonly sandboxes: Record<string, PartnerSandbox> = {};
   private readonly switches = new FaultSwitches(this.sandboxes);
-  private readonly stoppers: Array<() => void> = [() => this.tracer.stop()];
+  private readonly stoppers: Array<() => void> = [() => this.tracer.stop(), watchPartnerCalls(this.tracer, this.recorder)];
   private options: LiveViewOptions | undefined;
 
   /** Records the sandbox's calls, linked to the worker invocation that made them. */
@@ -104,15 +105,13 @@ export class LiveView {
       kind: "partnerCall",
       partner: sandbox.partner,
       method: call.method,
-      url: `${sandbox.url}${call.path}${query ? `?${query}` : ""}`,
+      url: redactUrl(`${sandbox.url}${call.path}${query ? `?${query}` : ""}`),
       status: call.status,
       fault: call.fault && faultName(call.fault),
       requestBody: parseBodyText(call.body.toString("utf8")),
       // The partner's own answer; for an injected status, the one the client got in its place.
       answer: answerOf(call),
-      workItems,
-      correlationIds: [...new Set(workItems.map((item) => item.correlationId))],
-      attempt: Math.max(0, ...workItems.map((item) => item.attempt)),
+      ...linkedTo(workItems),
     }));
   }
 

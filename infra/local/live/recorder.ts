@@ -51,11 +51,19 @@ export interface PartnerCallRecord {
   kind: "partnerCall";
   partner: string;
   method: string;
+  /** Credentials in it (user info, secret-named query parameters) redacted. */
   url: string;
-  /** The HTTP status, or "reset" when the sandbox dropped the connection. */
-  status: number | "reset";
+  /**
+   * The HTTP status; "reset" when a sandbox dropped the connection or the client gave up on it; "timed out"
+   * or "failed" when a call to any other URL got no answer.
+   */
+  status: number | "reset" | "timed out" | "failed";
   /** The injected fault (an HTTP status, "delay" or "reset"), when a fault switch made this answer. */
   fault?: string;
+  /** Why a call to a URL other than a sandbox got no answer. */
+  error?: string;
+  /** How long the relay waited for the answer (calls to URLs other than a sandbox). */
+  durationMs?: number;
   requestBody: unknown;
   answer: unknown;
   /** The work items of the worker invocation that made the call (a bulk call serves several). */
