@@ -18,7 +18,7 @@ import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
-import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
 /**
@@ -37,6 +37,11 @@ interface RouteSeeds {
   valid: () => Json[];
   /** The body may be an array of documents (the mParticle Webhook's batches), so a top-level array can be valid. */
   takesArrays?: boolean;
+  /**
+   * Authenticated JSON the route cannot map is parked and answered 2xx, and an empty body is a check request
+   * answered 2xx (Braze drops what is answered 400 twice): neither is a refusal there.
+   */
+  parksUnmappable?: boolean;
 }
 
 const SEEDS: Record<string, RouteSeeds> = {
@@ -68,6 +73,7 @@ const SEEDS: Record<string, RouteSeeds> = {
       { events: [brazeEvent("users.behaviors.Purchase", { id: eventId(1) }), brazeEvent("users.messages.pushnotification.Send", { id: eventId(2) })] } as unknown as Json,
       { events: [brazeEvent("users.canvas.Entry", { id: eventId(3) })] } as unknown as Json,
     ],
+    parksUnmappable: true,
   },
 };
 
@@ -143,26 +149,44 @@ function asRequest(body: string | Buffer | undefined, what: string, headers: Rec
   return { body, headers, base64, what };
 }
 
+/** Whether a body is JSON or empty once decoded as the route decodes it (UTF-8, base64 for a Buffer). */
+function isJsonOrEmpty(body: string | Buffer | undefined): boolean {
+  const text = Buffer.isBuffer(body) ? new TextDecoder("utf-8").decode(body) : (body ?? "");
+  if (text.trim() === "") return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON that is no document of a route: what a route that parks unmappable bodies must answer 2xx. */
+function notADocumentOf(seeds: RouteSeeds): fc.Arbitrary<string> {
+  const notADocument = (text: string) => !text.startsWith("{") && !(seeds.takesArrays && text.startsWith("["));
+  return fc.oneof(fc.json({ maxDepth: 3 }).filter(notADocument), fc.constantFrom("[]", "null", "0", '"events"', "true").filter(notADocument));
+}
+
 /** Requests that a route must refuse with a 4xx, whatever its state. */
 function refusedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const valid = seeds.valid();
   const seed = fc.constantFrom(...valid);
   const seedText = seed.map((value) => JSON.stringify(value));
+  // A route that parks unmappable JSON answers any JSON or empty body 2xx: those are not refusals there.
+  const refusable = (request: FuzzRequest) => !seeds.parksUnmappable || !isJsonOrEmpty(request.body);
   const notJsonType = fc.constantFrom("text/plain", "text/html", "application/xml", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "image/png", "application/json; charset=utf-16");
   const notAnEncoding = fc.constantFrom("br", "deflate", "compress", "zstd", "gzip, br", "gzip;q=1", "*");
-  const notADocument = (text: string) => !text.startsWith("{") && !(seeds.takesArrays && text.startsWith("["));
-  const topLevelNotObject = fc.oneof(fc.json({ maxDepth: 3 }).filter(notADocument), fc.constantFrom("[]", "null", "0", '"events"', "true").filter(notADocument));
   const items = seeds.limits.items;
   // Cheap cases carry most of the weight; the ones that build megabytes (or deep text) are rarer.
   const cheap = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 8 });
   const costly = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 1 });
   const cases: Array<{ arbitrary: fc.Arbitrary<FuzzRequest>; weight: number }> = [
     // Truncated JSON: any strict prefix of a valid request.
-    cheap(seedText.chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`)))),
-    cheap(topLevelNotObject.map((text) => asRequest(text, "JSON that is not an object"))),
-    cheap(fc.string({ unit: "grapheme", maxLength: 200 }).filter((text) => !/^\s*[[{]/.test(text)).map((text) => asRequest(text, "random text"))),
-    cheap(fc.uint8Array({ maxLength: 300 }).map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64"))),
-    cheap(fc.constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000").map((body) => asRequest(body, "empty body"))),
+    cheap(seedText.chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`))).filter(refusable)),
+    ...(seeds.parksUnmappable ? [] : [cheap(notADocumentOf(seeds).map((text) => asRequest(text, "JSON that is not an object")))]),
+    cheap(fc.string({ unit: "grapheme", maxLength: 200 }).filter((text) => !/^\s*[[{]/.test(text)).map((text) => asRequest(text, "random text")).filter(refusable)),
+    cheap(fc.uint8Array({ maxLength: 300 }).map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64")).filter(refusable)),
+    cheap(fc.constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000").map((body) => asRequest(body, "empty body")).filter(refusable)),
     cheap(fc.tuple(seedText, notJsonType).map(([text, type]) => asRequest(text, `content-type ${type}`, { "content-type": type }))),
     cheap(fc.tuple(seedText, notAnEncoding).map(([text, encoding]) => asRequest(text, `content-encoding ${encoding}`, { "content-encoding": encoding }))),
     cheap(seedText.map((text) => asRequest(text, "marked gzip but plain", { "content-encoding": "gzip" }))),
@@ -299,6 +323,24 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
       { numRuns: REFUSED_RUNS, seed: FUZZ_SEED, endOnFailure: true },
     );
     expect(await enqueued()).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+
+  it.runIf(seeds?.parksUnmappable)("answers authenticated JSON that is no document with 2xx, parking it whole in each DLQ, and an empty body with 2xx", async () => {
+    const deadLetterUrls = route.sendsTo.filter((ref) => ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].dlq);
+    const workQueueUrls = route.sendsTo.filter((ref) => !ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].queue);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(notADocumentOf(seeds!), fc.constantFrom("", " ", "\n")), async (text) => {
+        const answer = await send(asRequest(text, `${JSON.stringify(text).slice(0, 60)} as the body`));
+        expect(answer.status, text).toBe(200);
+        for (const url of workQueueUrls) expect(await drainVisible(queues.sqs, url), text).toEqual([]);
+        for (const url of deadLetterUrls) {
+          const parked = (await drainVisible(queues.sqs, url)).map((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ event: unknown }> }).events.map(({ event }) => event));
+          expect(parked, text).toEqual(text.trim() === "" ? [] : [[JSON.parse(text)]]);
+        }
+      }),
+      { numRuns: 100, seed: FUZZ_SEED, endOnFailure: true },
+    );
     expect(unhandled).toEqual([]);
   });
 
