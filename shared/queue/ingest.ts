@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, type ValidationError } from "../errors.js";
+import { PayloadTooLargeError, RetryableError, type ValidationError } from "../errors.js";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { createMetrics, logger } from "../observability.js";
 import { packWork, packWorkBatch, sendPackedWork, type PackedMessage, type TooLargeEvent } from "./enqueue.js";
@@ -28,12 +28,17 @@ const metrics = createMetrics({});
 /** Parks one rejected batch's messages in its destination's DLQ, with the same record the worker writes; counts and logs them. */
 async function parkRejected(messages: PackedMessage[], { batch, error }: RejectedWork, now: Date): Promise<void> {
   for (const message of messages) {
-    await park(
-      batch.destination,
-      message.body,
-      parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
-      { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
-    );
+    try {
+      await park(
+        batch.destination,
+        message.body,
+        parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
+        { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
+      );
+    } catch (cause) {
+      // Like a failed enqueue: the sender is answered 503 and sends again; the work item id stays the same.
+      throw new RetryableError(`SQS SendMessage to the ${batch.destination} DLQ failed: ${(cause as Error).message}`, { cause });
+    }
     logger.warn("parked at ingest", {
       destination: batch.destination,
       flow: batch.flow,

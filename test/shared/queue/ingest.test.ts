@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../../shared/observability.js";
-import { PayloadTooLargeError, ValidationError } from "../../../shared/errors.js";
+import { PayloadTooLargeError, RetryableError, ValidationError } from "../../../shared/errors.js";
 import { SQS_LIMITS } from "../../../shared/queue/enqueue.js";
 import { ingestWork } from "../../../shared/queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../../shared/queue/workItem.js";
@@ -82,6 +82,21 @@ describe("ingestWork on the embedded SQS", () => {
     const [line] = lines.map((text) => JSON.parse(text) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } });
     expect(line?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "destination"], ["service", "destination", "flow"]]);
     await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
+  });
+
+  it("fails with a RetryableError (503 at the door, the sender sends again) when the DLQ cannot be reached", async () => {
+    const missingQueue = `${sqs.queueUrls.mixpanel.dlq}-missing`;
+
+    const saved = process.env.MIXPANEL_DLQ_URL;
+    process.env.MIXPANEL_DLQ_URL = missingQueue;
+    const error = await ingestWork({ workItems: [], rejected: [{ batch: { ...batch([{ id: "e", event: 5 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error: new ValidationError("bad") }] })
+      .catch((thrown: unknown) => thrown)
+      .finally(() => {
+        process.env.MIXPANEL_DLQ_URL = saved;
+      });
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).message).toMatch(/^SQS SendMessage to the mixpanel DLQ failed: /);
   });
 
   it("refuses the request with 413 and parks nothing when a rejected event is too large for any message", async () => {
