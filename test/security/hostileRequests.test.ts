@@ -10,10 +10,13 @@ import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { masterSample } from "../shared/sources/mparticle/webhookFactories.js";
-import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
-/** The hostile requests of issue 12, against the real handlers: each must get a 4xx (or 503 while unconfigured), never a 500. */
+/**
+ * The hostile requests of issue 12, against the real handlers: each must get a 4xx (or 503 while
+ * unconfigured), never a 500; authenticated JSON a door cannot map is parked and answered 2xx (issue 18).
+ */
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const MIB = 1024 * 1024;
@@ -163,6 +166,33 @@ describe("hostile requests", () => {
       const response = await post("braze-currents", "/braze/currents", JSON.stringify({ events }), AUTH.braze);
 
       expect(response).toEqual({ status: 413, body: { error: { message: "events: 1001 items, more than the limit of 1000 per request", field: "events" } } });
+    });
+
+    it.each([
+      ["a body that is not JSON", "{\"events\":[", {}, 400, "body"],
+      ["a body that is not UTF-8", Buffer.from([0x7b, 0xff, 0x7d]), {}, 400, "body"],
+      ["a form body", "events=1", { "content-type": "application/x-www-form-urlencoded" }, 415, "content-type"],
+      ["a brotli body", "{}", { "content-encoding": "br" }, 415, "content-encoding"],
+    ] as const)("answers %s on /braze/currents with a 4xx (not the sender's data), and parks nothing", async (_, body, headers, status, field) => {
+      const response = await post("braze-currents", "/braze/currents", body, { ...AUTH.braze, ...headers });
+
+      expect(response.status).toBe(status);
+      expect(response.body.error.field).toBe(field);
+      expect(await enqueuedCount()).toBe(0);
+    });
+
+    it("parks hostile JSON that is no Currents batch on /braze/currents, answering 200, never 4xx or 5xx", async () => {
+      const body = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"events":"\\u0000"}';
+
+      const response = await post("braze-currents", "/braze/currents", body, AUTH.braze);
+
+      expect(response.status).toBe(200);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(await enqueuedCount()).toBe(2);
+      for (const destination of ["mparticle", "mixpanel"] as const) {
+        const [parked] = await drainVisible(queues.sqs, queues.queueUrls[destination].dlq);
+        expect(JSON.parse(parked?.Body ?? "{}").events[0].event).toEqual(JSON.parse(body));
+      }
     });
 
     it("accepts Braze's previous token during a rotation", async () => {
