@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveRecord } from "../../infra/local/live/recorder.js";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
+import { logger } from "../../shared/observability.js";
 import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { queueCounts } from "../support/embeddedSqs.js";
 import { followLiveRecords, type LiveRecordFeed } from "../support/liveRecords.js";
@@ -56,8 +57,8 @@ function corpusFiles(partner: string): string[] {
  * every other byte (64-bit ids included) stays as published.
  */
 function withDevelopmentAccountSettings(text: string): string {
-  const { applicationCode, apiToken } = DEVELOPMENT_PUSHWOOSH_CREDENTIALS;
-  return text.replace(/("account_settings"\s*:\s*\{)/, `$1"applicationCode":"${applicationCode}","apiToken":"${apiToken}",`);
+  const settings = JSON.stringify(DEVELOPMENT_PUSHWOOSH_CREDENTIALS).slice(1, -1);
+  return text.replace(/("account_settings"\s*:\s*\{)/, `$1${settings},`);
 }
 
 interface Verdict {
@@ -85,8 +86,8 @@ function verdictOf(records: LiveRecord[], correlationId: string, status: number,
   const skipped = [
     ...(skippedInAnswer && typeof skippedInAnswer === "object" ? Object.keys(skippedInAnswer).map((reason) => `ingest: ${reason}`) : []),
     ...structuredLogs()
-      .filter((line) => line.correlationId === correlationId && typeof line.reason === "string" && /skipped/.test(String(line.message)))
-      .map((line) => `${String(line.destination ?? "ingest")}: ${String(line.reason)}`),
+      .filter((line) => line.correlationId === correlationId && /skipped|not carried out|not managed/.test(String(line.message)))
+      .map((line) => `${String(line.destination ?? "ingest")}: ${String(line.reason ?? line.message)}`),
   ];
   return {
     status,
@@ -123,6 +124,7 @@ describe("the published corpus", () => {
 describe("every published sample through the real door and on to the sandboxes", () => {
   let stack: LocalStack;
   let feed: LiveRecordFeed;
+  let previousLogLevel: ReturnType<typeof logger.getLevelName> | undefined;
   const verdicts = new Map<string, Verdict>();
 
   async function post(sample: Sample, correlationId: string): Promise<{ status: number; answer: unknown }> {
@@ -151,8 +153,10 @@ describe("every published sample through the real door and on to the sandboxes",
   }
 
   beforeAll(async () => {
-    // DEBUG: the workers' and the Braze door's skip lines name their reasons.
-    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1", POWERTOOLS_LOG_LEVEL: "DEBUG" } });
+    stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
+    // The handlers share this logger; at DEBUG the workers' and the doors' skip lines name their reasons.
+    previousLogLevel = logger.getLevelName();
+    logger.setLogLevel("DEBUG");
     feed = await followLiveRecords(stack.liveUrl);
     const answers = new Map<string, { status: number; answer: unknown }>();
     for (const [index, sample] of SAMPLES.entries()) answers.set(sample.name, await post(sample, `published-${index}`));
@@ -178,6 +182,7 @@ describe("every published sample through the real door and on to the sandboxes",
   }, 240_000);
 
   afterAll(async () => {
+    if (previousLogLevel) logger.setLogLevel(previousLogLevel);
     feed?.stop();
     await stack?.stop();
   });
