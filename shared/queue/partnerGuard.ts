@@ -19,7 +19,10 @@ export interface WatchOptions {
 
 interface Ticket {
   admission: Admission;
+  /** The pacer's turn (epoch ms). */
   startedAt: number;
+  /** When the call was let through (monotonic ms): which round of calls it belongs to. */
+  sentAt: number;
 }
 
 /**
@@ -36,7 +39,8 @@ export class PartnerGuard {
       admit: async () => {
         if (options.refuseAll) throw new PartnerUnreachableError("not attempted: the partner is down (held until the next probe)");
         const startedAt = await this.pacer.turn();
-        return { admission: await this.health.admit(options.probe), startedAt };
+        const admission = await this.health.admit(options.probe);
+        return { admission, startedAt, sentAt: performance.now() };
       },
       settle: (ticket, result) => {
         tally[result.outcome]++;
@@ -46,8 +50,8 @@ export class PartnerGuard {
     return guardPartnerCalls(guard, body);
   }
 
-  private learn({ admission, startedAt }: Ticket, { outcome, retryAfterSeconds }: PartnerCallResult): void {
-    this.health.record(admission, outcome);
+  private learn({ admission, startedAt, sentAt }: Ticket, { outcome, retryAfterSeconds }: PartnerCallResult): void {
+    this.health.record(admission, outcome, sentAt);
     if (outcome === "throttled") this.pacer.throttled(startedAt, retryAfterSeconds);
   }
 }

@@ -9,9 +9,11 @@ export type Admission = "call" | "trial";
 
 /**
  * Whether one destination's partner is down, as one worker container sees it, from the outcome of every
- * call: down after DOWN_AFTER_OUTAGES outages (timeout, reset, 408, 5xx) in a row; up again on any answer
- * (a 429 is an answer: the partner is up and asks us to slow down, which the pacer handles). A lone 500
- * among answers is the message's, not the partner's.
+ * call: down after DOWN_AFTER_OUTAGES outages (timeout, reset, 408, 5xx) in a row, each from a call sent
+ * after the previous one failed (calls sent side by side fail together: one round is one piece of
+ * evidence, so a 10 % error rate over 25 concurrent calls does not make three in a row by chance); up
+ * again on any answer (a 429 is an answer: the partner is up and asks us to slow down, which the pacer
+ * handles). A lone 500 among answers is the message's, not the partner's.
  *
  * While down, calls are not attempted: one call at a time is let through as a trial, at most one per
  * PARTNER_PROBE_SECONDS after the last outage (the probe may force one), and the calls that arrive meanwhile
@@ -21,6 +23,8 @@ export type Admission = "call" | "trial";
 export class PartnerHealth {
   private outagesInARow = 0;
   private lastOutageAt = Number.NEGATIVE_INFINITY;
+  /** When the last outage that counted was learnt: an outage of a call sent before then is of the same round. */
+  private lastCountedAt = Number.NEGATIVE_INFINITY;
   private enteredDownAt: number | undefined;
   private trial: Promise<void> | undefined;
   private endTrial: (() => void) | undefined;
@@ -29,13 +33,13 @@ export class PartnerHealth {
     return this.enteredDownAt !== undefined;
   }
 
-  /** When the partner went down (epoch ms), undefined while it is up: a new value is a new outage. */
+  /** When the partner went down (monotonic ms, performance.now()), undefined while it is up. */
   get downSince(): number | undefined {
     return this.enteredDownAt;
   }
 
   /** Lets a call through, makes it the trial, or refuses it (PartnerUnreachableError) while the partner is down. */
-  async admit(force = false, now = Date.now): Promise<Admission> {
+  async admit(force = false, now = () => performance.now()): Promise<Admission> {
     while (this.down) {
       if (this.trial) {
         await this.trial;
@@ -50,13 +54,16 @@ export class PartnerHealth {
     return "call";
   }
 
-  /** The outcome of a call `admit` let through (undefined: it was never sent). */
-  record(admission: Admission, outcome: PartnerOutcome | undefined, now = Date.now()): void {
+  /** The outcome of a call `admit` let through, sent at `sentAt` (monotonic ms, performance.now()). */
+  record(admission: Admission, outcome: PartnerOutcome, sentAt: number, now = performance.now()): void {
     if (outcome === "outage") {
-      this.outagesInARow++;
       this.lastOutageAt = now;
+      if (sentAt > this.lastCountedAt) {
+        this.outagesInARow++;
+        this.lastCountedAt = now;
+      }
       if (this.outagesInARow >= DOWN_AFTER_OUTAGES) this.enteredDownAt ??= now;
-    } else if (outcome !== undefined) {
+    } else {
       this.outagesInARow = 0;
       this.enteredDownAt = undefined;
     }

@@ -69,7 +69,8 @@ describe("holding while the partner is down", () => {
   it("holds a batch whose calls all failed: same ids, no attempt spent, back after a probe interval, consumption paused", async () => {
     stubSettings();
     partner.state = "down";
-    const handler = createWorkerHandler(testPartnerWorker(destination, partner));
+    // One call at a time: three outages in a row, each sent after the last failed.
+    const handler = createWorkerHandler(testPartnerWorker(destination, partner, 1));
     const items = [1, 2, 3].map((n) => workItem(n, { priorAttempts: n === 1 ? 2 : 0 }));
     const records = await receive(items);
     records[0]!.attributes.ApproximateReceiveCount = "2";
@@ -93,7 +94,7 @@ describe("holding while the partner is down", () => {
   it("parks what has waited longer than RETRY_HOLD_SECONDS as outage-exceeded, with the seconds it waited", async () => {
     stubSettings("60");
     partner.state = "down";
-    const handler = createWorkerHandler(testPartnerWorker(destination, partner));
+    const handler = createWorkerHandler(testPartnerWorker(destination, partner, 1));
     const receivedAt = new Date(Date.now() - 120_000).toISOString();
     const records = await receive([1, 2, 3].map((n) => workItem(n, { receivedAt })));
 
