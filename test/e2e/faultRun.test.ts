@@ -351,7 +351,7 @@ describe("the fault run", () => {
       quiet: true,
       // Pushwoosh gets one call per event and a held call holds its whole batch: enough batches at once.
       pollerConcurrency: 8,
-      env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS) },
+      env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS), PARTNER_PROBE_SECONDS: "1" },
     });
     // postEvent takes only events created in Pushwoosh's Control Panel.
     stack.sandboxes.pushwoosh?.createEvents("fault_run");
