@@ -16,7 +16,7 @@ import { sqsClient } from "../shared/queue/sqsClient.js";
 import type { QueuedEvent, WorkBatch } from "../shared/queue/workItem.js";
 import { accept as acceptCurrents } from "../shared/sources/braze/accept.js";
 import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/sources/mparticle/accept.js";
-import { eventsEndpointSchema } from "../shared/sources/mparticle/schema.js";
+import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
 import { round } from "./stats.js";
@@ -149,9 +149,8 @@ async function mappingCases(): Promise<MicroFigure[]> {
   const firehoseBatches: WorkBatch[] = [];
   const routes = await mparticleRoutes();
   for (let sequence = 0; firehoseBatches.reduce((sum, batch) => sum + batch.events.length, 0) < MAPPING_EVENTS; sequence++) {
-    const request = eventsEndpointSchema.parse(mparticleEventsRequest(sequence, FIREHOSE_USERS));
-    if (request.type !== "event_processing_request") throw new Error("the bench request is an event_processing_request");
-    firehoseBatches.push(...acceptFirehose(normaliseEventProcessing(request), { correlationId: "bench", receivedAt: now, routes }).workItems);
+    const request = eventProcessingRequestSchema.parse(mparticleEventsRequest(sequence, FIREHOSE_USERS));
+    firehoseBatches.push(...acceptFirehose([normaliseEventProcessing(request)], { correlationId: "bench", receivedAt: now, routes }).workItems);
   }
   const figures: MicroFigure[] = [];
   const cases = [

@@ -91,18 +91,21 @@ export function brazeCurrentsBatch(sequence: number, options: BrazeBatchOptions 
   return { events };
 }
 
-const webhookSample = readJson(WEBHOOK_FIXTURES, "ios-batch.json");
+const webhookSample = readJson(WEBHOOK_FIXTURES, "json-reference-master-sample.json");
+const webhookEvents = readJson(WEBHOOK_FIXTURES, "json-reference-events.json") as Record<string, Json>;
 
 /**
- * One mParticle Webhook batch (the output's default: a batch per request): the iOS sample's 15 events
- * (session, attribute changes, screen view, custom event, push registration, commerce, crash) with fresh
- * `source_message_id`s and times, for user `bench-user-<sequence mod users>` with its own mpid and IDFV.
+ * One mParticle Webhook batch (the output's default: a batch per request): the JSON reference's Master
+ * Sample (sessions, a state transition, a crash) with its custom event, screen view and push registration
+ * samples, fresh `source_message_id`s and times, for user `bench-user-<sequence mod users>` with its own
+ * mpid and IDFV.
  */
 export function mparticleWebhookBatch(sequence: number, users = BENCH_USERS): Json {
   const batch = structuredClone(webhookSample);
   const user = sequence % users;
   const now = Date.now();
-  const events = (batch.events as Array<{ event_type: string; data: Json }>).map((event) => ({
+  const published = ["custom_event", "screen_view", "push_registration"].map((type) => webhookEvents[type]);
+  const events = ([...(batch.events as Json[]), ...published] as Array<{ event_type: string; data: Json }>).map((event) => ({
     ...event,
     data: { ...event.data, source_message_id: randomUUID(), timestamp_unixtime_ms: now },
   }));

@@ -1,19 +1,24 @@
 import { currentsRoutes } from "../shared/flows/brazeRouting.js";
-import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../shared/http/ingest.js";
+import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { BRAZE_CURRENTS_LIMITS } from "../shared/http/limits.js";
 import { ingestWork } from "../shared/queue/ingest.js";
-import { accept, reportCurrents } from "../shared/sources/braze/accept.js";
-import { currentsBatchSchema } from "../shared/sources/braze/schema.js";
+import { acceptBody, reportCurrents } from "../shared/sources/braze/accept.js";
 
-/** `POST /braze/currents`: Braze Currents Custom HTTP connector → mParticle and Mixpanel queues. */
+/**
+ * `POST /braze/currents`: Braze Currents Custom HTTP connector → mParticle and Mixpanel queues. Whatever
+ * authenticated JSON arrives is answered 200, enqueued or parked; an empty body is a check request.
+ */
 export const handler = ingestHandler(
   async (event) => {
-    const body = parseWith(currentsBatchSchema, event.json);
     const now = new Date();
-    const work = accept(body.events, { correlationId: event.correlationId, receivedAt: now.toISOString(), routes: currentsRoutes() });
+    const work = acceptBody(event.json, { correlationId: event.correlationId, receivedAt: now.toISOString(), routes: currentsRoutes() });
     await ingestWork(work, now);
     reportCurrents(work, event.correlationId);
     return jsonResponse(200, work.summary);
   },
-  { limits: BRAZE_CURRENTS_LIMITS, auth: requireAuthorization({ scheme: "Bearer", current: "brazeToken", previous: "previousBrazeToken" }) },
+  {
+    limits: BRAZE_CURRENTS_LIMITS,
+    auth: requireAuthorization({ scheme: "Bearer", current: "brazeToken", previous: "previousBrazeToken" }),
+    emptyBody: { events: [] },
+  },
 );

@@ -1,20 +1,23 @@
 import { checkPushwooshSettings } from "../shared/config/settings.js";
 import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
-import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../shared/http/ingest.js";
+import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_EVENTS_LIMITS } from "../shared/http/limits.js";
 import { ingestWork } from "../shared/queue/ingest.js";
-import { accept, normaliseDsrProcessing, normaliseEventProcessing, responseTo } from "../shared/sources/mparticle/accept.js";
-import { eventsEndpointSchema } from "../shared/sources/mparticle/schema.js";
+import { accept, readFirehoseRequest, reportRejected } from "../shared/sources/mparticle/accept.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
 checkPushwooshSettings();
 
-/** POST /mparticle/events: validate, normalise, enqueue the events (and erasures), answer. Never calls Pushwoosh. */
+/**
+ * POST /mparticle/events: read, normalise, enqueue the events (and erasures), answer. What cannot be read is
+ * parked with the reason and answered like the rest (mParticle retries only 408, 429 and 5xx). Never calls Pushwoosh.
+ */
 export const handler = ingestHandler(async (event) => {
-  const request = parseWith(eventsEndpointSchema, event.json);
-  const context = { correlationId: event.correlationId, receivedAt: new Date().toISOString(), routes: await mparticleRoutes() };
+  const now = new Date();
+  const { batches, response } = readFirehoseRequest(event.json, "event_processing_request", now.getTime());
   // An erasure travels through the queue like every other call; the answer is the bare envelope.
-  const batch = request.type === "event_processing_request" ? normaliseEventProcessing(request) : normaliseDsrProcessing(request);
-  await ingestWork(accept(batch, context));
-  return jsonResponse(200, responseTo(request));
+  const accepted = accept(batches, { correlationId: event.correlationId, receivedAt: now.toISOString(), routes: await mparticleRoutes() });
+  await ingestWork(accepted, now);
+  reportRejected(accepted.rejected, event.correlationId);
+  return jsonResponse(200, response);
 }, { limits: MPARTICLE_EVENTS_LIMITS, auth: requireAuthorization({ scheme: "Token", current: "mparticleToken", previous: "previousMparticleToken" }) });

@@ -4,23 +4,28 @@ import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/htt
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
 import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
+import { reportRejected } from "../shared/sources/mparticle/accept.js";
 import { parseEventsApiJson } from "../shared/sources/mparticle/eventsApiBatch.js";
-import { acceptWebhookBatches, normaliseWebhookBatch, parseWebhookBody, webhookAccountSettings } from "../shared/sources/mparticle/webhook.js";
+import { acceptWebhookBatches, webhookAccountSettings } from "../shared/sources/mparticle/webhook.js";
+import { readWebhookBody } from "../shared/sources/mparticle/webhookBatch.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
 checkPushwooshSettings();
 
-/** POST /mparticle/webhook: mParticle's Webhook output. Validate, normalise, enqueue, answer. Never calls Pushwoosh. */
+/**
+ * POST /mparticle/webhook: mParticle's Webhook output. Read, normalise, enqueue, answer; what cannot be read
+ * is parked with the reason and answered 200 too (mParticle drops a batch answered 4xx). Never calls Pushwoosh.
+ */
 export const handler = ingestHandler(async (event) => {
   const accountSettings = await webhookAccountSettings();
-  const batches = parseWebhookBody(event.json);
   const receivedAt = new Date();
-  const normalised = batches.map((batch) => normaliseWebhookBatch(batch, accountSettings, receivedAt.getTime()));
-  const accepted = acceptWebhookBatches(normalised, { correlationId: event.correlationId, receivedAt: receivedAt.toISOString(), routes: await mparticleWebhookRoutes() });
-  const { workItemIds } = await ingestWork(accepted);
+  const body = readWebhookBody(event.json, accountSettings, receivedAt.getTime());
+  const accepted = acceptWebhookBatches(body, { correlationId: event.correlationId, receivedAt: receivedAt.toISOString(), routes: await mparticleWebhookRoutes() });
+  const { workItemIds } = await ingestWork(accepted, receivedAt);
+  reportRejected(accepted.rejected, event.correlationId);
   const summary = { ...accepted.summary, workItems: workItemIds.length };
   logger.info("mParticle webhook batches accepted", { ...summary });
-  return jsonResponse(200, { batches: summary.batches, events: summary.events, workItems: summary.workItems, skipped: summary.skipped });
+  return jsonResponse(200, { batches: summary.batches, events: summary.events, workItems: summary.workItems, parked: summary.parked, skipped: summary.skipped });
 }, {
   limits: MPARTICLE_WEBHOOK_LIMITS,
   parse: parseEventsApiJson,

@@ -101,21 +101,21 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
   {
     name: "mparticle-events",
     trigger: { kind: "http", method: "POST", path: "/mparticle/events", auth: { scheme: "Token", secretField: "mparticleToken" } },
-    sendsTo: [queue("pushwoosh")],
+    sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "mparticle-audiences",
     trigger: { kind: "http", method: "POST", path: "/mparticle/audiences", auth: { scheme: "Token", secretField: "mparticleToken" } },
-    sendsTo: [queue("pushwoosh")],
+    sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "mparticle-webhook",
     trigger: { kind: "http", method: "POST", path: "/mparticle/webhook", auth: { scheme: null, secretField: "mparticleWebhookAuthorization" } },
-    sendsTo: [queue("pushwoosh")],
+    sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     // The Authorization value it checks, and the Pushwoosh application it delivers to.
     readsSecret: true,
     ...INGEST,

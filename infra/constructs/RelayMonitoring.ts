@@ -17,6 +17,7 @@ import { Construct } from "constructs";
 import type { Destination } from "../../shared/queue/definition.js";
 import { pascalCase } from "../outputs.js";
 import { METRICS_NAMESPACE, SECRET_NOT_CONFIGURED_METRIC, SERVICE_NAME } from "../../shared/observability.js";
+import { PARKED_AT_INGEST_METRIC } from "../../shared/queue/ingest.js";
 import type { QueueToWorker } from "./QueueToWorker.js";
 import type { WebhookToQueue } from "./WebhookToQueue.js";
 
@@ -49,6 +50,22 @@ function relayMetricAllReasons(metricName: string, destination: Destination): IM
     label: metricName,
     period: PERIOD,
   });
+}
+
+/**
+ * `parkedAtIngest` per destination (the dimension set without `flow`), and their sum for the alarm: an
+ * alarm cannot read a SEARCH expression, so the destinations are listed.
+ */
+function parkedAtIngestMetrics(destinations: Destination[]): { byDestination: Metric[]; total: IMetric } {
+  const byDestination = destinations.map((destination) => relayMetric(PARKED_AT_INGEST_METRIC, destination).with({ label: destination }));
+  const usingMetrics = Object.fromEntries(byDestination.map((metric, index) => [`parked${index}`, metric]));
+  const total = new MathExpression({
+    expression: `SUM([${Object.keys(usingMetrics).map((id) => `FILL(${id}, 0)`).join(", ")}])`,
+    usingMetrics,
+    label: "parked at ingest",
+    period: PERIOD,
+  });
+  return { byDestination, total };
 }
 
 /** Alarms that mean a person should look, and one dashboard per stack. */
@@ -108,6 +125,14 @@ export class RelayMonitoring extends Construct {
       props.api.metricServerError({ period: PERIOD, statistic: "Sum" }),
     );
 
+    const parkedAtIngest = parkedAtIngestMetrics([...props.workers.keys()]);
+    alarmWhenAboveZero(
+      "ParkedAtIngestAlarm",
+      "parked-at-ingest",
+      "A webhook door parked authenticated input it could not map in a DLQ and answered 2xx (metric parkedAtIngest). `npx cdp-relay dlq list` shows it with the reason; fix the mapping, then redrive.",
+      parkedAtIngest.total,
+    );
+
     this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: stackName, defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({ markdown: "# Ingest (webhook API)", width: 24, height: 1 }),
@@ -132,6 +157,7 @@ export class RelayMonitoring extends Construct {
         width: 12,
       }),
     );
+    this.dashboard.addWidgets(new GraphWidget({ title: "Parked at ingest (events, by destination)", left: parkedAtIngest.byDestination, width: 24 }));
     for (const [destination, pair] of props.workers) {
       this.dashboard.addWidgets(
         new TextWidget({ markdown: `# ${destination}`, width: 24, height: 1 }),

@@ -10,7 +10,8 @@ export type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
 export const CURRENTS_FLOWS: Record<CurrentsDestination, string> = { mparticle: "braze-to-mparticle", mixpanel: "braze-to-mixpanel" };
 
 // Braze's "mParticle for Currents" export: message engagement, campaign and canvas events, uninstalls,
-// and (group) subscription changes. Mixpanel also gets the behaviours Braze's Mixpanel export sends.
+// and (group) subscription changes. Mixpanel also gets the behaviours Braze's Mixpanel export sends: every
+// type its current glossary has a Mixpanel tab for (brazeGlossary.json; test/shared/flows/brazeGlossary.test.ts).
 const MPARTICLE_DEFAULT = [
   "users.messages.*",
   "users.campaigns.*",
@@ -27,6 +28,8 @@ const MIXPANEL_DEFAULT = [
   "users.behaviors.app.*",
   "users.behaviors.Location",
   "users.behaviors.InstallAttribution",
+  "users.behaviors.liveactivity.*",
+  "users.behaviors.pushnotification.TokenStateChange",
 ];
 
 export const ROUTING_DEFAULTS: Record<CurrentsDestination, { switchVariable: string; typesVariable: string; patterns: readonly string[] }> = {

@@ -15,18 +15,21 @@ export const PURCHASE_PROPERTY_PREFIX = "[Purchase property] ";
 const FLOW = CURRENTS_FLOWS.mixpanel;
 
 /**
- * Where Braze's own Mixpanel export names an event differently from our readable names (its Currents
- * glossaries, Mixpanel tabs: https://www.braze.com/docs/user_guide/data/braze_currents/event_glossary/message_engagement_events/
- * and .../customer_behavior_events/). Every other type's Mixpanel name is the readable name (brazeEventNames.ts).
+ * Where Braze's own Mixpanel export names an event differently from our readable names: its current Currents
+ * glossary, Mixpanel tabs (shared/flows/brazeGlossary.json names the braze-docs commit; test/shared/flows/brazeGlossary.test.ts
+ * holds the names against it). Every other type's Mixpanel name is the readable name (brazeEventNames.ts);
+ * LINE and RCS keep the channel in front where the glossary leaves it out ("Abort", "Click").
  */
 export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.canvas.exit.MatchedAudience": "Exit Match Audience",
   "users.canvas.exit.PerformedEvent": "Exit Perform Event",
   "users.canvas.experimentstep.Conversion": "Experiment Step Conversion",
   "users.canvas.experimentstep.SplitEntry": "Experiment Split Entry",
+  "users.messages.featureflag.Impression": "Feature Flag Experiment Impression",
   "users.messages.pushnotification.IosForeground": "Push Notification iOS Foreground Open",
   "users.messages.sms.InboundReceive": "SMS Inbound Received",
-  "users.messages.featureflag.Impression": "Feature Flag Experiment Impression",
+  "users.messages.whatsapp.Click": "WhatsApp Tracked Link Click",
+  "users.messages.whatsapp.InboundReceive": "WhatsApp Inbound Received",
 };
 
 /** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */

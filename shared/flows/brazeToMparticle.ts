@@ -18,10 +18,12 @@ import { defineFlow } from "./flow.js";
 import { setOwn } from "./ownProperty.js";
 
 /**
- * The `event_name`s Braze's own mParticle connector uses, from its Currents message-engagement glossary,
- * mParticle tab (https://www.braze.com/docs/user_guide/data/braze_currents/event_glossary/message_engagement_events/):
- * irregular plurals, so a table rather than a rule. Types Braze does not export to mParticle (custom events,
- * purchases, sessions, iOS foreground opens, ...) keep our readable name (brazeEventNames.ts).
+ * The `event_name`s Braze's own mParticle connector uses, from its current Currents glossary, mParticle tabs
+ * (shared/flows/brazeGlossary.json names the braze-docs commit; test/shared/flows/brazeGlossary.test.ts holds
+ * this table against it): irregular plurals, so a table rather than a rule. Where the glossary names a LINE
+ * or RCS event without its channel ("Aborts", "Clicks") the channel is put in front, so the two channels'
+ * events stay apart. Types Braze does not export to mParticle (custom events, purchases, sessions, iOS
+ * foreground opens, ...) keep our readable name (brazeEventNames.ts).
  */
 export const MPARTICLE_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.behaviors.subscription.GlobalStateChange": "Global Subscription State Changes",
@@ -35,6 +37,9 @@ export const MPARTICLE_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.canvas.experimentstep.Conversion": "Experiment Step Conversions",
   "users.canvas.experimentstep.SplitEntry": "Experiment Split Entries",
   "users.canvasstep.Progression": "Canvas Step Progressions",
+  "users.messages.banner.Abort": "Banner Aborts",
+  "users.messages.banner.Click": "Banner Clicks",
+  "users.messages.banner.Impression": "Banner Impressions",
   "users.messages.contentcard.Abort": "Content Card Aborts",
   "users.messages.contentcard.Click": "Content Card Clicks",
   "users.messages.contentcard.Dismiss": "Content Card Dismisses",
@@ -51,12 +56,26 @@ export const MPARTICLE_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.messages.email.SoftBounce": "Email Soft Bounces",
   "users.messages.email.Unsubscribe": "Email Unsubscribes",
   "users.messages.featureflag.Impression": "Feature Flag Experiment Impressions",
+  "users.messages.inappmessage.Abort": "In-App Message Aborts",
   "users.messages.inappmessage.Click": "In-App Message Clicks",
   "users.messages.inappmessage.Impression": "In-App Message Impressions",
+  "users.messages.line.Abort": "LINE Aborts",
+  "users.messages.line.Click": "LINE Clicks",
+  "users.messages.line.InboundReceive": "LINE Inbound Receives",
+  "users.messages.line.Send": "LINE Sends",
+  "users.messages.liveactivity.Outcome": "Live Activity Outcomes",
+  "users.messages.liveactivity.Send": "Live Activity Sends",
   "users.messages.pushnotification.Abort": "Push Notification Aborts",
   "users.messages.pushnotification.Bounce": "Push Notification Bounces",
   "users.messages.pushnotification.Open": "Push Notification Opens",
   "users.messages.pushnotification.Send": "Push Notification Sends",
+  "users.messages.rcs.Abort": "RCS Aborts",
+  "users.messages.rcs.Click": "RCS Clicks",
+  "users.messages.rcs.Delivery": "RCS Deliveries",
+  "users.messages.rcs.InboundReceive": "RCS Inbound Receives",
+  "users.messages.rcs.Read": "RCS Reads",
+  "users.messages.rcs.Rejection": "RCS Rejections",
+  "users.messages.rcs.Send": "RCS Sends",
   "users.messages.sms.Abort": "SMS Aborts",
   "users.messages.sms.CarrierSend": "SMS Carrier Sends",
   "users.messages.sms.Delivery": "SMS Deliveries",
@@ -66,9 +85,15 @@ export const MPARTICLE_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.messages.sms.Send": "SMS Sends",
   "users.messages.sms.ShortLinkClick": "SMS Short Link Clicks",
   "users.messages.webhook.Abort": "Webhook Aborts",
+  "users.messages.webhook.Failure": "Webhook Failures",
   "users.messages.webhook.Send": "Webhook Sends",
+  "users.messages.whatsapp.Abort": "WhatsApp Aborts",
+  "users.messages.whatsapp.Click": "WhatsApp Tracked Link Clicks",
   "users.messages.whatsapp.Delivery": "WhatsApp Deliveries",
   "users.messages.whatsapp.Failure": "WhatsApp Failures",
+  "users.messages.whatsapp.InboundReceive": "WhatsApp Inbound Received",
+  "users.messages.whatsapp.Read": "WhatsApp Reads",
+  "users.messages.whatsapp.Send": "WhatsApp Sends",
 };
 
 /** ios → iOS feed, android and kindle → Android, web → Web; anything else (email, SMS, canvas...) → Unbound. */
@@ -97,12 +122,14 @@ const AD_ID_FIELDS: Record<string, "ios_advertising_id" | "android_advertising_i
   roku_ad_id: "roku_advertising_id",
 };
 
-/** Channels whose user phone number Braze sends as the reserved `$mobile` user attribute. */
-const PHONE_CHANNEL_TYPES = ["users.messages.sms.", "users.messages.whatsapp."];
+/** Channels whose user phone number Braze sends as the reserved `$mobile` user attribute (glossary, mParticle tabs). */
+const PHONE_CHANNEL_TYPES = ["users.messages.sms.", "users.messages.whatsapp.", "users.messages.rcs."];
 
 /** Properties Braze's connector moves out of the custom attributes (into identities, device_info, user_attributes) or drops. */
 const MOVED_PROPERTIES: ReadonlySet<string> = new Set(["email_address", "platform", "os_version", "device_model", "ad_id", "ad_id_type", "ad_tracking_enabled"]);
 const PHONE_PROPERTIES: ReadonlySet<string> = new Set(["to_phone_number", "user_phone_number", "media_urls"]);
+/** Braze fields the connector sends under another name: a content card's `content_card_id` is `card_id` (glossary, mParticle tabs). */
+const RENAMED: ReadonlyMap<string, string> = new Map([["content_card_id", "card_id"]]);
 
 const FLOW = CURRENTS_FLOWS.mparticle;
 
@@ -141,7 +168,7 @@ export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
   return Object.keys(info).length > 0 ? info : undefined;
 }
 
-/** SMS and WhatsApp events: the user's phone number as mParticle's reserved `$mobile` attribute. */
+/** SMS, WhatsApp and RCS events: the user's phone number as mParticle's reserved `$mobile` attribute. */
 function userAttributesOf(event: BrazeEvent, cuts: MparticleCuts): UserAttributes | undefined {
   if (!PHONE_CHANNEL_TYPES.some((prefix) => event.event_type.startsWith(prefix))) return undefined;
   const { to_phone_number, user_phone_number } = event.properties;
@@ -157,7 +184,8 @@ function attributeProperties(event: BrazeEvent, movesPhone: boolean): Record<str
   const properties: Record<string, unknown> = {};
   for (const name of Object.keys(event.properties)) {
     if (MOVED_PROPERTIES.has(name) || (movesPhone && PHONE_PROPERTIES.has(name))) continue;
-    setOwn(properties, name, event.properties[name]);
+    // A Map, so a property named `constructor` or `toString` is never "renamed" to one of Object's members.
+    setOwn(properties, RENAMED.get(name) ?? name, event.properties[name]);
   }
   properties.source_request_id = event.id;
   if (event.user.device_id) properties.device_id = event.user.device_id;

@@ -17,6 +17,7 @@ import {
 } from "../destinations/pushwoosh/schema.js";
 import { createMetrics, logger } from "../observability.js";
 import type { MparticleRoute } from "../sources/mparticle/accept.js";
+import { normaliseRawDocument } from "../sources/mparticle/rawDocument.js";
 import {
   mparticleEventSchema,
   userSchema,
@@ -120,6 +121,9 @@ export const RESERVED_TAG_TYPES: Readonly<Record<string, PushwooshTagType>> = {
   $Address: "string",
 };
 
+/** The reserved keys in any case: the Firehose samples write `$Zip`, the Events API JSON reference `$zip`. */
+const RESERVED_TAG_TYPES_BY_LOWER_CASE = new Map(Object.entries(RESERVED_TAG_TYPES).map(([key, type]) => [key.toLowerCase(), type]));
+
 const PINNED_INTEGER = /^[-+]?\d+$/;
 const PINNED_DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)$/;
 
@@ -161,7 +165,8 @@ function count(metric: string, reason: string): void {
  */
 export function tagValue(key: string, value: string | string[], settings: PushwooshMappingSettings): TagValue | undefined {
   // Own keys only: an attribute named "toString" or "constructor" must not find Object's.
-  const type = (Object.hasOwn(settings.tagTypes, key) ? settings.tagTypes[key] : undefined) ?? (Object.hasOwn(RESERVED_TAG_TYPES, key) ? RESERVED_TAG_TYPES[key] : undefined);
+  const reserved = key.startsWith("$") ? RESERVED_TAG_TYPES_BY_LOWER_CASE.get(key.toLowerCase()) : undefined;
+  const type = (Object.hasOwn(settings.tagTypes, key) ? settings.tagTypes[key] : undefined) ?? reserved;
   if (type === undefined) return Array.isArray(value) ? value : toTypedValue(value);
   const converted = convertToTagType(type, value);
   if (converted === undefined) {
@@ -255,6 +260,7 @@ function takesEvent(event: Exclude<MparticleEvent, MparticleEventOf<"audience_me
     case "push_subscription":
     case "device_state":
     case "audience_subscription":
+    case "raw_document":
       return true;
   }
 }
@@ -277,11 +283,11 @@ export function erasureTargets(identities: Identity[], settings: PushwooshMappin
   return { ...(userId ? { userId } : {}), hwids };
 }
 
-function hasErasureTarget(event: MparticleEventOf<"erasure">, batch: NormalisedBatch, settings: PushwooshMappingSettings): boolean {
+function hasErasureTarget(event: MparticleEventOf<"erasure">, batch: NormalisedBatch, settings: PushwooshMappingSettings, checkSettings: boolean): boolean {
   const targets = erasureTargets(event.identities, settings);
   let reason: string | undefined;
   if (!targets.userId && targets.hwids.length === 0) reason = ERASURE_REASONS.noIdentity;
-  else if (!batch.accountSettings.applicationCode?.trim() || !batch.accountSettings.apiToken?.trim()) reason = ERASURE_REASONS.noSettings;
+  else if (checkSettings && (!batch.accountSettings.applicationCode?.trim() || !batch.accountSettings.apiToken?.trim())) reason = ERASURE_REASONS.noSettings;
   if (reason === undefined) return true;
   logger.warn("erasure answered, not carried out", { requestId: batch.requestId, subjectRequestId: event.subjectRequestId, reason });
   count("erasureNotCarriedOut", reason);
@@ -297,27 +303,44 @@ function hasMembershipChange(event: MparticleEventOf<"audience_membership">, set
 }
 
 /**
+ * The events of a batch Pushwoosh takes, plus one `user_attributes` event when the batch carries the user's
+ * attributes: every batch carries them all, changed or not, eventless batches too (mParticle's Webhook sends
+ * those by default, the Firehose when the module asks for them), so they become one setTags. A heartbeat
+ * (no events, no attributes) takes nothing. `checkErasureSettings`: at ingest an erasure needs the account's
+ * settings; a re-normalised parked document has them sealed in its work item instead.
+ */
+export function routedEvents(batch: NormalisedBatch, settings: PushwooshMappingSettings, checkErasureSettings = true): MparticleEvent[] {
+  const hasUser = batch.user ? userIdOf(batch.user.identities, batch.user.mpid, settings.userId) !== undefined : false;
+  if (batch.user && !hasUser && batch.events.length > 0) {
+    logger.warn("batch has no customer id or mpid; its tags and events are not sent", { requestId: batch.requestId });
+  }
+  const events = batch.events.filter((event) =>
+    event.type === "audience_membership" ? hasMembershipChange(event, settings)
+    : event.type === "erasure" ? hasErasureTarget(event, batch, settings, checkErasureSettings)
+    : takesEvent(event, hasUser),
+  );
+  const { user } = batch;
+  if (hasUser && user && Object.keys(user.attributes).length + Object.keys(user.attributeLists).length > 0) {
+    events.push({ id: `${batch.requestId}/attributes`, type: "user_attributes" });
+  }
+  return events;
+}
+
+/**
  * The route of this flow: the events Pushwoosh takes, and the context they need (credentials sealed
- * under the inbound mParticle token). Throws ValidationError (400) when there is work but no credentials.
+ * under the inbound mParticle token). Without credentials in the account settings the events are
+ * returned with the error naming the missing setting, to be parked.
  */
 export function pushwooshRoute(secret: string, settings = pushwooshMappingSettings()): MparticleRoute {
   return (batch: NormalisedBatch) => {
-    const hasUser = batch.user ? userIdOf(batch.user.identities, batch.user.mpid, settings.userId) !== undefined : false;
-    if (batch.user && !hasUser && batch.events.length > 0) {
-      logger.warn("batch has no customer id or mpid; its tags and events are not sent", { requestId: batch.requestId });
-    }
-    const events = batch.events.filter((event) =>
-      event.type === "audience_membership" ? hasMembershipChange(event, settings)
-      : event.type === "erasure" ? hasErasureTarget(event, batch, settings)
-      : takesEvent(event, hasUser),
-    );
-    // Every batch with events carries the user's attributes, changed or not: one setTags of them all.
-    const { user } = batch;
-    if (hasUser && user && batch.events.length > 0 && Object.keys(user.attributes).length + Object.keys(user.attributeLists).length > 0) {
-      events.push({ id: `${batch.requestId}/attributes`, type: "user_attributes" });
-    }
+    const events = routedEvents(batch, settings);
     if (events.length === 0) return undefined;
-    const credentials = credentialsFrom(batch.accountSettings);
+    let credentials: PushwooshCredentials;
+    try {
+      credentials = credentialsFrom(batch.accountSettings);
+    } catch (error) {
+      return { flow: FLOW, destination: "pushwoosh", events, error: error as ValidationError };
+    }
     if (events.some((event) => event.type === "audience_subscription") && !credentials.serverApiToken) {
       logger.info("no Pushwoosh server API token: the audience's segment is not managed", { requestId: batch.requestId });
       return undefined;
@@ -382,7 +405,7 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
           method: "postEvent",
           userId,
           event: event.type === "custom_event" ? event.name : settings.screenViewEvent,
-          attributes: event.type === "custom_event" ? attributes : { ...attributes, screen_name: event.screenName },
+          attributes: event.type === "custom_event" || event.screenName === undefined ? attributes : { ...attributes, screen_name: event.screenName },
           timestampUTC,
           timestampCurrent: timestampUTC + offset,
         };
@@ -495,9 +518,21 @@ function membershipCalls(changes: MembershipChange[], serverApi: boolean, tag: s
   return calls;
 }
 
+/**
+ * A document parked at ingest, normalised again with the source's parsers deployed now, → its calls, each
+ * standing for the parked event. Throws the ValidationError while the document still cannot be read.
+ */
+function rawDocumentCalls(id: string, event: MparticleEventOf<"raw_document">, serverApi: boolean, settings: PushwooshMappingSettings): Call[] {
+  const batch = normaliseRawDocument(event.door, event.document, Date.now());
+  const events = routedEvents(batch, settings, false).filter((routed) => serverApi || routed.type !== "audience_subscription");
+  const calls = pushwooshCalls(events.map((routed) => ({ id: routed.id, event: routed })), { serverApi, ...(batch.user ? { user: batch.user } : {}) }, settings);
+  return calls.map((call) => ({ eventIds: [id], item: call.item }));
+}
+
 /** Pure: one message's events → Pushwoosh calls, each naming the events it stands for. */
 export function pushwooshCalls(events: Array<{ id: string; event: MparticleEvent }>, context: Omit<PushwooshFlowContext, "credentials">, settings: PushwooshMappingSettings): Call[] {
   const calls: Call[] = [];
+  for (const { id, event } of events) if (event.type === "raw_document") calls.push(...rawDocumentCalls(id, event, context.serverApi, settings));
   if (context.user) calls.push(...eventCalls(events, context.user, settings));
   for (const { id, event } of events) {
     if (event.type === "erasure") calls.push(...erasureCalls(id, event, settings));

@@ -211,8 +211,11 @@ function escaped(text: string, index: number): boolean {
 }
 
 /** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
-function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  if (raw.trim() === "") throw new ValidationError("body is empty");
+function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse, emptyBody?: unknown): unknown {
+  if (raw.trim() === "") {
+    if (emptyBody !== undefined) return emptyBody;
+    throw new ValidationError("body is empty");
+  }
   try {
     return parse(raw);
   } catch {
@@ -240,7 +243,7 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
  * and the number of events.
  */
-function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown): MiddlewareObj<IngestEvent, IngestResult> {
+function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown, emptyBody?: unknown): MiddlewareObj<IngestEvent, IngestResult> {
   return {
     before: async function decodeBodyBefore(request) {
       const { event } = request;
@@ -256,7 +259,7 @@ function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown): Mi
         throw new ValidationError("body is not valid UTF-8");
       }
       checkJsonDepth(text, limits.maxDepth);
-      event.json = parseJson(text, parse);
+      event.json = parseJson(text, parse, emptyBody);
       checkItemCount(event.json, limits.items);
     },
   };
@@ -308,6 +311,8 @@ export interface IngestOptions {
   auth?: MiddlewareObj<IngestEvent, IngestResult>;
   /** The route's JSON parser when JSON.parse loses something it needs (it may throw on invalid JSON). */
   parse?: (text: string) => unknown;
+  /** What an empty (or all-whitespace) body stands for on this route, e.g. a sender's check request; absent: a 400. */
+  emptyBody?: unknown;
 }
 
 /**
@@ -317,6 +322,6 @@ export interface IngestOptions {
 export function ingestHandler(route: (event: IngestEvent, context: Context) => Promise<IngestResult>, options: IngestOptions) {
   const handler = middy<IngestEvent, IngestResult>().use(jsonErrors()).use(correlate());
   if (options.auth) handler.use(options.auth);
-  handler.use(decodeBody(options.limits, options.parse));
+  handler.use(decodeBody(options.limits, options.parse, options.emptyBody));
   return handler.handler(route) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<IngestResult>;
 }

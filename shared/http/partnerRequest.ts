@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel";
 import { PartnerUnreachableError } from "../errors.js";
 import { partnerTimeoutMs } from "../config/settings.js";
 import { guardedCall } from "./partnerCallGuard.js";
@@ -15,6 +16,25 @@ export interface PartnerResponse {
   headers: Headers;
   bodyText: string;
   latencyMs: number;
+}
+
+/**
+ * Every partner call is published on this `node:diagnostics_channel` channel, in the caller's async context,
+ * for an observer in the same process: the local stack's live view subscribes. Nothing is built or published
+ * without a subscriber, and deployed functions have none.
+ */
+export const PARTNER_CALL_CHANNEL = "cdp-relay:partner-call";
+const partnerCalls = diagnostics.channel(PARTNER_CALL_CHANNEL);
+
+/** One call as the relay made it and what came of it. Unredacted: a subscriber redacts what it shows. */
+export interface PartnerCallMessage {
+  partner: string;
+  request: PartnerHttpRequest;
+  /** The partner's answer; absent when none came. */
+  response?: PartnerResponse;
+  /** Why no answer came. */
+  failure?: { reason: "timed out" | "failed"; detail: string };
+  durationMs: number;
 }
 
 /**
@@ -37,10 +57,13 @@ async function send(partner: string, request: PartnerHttpRequest): Promise<Partn
       signal: AbortSignal.timeout(partnerTimeoutMs()),
     });
     const bodyText = await response.text();
-    return { status: response.status, headers: response.headers, bodyText, latencyMs: performance.now() - started };
+    const answer: PartnerResponse = { status: response.status, headers: response.headers, bodyText, latencyMs: performance.now() - started };
+    if (partnerCalls.hasSubscribers) partnerCalls.publish({ partner, request, response: answer, durationMs: answer.latencyMs } satisfies PartnerCallMessage);
+    return answer;
   } catch (error) {
     const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "failed";
     const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    if (partnerCalls.hasSubscribers) partnerCalls.publish({ partner, request, failure: { reason, detail }, durationMs: performance.now() - started } satisfies PartnerCallMessage);
     // The URL's path names the method; the query string may hold credentials, so it is left out.
     throw new PartnerUnreachableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
   }

@@ -1,7 +1,7 @@
-import { PayloadTooLargeError, type ValidationError } from "../errors.js";
+import { PayloadTooLargeError, RetryableError, type ValidationError } from "../errors.js";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { createMetrics, logger } from "../observability.js";
-import { packWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
+import { packWork, packWorkBatch, sendPackedWork, type PackedMessage, type TooLargeEvent } from "./enqueue.js";
 import { park, parkRecord } from "./park.js";
 import type { WorkBatch } from "./workItem.js";
 
@@ -17,37 +17,65 @@ export interface AcceptedWork {
   rejected: RejectedWork[];
 }
 
-/** Parks rejected events in their destination's DLQ, with the same record the worker writes. */
-async function parkRejected({ batch, error }: RejectedWork, now: Date): Promise<void> {
-  for (const message of packWorkBatch(batch).messages) {
-    await park(
-      batch.destination,
-      message.body,
-      parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
-      { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
-    );
-  }
-}
+/**
+ * Counted for every source event a door parks in a DLQ instead of enqueueing it (docs/operations.md,
+ * "Parked at ingest"): dimensions `destination`, and `destination` with `flow`. Alarmed on.
+ */
+export const PARKED_AT_INGEST_METRIC = "parkedAtIngest";
 
 const metrics = createMetrics({});
 
+/** Parks one rejected batch's messages in its destination's DLQ, with the same record the worker writes; counts and logs them. */
+async function parkRejected(messages: PackedMessage[], { batch, error }: RejectedWork, now: Date): Promise<void> {
+  for (const message of messages) {
+    try {
+      await park(
+        batch.destination,
+        message.body,
+        parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
+        { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
+      );
+    } catch (cause) {
+      // Like a failed enqueue: the sender is answered 503 and sends again; the work item id stays the same.
+      throw new RetryableError(`SQS SendMessage to the ${batch.destination} DLQ failed: ${(cause as Error).message}`, { cause });
+    }
+    logger.warn("parked at ingest", {
+      destination: batch.destination,
+      flow: batch.flow,
+      workItemId: message.workItemId,
+      eventIds: message.eventIds,
+      error: error.message,
+      correlationId: batch.correlationId,
+    });
+    const metric = metrics.singleMetric();
+    // Two dimension sets: the per-destination total the alarm reads, and its split by flow.
+    metric.addDimensions({ destination: batch.destination });
+    metric.addDimensions({ destination: batch.destination, flow: batch.flow });
+    metric.addMetric(PARKED_AT_INGEST_METRIC, MetricUnit.Count, message.eventIds.length);
+  }
+}
+
+function refuseTooLarge(tooLarge: TooLargeEvent[]): never {
+  const first = tooLarge[0]!;
+  const eventIds = [...new Set(tooLarge.map((event) => event.id))];
+  logger.warn("request refused: events too large to enqueue", { eventIds, reason: first.reason });
+  const metric = metrics.singleMetric();
+  metric.addDimensions({ reason: "too-large-to-queue" });
+  metric.addMetric("rejected", MetricUnit.Count, eventIds.length);
+  throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events", eventId: first.id });
+}
+
 /**
  * The one ingest step: enqueue the work items, park the rejected events; returns the ids of the
- * messages enqueued. When an event is too large for any queue message nothing is enqueued or parked: the
- * request fails with a PayloadTooLargeError (HTTP 413) naming it, so the sender splits the request (Braze
- * does on a 413) and no part of it is queued twice.
+ * messages enqueued. When an event (to enqueue or to park) is too large for any queue message nothing is
+ * enqueued or parked: the request fails with a PayloadTooLargeError (HTTP 413) naming it, so the sender
+ * splits the request (Braze does on a 413) and no part of it is queued twice.
  */
 export async function ingestWork(accepted: AcceptedWork, now = new Date()): Promise<{ workItemIds: string[] }> {
   const packed = packWork(accepted.workItems);
-  const first = packed.tooLarge[0];
-  if (first) {
-    const eventIds = [...new Set(packed.tooLarge.map((event) => event.id))];
-    logger.warn("request refused: events too large to enqueue", { eventIds, reason: first.reason });
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: "too-large-to-queue" });
-    metric.addMetric("rejected", MetricUnit.Count, eventIds.length);
-    throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events", eventId: first.id });
-  }
-  await Promise.all([sendPackedWork(packed), ...accepted.rejected.map((rejected) => parkRejected(rejected, now))]);
+  const parking = accepted.rejected.map((rejected) => ({ rejected, packed: packWorkBatch(rejected.batch) }));
+  const tooLarge = [...packed.tooLarge, ...parking.flatMap((entry) => entry.packed.tooLarge)];
+  if (tooLarge.length > 0) refuseTooLarge(tooLarge);
+  await Promise.all([sendPackedWork(packed), ...parking.map((entry) => parkRejected(entry.packed.messages, entry.rejected, now))]);
   return { workItemIds: packed.messages.map((message) => message.workItemId) };
 }

@@ -112,6 +112,33 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     expect(byId.has(eventId(9))).toBe(false);
   });
 
+  it("answers Braze's check requests 200 with nothing queued, and parks an unmappable body in both DLQs, listed with its reason", async () => {
+    const send = (body: string, authorization = `Bearer ${stack.secrets.inbound.brazeToken}`) =>
+      fetch(`${stack.apiUrl}/braze/currents`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body });
+    const empty = { events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 };
+
+    const checks = [await send(""), await send('{"events":[]}')];
+    const unauthenticated = await send("", "Bearer wrong");
+    const unmappable = await send('{"data":[{"event_type":"users.canvas.Entry"}]}');
+
+    for (const check of checks) {
+      expect(check.status).toBe(200);
+      expect(await check.json()).toEqual(empty);
+    }
+    expect(unauthenticated.status).toBe(401);
+    expect(unmappable.status).toBe(200);
+    expect(await unmappable.json()).toEqual({ ...empty, rejected: 1 });
+    // Ops see it where they see every parked message: the DLQ tooling (here through the live view's API).
+    const parked = (await (await fetch(`${stack.liveUrl}/parked`)).json()) as { queues: Array<{ destination: string; entries: Array<{ reason: string; attempts: number; message: string }> }> };
+    for (const destination of ["mparticle", "mixpanel"]) {
+      expect(parked.queues.find((queue) => queue.destination === destination)?.entries).toContainEqual(
+        expect.objectContaining({ reason: "validation", attempts: 0, message: "events: Invalid input: expected array, received undefined" }),
+      );
+      const [message] = await drainVisible(stack.sqs, stack.queueUrls[destination as "mparticle" | "mixpanel"].dlq);
+      expect(JSON.parse(message?.Body ?? "{}").events[0].event).toEqual({ data: [{ event_type: "users.canvas.Entry" }] });
+    }
+  });
+
   it("delivers a redelivered batch to Mixpanel once, Braze ids Mixpanel refuses under a hashed $insert_id, and parks only what strict mode rejected", async () => {
     const mixpanel = stack.sandboxes.mixpanel!;
     const before = mixpanel.imported.length;

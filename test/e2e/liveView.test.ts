@@ -23,6 +23,11 @@ const BRAZE_USER = "live-braze-user";
 const FIREHOSE_USER = "live-firehose-user";
 const FAULT_USER = "live-fault-user";
 const PUSHWOOSH_TOKEN = DEVELOPMENT_PUSHWOOSH_CREDENTIALS.apiToken;
+/** A 64-bit mpid: as a JavaScript number it would read -8433569191518584000, another user. */
+const MPID = "-8433569191518584284";
+/** An mParticle Webhook batch as sent: its mpid is a number literal, exact only in the text. */
+const WEBHOOK_BATCH_TEXT = `{"environment":"production","mpid":${MPID},"user_identities":{"customer_id":"live-webhook-user"},
+  "device_info":{"platform":"iOS"},"events":[{"event_type":"screen_view","data":{"screen_name":"Home","timestamp_unixtime_ms":1714592742000}}]}`;
 
 const brazeBatch = {
   events: [
@@ -81,7 +86,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       const response = await fetch(`${stack.apiUrl}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization, "x-correlation-id": correlationId },
-        body: JSON.stringify(body),
+        body: typeof body === "string" ? body : JSON.stringify(body),
       });
       await response.text();
       return response.status;
@@ -154,6 +159,19 @@ describe.skipIf(!HAS_CHROMIUM)(
       await page.selectOption("#filter-route", "/braze/currents");
       await expect.poll(() => page.locator(".card").count()).toBe(1);
       await page.selectOption("#filter-route", "");
+    });
+
+    it("shows a 64-bit mpid sent as a number literal exactly as sent, as one user", async () => {
+      await post("/mparticle/webhook", "live-mpid", stack.secrets.inbound.mparticleWebhookAuthorization ?? "", WEBHOOK_BATCH_TEXT);
+      const webhook = card("live-mpid");
+      await webhook.waitFor({ timeout: SEEN_WITHIN_MS });
+
+      expect(await webhook.locator(".users").textContent()).toBe(`users ${MPID}, live-webhook-user`);
+      expect(await webhook.locator(".inbound-body").textContent()).toContain(`"mpid": ${MPID},`);
+      expect(await page.content()).not.toContain(String(Number(MPID)));
+      await page.fill("#filter-user", MPID);
+      await expect.poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id")))).toEqual(["live-mpid"]);
+      await page.fill("#filter-user", "");
     });
 
     it("switches a 401 on from the page, shows the retries and the parked message, and redrives it from the page", async () => {

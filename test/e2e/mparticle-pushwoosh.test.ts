@@ -10,6 +10,8 @@ import {
 } from "../shared/sources/mparticle/factories.js";
 
 const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
+/** An APNs device token as Pushwoosh takes it: 64 hex digits. */
+const APNS_TOKEN = "e481f1359629f0c3a6b2e1c07c5d3c0c2e1ad80d7b6b3e56f8e5c8a27f9b0b41";
 const DEVICE_HEADERS = { "content-type": "application/json", authorization: "Token device-api-token" };
 
 describe("mParticle → Pushwoosh through the local stack", () => {
@@ -48,7 +50,7 @@ describe("mParticle → Pushwoosh through the local stack", () => {
         attributeChange({ Age: "", Balance: "", Premium: "", Signup: "", Zip: "", Nickname: "", Genres: "" }, { Churned: "true" }),
         customEvent("Added To Cart", { sku: "A-1", quantity: "2" }, 1714592744066),
         customEvent("Checkout", {}, 1714592745000),
-        pushSubscription("subscribe", "apns-token-e2e"),
+        pushSubscription("subscribe", APNS_TOKEN),
       ],
       {
         user_attributes: { Age: "34", Balance: "12.5", Premium: "true", Signup: "2024-04-30T22:15:00-02:00", Zip: "02134", Nickname: "Bri" },
@@ -81,7 +83,7 @@ describe("mParticle → Pushwoosh through the local stack", () => {
       { request: { application: "ABCDE-12345", userId: CUSTOMER_ID, hwid: IDFV, event: "Checkout", attributes: {}, timestampUTC: 1714592745, timestampCurrent: 1714592745 - 8 * 3600 } },
     ]);
     expect(callsTo("registerDevice").map((call) => call.json)).toEqual([
-      { request: { application: "ABCDE-12345", hwid: IDFV, push_token: "apns-token-e2e", device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" } },
+      { request: { application: "ABCDE-12345", hwid: IDFV, push_token: APNS_TOKEN, device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" } },
     ]);
     const [createFilter] = callsTo("createFilter");
     expect(createFilter?.headers.authorization).toBeUndefined();
@@ -99,7 +101,7 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     }
     expect(pushwoosh.tagsOfUser(CUSTOMER_ID)).toMatchObject({ Age: 34, Genres: ["jazz", "blues"] });
     expect(pushwoosh.tagsOfUser(CUSTOMER_ID)).not.toHaveProperty("Churned");
-    expect(pushwoosh.devices.get(IDFV)).toMatchObject({ push_token: "apns-token-e2e", device_type: 1, userId: CUSTOMER_ID });
+    expect(pushwoosh.devices.get(IDFV)).toMatchObject({ push_token: APNS_TOKEN, device_type: 1, userId: CUSTOMER_ID });
     expect(pushwoosh.filters.has("mParticle: New Users Low Engagement")).toBe(true);
   });
 
@@ -157,7 +159,7 @@ describe("mParticle → Pushwoosh through the local stack", () => {
   it("carries out an erasure through the queue: the user and its devices are deleted in Pushwoosh", async () => {
     const userId = "erased-user";
     const hwid = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F";
-    const batch = iosBatch([pushSubscription("subscribe", "apns-token-erased")], {
+    const batch = iosBatch([pushSubscription("subscribe", "e".repeat(64))], {
       user_identities: [{ type: "customer", encoding: "raw", value: userId }],
       runtime_environment: { type: "ios", identities: [{ type: "ios_vendor_id", encoding: "raw", value: hwid }] },
     });
@@ -176,9 +178,22 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     expect(pushwoosh.callsTo("/api/v2/device-api/deleteUser").map((call) => call.json)).toEqual([{ application: "ABCDE-12345", user_id: userId }]);
   });
 
-  it("answers a sample without Pushwoosh settings with 400 naming the setting", async () => {
-    const answer = await post("/mparticle/events", fixture("EventProcessingRequest_ios.json"));
+  it("answers a sample without Pushwoosh settings with its event_processing_response and parks it naming the setting (mParticle would drop a 4xx)", async () => {
+    const request = fixture("EventProcessingRequest_ios.json") as { id: string };
 
-    expect(answer).toEqual({ status: 400, body: { error: { message: expect.any(String), field: "account.account_settings.applicationCode" } } });
+    const answer = await post("/mparticle/events", request);
+
+    expect(answer).toEqual({ status: 200, body: expect.objectContaining({ type: "event_processing_response", id: request.id }) });
+    await waitFor(async () => (await queueCounts(stack.sqs, stack.queueUrls.pushwoosh.dlq)).visible >= 1, 20_000, "the parked request");
+  });
+
+  it("sets the tags of an eventless batch with user attributes (the module asks for eventless batches), and sends nothing for a heartbeat", async () => {
+    const before = pushwoosh.calls.length;
+    const eventless = { ...iosBatch([]), user_attributes: { Plan: "platinum" }, user_attribute_lists: {} };
+
+    expect((await post("/mparticle/events", eventless)).status).toBe(200);
+
+    await waitFor(() => pushwoosh.tagsOfUser(CUSTOMER_ID)?.Plan === "platinum", 20_000, "the eventless batch's tags");
+    expect(pushwoosh.calls.slice(before).map((call) => call.path)).toEqual(["/json/1.3/setTags"]);
   });
 });

@@ -1,14 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DEFAULT_DLQ_SETTINGS } from "../../cli/dlq/context.js";
+import { main } from "../../cli/main.js";
 import type { LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import { eventsApiEventSchema } from "../../shared/sources/mparticle/eventsApiBatch.js";
 import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
 import {
-  ANDROID_MPID, ANDROID_UUID, IOS_CUSTOMER_ID, IOS_IDFV, IOS_PUSH_TOKEN, UNREGISTERED_IDFV, WEBHOOK_AUTHORIZATION, webhookFixture, webhookFixtureText,
+  MASTER_CUSTOMER_ID, MASTER_IDFV, MASTER_PUSH_TOKEN, masterSample, OUTGOING_CUSTOMER_ID, outgoingMasterSampleText, publishedEvent, WEBHOOK_AUTHORIZATION, webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
 
 const APPLICATION = "ABCDE-12345";
-const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+/** The JSON reference's custom event, named as an event the Pushwoosh sandbox's application has. */
+const levelUp = (marker: string) => ({ ...publishedEvent("custom_event"), data: { ...publishedEvent("custom_event").data, event_name: "Level Up", source_message_id: marker, custom_attributes: { marker } } });
+
+async function dlq(args: string[]): Promise<{ code: number; output: string }> {
+  let output = "";
+  const io = { stdout: { write: (text: string) => (output += text) }, stderr: { write: (text: string) => (output += text) }, stdin: new PassThrough() };
+  const code = await main(["dlq", ...args, "--queue", "pushwoosh"], io, { ...DEFAULT_DLQ_SETTINGS, receiveWaitSeconds: 0 });
+  return { code, output };
+}
 
 describe("mParticle Webhook → Pushwoosh through the local stack", () => {
   let stack: LocalStack;
@@ -34,75 +47,68 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
   /** The calls (request bodies) Pushwoosh received since `from` for one method. */
   const callsTo = (method: string, from = 0) => pushwoosh.calls.slice(from).filter((call) => call.path === `/json/1.3/${method}`).map((call) => call.json);
 
-  it("turns one batch into typed setTags, postEvent for the custom event and the screen view, and registerDevice", async () => {
+  it("turns the JSON reference's Master Sample into typed setTags and registerDevice with the <…> APNs token as 64 hex digits", async () => {
     const before = pushwoosh.calls.length;
 
-    const answer = await post(webhookFixtureText("ios-batch.json"));
+    const answer = await post(webhookFixtureText("json-reference-master-sample.json"));
 
-    expect(answer).toEqual({ status: 200, body: { batches: 1, events: 15, workItems: 1, skipped: { session_start: 1, commerce_event: 1, crash_report: 1, session_end: 1 } } });
-    await waitFor(() => pushwoosh.calls.length - before >= 4, 20_000, "the Pushwoosh calls of the batch");
-    expect(callsTo("setTags", before)).toEqual([
-      {
-        request: {
-          application: APPLICATION,
-          userId: IOS_CUSTOMER_ID,
-          tags: { Age: 34, Balance: 12.5, Premium: true, Signup: "2024-05-01 00:15", Zip: "02134", Nickname: "Bri", Genres: ["jazz", "blues"], Churned: null },
-        },
-      },
-    ]);
-    const offset = -5 * 3600;
-    expect(callsTo("postEvent", before).sort(byJson)).toEqual([
-      { request: { application: APPLICATION, userId: IOS_CUSTOMER_ID, hwid: IOS_IDFV, event: "Level Up", attributes: { level: 8, score: 1250.5, boss: "Dragon" }, timestampUTC: 1714592744, timestampCurrent: 1714592744 + offset } },
-      { request: { application: APPLICATION, userId: IOS_CUSTOMER_ID, hwid: IOS_IDFV, event: "PW_ScreenOpen", attributes: { tab: "featured", screen_name: "Home" }, timestampUTC: 1714592742, timestampCurrent: 1714592742 + offset } },
-    ]);
+    expect(answer).toEqual({ status: 200, body: { batches: 1, events: 4, workItems: 1, parked: 0, skipped: { session_start: 1, application_state_transition: 1, crash_report: 1, session_end: 1 } } });
+    await waitFor(() => pushwoosh.calls.length - before >= 2, 20_000, "the Pushwoosh calls of the batch");
+    expect(callsTo("setTags", before)).toEqual([{ request: { application: APPLICATION, userId: MASTER_CUSTOMER_ID, tags: expect.objectContaining({ $age: 18, $zip: "10016", a_custom_list: ["value1", "value2", "valueN"], an_old_attribute_name: null }) } }]);
     expect(callsTo("registerDevice", before)).toEqual([
-      { request: { application: APPLICATION, hwid: IOS_IDFV, push_token: IOS_PUSH_TOKEN, device_type: 1, userId: IOS_CUSTOMER_ID, timezone: offset, language: "en" } },
+      { request: { application: APPLICATION, hwid: MASTER_IDFV, push_token: MASTER_PUSH_TOKEN, device_type: 1, userId: MASTER_CUSTOMER_ID, timezone: -4 * 3600, language: "en" } },
     ]);
-    expect(pushwoosh.calls.slice(before).every((call) => call.status === 200 && call.headers.authorization === "Token device-api-token")).toBe(true);
-    expect(pushwoosh.tagsOfUser(IOS_CUSTOMER_ID)).toMatchObject({ Age: 34, Genres: ["jazz", "blues"], Zip: "02134" });
+    expect(pushwoosh.calls.slice(before).every((call) => call.status === 200)).toBe(true);
   });
 
-  it("turns an array of batches (Android by mpid, an unregistration, an empty batch) into their calls", async () => {
+  it("takes outgoing JSON sent as a batch, an eventless batch's attributes included", async () => {
     const before = pushwoosh.calls.length;
+    const outgoing = outgoingMasterSampleText([levelUp("Outgoing")]);
+    const eventless = JSON.stringify({ ...masterSample(), user_identities: { customer_id: "eventless-user" }, user_attributes: { Plan: "gold" }, deleted_user_attributes: null, events: [] });
 
-    const answer = await post(webhookFixtureText("batches.json"));
+    const answer = await post(`[${outgoing},${eventless}]`);
 
-    expect(answer).toEqual({ status: 200, body: { batches: 3, events: 4, workItems: 2, skipped: { session_start: 1 } } });
-    await waitFor(() => pushwoosh.calls.length - before >= 5, 20_000, "the Pushwoosh calls of the batches");
-    // The batch has attributes and no change events: every attribute becomes a typed tag. The mpid is a
-    // 64-bit integer in the JSON: every digit reaches Pushwoosh as the user id.
-    expect(callsTo("setTags", before)).toEqual([
-      { request: { application: APPLICATION, userId: ANDROID_MPID, tags: { Level: 7, Ratio: 0.75, Beta: false, Renewal: "2024-06-01 00:00", Plan: "gold", Badges: ["early", "helper"] } } },
-    ]);
-    const offset = 2 * 3600;
-    expect(callsTo("postEvent", before).sort(byJson)).toEqual([
-      { request: { application: APPLICATION, userId: ANDROID_MPID, hwid: ANDROID_UUID, event: "Level Up", attributes: { level: 7 }, timestampUTC: 1714595995, timestampCurrent: 1714595995 + offset } },
-      { request: { application: APPLICATION, userId: ANDROID_MPID, hwid: ANDROID_UUID, event: "PW_ScreenOpen", attributes: { screen_name: "Profile" }, timestampUTC: 1714595996, timestampCurrent: 1714595996 + offset } },
-    ]);
-    expect(callsTo("registerDevice", before)).toEqual([
-      { request: { application: APPLICATION, hwid: ANDROID_UUID, push_token: "fcm-token-APA91bH7xQ2w", device_type: 3, userId: ANDROID_MPID, timezone: offset, language: "de" } },
-    ]);
-    expect(callsTo("unregisterDevice", before)).toEqual([{ request: { application: APPLICATION, hwid: UNREGISTERED_IDFV } }]);
-    expect(pushwoosh.devices.get(ANDROID_UUID)).toMatchObject({ device_type: 3, userId: ANDROID_MPID });
+    expect(answer).toEqual({ status: 200, body: { batches: 2, events: 1, workItems: 2, parked: 0, skipped: {} } });
+    await waitFor(() => callsTo("setTags", before).length >= 2 && callsTo("postEvent", before).length >= 1, 20_000, "the Pushwoosh calls of the batches");
+    expect(callsTo("postEvent", before)).toEqual([{ request: expect.objectContaining({ userId: OUTGOING_CUSTOMER_ID, hwid: MASTER_IDFV, event: "Level Up", attributes: { marker: "Outgoing" } }) }]);
+    expect(callsTo("setTags", before)).toContainEqual({ request: { application: APPLICATION, userId: "eventless-user", tags: { Plan: "gold" } } });
   });
 
-  it("refuses a wrong or missing Authorization with 401 and a malformed batch with 400 naming the field; none of them reaches Pushwoosh", async () => {
+  it("parks what a parser bug refuses (200, listed by the DLQ tool), and delivers it after the fix and a redrive", async () => {
+    const original = eventsApiEventSchema.safeParse.bind(eventsApiEventSchema);
+    const bug = vi.spyOn(eventsApiEventSchema, "safeParse").mockImplementation((value: unknown) => {
+      const result = original(value);
+      return result.success && result.data.event_type === "custom_event" ? original({ event_type: "custom_event", data: {} }) : result;
+    });
     const before = pushwoosh.calls.length;
-    // Each request's custom event carries a marker, to tell its calls apart.
-    const marked = (marker: string) => {
-      const batch = webhookFixture("ios-batch.json") as { events: Array<{ data: Record<string, unknown> }> };
-      batch.events[10]!.data.custom_attributes = { marker };
-      return batch;
-    };
+    try {
+      const answer = await post(JSON.stringify({ ...masterSample(), events: [levelUp("Parked Then Redriven")] }));
+      expect(answer).toEqual({ status: 200, body: expect.objectContaining({ workItems: 1, parked: 1 }) });
+    } finally {
+      bug.mockRestore();
+    }
+    const listed = await dlq(["list"]);
+    expect(listed.code, listed.output).toBe(0);
+    expect(listed.output).toContain("validation");
+    expect(listed.output).toContain("events.0.data.event_name");
+    expect(callsTo("postEvent", before)).toEqual([]);
 
-    expect(await post(JSON.stringify(marked("Refused Missing")), null)).toEqual({ status: 401, body: { error: { message: expect.any(String), field: "authorization" } } });
-    expect(await post(JSON.stringify(marked("Refused Wrong")), "Bearer dev-mparticle-token")).toEqual({ status: 401, body: { error: { message: expect.any(String), field: "authorization" } } });
-    const malformed = marked("Refused Malformed");
-    malformed.events[11]!.data.register = "yes";
-    expect(await post(JSON.stringify(malformed))).toEqual({ status: 400, body: { error: { message: expect.stringContaining("events.11.data.register"), field: "events.11.data.register" } } });
+    const redriven = await dlq(["redrive", "--reason", "validation"]);
+
+    expect(redriven.code, redriven.output).toBe(0);
+    await waitFor(() => callsTo("postEvent", before).some((call) => JSON.stringify(call).includes("Parked Then Redriven")), 30_000, "the redriven event");
+  });
+
+  it("refuses a wrong or missing Authorization with 401, and a body that is not JSON with 400; none of them reaches Pushwoosh", async () => {
+    const before = pushwoosh.calls.length;
+    const marked = (marker: string) => JSON.stringify({ ...masterSample(), events: [levelUp(marker)] });
+
+    expect(await post(marked("Refused Missing"), null)).toEqual({ status: 401, body: { error: { message: expect.any(String), field: "authorization" } } });
+    expect(await post(marked("Refused Wrong"), "Bearer dev-mparticle-token")).toEqual({ status: 401, body: { error: { message: expect.any(String), field: "authorization" } } });
+    expect(await post(marked("Refused Truncated").slice(0, 100))).toEqual({ status: 400, body: { error: { message: "body is not valid JSON", field: "body" } } });
 
     // A valid batch sent after them arrives; the refused ones never do.
-    expect((await post(JSON.stringify(marked("Accepted After")))).status).toBe(200);
+    expect((await post(marked("Accepted After"))).status).toBe(200);
     await waitFor(() => callsTo("postEvent", before).some((call) => JSON.stringify(call).includes("Accepted After")), 20_000, "the accepted batch");
     expect(JSON.stringify(pushwoosh.calls.slice(before).map((call) => call.json))).not.toContain("Refused");
   });

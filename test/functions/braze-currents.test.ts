@@ -6,12 +6,17 @@ import { deriveWorkItemId } from "../../shared/queue/workItem.js";
 import { brazeEvent, currentsRequest, eventId } from "../shared/sources/braze/factories.js";
 import { useSecrets } from "../support/secrets.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { usePublishedMetrics } from "../support/publishedMetrics.js";
 
 const context = () => lambdaContext("braze-currents", 10, "us-east-1");
 
 describe("POST /braze/currents", () => {
   let queues: EmbeddedSqs;
   let cleanup: () => Promise<void>;
+  const publishedMetrics = usePublishedMetrics();
+  /** Every message on every queue and DLQ (drained). */
+  const queuedAnywhere = async () =>
+    (await Promise.all(Object.values(queues.queueUrls).flatMap((urls) => [drainVisible(queues.sqs, urls.queue), drainVisible(queues.sqs, urls.dlq)]))).flat();
 
   beforeAll(async () => {
     cleanup = await useSecrets();
@@ -48,15 +53,82 @@ describe("POST /braze/currents", () => {
     expect(JSON.parse(String(response.body))).toEqual({ events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 });
   });
 
-  it.each([
-    ["not JSON", "{events:", "body is not valid JSON", "body"],
-    ["no events array", { event: [] }, "events: Invalid input: expected array, received undefined", "events"],
-  ])("answers 400 to a body with %s and enqueues nothing", async (_, body, message, field) => {
-    const response = await handler(currentsRequest(body), context());
+  it("answers 400 to a body that is not JSON, and enqueues or parks nothing", async () => {
+    const response = await handler(currentsRequest("{events:"), context());
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(String(response.body))).toEqual({ error: { message, field } });
-    expect(await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue)).toEqual([]);
+    expect(JSON.parse(String(response.body))).toEqual({ error: { message: "body is not valid JSON", field: "body" } });
+    expect(await queuedAnywhere()).toEqual([]);
+  });
+
+  it.each([
+    ["an empty body", ""],
+    ["a body of whitespace", " \n\t"],
+    ["no body at all", undefined],
+    ["an empty batch", { events: [] }],
+  ])("answers a check request (%s) with 200 and enqueues nothing", async (_, body) => {
+    const request = body === undefined ? { ...currentsRequest(""), body: undefined } : currentsRequest(body);
+
+    const response = await handler(request, context());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toEqual({ events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 });
+    expect(await queuedAnywhere()).toEqual([]);
+  });
+
+  it("answers 401 to an unauthenticated empty body", async () => {
+    const response = await handler(currentsRequest("", { token: null }), context());
+
+    expect(response.statusCode).toBe(401);
+  });
+
+  it.each([
+    ["no events", { event: [] }, "events: Invalid input: expected array, received undefined"],
+    ["events that are not a list", { events: { "0": {} } }, "events: Invalid input: expected array, received object"],
+    ["a list, not an object", [{ event_type: "users.canvas.Entry" }], "body: Invalid input: expected object, received array"],
+    ["a string", "events", "body: Invalid input: expected object, received string"],
+    ["null", null, "body: Invalid input: expected object, received null"],
+    ["a number", 42, "body: Invalid input: expected object, received number"],
+  ])("parks an authenticated body with %s whole in the DLQ of every destination, answering 200, never 4xx", async (_, body, message) => {
+    const response = await handler(currentsRequest(JSON.stringify(body)), context());
+
+    // Braze splits a batch answered 400 and drops what fails again: a 200 keeps it for a redrive.
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toEqual({ events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 1 });
+    for (const destination of ["mparticle", "mixpanel"] as const) {
+      const parked = await drainVisible(queues.sqs, queues.queueUrls[destination].dlq);
+      expect(parked).toHaveLength(1);
+      const workItem = JSON.parse(parked[0]?.Body ?? "{}") as { flow: string; events: Array<{ id: string; event: unknown }> };
+      expect(workItem).toMatchObject({ flow: `braze-to-${destination}`, destination, correlationId: "req-1" });
+      expect(workItem.events).toEqual([{ id: deriveWorkItemId(JSON.stringify(body)), event: body }]);
+      expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ destination, reason: "validation", message, attempts: 0 });
+    }
+    expect(await queuedAnywhere()).toEqual([]);
+    // Parked in parallel: in either order.
+    const parkedMetrics = publishedMetrics().filter(({ metric }) => metric === "parkedAtIngest");
+    expect(parkedMetrics.sort((a, b) => String(a.destination).localeCompare(String(b.destination)))).toEqual([
+      { metric: "parkedAtIngest", value: 1, destination: "mixpanel", flow: "braze-to-mixpanel" },
+      { metric: "parkedAtIngest", value: 1, destination: "mparticle", flow: "braze-to-mparticle" },
+    ]);
+  });
+
+  it("parks a redelivered unmappable body under the same work item id", async () => {
+    const body = { evnts: [brazeEvent("users.canvas.Entry", { id: eventId(9) })] };
+
+    await handler(currentsRequest(body), context());
+    await handler(currentsRequest(body), context());
+
+    const parked = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.dlq);
+    const ids = parked.map((message) => message.MessageAttributes?.workItemId?.StringValue);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it("answers 413 to an unmappable body too large to park, and parks nothing", async () => {
+    const response = await handler(currentsRequest({ evnts: "x".repeat(1024 * 1024 - 100) }, { gzip: true }), context());
+
+    expect(response.statusCode).toBe(413);
+    expect(await queuedAnywhere()).toEqual([]);
   });
 
   it("enqueues one work item per event per destination, deduplicated and skipping users without an external id", async () => {

@@ -61,18 +61,20 @@ describe("POST /mparticle/audiences", () => {
 
   it.each([
     ["an unknown action", { ...configured(fixture("AudienceSubscriptionRequest.json")), action: "rename" }, "action"],
-    ["an event batch on the audiences endpoint", configured(fixture("EventProcessingRequest_ios.json")), "type"],
     ["a profile audience without an id", (() => {
       const request = membershipChange(2, ["VIP"]);
       const profiles = request.user_profiles as Array<{ audiences: Array<Record<string, unknown>> }>;
       delete profiles[1]?.audiences[0]?.audience_id;
       return request;
     })(), "user_profiles.1.audiences.0.audience_id"],
-  ])("answers 400 for %s, naming the field, and enqueues nothing", async (_label, body, field) => {
+  ])("answers 200 to %s, parks it whole in the Pushwoosh DLQ naming the field, and enqueues nothing", async (_label, body, field) => {
     const result = await post(body);
 
-    expect(result.statusCode).toBe(400);
-    expect(JSON.parse(String(result.body))).toMatchObject({ error: { field } });
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(String(result.body))).toMatchObject({ id: (body as { id: string }).id });
     expect(await enqueued()).toEqual([]);
+    const dlq = await takeEnqueued.parked();
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.MessageAttributes?.failure?.StringValue).toContain(field);
   });
 });

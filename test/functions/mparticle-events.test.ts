@@ -5,7 +5,7 @@ import { useEnqueuedMessages } from "../support/embeddedSqs.js";
 import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
-  AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, useDevelopmentSecrets,
+  AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets,
 } from "../shared/sources/mparticle/factories.js";
 
 const context = () => lambdaContext("mparticle-events", 10, "us-east-1");
@@ -14,6 +14,16 @@ const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => ha
 describe("POST /mparticle/events", () => {
   beforeAll(() => useDevelopmentSecrets());
   const enqueued = useEnqueuedMessages("pushwoosh");
+  const parked = enqueued.parked;
+
+  it("answers a heartbeat and enqueues nothing; an eventless batch with user attributes becomes setTags", async () => {
+    expect((await post(heartbeat())).statusCode).toBe(200);
+    expect(await enqueued()).toEqual([]);
+
+    const eventless = { ...configured(fixture("EventProcessingRequest_ios.json")), events: [] };
+    expect((await post(eventless)).statusCode).toBe(200);
+    expect(pushwooshCallsOf(await enqueued()).map((call) => call.method)).toEqual(["setTags"]);
+  });
 
   it.each(["EventProcessingRequest_android.json", "EventProcessingRequest_ios.json"])(
     "answers the configured %s with a valid event_processing_response and enqueues its work",
@@ -79,17 +89,37 @@ describe("POST /mparticle/events", () => {
     expect(await enqueued()).toEqual([]);
   });
 
+  it("skips an event type it does not read and enqueues the rest", async () => {
+    const result = await post(iosBatch([customEvent("ok"), { ...customEvent("x"), type: "teleport" }]));
+
+    expect(result.statusCode).toBe(200);
+    expect((await enqueued()).length).toBe(1);
+    expect(await parked()).toEqual([]);
+  });
+
   it.each([
-    ["a custom event without a name", () => iosBatch([customEvent("ok"), { ...customEvent("x"), name: undefined }]), "events.1.name"],
-    ["an unknown event type", () => iosBatch([customEvent("ok"), { ...customEvent("x"), type: "teleport" }]), "events.1.type"],
-    ["no account", () => ({ ...iosBatch([customEvent("ok")]), account: undefined }), "account"],
-    ["settings without the application code", () => fixture("EventProcessingRequest_ios.json"), "account.account_settings.applicationCode"],
-    ["a body that is not JSON", () => "{\"type\":", "body"],
-  ])("answers 400 for %s, naming the field, and enqueues nothing of the request", async (_label, body, field) => {
-    const result = await post(body());
+    ["a custom event without a name", () => iosBatch([customEvent("ok"), { ...customEvent("x"), name: undefined }]), "events.1.name", 1],
+    ["no account", () => ({ ...iosBatch([customEvent("ok")]), account: undefined }), "account", 0],
+    ["settings without the application code", () => fixture("EventProcessingRequest_ios.json"), "account.account_settings.applicationCode", 0],
+  ])("answers 200 to %s, parks it in the Pushwoosh DLQ naming the field, and enqueues the rest", async (_label, body, field, enqueuedCount) => {
+    const request = body() as { id: string };
+    const result = await post(request);
+
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(String(result.body))).toMatchObject({ type: "event_processing_response", id: request.id });
+    expect((await enqueued()).length).toBe(enqueuedCount);
+    const dlq = await parked();
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.MessageAttributes?.failure?.StringValue).toContain(`${field}`);
+    expect(dlq[0]!.Body).not.toContain(PUSHWOOSH_CREDENTIALS.apiToken);
+  });
+
+  it("answers 400 to a body that is not JSON, and enqueues and parks nothing", async () => {
+    const result = await post("{\"type\":");
 
     expect(result.statusCode).toBe(400);
-    expect(JSON.parse(String(result.body))).toMatchObject({ error: { field } });
+    expect(JSON.parse(String(result.body))).toMatchObject({ error: { field: "body" } });
     expect(await enqueued()).toEqual([]);
+    expect(await parked()).toEqual([]);
   });
 });

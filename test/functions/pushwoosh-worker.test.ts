@@ -71,15 +71,15 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
   it("opens the sealed credentials and makes the exact device API call", async () => {
     await enqueueEvents(
-      [{ type: "push_subscription", id: "sub-1", timestampMs: MS, action: "subscribe", token: "apns-1" }],
+      [{ type: "push_subscription", id: "sub-1", timestampMs: MS, action: "subscribe", token: "1111111111111111111111111111111111111111111111111111111111111111" }],
       { userId: "u-1", device: { platform: "ios", deviceId: "idfv-1" } },
     );
 
     const call = await waitFor(() => sandbox.callsTo("/json/1.3/registerDevice")[0], 10_000, "registerDevice");
 
     expect(call.headers.authorization).toBe("Token device-api-token");
-    expect(call.json).toEqual({ request: { application: "ABCDE-12345", hwid: "idfv-1", push_token: "apns-1", device_type: 1, userId: "u-1" } });
-    expect(sandbox.devices.get("idfv-1")).toMatchObject({ push_token: "apns-1", userId: "u-1" });
+    expect(call.json).toEqual({ request: { application: "ABCDE-12345", hwid: "idfv-1", push_token: "1111111111111111111111111111111111111111111111111111111111111111", device_type: 1, userId: "u-1" } });
+    expect(sandbox.devices.get("idfv-1")).toMatchObject({ push_token: "1111111111111111111111111111111111111111111111111111111111111111", userId: "u-1" });
   });
 
   it("opens credentials the mParticle Webhook door sealed under its Authorization value, with no Firehose token configured", async () => {
@@ -88,7 +88,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     resetSecretsCache();
     try {
       await enqueueEvents(
-        [{ type: "push_subscription", id: "sub-webhook", timestampMs: MS, action: "subscribe", token: "apns-webhook" }],
+        [{ type: "push_subscription", id: "sub-webhook", timestampMs: MS, action: "subscribe", token: "2222222222222222222222222222222222222222222222222222222222222222" }],
         { userId: "u-webhook", device: { platform: "ios", deviceId: "idfv-webhook" }, secret: webhookAuthorization },
       );
 
@@ -132,7 +132,7 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     sandbox.createEvents("Seen");
     await enqueueEvents(
       [
-        { type: "push_subscription", id: "erase-sub", timestampMs: MS, action: "subscribe", token: "apns-erase" },
+        { type: "push_subscription", id: "erase-sub", timestampMs: MS, action: "subscribe", token: "3333333333333333333333333333333333333333333333333333333333333333" },
         { type: "user_attribute_change", id: "erase-attr", timestampMs: MS, added: { Plan: "gold" }, removed: [] },
       ],
       { userId: "erase-me", device: { platform: "ios", deviceId: "idfv-erase" } },

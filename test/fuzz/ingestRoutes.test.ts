@@ -17,14 +17,16 @@ import {
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
-import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
-import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { azureBatchesText, masterSample, outgoingMasterSampleText } from "../shared/sources/mparticle/webhookFactories.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
 /**
  * Property-based fuzzing of every POST route through the real middleware chain and handler: whatever
  * arrives, the answer is a 2xx (the input was in fact valid) or a 4xx JSON error naming the field, never
- * a 5xx, never an unhandled rejection, and a rejected request enqueues nothing.
+ * a 5xx, never an unhandled rejection, and a rejected request enqueues nothing. On the mParticle data
+ * doors (whose sender drops what is answered 4xx) an authenticated JSON body within the limits is always
+ * answered 2xx: enqueued, or parked in the DLQ with the reason, never lost, never half-enqueued.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -37,6 +39,13 @@ interface RouteSeeds {
   valid: () => Json[];
   /** The body may be an array of documents (the mParticle Webhook's batches), so a top-level array can be valid. */
   takesArrays?: boolean;
+  /**
+   * Authenticated JSON the route cannot map is parked and answered 2xx (its sender drops what is answered
+   * 4xx), so such a body is never a refusal there: a 4xx only for the limits.
+   */
+  parksUnmappable?: boolean;
+  /** An empty body is a check request answered 2xx (Braze may probe its endpoint so). */
+  emptyIsCheck?: boolean;
 }
 
 const SEEDS: Record<string, RouteSeeds> = {
@@ -49,17 +58,20 @@ const SEEDS: Record<string, RouteSeeds> = {
       configured(fixture("EventProcessingRequest_android.json")) as Json,
       fixture("DsrProcessingRequest.json") as Json,
     ],
+    parksUnmappable: true,
   },
   "/mparticle/audiences": {
     authorization: `Token ${TEST_SECRETS.inbound.mparticleToken}`,
     limits: MPARTICLE_AUDIENCES_LIMITS,
     valid: () => [configured(fixture("AudienceMembershipChangeRequest.json")) as Json, configured(fixture("AudienceSubscriptionRequest.json")) as Json],
+    parksUnmappable: true,
   },
   "/mparticle/webhook": {
     authorization: TEST_SECRETS.inbound.mparticleWebhookAuthorization,
     limits: MPARTICLE_WEBHOOK_LIMITS,
-    valid: () => [webhookFixture("ios-batch.json") as Json, webhookFixture("batches.json") as Json],
+    valid: () => [masterSample() as Json, JSON.parse(azureBatchesText()) as Json, JSON.parse(outgoingMasterSampleText()) as Json],
     takesArrays: true,
+    parksUnmappable: true,
   },
   "/braze/currents": {
     authorization: `Bearer ${TEST_SECRETS.inbound.brazeToken}`,
@@ -68,6 +80,8 @@ const SEEDS: Record<string, RouteSeeds> = {
       { events: [brazeEvent("users.behaviors.Purchase", { id: eventId(1) }), brazeEvent("users.messages.pushnotification.Send", { id: eventId(2) })] } as unknown as Json,
       { events: [brazeEvent("users.canvas.Entry", { id: eventId(3) })] } as unknown as Json,
     ],
+    parksUnmappable: true,
+    emptyIsCheck: true,
   },
 };
 
@@ -143,26 +157,44 @@ function asRequest(body: string | Buffer | undefined, what: string, headers: Rec
   return { body, headers, base64, what };
 }
 
+/** Whether a route takes a body (parks it, or answers it as a check request) once decoded as the route decodes it (UTF-8, base64 for a Buffer). */
+function takenBy(seeds: RouteSeeds, body: string | Buffer | undefined): boolean {
+  const text = Buffer.isBuffer(body) ? new TextDecoder("utf-8").decode(body) : (body ?? "");
+  if (text.trim() === "") return seeds.emptyIsCheck === true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON that is no document of a route: what a route that parks unmappable bodies must answer 2xx. */
+function notADocumentOf(seeds: RouteSeeds): fc.Arbitrary<string> {
+  const notADocument = (text: string) => !text.startsWith("{") && !(seeds.takesArrays && text.startsWith("["));
+  return fc.oneof(fc.json({ maxDepth: 3 }).filter(notADocument), fc.constantFrom("[]", "null", "0", '"events"', "true").filter(notADocument));
+}
+
 /** Requests that a route must refuse with a 4xx, whatever its state. */
 function refusedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const valid = seeds.valid();
   const seed = fc.constantFrom(...valid);
   const seedText = seed.map((value) => JSON.stringify(value));
+  // A route that parks unmappable JSON answers any JSON 2xx (and a check request's empty body): those are not refusals there.
+  const refusable = (request: FuzzRequest) => !seeds.parksUnmappable || !takenBy(seeds, request.body);
   const notJsonType = fc.constantFrom("text/plain", "text/html", "application/xml", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "image/png", "application/json; charset=utf-16");
   const notAnEncoding = fc.constantFrom("br", "deflate", "compress", "zstd", "gzip, br", "gzip;q=1", "*");
-  const notADocument = (text: string) => !text.startsWith("{") && !(seeds.takesArrays && text.startsWith("["));
-  const topLevelNotObject = fc.oneof(fc.json({ maxDepth: 3 }).filter(notADocument), fc.constantFrom("[]", "null", "0", '"events"', "true").filter(notADocument));
   const items = seeds.limits.items;
   // Cheap cases carry most of the weight; the ones that build megabytes (or deep text) are rarer.
   const cheap = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 8 });
   const costly = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 1 });
   const cases: Array<{ arbitrary: fc.Arbitrary<FuzzRequest>; weight: number }> = [
     // Truncated JSON: any strict prefix of a valid request.
-    cheap(seedText.chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`)))),
-    cheap(topLevelNotObject.map((text) => asRequest(text, "JSON that is not an object"))),
-    cheap(fc.string({ unit: "grapheme", maxLength: 200 }).filter((text) => !/^\s*[[{]/.test(text)).map((text) => asRequest(text, "random text"))),
-    cheap(fc.uint8Array({ maxLength: 300 }).map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64"))),
-    cheap(fc.constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000").map((body) => asRequest(body, "empty body"))),
+    cheap(seedText.chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`))).filter(refusable)),
+    ...(seeds.parksUnmappable ? [] : [cheap(notADocumentOf(seeds).map((text) => asRequest(text, "JSON that is not an object")))]),
+    cheap(fc.string({ unit: "grapheme", maxLength: 200 }).filter((text) => !/^\s*[[{]/.test(text)).map((text) => asRequest(text, "random text")).filter(refusable)),
+    cheap(fc.uint8Array({ maxLength: 300 }).map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64")).filter(refusable)),
+    cheap(fc.constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000").map((body) => asRequest(body, "empty body")).filter(refusable)),
     cheap(fc.tuple(seedText, notJsonType).map(([text, type]) => asRequest(text, `content-type ${type}`, { "content-type": type }))),
     cheap(fc.tuple(seedText, notAnEncoding).map(([text, encoding]) => asRequest(text, `content-encoding ${encoding}`, { "content-encoding": encoding }))),
     cheap(seedText.map((text) => asRequest(text, "marked gzip but plain", { "content-encoding": "gzip" }))),
@@ -226,6 +258,8 @@ function mutatedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
       const text = JSON.stringify(edit(value, [...path, marker], (parent) => (parent[marker] = replacement))).replace(JSON.stringify(marker), JSON.stringify(key));
       return asRequest(text, `duplicate key ${key} at ${path.join(".")}`);
     }),
+    // JSON that is no document at all (parked on the doors that park what they cannot read).
+    fc.constantFrom("[]", "null", "0", '"events"', "true", "[1]", "{}").map((text) => asRequest(text, `the document ${text}`)),
     // The same documents, base64-encoded or gzipped as API Gateway passes them.
     fc.tuple(fc.constantFrom(...valid), fc.boolean()).map(([value, gzip]) =>
       gzip ? asRequest(gzipSync(JSON.stringify(value)), "gzip", { "content-encoding": "gzip" }) : asRequest(JSON.stringify(value), "base64", {}, true)),
@@ -237,13 +271,16 @@ interface Answer {
   body: { error?: { message?: unknown; field?: unknown } };
 }
 
-function checkAnswer(answer: Answer, request: FuzzRequest, allowSuccess: boolean): void {
+function checkAnswer(answer: Answer, request: FuzzRequest, allowSuccess: boolean, parksUnmappable = false): void {
   const { status, body } = answer;
   const context = `${request.what}: ${status} ${JSON.stringify(body).slice(0, 300)}`;
   if (allowSuccess && status >= 200 && status < 300) return;
   expect(status >= 400 && status < 500, context).toBe(true);
   expect(typeof body.error?.message, context).toBe("string");
   expect(typeof body.error?.field === "string" && body.error.field !== "", context).toBe(true);
+  // A door that parks what it cannot read refuses a JSON body only for its limits: too large (413) or
+  // too deep / too many batches (400 about the body as a whole), never for a field inside a document.
+  if (allowSuccess && parksUnmappable) expect(status === 413 || body.error?.field === "body", `${context}: a JSON body refused for a field`).toBe(true);
 }
 
 describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzing POST %s", (path, route: HttpFunction) => {
@@ -281,11 +318,28 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     return { status: response.statusCode ?? 0, body };
   }
 
-  async function enqueued(): Promise<number> {
+  async function enqueued(urls = queueUrls): Promise<number> {
     const counts = await Promise.all(
-      queueUrls.map((url) => queues.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }))),
+      urls.map((url) => queues.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }))),
     );
     return counts.reduce((sum, result) => sum + Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(result.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0), 0);
+  }
+
+  /**
+   * What a 2xx of the mParticle Webhook door says it did is what the queues hold: its work items enqueued,
+   * its parked documents in the DLQ, so nothing it took is lost and nothing is half-enqueued. The Firehose
+   * doors answer the request's `*_response`.
+   */
+  async function checkAccounted(answer: Answer, request: FuzzRequest): Promise<void> {
+    const context = `${request.what}: ${JSON.stringify(answer.body).slice(0, 300)}`;
+    const counts = answer.body as { workItems?: number; parked?: number; type?: unknown };
+    if (path === "/mparticle/webhook") {
+      const [queue, dlq] = route.sendsTo.map((ref) => (ref.deadLetter ? queues.queueUrls[ref.destination].dlq : queues.queueUrls[ref.destination].queue));
+      expect(await enqueued([queue!]), context).toBe(counts.workItems);
+      expect(await enqueued([dlq!]), context).toBe(counts.parked);
+    } else if (path.startsWith("/mparticle/")) {
+      expect(String(counts.type), context).toMatch(/_response$/);
+    }
   }
 
   it("has seed requests from the fixtures", () => {
@@ -302,11 +356,30 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     expect(unhandled).toEqual([]);
   });
 
+  it.runIf(seeds?.emptyIsCheck)("answers authenticated JSON that is no document with 2xx, parking it whole in each DLQ, and an empty body with 2xx", async () => {
+    const deadLetterUrls = route.sendsTo.filter((ref) => ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].dlq);
+    const workQueueUrls = route.sendsTo.filter((ref) => !ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].queue);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(notADocumentOf(seeds!), fc.constantFrom("", " ", "\n")), async (text) => {
+        const answer = await send(asRequest(text, `${JSON.stringify(text).slice(0, 60)} as the body`));
+        expect(answer.status, text).toBe(200);
+        for (const url of workQueueUrls) expect(await drainVisible(queues.sqs, url), text).toEqual([]);
+        for (const url of deadLetterUrls) {
+          const parked = (await drainVisible(queues.sqs, url)).map((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ event: unknown }> }).events.map(({ event }) => event));
+          expect(parked, text).toEqual(text.trim() === "" ? [] : [[JSON.parse(text)]]);
+        }
+      }),
+      { numRuns: 100, seed: FUZZ_SEED, endOnFailure: true },
+    );
+    expect(unhandled).toEqual([]);
+  });
+
   /** Sends a request that may be valid; a refused one must leave the queues empty. Counts what got through. */
   async function sendMaybeValid(request: FuzzRequest): Promise<boolean> {
     const answer = await send(request);
-    checkAnswer(answer, request, true);
+    checkAnswer(answer, request, true, seeds!.parksUnmappable);
     if (answer.status < 300) {
+      if (seeds!.parksUnmappable) await checkAccounted(answer, request);
       await Promise.all(queueUrls.map((url) => queues.sqs.send(new PurgeQueueCommand({ QueueUrl: url }))));
       return true;
     }

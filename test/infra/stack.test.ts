@@ -357,6 +357,23 @@ describe("CdpRelayStack", () => {
     }
   });
 
+  it("alarms on events parked at ingest, summing parkedAtIngest over every destination", () => {
+    const alarms = Object.entries(template.findResources("AWS::CloudWatch::Alarm")).filter(([id]) => id.includes("ParkedAtIngestAlarm"));
+    expect(alarms).toHaveLength(1);
+    const [, alarm] = alarms[0]!;
+    expect(alarm.Properties).toMatchObject({ AlarmName: "CdpRelay-parked-at-ingest", ComparisonOperator: "GreaterThanThreshold", Threshold: 0, TreatMissingData: "notBreaching" });
+    const queries = alarm.Properties.Metrics as Array<{ Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> }; Stat: string } }>;
+    const summed = queries.filter((query) => query.MetricStat);
+    expect(summed.map((query) => query.MetricStat)).toEqual(expect.arrayContaining(DESTINATIONS.map((destination) => ({
+      Metric: { Namespace: "CdpRelay", MetricName: "parkedAtIngest", Dimensions: expect.arrayContaining([{ Name: "destination", Value: destination }, { Name: "service", Value: "cdp-relay" }]) },
+      Period: 300,
+      Stat: "Sum",
+    }))));
+    expect(summed).toHaveLength(DESTINATIONS.length);
+    const [expression] = queries.filter((query) => query.Expression);
+    expect(expression?.Expression).toBe(`SUM([${summed.map((query) => `FILL(${query.Id}, 0)`).join(", ")}])`);
+  });
+
   it("sends alarms to an SNS topic that only accepts TLS", () => {
     const topicId = onlyKey(template.findResources("AWS::SNS::Topic"), "alarm topic");
     for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
@@ -394,6 +411,7 @@ describe("CdpRelayStack", () => {
     // Each ingest function's duration, the mParticle Webhook's included.
     for (const { name: functionName } of HTTP_FUNCTIONS) expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName)), functionName).toBe(true);
     for (const metric of ["4xx", "5xx", "Latency"]) expect(shows(`"AWS/ApiGateway","${metric}"`)).toBe(true);
+    for (const destination of DESTINATIONS) expect(shows(`"CdpRelay","parkedAtIngest"`, `"destination","${destination}"`), `parkedAtIngest ${destination}`).toBe(true);
   });
 
   it("outputs the webhook URLs, the queue URLs under the CLI's keys, and the secret", () => {

@@ -9,11 +9,14 @@ import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
-import { webhookFixture } from "../shared/sources/mparticle/webhookFactories.js";
-import { startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
+import { masterSample } from "../shared/sources/mparticle/webhookFactories.js";
+import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 
-/** The hostile requests of issue 12, against the real handlers: each must get a 4xx (or 503 while unconfigured), never a 500. */
+/**
+ * The hostile requests of issue 12, against the real handlers: each must get a 4xx (or 503 while
+ * unconfigured), never a 500; authenticated JSON a door cannot map is parked and answered 2xx (issue 18).
+ */
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const MIB = 1024 * 1024;
@@ -66,7 +69,7 @@ describe("hostile requests", () => {
       ["mparticle-webhook", "/mparticle/webhook", "REPLACE_ME_mparticle_webhook_authorization", "inbound.mparticleWebhookAuthorization"],
     ])("%s refuses the public placeholder token with 503 naming %s", async (functionName, path, authorization, field) => {
       const body = functionName === "braze-currents" ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] }
-        : functionName === "mparticle-webhook" ? webhookFixture("ios-batch.json")
+        : functionName === "mparticle-webhook" ? masterSample()
         : configured(fixture("EventProcessingRequest_ios.json"));
 
       const response = await post(functionName, path, JSON.stringify(body), { authorization });
@@ -83,7 +86,7 @@ describe("hostile requests", () => {
     afterAll(async () => cleanup());
 
     it("mparticle-webhook answers 503 naming pushwoosh.applicationCode, and enqueues nothing", async () => {
-      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify(webhookFixture("ios-batch.json")), AUTH.webhook);
+      const response = await post("mparticle-webhook", "/mparticle/webhook", JSON.stringify(masterSample()), AUTH.webhook);
 
       expect(response).toEqual({ status: 503, body: { error: { message: "relay secret not configured: pushwoosh.applicationCode" } } });
       expect(await enqueuedCount()).toBe(0);
@@ -109,7 +112,7 @@ describe("hostile requests", () => {
         const request = configured(fixture("AudienceMembershipChangeRequest.json"));
         return { ...request, id: "x".repeat(5 * MIB) };
       }, AUTH.mparticle],
-      ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(webhookFixture("ios-batch.json") as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
+      ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(masterSample() as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
     ])("%s answers 413 to a valid request with one 5 MB string value, and enqueues nothing", async (functionName, path, body, headers = AUTH.mparticle) => {
       const response = await post(functionName, path, JSON.stringify(body()), headers);
 
@@ -163,6 +166,33 @@ describe("hostile requests", () => {
       const response = await post("braze-currents", "/braze/currents", JSON.stringify({ events }), AUTH.braze);
 
       expect(response).toEqual({ status: 413, body: { error: { message: "events: 1001 items, more than the limit of 1000 per request", field: "events" } } });
+    });
+
+    it.each([
+      ["a body that is not JSON", "{\"events\":[", {}, 400, "body"],
+      ["a body that is not UTF-8", Buffer.from([0x7b, 0xff, 0x7d]), {}, 400, "body"],
+      ["a form body", "events=1", { "content-type": "application/x-www-form-urlencoded" }, 415, "content-type"],
+      ["a brotli body", "{}", { "content-encoding": "br" }, 415, "content-encoding"],
+    ] as const)("answers %s on /braze/currents with a 4xx (not the sender's data), and parks nothing", async (_, body, headers, status, field) => {
+      const response = await post("braze-currents", "/braze/currents", body, { ...AUTH.braze, ...headers });
+
+      expect(response.status).toBe(status);
+      expect(response.body.error.field).toBe(field);
+      expect(await enqueuedCount()).toBe(0);
+    });
+
+    it("parks hostile JSON that is no Currents batch on /braze/currents, answering 200, never 4xx or 5xx", async () => {
+      const body = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"events":"\\u0000"}';
+
+      const response = await post("braze-currents", "/braze/currents", body, AUTH.braze);
+
+      expect(response.status).toBe(200);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(await enqueuedCount()).toBe(2);
+      for (const destination of ["mparticle", "mixpanel"] as const) {
+        const [parked] = await drainVisible(queues.sqs, queues.queueUrls[destination].dlq);
+        expect(JSON.parse(parked?.Body ?? "{}").events[0].event).toEqual(JSON.parse(body));
+      }
     });
 
     it("accepts Braze's previous token during a rotation", async () => {

@@ -63,20 +63,23 @@ export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ v
 }
 
 /**
- * An embedded SQS for one test file, and a function that takes what was enqueued for `destination`.
- * Each test starts with that queue empty.
+ * An embedded SQS for one test file, and a function that takes what was enqueued for `destination`
+ * (`.parked()` takes what was parked in its DLQ). Each test starts with both empty.
  */
-export function useEnqueuedMessages(destination: Destination): () => Promise<Message[]> {
+export function useEnqueuedMessages(destination: Destination): (() => Promise<Message[]>) & { parked: () => Promise<Message[]> } {
   let embedded: EmbeddedSqs | undefined;
-  const take = async () => {
+  const drain = (deadLetter: boolean) => async () => {
     if (!embedded) throw new Error("the embedded SQS is not started yet");
-    return drainVisible(embedded.sqs, embedded.queueUrls[destination].queue);
+    const urls = embedded.queueUrls[destination];
+    return drainVisible(embedded.sqs, deadLetter ? urls.dlq : urls.queue);
   };
+  const take = Object.assign(drain(false), { parked: drain(true) });
   beforeAll(async () => {
     embedded = await startEmbeddedSqs();
   });
   afterEach(async () => {
     await take();
+    await take.parked();
   });
   afterAll(async () => {
     await embedded?.stop();

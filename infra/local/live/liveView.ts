@@ -12,9 +12,11 @@ import { DESTINATIONS, isDestination } from "../../../shared/queue/definition.js
 import type { EmbeddedSqsApp, QueueUrls } from "../sqs.js";
 import { PushwooshSandbox } from "../sandboxes/pushwoosh.js";
 import { injectedAnswer, type PartnerSandbox, type RecordedCall } from "../sandboxes/sandbox.js";
+import { stringifyExactJson } from "./exactJson.js";
 import { FaultSwitches, SwitchError, faultName, parseCredentials, parseFaultSwitch } from "./faultSwitches.js";
+import { linkedTo, redactUrl, watchPartnerCalls } from "./partnerCalls.js";
 import { watchQueues } from "./queueWatch.js";
-import { LiveRecorder } from "./recorder.js";
+import { LiveRecorder, parseBodyText } from "./recorder.js";
 import { INVOCATION_HEADER, LiveTracer } from "./trace.js";
 
 /**
@@ -34,9 +36,10 @@ class HttpError extends Error {
   }
 }
 
+/** 64-bit integers go out as the digits that came in (exactJson.ts). */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
+  res.end(stringifyExactJson(body));
 }
 
 /**
@@ -70,7 +73,7 @@ export class LiveView {
   readonly tracer = new LiveTracer(this.recorder);
   private readonly sandboxes: Record<string, PartnerSandbox> = {};
   private readonly switches = new FaultSwitches(this.sandboxes);
-  private readonly stoppers: Array<() => void> = [() => this.tracer.stop()];
+  private readonly stoppers: Array<() => void> = [() => this.tracer.stop(), watchPartnerCalls(this.tracer, this.recorder)];
   private options: LiveViewOptions | undefined;
 
   /** Records the sandbox's calls, linked to the worker invocation that made them. */
@@ -102,15 +105,13 @@ export class LiveView {
       kind: "partnerCall",
       partner: sandbox.partner,
       method: call.method,
-      url: `${sandbox.url}${call.path}${query ? `?${query}` : ""}`,
+      url: redactUrl(`${sandbox.url}${call.path}${query ? `?${query}` : ""}`),
       status: call.status,
       fault: call.fault && faultName(call.fault),
-      requestBody: call.json ?? (call.body.length > 0 ? call.body.toString("utf8") : undefined),
+      requestBody: parseBodyText(call.body.toString("utf8")),
       // The partner's own answer; for an injected status, the one the client got in its place.
       answer: answerOf(call),
-      workItems,
-      correlationIds: [...new Set(workItems.map((item) => item.correlationId))],
-      attempt: Math.max(0, ...workItems.map((item) => item.attempt)),
+      ...linkedTo(workItems),
     }));
   }
 
@@ -175,7 +176,7 @@ export class LiveView {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     // A comment first, so the browser sees the stream open before the first record.
     res.write(": cdp-relay live view\n\n");
-    const send = (record: { seq: number }) => res.write(`id: ${record.seq}\ndata: ${JSON.stringify(record)}\n\n`);
+    const send = (record: { seq: number }) => res.write(`id: ${record.seq}\ndata: ${stringifyExactJson(record)}\n\n`);
     const after = Number(req.headers["last-event-id"]) || 0;
     for (const record of this.recorder.snapshot()) if (record.seq > after) send(record);
     const unsubscribe = this.recorder.subscribe(send);

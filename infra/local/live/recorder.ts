@@ -1,4 +1,5 @@
 import { redact } from "../../../cli/redact.js";
+import { parseExactJson } from "./exactJson.js";
 
 /**
  * What the live view shows, as one flat stream of records the page links by correlation id. Every body
@@ -50,11 +51,19 @@ export interface PartnerCallRecord {
   kind: "partnerCall";
   partner: string;
   method: string;
+  /** Credentials in it (user info, secret-named query parameters) redacted. */
   url: string;
-  /** The HTTP status, or "reset" when the sandbox dropped the connection. */
-  status: number | "reset";
+  /**
+   * The HTTP status; "reset" when a sandbox dropped the connection or the client gave up on it; "timed out"
+   * or "failed" when a call to any other URL got no answer.
+   */
+  status: number | "reset" | "timed out" | "failed";
   /** The injected fault (an HTTP status, "delay" or "reset"), when a fault switch made this answer. */
   fault?: string;
+  /** Why a call to a URL other than a sandbox got no answer. */
+  error?: string;
+  /** How long the relay waited for the answer (calls to URLs other than a sandbox). */
+  durationMs?: number;
   requestBody: unknown;
   answer: unknown;
   /** The work items of the worker invocation that made the call (a bulk call serves several). */
@@ -90,21 +99,36 @@ const MAX_USER_IDS = 50;
 /** Records kept for late-joining pages; older ones drop off. */
 export const RECORDS_KEPT = 1000;
 
-/** The user ids a payload mentions, for the page's user filter. */
+/**
+ * mParticle's identities as array entries: `{identity_type: "customer_id", identity}` in its outgoing JSON
+ * (docs.mparticle.com/developers/server/json-reference) and `{type: "customer", value}` in Firehose messages.
+ */
+const CUSTOMER_ID_TYPE = /^customer(_id)?$/;
+
+function customerIdentity(value: object): string | undefined {
+  const { identity_type: identityType, identity, type, value: identityValue } = value as Record<string, unknown>;
+  if (typeof identityType === "string" && CUSTOMER_ID_TYPE.test(identityType) && typeof identity === "string") return identity;
+  if (typeof type === "string" && CUSTOMER_ID_TYPE.test(type) && typeof identityValue === "string") return identityValue;
+  return undefined;
+}
+
+/** The user ids a payload mentions, for the page's user filter: as written, a 64-bit number literal included (a BigInt here). */
 export function userIdsIn(value: unknown, found = new Set<string>()): Set<string> {
   if (found.size >= MAX_USER_IDS || value === null || typeof value !== "object") return found;
+  const identity = customerIdentity(value);
+  if (identity !== undefined) found.add(identity);
   for (const [key, inner] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    if (typeof key === "string" && USER_ID_KEY.test(key) && (typeof inner === "string" || typeof inner === "number")) found.add(String(inner));
+    if (typeof key === "string" && USER_ID_KEY.test(key) && ["string", "number", "bigint"].includes(typeof inner)) found.add(String(inner));
     else userIdsIn(inner, found);
   }
   return found;
 }
 
-/** A JSON body as a value, or the text itself when it is not JSON. */
+/** A JSON body as a value, its 64-bit integers exact (exactJson.ts), or the text itself when it is not JSON. */
 export function parseBodyText(text: string | undefined): unknown {
   if (text === undefined || text === "") return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return parseExactJson(text);
   } catch {
     return text;
   }

@@ -80,7 +80,7 @@ export class LiveTracer {
   private readonly onRequestCreated = (message: unknown) => {
     const id = this.context.getStore();
     const { request } = message as { request: UndiciRequest };
-    if (id && this.sandboxOrigins.has(new URL(String(request.origin)).origin)) request.addHeader(INVOCATION_HEADER, id);
+    if (id && this.isSandbox(String(request.origin))) request.addHeader(INVOCATION_HEADER, id);
   };
 
   constructor(private readonly recorder: LiveRecorder) {
@@ -94,6 +94,17 @@ export class LiveTracer {
   /** Only calls to these origins carry the invocation header, never calls to a real partner. */
   addSandbox(url: string): void {
     this.sandboxOrigins.add(new URL(url).origin);
+  }
+
+  /** Whether a URL goes to one of the local sandboxes. */
+  isSandbox(url: string): boolean {
+    return this.sandboxOrigins.has(new URL(url).origin);
+  }
+
+  /** The worker invocation the calling code runs in, if any: a partner call is made inside it. */
+  currentInvocation(): WorkerInvocation | undefined {
+    const id = this.context.getStore();
+    return id === undefined ? undefined : this.invocations.get(id);
   }
 
   /** The invocation a sandbox call came from, by the header it carries. */

@@ -74,7 +74,12 @@ export type SandboxTagType = "Integer" | "String" | "List" | "Date" | "Boolean" 
 
 const DEVICE_METHODS = new Set(["registerDevice", "unregisterDevice", "registerUser", "setTags", "postEvent"]);
 const SERVER_METHODS = new Set(["createFilter", "deleteFilter"]);
-const DEVICE_TYPES = new Set([1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 17]);
+/**
+ * registerDevice's device types (docs.pushwoosh.com/platform-docs/api-reference/device-api, "Possible device
+ * types": 1 iOS, 3 Android, 7 OS X, 8 Windows 8, 9 Amazon, 10 Safari, 11 Chrome, 12 Firefox, 17 Huawei, 18 SMS,
+ * 19 Xiaomi, 21 WhatsApp; older versions of the page also list 5 Windows Phone and 13 IE11).
+ */
+const DEVICE_TYPES = new Set([1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 21]);
 const EVENT_NAME_MAX = 32;
 const BULK_PATH = "/api/v2/audience/bulkSetTags";
 /** docs.pushwoosh.com/developer/api-reference/user-centric-api: deleteUser, a v2 device API path. */
@@ -126,6 +131,79 @@ function fitsType(type: SandboxTagType, value: unknown): boolean {
   if (actual === undefined || actual === type) return true;
   // A Decimal takes whole numbers (JSON has no 20.0); a String takes any string, date-like or not.
   return (type === "Decimal" && actual === "Integer") || (type === "String" && actual === "Date");
+}
+
+// ---- Push tokens and hwids per device type, as Pushwoosh and its SDKs document them.
+
+/**
+ * "iOS device push tokens are strings with 64 hexadecimal symbols" (docs.pushwoosh.com/platform-docs/
+ * knowledge-hub/device-identifiers). Safari's legacy push token is the APNs device token of
+ * `safari.pushNotification.permission().deviceToken`, which Pushwoosh's Web SDK registers upper-cased
+ * (github.com/Pushwoosh/web-push-notifications src/drivers/safari.ts): 64 hex digits too. The page asks for
+ * lower case only when a token TARGETS a device in a request, so registration takes either case.
+ */
+const APNS_TOKEN = /^[0-9a-f]{64}$/i;
+/**
+ * "Android device push tokens can differ in length (usually below 255 characters) and typically start with
+ * APA91b…; however, it might also have a colon-separated prefix" (device-identifiers page): the FCM
+ * registration token's URL-safe alphabet, optionally `<prefix>:`. "Usually below 255" is no limit, so none here.
+ */
+const FCM_TOKEN = /^[\w-]+(?::[\w-]+)?$/;
+/** An E.164 number: "+" and up to 15 digits (device-api reference: "Registering SMS / WhatsApp devices"). */
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === "https:" && !/\s/.test(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a push token does not have its device type's form, or undefined when it does (or when Pushwoosh
+ * documents no form for that type: 5, 7, 9, 13, 17 Huawei and 19 Xiaomi take any non-empty token).
+ * ASSUMPTION: Pushwoosh documents no answer for a malformed token; the sandbox answers the device API's
+ * argument error (HTTP 200, status_code 210, the reason in status_message), as for every other bad argument.
+ */
+function pushTokenProblem(deviceType: number, token: string): string | undefined {
+  switch (deviceType) {
+    case 1:
+      return APNS_TOKEN.test(token) ? undefined : "Invalid push_token for device_type 1 (iOS): an APNs token is 64 hexadecimal characters";
+    case 10:
+      // ASSUMPTION: Safari 16+ subscribes through the standard Push API as well, whose token the current Web SDK
+      // registers as the endpoint URL (see 11); both forms are taken.
+      return APNS_TOKEN.test(token) || isHttpsUrl(token) ? undefined : "Invalid push_token for device_type 10 (Safari): 64 hexadecimal characters or a push subscription endpoint URL";
+    case 3:
+      return FCM_TOKEN.test(token) ? undefined : "Invalid push_token for device_type 3 (Android): an FCM registration token";
+    case 11:
+      // The current Web SDK registers `subscription.endpoint` (src/services/PushService/drivers/PushServiceDefault/
+      // PushServiceDefault.ts, getPushToken); older ones the endpoint's last path segment or Chrome's
+      // `subscriptionId` (src/functions.ts, getPushToken): an https URL or an FCM registration token.
+      return isHttpsUrl(token) || FCM_TOKEN.test(token) ? undefined : "Invalid push_token for device_type 11 (Chrome): a push subscription endpoint URL or an FCM registration token";
+    case 12:
+      // Every Web SDK version registers Firefox's full `subscription.endpoint` (same two files).
+      return isHttpsUrl(token) ? undefined : "Invalid push_token for device_type 12 (Firefox): a push subscription endpoint URL";
+    case 8:
+      // WNS's push token is the channel URI ("BadChannel: The push token (URI) is invalid", docs.pushwoosh.com
+      // .../troubleshooting/sending-errors/windows-errors).
+      return isHttpsUrl(token) ? undefined : "Invalid push_token for device_type 8 (Windows): a WNS channel URI";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * SMS and WhatsApp devices are phone numbers: "hwid: ... the phone number in E.164 format", with the prefix
+ * `whatsapp:` for WhatsApp, "which Pushwoosh will verify"; they need no push token (device-api reference,
+ * "Registering SMS devices" / "Registering WhatsApp devices").
+ */
+function hwidProblem(deviceType: number, hwid: string): string | undefined {
+  if (deviceType === 18 && !E164.test(hwid)) return "Invalid hwid for device_type 18 (SMS): a phone number in E.164 format";
+  if (deviceType === 21 && !(hwid.startsWith("whatsapp:") && E164.test(hwid.slice("whatsapp:".length)))) {
+    return "Invalid hwid for device_type 21 (WhatsApp): whatsapp: and a phone number in E.164 format";
+  }
+  return undefined;
 }
 
 function listOf(value: SandboxTagValue | undefined): string[] {
@@ -277,13 +355,19 @@ class PushwooshState {
     return ok({ code: randomUUID() });
   }
 
+  /**
+   * push_token is optional (device-api reference: "optional" in its example; a device without one is known but
+   * gets no pushes); when present it must have the form of its device type (pushTokenProblem).
+   */
   private registerDevice(request: Json): SandboxAnswer {
     const { hwid, push_token: pushToken, device_type: deviceType, userId, timezone, language } = request;
     if (!nonEmpty(hwid)) return argumentError("hwid is required");
-    if (!nonEmpty(pushToken)) return argumentError("push_token is required");
+    if (pushToken !== undefined && pushToken !== null && typeof pushToken !== "string") return argumentError("push_token must be a string");
     if (typeof deviceType !== "number" || !DEVICE_TYPES.has(deviceType)) return argumentError("Invalid device_type");
+    const problem = hwidProblem(deviceType, hwid) ?? (nonEmpty(pushToken) ? pushTokenProblem(deviceType, pushToken) : undefined);
+    if (problem) return argumentError(problem);
     this.devices.set(hwid, {
-      application: String(request.application), hwid, push_token: pushToken, device_type: deviceType,
+      application: String(request.application), hwid, ...(nonEmpty(pushToken) ? { push_token: pushToken } : {}), device_type: deviceType,
       ...(nonEmpty(userId) ? { userId } : {}), ...(typeof timezone === "number" ? { timezone } : {}), ...(nonEmpty(language) ? { language } : {}),
     });
     return ok(null);

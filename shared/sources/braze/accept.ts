@@ -4,7 +4,7 @@ import { createMetrics, logger } from "../../observability.js";
 import type { Destination } from "../../queue/definition.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
-import { brazeEventSchema, type BrazeEvent } from "./schema.js";
+import { brazeEventSchema, currentsBatchSchema, type BrazeEvent } from "./schema.js";
 
 export const SOURCE = "braze";
 
@@ -28,8 +28,8 @@ export interface CurrentsSummary {
 
 export interface CurrentsWork extends AcceptedWork {
   skipped: Array<{ eventId: string; eventType: string; reason: SkipReason; destinations: Destination[] }>;
-  /** Rejected events, one entry per event (each may be parked for several destinations). */
-  rejectedEvents: Array<{ index: number; error: ValidationError; destinations: Destination[] }>;
+  /** Rejected events, one entry per event (each may be parked for several destinations); no index: the whole body. */
+  rejectedEvents: Array<{ index?: number; error: ValidationError; destinations: Destination[] }>;
   duplicates: number;
   summary: CurrentsSummary;
 }
@@ -38,6 +38,39 @@ export interface CurrentsContext {
   correlationId: string;
   receivedAt: string;
   routes: BrazeRoute[];
+}
+
+/** The first issue of a failed parse as a ValidationError naming its field under `prefix` (the body when there is none). */
+function validationError(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: Array<string | number>): ValidationError {
+  const issue = issues[0];
+  const path = [...prefix, ...(issue?.path ?? [])].map(String);
+  const field = path.length > 0 ? path.join(".") : "body";
+  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+}
+
+/** Keyed on the Braze id when it has one, else on the content: a redelivery parks under the same id. */
+function rejectedId(raw: unknown): string {
+  const id = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
+  return typeof id === "string" && id ? id : deriveWorkItemId(JSON.stringify(raw) ?? "");
+}
+
+/**
+ * An authenticated request body → the work it makes. A Currents batch goes through `accept`; JSON that is
+ * no batch at all (not an object, `events` missing or not a list) is parked whole, as it came, for every
+ * route, because Braze drops for good what is answered 400 twice (docs/security.md, "What each sender
+ * does with a 4xx"). Pure.
+ */
+export function acceptBody(body: unknown, context: CurrentsContext): CurrentsWork {
+  const batch = currentsBatchSchema.safeParse(body);
+  if (batch.success) return accept(batch.data.events, context);
+  const error = validationError(batch.error.issues, []);
+  const work = accept([], context);
+  for (const route of context.routes) {
+    work.rejected.push({ batch: { flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt, events: [{ id: rejectedId(body), event: body }] }, error });
+  }
+  work.rejectedEvents.push({ error, destinations: context.routes.map((route) => route.destination) });
+  work.summary.rejected = 1;
+  return work;
 }
 
 /**
@@ -54,14 +87,11 @@ export function accept(events: unknown[], context: CurrentsContext): CurrentsWor
   events.forEach((raw, index) => {
     const parsed = brazeEventSchema.safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = ["events", index, ...(issue?.path ?? [])].join(".");
-      const error = new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+      const error = validationError(parsed.error.issues, ["events", index]);
       const record = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
       const eventType = typeof record.event_type === "string" ? record.event_type : undefined;
       const routes = eventType ? context.routes.filter((route) => route.takes(eventType)) : context.routes;
-      // Keyed on the Braze id when it has one, else on the content: a redelivery parks the same id.
-      const id = typeof record.id === "string" && record.id ? record.id : deriveWorkItemId(JSON.stringify(raw) ?? "");
+      const id = rejectedId(raw);
       for (const route of routes) rejected.push({ batch: { ...envelope(route), events: [{ id, event: raw }] }, error });
       work.rejectedEvents.push({ index, error, destinations: routes.map((route) => route.destination) });
       return;
@@ -120,9 +150,10 @@ export function reportCurrents(work: CurrentsWork, correlationId: string): void 
     metric.addMetric("skipped", MetricUnit.Count, eventIds.length);
   }
   for (const rejected of work.rejectedEvents) {
-    logger.warn("braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
+    const wholeBody = rejected.index === undefined;
+    logger.warn(wholeBody ? "braze body rejected" : "braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
     const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: "validation" });
+    metric.addDimensions({ reason: wholeBody ? "not-a-batch" : "validation" });
     metric.addMetric("rejected", MetricUnit.Count, 1);
   }
   if (work.duplicates > 0) metrics.singleMetric().addMetric("duplicates", MetricUnit.Count, work.duplicates);

@@ -1,9 +1,13 @@
 import { z } from "zod";
 
 /**
- * The mParticle JSON batch (the document the Events API takes in, and the one the Webhook output POSTs),
- * after mParticle's published schema (infra/local/sandboxes/contracts/mparticle-events-api.schema.json).
- * Only the fields the relay uses are read; unknown fields and event types are accepted and ignored.
+ * The mParticle JSON batch in both of its forms: the document the Events API takes in, and the **outgoing**
+ * JSON mParticle's event outputs (the Webhook among them) send, whose differences mParticle lists in
+ * docs.mparticle.com/developers/server/json-reference, "Differences between incoming and outgoing JSON":
+ * `user_identities` an array of `{identity_type, identity, timestamp_unixtime_ms}`, and fields added for
+ * internal use (`batch_id`, `message_id`, `message_type`, `schema_version`, `unique_id`, session fields,
+ * `event_start_unixtime_ms`, ...). Only the fields the relay uses are read; every other field, at any level,
+ * is ignored; every optional field may be null.
  */
 
 /**
@@ -18,7 +22,19 @@ const text = z
 export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
 export type AttributeValue = z.infer<typeof attributeValueSchema>;
 const attributes = z.record(z.string(), attributeValueSchema).nullish();
-const timestamp = z.number().int().nullish();
+/**
+ * A number the relay reads (a time, an offset). Outputs print times as numbers or as digit strings (the
+ * Azure Blob Storage output's sample: `"timestamp_unixtime_ms":"1595542763908"`); a value that is neither
+ * is ignored, as an absent one is.
+ */
+const number = z
+  .unknown()
+  .transform((value) => {
+    const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+    return Number.isFinite(parsed) ? parsed : undefined;
+  })
+  .optional();
+const timestamp = number.transform((value) => (value === undefined ? undefined : Math.trunc(value))).optional();
 
 /** What every event's `data` may carry that we use: its own ids and time, and its attributes. */
 const eventData = {
@@ -26,29 +42,31 @@ const eventData = {
   source_message_id: text,
   custom_attributes: attributes,
 };
+const name = text.refine((value) => value !== undefined && value !== "", "Invalid input: expected a non-empty name");
 
 const customEventSchema = z.object({
   event_type: z.literal("custom_event"),
-  data: z.object({ ...eventData, event_name: z.string().min(1) }),
+  data: z.object({ ...eventData, event_name: name }),
 });
 const screenViewSchema = z.object({
   event_type: z.literal("screen_view"),
-  data: z.object({ ...eventData, screen_name: z.string().min(1) }),
+  data: z.object({ ...eventData, screen_name: text }),
 });
+/** `register` adds or removes the registration; the token may be left to the batch's device_info. */
 const pushRegistrationSchema = z.object({
   event_type: z.literal("push_registration"),
-  data: z.object({ ...eventData, register: z.boolean(), registration_token: z.string().min(1) }),
+  data: z.object({ ...eventData, register: z.boolean(), registration_token: text }),
 });
 const uninstallSchema = z.object({
   event_type: z.literal("uninstall"),
-  data: z.object(eventData).prefault({}),
+  data: z.object(eventData).nullish().transform((data) => data ?? { timestamp_unixtime_ms: undefined, source_message_id: undefined }),
 });
 const userAttributeChangeSchema = z.object({
   event_type: z.literal("user_attribute_change"),
-  data: z.object({ ...eventData, user_attribute_name: z.string().min(1), new: attributeValueSchema.optional(), deleted: z.boolean().nullish() }),
+  data: z.object({ ...eventData, user_attribute_name: name, new: attributeValueSchema.optional(), deleted: z.boolean().nullish() }),
 });
 
-/** The event types Pushwoosh takes something from; every other type is accepted and skipped. */
+/** The event types the relay takes something from; every other type is accepted and skipped. */
 const USED_EVENTS = {
   custom_event: customEventSchema,
   screen_view: screenViewSchema,
@@ -65,15 +83,15 @@ export const EVENTS_API_EVENT_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 export type UsedEventsApiEvent = z.infer<(typeof USED_EVENTS)[keyof typeof USED_EVENTS]>;
-/** An event of a type Pushwoosh takes nothing from: only its type is kept, to count it. */
+/** An event of a type the relay takes nothing from: only its type is kept, to count it. */
 export interface OtherEventsApiEvent {
   event_type: string;
   other: true;
 }
 export type EventsApiEvent = UsedEventsApiEvent | OtherEventsApiEvent;
 
-/** An event: validated by its type's schema when we use the type (a 400 names the field), else kept as its type. */
-const eventSchema = z.looseObject({ event_type: z.string().min(1) }).transform((value, context): EventsApiEvent => {
+/** An event: validated by its type's schema when we use the type, else kept as its type. */
+export const eventsApiEventSchema = z.looseObject({ event_type: z.string().min(1) }).transform((value, context): EventsApiEvent => {
   const schema = (USED_EVENTS as Record<string, z.ZodType<UsedEventsApiEvent>>)[value.event_type];
   if (!schema) return { event_type: value.event_type, other: true };
   const parsed = schema.safeParse(value);
@@ -84,34 +102,46 @@ const eventSchema = z.looseObject({ event_type: z.string().min(1) }).transform((
 
 export const deviceInfoSchema = z.object({
   /** iOS, Android, web, tvOS, roku, ... */
-  platform: z.string().nullish(),
+  platform: text,
   push_token: text,
   ios_idfv: text,
   /** The Android ID (the Firehose's `android_id`). */
   android_uuid: text,
   http_header_user_agent: text,
   /** Hours from UTC, as in the Firehose runtime environment. */
-  timezone_offset: z.number().nullish(),
+  timezone_offset: number,
   locale_language: text,
 });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
+/** One identity of the outgoing form; an entry without a value says nothing and is left out. */
+const outgoingIdentitySchema = z.object({ identity_type: z.string().min(1), identity: text });
+
+/** `user_identities`: an object keyed by identity type (inbound) or an array of identities (outgoing), as `[type, value]` pairs. */
+const userIdentitiesSchema = z
+  .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), z.array(outgoingIdentitySchema)])
+  .nullish()
+  .transform((identities): Array<[string, string]> => {
+    const pairs: Array<[string, string | undefined]> = Array.isArray(identities)
+      ? identities.map((identity) => [identity.identity_type, identity.identity])
+      : Object.entries(identities ?? {}).map(([type, value]) => [type, value === null ? undefined : String(value)]);
+    return pairs.filter((pair): pair is [string, string] => pair[1] !== undefined && pair[1].trim() !== "");
+  });
+
+/** A batch without its events: those are read one by one (eventsApiEventSchema), so one bad event is parked alone. */
 export const eventsApiBatchSchema = z.object({
   mpid: text,
-  user_identities: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullish(),
+  user_identities: userIdentitiesSchema,
   user_attributes: attributes,
-  deleted_user_attributes: z.array(z.string()).nullish(),
+  deleted_user_attributes: z.array(z.string().nullable()).nullish().transform((names) => (names ?? []).filter((entry): entry is string => typeof entry === "string" && entry !== "")),
   device_info: deviceInfoSchema.nullish(),
   timestamp_unixtime_ms: timestamp,
-  events: z.array(eventSchema).nullish(),
+  events: z.array(z.unknown()).nullish().transform((events) => events ?? []),
 });
 export type EventsApiBatch = z.infer<typeof eventsApiBatchSchema>;
 
 /** mParticle's bulk endpoint takes at most 100 batches per request; the Webhook body is held to the same. */
 export const MAX_BATCHES_PER_REQUEST = 100;
-
-/** The Webhook body: one batch, or an array of batches. */
-export const webhookBodySchema = z.union([eventsApiBatchSchema, z.array(eventsApiBatchSchema).max(MAX_BATCHES_PER_REQUEST)]);
 
 /**
  * JSON.parse, except that an integer too large for a double stays a string of its digits: mParticle's

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ValidationError } from "../../errors.js";
 import { identitySchema } from "./schema.js";
 
 /**
@@ -51,7 +52,8 @@ export const audienceChangeSchema = z.object({
 
 export const mparticleEventSchema = z.discriminatedUnion("type", [
   z.object({ ...timed, type: z.literal("custom_event"), name: z.string().min(1), attributes: z.record(z.string(), z.string()) }),
-  z.object({ ...timed, type: z.literal("screen_view"), screenName: z.string().min(1), attributes: z.record(z.string(), z.string()) }),
+  /** The screen's name is optional in mParticle's JSON reference ("screen_view"). */
+  z.object({ ...timed, type: z.literal("screen_view"), screenName: z.string().min(1).optional(), attributes: z.record(z.string(), z.string()) }),
   z.object({ ...timed, type: z.literal("user_attribute_change"), added: z.record(z.string(), z.string()), removed: z.array(z.string()) }),
   z.object({ ...timed, type: z.literal("push_subscription"), action: z.enum(["subscribe", "unsubscribe"]), token: z.string().min(1) }),
   /**
@@ -71,9 +73,17 @@ export const mparticleEventSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("erasure"), subjectRequestId: z.string().min(1), identities: z.array(identitySchema) }),
   z.object({ ...base, type: z.literal("audience_subscription"), audienceId: z.number().int(), audienceName: z.string().min(1), action: z.enum(["add", "update", "remove"]) }),
   z.object({ ...base, type: z.literal("audience_membership"), mpid: z.string().min(1).optional(), identities: z.array(identitySchema), audiences: z.array(audienceChangeSchema) }),
+  /**
+   * A document mParticle sent that could not be normalised at ingest (a batch, a message or one event in
+   * its batch), kept as it came less its account settings. The worker normalises it again with the code
+   * deployed then (`normaliseRawDocument`), so a parser fix and a redrive deliver it.
+   */
+  z.object({ ...base, type: z.literal("raw_document"), door: z.enum(["webhook", "firehose"]), document: z.unknown() }),
 ]);
 export type MparticleEvent = z.infer<typeof mparticleEventSchema>;
 export type MparticleEventOf<Type extends MparticleEvent["type"]> = Extract<MparticleEvent, { type: Type }>;
+
+export type Door = MparticleEventOf<"raw_document">["door"];
 
 /** One normalised request: its events, the user (when it has one) and the account's connection settings. */
 export interface NormalisedBatch {
@@ -81,4 +91,33 @@ export interface NormalisedBatch {
   events: MparticleEvent[];
   user?: MparticleUser;
   accountSettings: Record<string, string>;
+  /** Why the batch's only event, a `raw_document`, could not be normalised: it is parked, not enqueued. */
+  rejection?: ValidationError;
+}
+
+/**
+ * A push token as a device reports it. An APNs token printed as Objective-C prints its NSData,
+ * "<e481f135 9629f0c3 ...>" (as in mParticle's JSON reference, device_info.push_token), becomes its
+ * 64 lowercase hex digits; any other token is kept as it is.
+ */
+export function normalisePushToken(token: string): string {
+  const trimmed = token.trim();
+  const match = /^<([0-9a-fA-F\s]+)>$/.exec(trimmed);
+  if (!match) return trimmed;
+  const hex = match[1]!.replace(/\s+/g, "").toLowerCase();
+  return hex.length === 64 ? hex : trimmed;
+}
+
+/** A failed parse as the error that parks it: the message and the field name the first issue's path. */
+export function validationErrorOf(error: z.ZodError, prefix: Array<string | number> = []): ValidationError {
+  const issue = error.issues[0];
+  const path = [...prefix, ...(issue?.path ?? [])];
+  const field = path.length > 0 ? path.join(".") : "body";
+  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+}
+
+/** One event of a batch that failed its type's schema: it is parked alone, in its batch. */
+export interface EventFailure {
+  index: number;
+  error: ValidationError;
 }

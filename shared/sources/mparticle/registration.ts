@@ -85,6 +85,9 @@ export function registrationResponse(request: ModuleRegistrationRequest, now = D
       allow_audience_user_attributes: true,
       allow_device_info: true,
       allow_access_http_user_agent: true,
+      // Batches without events still carry the user's attributes, kept current as tags
+      // (mparticle-firehose-java-sdk, Permissions.allowEventlessBatches: "receive batches that don't contain any events").
+      allow_eventless_batches: true,
     },
     event_processing_registration: {
       account_settings: ACCOUNT_SETTINGS,

@@ -46,7 +46,7 @@ export const customEventSchema = eventBase.extend({
 });
 export const screenViewSchema = eventBase.extend({
   type: z.literal("screen_view"),
-  screen_name: z.string().min(1),
+  screen_name: z.string().optional(),
   attributes: stringMap.default({}),
 });
 export const userAttributeChangeSchema = eventBase.extend({
@@ -59,26 +59,14 @@ export const pushSubscriptionSchema = eventBase.extend({
   action: z.enum(["subscribe", "unsubscribe"]),
   token: z.string().min(1),
 });
-/**
- * Events we accept and do not forward (mParticle only sends them if registered; listed for leniency).
- * `application_state_transition` is among them: its states (install, upgrade, initialize, exit,
- * background, foreground) hold no uninstall (mparticle-firehose-java-sdk ApplicationState enum).
- */
-export const otherEventSchema = eventBase.extend({
-  type: z.enum([
-    "session_start", "session_end", "error", "privacy_setting_change", "user_identity_change", "push_message_receipt",
-    "product_action", "promotion_action", "impression", "attribution", "push_message_open", "application_state_transition",
-  ]),
-});
-
-export const eventSchema = z.discriminatedUnion("type", [
-  customEventSchema,
-  screenViewSchema,
-  userAttributeChangeSchema,
-  pushSubscriptionSchema,
-  otherEventSchema,
-]);
-export type MparticleEvent = z.infer<typeof eventSchema>;
+/** The event types the relay reads; every other type (the SDK's Event.Type has more, and mParticle may add some) is skipped. */
+export const USED_EVENT_SCHEMAS = {
+  custom_event: customEventSchema,
+  screen_view: screenViewSchema,
+  user_attribute_change: userAttributeChangeSchema,
+  push_subscription: pushSubscriptionSchema,
+} as const;
+export type MparticleEvent = z.infer<(typeof USED_EVENT_SCHEMAS)[keyof typeof USED_EVENT_SCHEMAS]>;
 
 export const moduleRegistrationRequestSchema = envelopeSchema.extend({ type: z.literal("module_registration_request") });
 export type ModuleRegistrationRequest = z.infer<typeof moduleRegistrationRequestSchema>;
@@ -91,7 +79,8 @@ export const eventProcessingRequestSchema = envelopeSchema.extend({
   user_attributes: stringMap.default({}),
   user_attribute_lists: z.record(z.string(), z.array(z.string())).default({}),
   runtime_environment: runtimeEnvironmentSchema.default({ type: "unknown", identities: [] }),
-  events: z.array(eventSchema).default([]),
+  /** Read one by one (USED_EVENT_SCHEMAS), so that one event that fails is parked alone. */
+  events: z.array(z.unknown()).default([]),
 });
 export type EventProcessingRequest = z.infer<typeof eventProcessingRequestSchema>;
 
@@ -154,11 +143,17 @@ export const audienceMembershipChangeRequestSchema = envelopeSchema.extend({
 });
 export type AudienceMembershipChangeRequest = z.infer<typeof audienceMembershipChangeRequestSchema>;
 
-/** What each endpoint accepts. */
-export const eventsEndpointSchema = z.discriminatedUnion("type", [eventProcessingRequestSchema, dsrProcessingRequestSchema]);
-export type EventsEndpointRequest = z.infer<typeof eventsEndpointSchema>;
-export const audiencesEndpointSchema = z.discriminatedUnion("type", [audienceSubscriptionRequestSchema, audienceMembershipChangeRequestSchema]);
-export type AudiencesEndpointRequest = z.infer<typeof audiencesEndpointSchema>;
+/**
+ * The messages both data endpoints read. Each endpoint gets its own types from mParticle; one sent to the
+ * other endpoint is still the sender's data, and read the same way.
+ */
+export const firehoseRequestSchema = z.discriminatedUnion("type", [
+  eventProcessingRequestSchema,
+  dsrProcessingRequestSchema,
+  audienceSubscriptionRequestSchema,
+  audienceMembershipChangeRequestSchema,
+]);
+export type FirehoseRequest = z.infer<typeof firehoseRequestSchema>;
 
 /** The answer to every request: its `*_response` type with the request's id and version. */
 export interface FirehoseResponse {

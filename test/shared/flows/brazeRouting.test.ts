@@ -55,7 +55,9 @@ describe("default routing", () => {
     ["users.behaviors.app.FirstSession", ["mixpanel"]],
     ["users.behaviors.Location", ["mixpanel"]],
     ["users.behaviors.InstallAttribution", ["mixpanel"]],
-    ["users.behaviors.pushnotification.TokenStateChange", []],
+    ["users.behaviors.pushnotification.TokenStateChange", ["mixpanel"]],
+    ["users.behaviors.liveactivity.UpdateTokenChange", ["mixpanel"]],
+    ["users.RandomBucketNumberUpdate", []],
     ["agentconsole.ToolInvocation", []],
     ["users.messages.telegram.Send", ["mparticle", "mixpanel"]],
   ])("routes %s to %j", (eventType, expected) => {

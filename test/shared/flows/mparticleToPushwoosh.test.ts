@@ -3,7 +3,6 @@ import { describe, expect, it, vi } from "vitest";
 import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
 import { pushwooshPayloadSchema, type PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
-import { ValidationError } from "../../../shared/errors.js";
 import { logger } from "../../../shared/observability.js";
 import {
   ERASURE_REASONS, TAG_SKIPPED_REASON, contextSchema, convertToTagType, deviceTypeFor, erasureTargets, hwidFromToken, mparticleToPushwoosh, pushwooshCalls,
@@ -40,7 +39,7 @@ const SETTINGS: PushwooshMappingSettings = {
 
 /** The ingest side: what this flow's route enqueues for a normalised batch. */
 function work(batch: NormalisedBatch, settings = SETTINGS): WorkBatch[] {
-  return accept(batch, { correlationId: "corr-1", receivedAt: "2024-05-01T19:05:44.000Z", routes: [pushwooshRoute("inbound-token", settings)] }).workItems;
+  return accept([batch], { correlationId: "corr-1", receivedAt: "2024-05-01T19:05:44.000Z", routes: [pushwooshRoute("inbound-token", settings)] }).workItems;
 }
 
 /** The worker side: the calls the flow makes of enqueued work. */
@@ -250,11 +249,13 @@ describe("Firehose events → Pushwoosh", () => {
     expect(events({ ...heartbeat(), account: { account_id: 1, account_settings: {} } })).toEqual([]);
   });
 
-  it("rejects a batch with work but without the application code, naming the setting", () => {
-    const sample = fixture("EventProcessingRequest_ios.json");
+  it("rejects a batch with work but without the application code, naming the setting, for parking", () => {
+    const batch = normaliseEventProcessing(eventProcessingRequestSchema.parse(fixture("EventProcessingRequest_ios.json")));
 
-    expect(() => events(sample)).toThrow(ValidationError);
-    expect(() => events(sample)).toThrow(/account\.account_settings\.applicationCode/);
+    const work = accept([batch], { correlationId: "corr-1", receivedAt: "2024-05-01T19:05:44.000Z", routes: [pushwooshRoute("inbound-token", SETTINGS)] });
+
+    expect(work.workItems).toEqual([]);
+    expect(work.rejected.map((rejected) => rejected.error.message)).toEqual(["account.account_settings.applicationCode is required"]);
   });
 });
 
@@ -599,11 +600,12 @@ describe("the Pushwoosh route", () => {
     }
   });
 
-  it("warns of nothing for a batch without events, and routes nothing", () => {
+  it("warns of nothing for a batch without events; routes its attributes (eventless batches carry them), nothing for a user without id", () => {
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
       expect(route({ events: [], user: user({ mpid: undefined, attributes: { A: "1" } }) })).toBeUndefined();
-      expect(route({ events: [], user: user({ attributes: { A: "1" } }) })).toBeUndefined();
+      expect(route({ events: [], user: user({ attributes: {} }) })).toBeUndefined();
+      expect(route({ events: [], user: user({ attributes: { A: "1" } }) })?.events).toEqual([expect.objectContaining({ type: "user_attributes" })]);
       expect(warn).not.toHaveBeenCalled();
     } finally {
       warn.mockRestore();
@@ -625,8 +627,8 @@ describe("the Pushwoosh route", () => {
     ["applicationCode", { applicationCode: "  ", apiToken: "device-api-token" }],
     ["apiToken", { applicationCode: "ABCDE-12345" }],
     ["apiToken", { applicationCode: "ABCDE-12345", apiToken: " " }],
-  ])("refuses work without the %s setting, naming it", (field, accountSettings) => {
-    expect(() => route({ events: [custom], user: user(), accountSettings })).toThrow(
+  ])("names the missing %s setting as the error of the work, for parking", (field, accountSettings) => {
+    expect(route({ events: [custom], user: user(), accountSettings })?.error).toEqual(
       expect.objectContaining({ errorClass: "validation", field: `account.account_settings.${field}`, message: `account.account_settings.${field} is required` }),
     );
   });

@@ -297,6 +297,16 @@ describe("body limits, before any parsing", () => {
   ])("answers 400 to %s", async (_, body, headers, message) => {
     expect(await call(handler, body, headers)).toEqual({ status: 400, body: { error: { message, field: "body" } } });
   });
+
+  it.each([
+    ["an empty body", undefined],
+    ["a blank body", " \n\t"],
+  ])("gives the route its emptyBody for %s, where the route declares one", async (_, body) => {
+    const checkRequests = ingestHandler(async (event) => jsonResponse(200, { json: event.json }), { limits: LIMITS, emptyBody: { events: [] } });
+
+    expect(await call(checkRequests, body)).toEqual({ status: 200, body: { json: { events: [] } } });
+    expect((await call(checkRequests, "{events")).status).toBe(400);
+  });
 });
 
 describe("body limits at their edges", () => {

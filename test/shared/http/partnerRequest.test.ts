@@ -1,8 +1,9 @@
+import diagnostics from "node:diagnostics_channel";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetryableError } from "../../../shared/errors.js";
-import { parseJsonBody, partnerRequest } from "../../../shared/http/partnerRequest.js";
+import { PARTNER_CALL_CHANNEL, parseJsonBody, partnerRequest, type PartnerCallMessage } from "../../../shared/http/partnerRequest.js";
 import { withEnv } from "../../support/env.js";
 
 describe("partnerRequest against a real HTTP server", () => {
@@ -65,6 +66,72 @@ describe("partnerRequest without a server", () => {
     expect((error as Error).message).toMatch(/^test request failed: \/import: .*ECONNREFUSED/);
     expect((error as Error).message).not.toContain("secret");
     expect((error as Error).cause).toBeInstanceOf(TypeError);
+  });
+});
+
+describe("partnerRequest's diagnostics channel", () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(202, { "content-type": "application/json" }).end('{"accepted":1}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Runs `action` with a subscriber on the channel; returns what it was told. */
+  async function observed(action: () => Promise<unknown>): Promise<PartnerCallMessage[]> {
+    const messages: PartnerCallMessage[] = [];
+    const subscriber = (message: unknown) => messages.push(message as PartnerCallMessage);
+    diagnostics.subscribe(PARTNER_CALL_CHANNEL, subscriber);
+    try {
+      await action().catch(() => undefined);
+    } finally {
+      diagnostics.unsubscribe(PARTNER_CALL_CHANNEL, subscriber);
+    }
+    return messages;
+  }
+
+  it("publishes each answered call with its request, answer and duration", async () => {
+    const request = { method: "POST" as const, url: `${base}/import`, headers: { authorization: "Basic c2VjcmV0Og==" }, body: '{"e":1}' };
+
+    const [message, ...others] = await observed(() => partnerRequest("mixpanel", request));
+
+    expect(others).toEqual([]);
+    expect(message).toMatchObject({ partner: "mixpanel", request, response: { status: 202, bodyText: '{"accepted":1}' }, durationMs: expect.any(Number) });
+    expect(message?.failure).toBeUndefined();
+  });
+
+  it("publishes a call that got no answer with the reason", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+
+    const [message] = await observed(() => partnerRequest("pushwoosh", { method: "GET", url: `http://127.0.0.1:${port}/x`, headers: {} }));
+
+    expect(message).toMatchObject({ partner: "pushwoosh", failure: { reason: "failed", detail: expect.stringMatching(/ECONNREFUSED/) } });
+    expect(message?.response).toBeUndefined();
+  });
+
+  it("publishes nothing while nobody subscribes", async () => {
+    expect(diagnostics.hasSubscribers(PARTNER_CALL_CHANNEL)).toBe(false);
+    const published: unknown[] = [];
+    const channel = diagnostics.channel(PARTNER_CALL_CHANNEL);
+    const publish = channel.publish.bind(channel);
+    channel.publish = (message: unknown) => void published.push(message);
+    try {
+      await partnerRequest("mixpanel", { method: "GET", url: `${base}/import`, headers: {} });
+    } finally {
+      channel.publish = publish;
+    }
+    expect(published).toEqual([]);
   });
 });
 

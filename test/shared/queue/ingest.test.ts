@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "../../../shared/observability.js";
-import { PayloadTooLargeError, ValidationError } from "../../../shared/errors.js";
+import { PayloadTooLargeError, RetryableError, ValidationError } from "../../../shared/errors.js";
 import { SQS_LIMITS } from "../../../shared/queue/enqueue.js";
 import { ingestWork } from "../../../shared/queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../../shared/queue/workItem.js";
@@ -49,6 +49,65 @@ describe("ingestWork on the embedded SQS", () => {
       parkedAt: now.toISOString(),
       attempts: 0,
     });
+  });
+
+  it("counts and logs each parked message's events as parkedAtIngest, by destination and flow", async () => {
+    const error = new ValidationError("body: not a batch");
+    const events = [{ id: "a", event: 1 }, { id: "b", event: 2 }];
+
+    await ingestWork({ workItems: [], rejected: [{ batch: batch(events), error }, { batch: { ...batch([{ id: "c", event: 3 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error }] });
+
+    expect(publishedMetrics().sort((a, b) => String(a.destination).localeCompare(String(b.destination)))).toEqual([
+      { metric: "parkedAtIngest", value: 1, destination: "mixpanel", flow: "braze-to-mixpanel" },
+      { metric: "parkedAtIngest", value: 2, destination: "mparticle", flow: "braze-to-mparticle" },
+    ]);
+    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
+      message: "parked at ingest", destination: "mparticle", flow: "braze-to-mparticle", eventIds: ["a", "b"], error: "body: not a batch", correlationId: "c-1",
+      workItemId: deriveWorkItemId("braze-to-mparticle", "a", "b"),
+    }));
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq)).toHaveLength(1);
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq)).toHaveLength(1);
+  });
+
+  it("publishes parkedAtIngest under a destination-only dimension set too, the one the alarm reads", async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (String(chunk).includes("parkedAtIngest") ? lines.push(String(chunk)) > 0 : write(chunk))) as typeof process.stdout.write;
+    try {
+      await ingestWork({ workItems: [], rejected: [{ batch: batch([{ id: "d", event: 4 }]), error: new ValidationError("bad") }] });
+    } finally {
+      process.stdout.write = write;
+    }
+
+    const [line] = lines.map((text) => JSON.parse(text) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } });
+    expect(line?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "destination"], ["service", "destination", "flow"]]);
+    await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
+  });
+
+  it("fails with a RetryableError (503 at the door, the sender sends again) when the DLQ cannot be reached", async () => {
+    const missingQueue = `${sqs.queueUrls.mixpanel.dlq}-missing`;
+
+    const saved = process.env.MIXPANEL_DLQ_URL;
+    process.env.MIXPANEL_DLQ_URL = missingQueue;
+    const error = await ingestWork({ workItems: [], rejected: [{ batch: { ...batch([{ id: "e", event: 5 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error: new ValidationError("bad") }] })
+      .catch((thrown: unknown) => thrown)
+      .finally(() => {
+        process.env.MIXPANEL_DLQ_URL = saved;
+      });
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).message).toMatch(/^SQS SendMessage to the mixpanel DLQ failed: /);
+  });
+
+  it("refuses the request with 413 and parks nothing when a rejected event is too large for any message", async () => {
+    const huge = { id: "huge-rejected", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } };
+
+    const error = await ingestWork({ workItems: [batch([{ id: "fine", event: {} }])], rejected: [{ batch: batch([huge]), error: new ValidationError("bad") }] }).catch((thrown: unknown) => thrown);
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).eventId).toBe("huge-rejected");
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).toEqual([]);
+    expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq)).toEqual([]);
   });
 
   it("enqueues nothing and fails with PayloadTooLargeError naming an event no message can hold", async () => {

@@ -164,8 +164,69 @@ describe("Pushwoosh sandbox", () => {
     expect((await postEvent("known")).body.status_code).toBe(200);
   });
 
+  // Tokens in the forms Pushwoosh documents (device-api example, device-identifiers page, the Web SDK's getPushToken).
+  const APNS = "dec301908b9ba8df85e57a58e40f96f523f4c2068674f5fe2ba25cdc250a2a41";
+  const FCM = "APA91bFoi3lMMre9G3XzR1LrF4ZT82_15MsMdEICogXSLB8-MrdkRuRQFwNI5u8Dh0cI90ABD3BOKnxkEla8cGdisbDHl5cVIkZah5QUhSAxzx4Roa7b4xy9tvx9iNSYw-eXBYYd8k1XKf8Q_Qq1X9-x-U-Y79vdPq";
+  const FCM_WITH_PREFIX = `fZhR0fsr0zw:${FCM}`;
+  const CHROME_ENDPOINT = `https://fcm.googleapis.com/fcm/send/${FCM_WITH_PREFIX}`;
+  const FIREFOX_ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABmVx3oYyM0c2VydmVyLXN1YnNjcmlwdGlvbg";
+  const register = (device: Record<string, unknown>) => post(base, "/json/1.3/registerDevice", { request: { application: APP, ...device } }, DEVICE_TOKEN);
+
+  it.each([
+    ["iOS", 1, APNS],
+    ["iOS, upper case", 1, APNS.toUpperCase()],
+    ["Android", 3, FCM],
+    ["Android, with a colon-separated prefix", 3, FCM_WITH_PREFIX],
+    ["Safari (legacy APNs token, upper-cased by the Web SDK)", 10, APNS.toUpperCase()],
+    ["Safari (Push API endpoint)", 10, "https://web.push.apple.com/QGuQyavXutnMH6"],
+    ["Chrome (endpoint, current Web SDK)", 11, CHROME_ENDPOINT],
+    ["Chrome (last path segment, older Web SDKs)", 11, FCM_WITH_PREFIX],
+    ["Firefox (endpoint)", 12, FIREFOX_ENDPOINT],
+    ["Windows (WNS channel URI)", 8, "https://db5p.notify.windows.com/w/?token=BQYAAAD"],
+    ["Huawei (no documented form)", 17, "0866452030129512300003374800DE01"],
+    ["Xiaomi (no documented form)", 19, "aBcD/xiaomi+regid="],
+  ])("registers a %s push token", async (_label, deviceType, token) => {
+    const hwid = `form-${deviceType}-${token.length}-${token.slice(-4)}`;
+
+    const answer = await register({ hwid, push_token: token, device_type: deviceType });
+
+    expect(answer.body).toEqual({ status_code: 200, status_message: "OK", response: null });
+    expect(sandbox.devices.get(hwid)).toMatchObject({ push_token: token, device_type: deviceType });
+  });
+
+  it.each([
+    ["an APNs token in the old \"<… …>\" description form", 1, "<e481f135 9629f0c3 a6b2e1c0 7c5d3c0c 2e1ad80d 7b6b3e56 f8e5c8a2 7f9b0b41>", /device_type 1 \(iOS\): an APNs token is 64 hexadecimal/],
+    ["an APNs token that is not hex", 1, "apns-token-e2e", /64 hexadecimal/],
+    ["an APNs token one digit short", 1, APNS.slice(1), /64 hexadecimal/],
+    ["an FCM token with a space", 3, `${FCM} x`, /device_type 3 \(Android\)/],
+    ["a URL as an Android token", 3, CHROME_ENDPOINT, /FCM registration token/],
+    ["a bare token for Firefox", 12, FCM, /device_type 12 \(Firefox\): a push subscription endpoint URL/],
+    ["a plain-http endpoint for Chrome", 11, "http://fcm.googleapis.com/fcm/send/x y", /device_type 11 \(Chrome\)/],
+    ["a Safari token that is neither hex nor an endpoint", 10, "safari-token", /device_type 10 \(Safari\)/],
+  ])("refuses %s with status_code 210 and registers nothing", async (_label, deviceType, token, message) => {
+    const hwid = `refused-${deviceType}-${token.length}`;
+
+    const answer = await register({ hwid, push_token: token, device_type: deviceType });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status_code: 210, response: null });
+    expect(String(answer.body.status_message)).toMatch(message);
+    expect(sandbox.devices.has(hwid)).toBe(false);
+  });
+
+  it("registers a device without a push token, and SMS and WhatsApp devices by their E.164 phone number", async () => {
+    expect((await register({ hwid: "no-token-yet", device_type: 11 })).body.status_code).toBe(200);
+    expect((await register({ hwid: "+14155550123", device_type: 18 })).body.status_code).toBe(200);
+    expect((await register({ hwid: "whatsapp:+14155550123", device_type: 21 })).body.status_code).toBe(200);
+    expect((await register({ hwid: "4155550123", device_type: 18 })).body.status_message).toMatch(/E\.164/);
+    expect((await register({ hwid: "+14155550123", device_type: 21 })).body.status_message).toMatch(/whatsapp:/);
+
+    expect(sandbox.devices.get("no-token-yet")).toEqual({ application: APP, hwid: "no-token-yet", device_type: 11 });
+    expect(sandbox.devices.has("4155550123")).toBe(false);
+  });
+
   it("keeps the device on unregisterDevice and only drops its push token", async () => {
-    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "kept", push_token: "t", device_type: 3 } }, DEVICE_TOKEN);
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "kept", push_token: "fcm-t", device_type: 3 } }, DEVICE_TOKEN);
 
     await post(base, "/json/1.3/unregisterDevice", { request: { application: APP, hwid: "kept" } }, DEVICE_TOKEN);
 
@@ -173,8 +234,8 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("deletes a user with its tags and devices on deleteUser (v2 device API, Device token, unwrapped body)", async () => {
-    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "gone-1", push_token: "t1", device_type: 1, userId: "leaver" } }, DEVICE_TOKEN);
-    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "stays", push_token: "t2", device_type: 1, userId: "stayer" } }, DEVICE_TOKEN);
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "gone-1", push_token: "a".repeat(64), device_type: 1, userId: "leaver" } }, DEVICE_TOKEN);
+    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "stays", push_token: "b".repeat(64), device_type: 1, userId: "stayer" } }, DEVICE_TOKEN);
     await post(base, "/json/1.3/setTags", { request: { application: APP, userId: "leaver", tags: { City: "Boca" } } }, DEVICE_TOKEN);
 
     const wrongToken = await post(base, "/api/v2/device-api/deleteUser", { application: APP, user_id: "leaver" }, SERVER_TOKEN);

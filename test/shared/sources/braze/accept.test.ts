@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { currentsRoutes, currentRouting } from "../../../../shared/flows/brazeRouting.js";
-import { accept, type CurrentsContext } from "../../../../shared/sources/braze/accept.js";
+import { accept, acceptBody, type CurrentsContext } from "../../../../shared/sources/braze/accept.js";
 import { deriveWorkItemId } from "../../../../shared/queue/workItem.js";
 import { withEnv } from "../../../support/env.js";
 import { brazeEvent, eventId, fixtureEventTypes } from "./factories.js";
@@ -83,13 +83,39 @@ describe("accept (Braze Currents)", () => {
     const count = (destination: string) => work.workItems.find((batch) => batch.destination === destination)?.events.length;
     expect(work.rejected).toEqual([]);
     expect(count("mparticle")).toBe(81);
-    expect(count("mixpanel")).toBe(88);
+    // Mixpanel also takes the token-change events (the glossary has Mixpanel tabs for them).
+    expect(count("mixpanel")).toBe(91);
     expect(work.skipped.map((skipped) => skipped.eventType).sort()).toEqual([
       "agentconsole.AgentExecuted",
       "agentconsole.ToolInvocation",
-      "users.behaviors.liveactivity.PushToStartTokenChange",
-      "users.behaviors.liveactivity.UpdateTokenChange",
-      "users.behaviors.pushnotification.TokenStateChange",
     ]);
+  });
+});
+
+describe("acceptBody (Braze Currents)", () => {
+  it("takes a Currents batch as accept does", () => {
+    const events = [brazeEvent("users.canvas.Entry", { id: eventId(1) })];
+
+    expect(acceptBody({ events }, context())).toEqual(accept(events, context()));
+  });
+
+  it("parks a body that is no batch whole, as it came, for every enabled route, keyed on the body's id", () => {
+    const body = { id: "braze-request-1", data: [{ event_type: "users.canvas.Entry" }] };
+
+    const work = acceptBody(body, context());
+
+    expect(work.workItems).toEqual([]);
+    expect(work.rejected.map(({ batch, error }) => [batch.destination, batch.events, error.message, error.field])).toEqual([
+      ["mparticle", [{ id: "braze-request-1", event: body }], "events: Invalid input: expected array, received undefined", "events"],
+      ["mixpanel", [{ id: "braze-request-1", event: body }], "events: Invalid input: expected array, received undefined", "events"],
+    ]);
+    expect(work.rejectedEvents).toEqual([{ error: work.rejected[0]?.error, destinations: ["mparticle", "mixpanel"] }]);
+    expect(work.summary).toEqual({ events: 0, workItems: 0, duplicates: 0, skipped: 0, rejected: 1 });
+  });
+
+  it("keys a body without an id on its content and names the body as the field when it is not an object", () => {
+    const work = acceptBody([1, 2], context({ BRAZE_TO_MPARTICLE: "off" }));
+
+    expect(work.rejected.map(({ batch, error }) => [batch.destination, batch.events[0]?.id, error.field])).toEqual([["mixpanel", deriveWorkItemId("[1,2]"), "body"]]);
   });
 });
