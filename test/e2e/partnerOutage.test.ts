@@ -94,13 +94,14 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
   it("a partner enforcing a rate: nothing parked, and the backlog uses at least 80% of the rate", async () => {
     const pushwoosh = stack.sandboxes.pushwoosh;
     if (!pushwoosh) throw new Error("the local stack has no Pushwoosh sandbox");
-    const rate = 40;
+    // A rate well within what the local stack sustains on a loaded two-core machine, so the rate is the limit.
+    const rate = 20;
     await live("POST", "/_sandbox/pushwoosh/rate", { requestsPerSecond: rate });
     const before = pushwoosh.calls.length;
 
-    // 24 Firehose requests of 50 custom events: 1,200 postEvent calls, 30 seconds of the rate.
-    const seqs = Array.from({ length: 24 * 50 }, (_, n) => String(700_000 + n));
-    for (let r = 0; r < 24; r++) {
+    // 12 Firehose requests of 50 custom events: 600 postEvent calls, 30 seconds of the rate.
+    const seqs = Array.from({ length: 12 * 50 }, (_, n) => String(700_000 + n));
+    for (let r = 0; r < 12; r++) {
       const response = await fetch(`${stack.apiUrl}/mparticle/events`, {
         method: "POST",
         headers: { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" },
