@@ -71,38 +71,42 @@ export async function startApiServer(port: number, options: ApiServerOptions): P
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const started = performance.now();
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (await options.localPages?.(req, res, Buffer.concat(chunks))) return;
-      const send = (status: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }) => {
-        res.writeHead(status, headers);
-        res.end(body);
-        options.log?.(`${req.method} ${path} -> ${status} (${Math.round(performance.now() - started)} ms)`);
-      };
-      if (req.method === "GET" && path === "/health") {
-        send(options.isReady() ? 200 : 503, JSON.stringify({ status: options.isReady() ? "ok" : "starting" }));
-        return;
-      }
-      const routeKey = `${req.method} ${path}`;
-      const route = byKey.get(routeKey);
-      if (!route) {
-        send(404, JSON.stringify({ message: "Not Found" }));
-        return;
-      }
-      try {
-        const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey);
-        const result = await route.handler(event, options.context(route.functionName));
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-        const body = result.body ?? "";
-        send(result.statusCode ?? 200, result.isBase64Encoded ? Buffer.from(body, "base64").toString() : body, headers);
-      } catch {
-        // What API Gateway answers when the integration fails.
-        send(500, JSON.stringify({ message: "Internal Server Error" }));
-      }
+    // A page that fails half-way (or a URL that cannot be read) resets the connection instead of crashing the stack.
+    req.on("end", () => {
+      answer(req, res, Buffer.concat(chunks)).catch(() => res.destroy());
     });
   });
+  async function answer(req: IncomingMessage, res: ServerResponse, requestBody: Buffer): Promise<void> {
+    const started = performance.now();
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (await options.localPages?.(req, res, requestBody)) return;
+    const send = (status: number, body: string, headers: Record<string, string> = { "content-type": "application/json" }) => {
+      res.writeHead(status, headers);
+      res.end(body);
+      options.log?.(`${req.method} ${path} -> ${status} (${Math.round(performance.now() - started)} ms)`);
+    };
+    if (req.method === "GET" && path === "/health") {
+      send(options.isReady() ? 200 : 503, JSON.stringify({ status: options.isReady() ? "ok" : "starting" }));
+      return;
+    }
+    const routeKey = `${req.method} ${path}`;
+    const route = byKey.get(routeKey);
+    if (!route) {
+      send(404, JSON.stringify({ message: "Not Found" }));
+      return;
+    }
+    try {
+      const event = toHttpApiEvent(req, requestBody, routeKey);
+      const result = await route.handler(event, options.context(route.functionName));
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+      const body = result.body ?? "";
+      send(result.statusCode ?? 200, result.isBase64Encoded ? Buffer.from(body, "base64").toString() : body, headers);
+    } catch {
+      // What API Gateway answers when the integration fails.
+      send(500, JSON.stringify({ message: "Internal Server Error" }));
+    }
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());

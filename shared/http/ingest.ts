@@ -287,6 +287,8 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
             logger.error("ingest could not enqueue", { error: error.message });
             request.response = jsonResponse(503, { error: { message: "temporarily unavailable, retry" } });
             return;
+          // Ours, but nothing the caller can fix: the 500 below.
+          case "permanent":
         }
       }
       // A permanent error, or anything not ours.

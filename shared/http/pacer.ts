@@ -88,7 +88,7 @@ export class Pacer {
     const pace = this.pace(now);
     this.nextSlotAt = pace === undefined ? now : now + 1000 / pace;
     this.recentStarts.push(now);
-    while (this.recentStarts.length > 0 && this.recentStarts[0]! <= now - 1000) this.recentStarts.shift();
+    while (this.recentStarts[0] !== undefined && this.recentStarts[0] <= now - 1000) this.recentStarts.shift();
     return now;
   }
 

@@ -54,7 +54,8 @@ export async function processBatch(runtime: WorkerRuntime, event: SQSEvent, cont
       async (record: SQSRecord) => {
         const message = messages.get(record.messageId);
         if (message) await settle(runtime, record, message, outcomes, partnerDown);
-        // Every record is either a message or unreadable.
+        // Every record is either a message or unreadable: a check here could never fail.
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
         else await parkUnreadable(runtime, record, unreadable.get(record.messageId)!);
       },
       runtime.processor,

@@ -55,8 +55,7 @@ async function parkRejected(messages: PackedMessage[], { batch, error }: Rejecte
   }
 }
 
-function refuseTooLarge(tooLarge: TooLargeEvent[]): never {
-  const first = tooLarge[0]!;
+function refuseTooLarge(first: TooLargeEvent, tooLarge: TooLargeEvent[]): never {
   const eventIds = [...new Set(tooLarge.map((event) => event.id))];
   logger.warn("request refused: events too large to enqueue", { eventIds, reason: first.reason });
   const metric = metrics.singleMetric();
@@ -75,7 +74,8 @@ export async function ingestWork(accepted: AcceptedWork, now = new Date()): Prom
   const packed = packWork(accepted.workItems);
   const parking = accepted.rejected.map((rejected) => ({ rejected, packed: packWorkBatch(rejected.batch) }));
   const tooLarge = [...packed.tooLarge, ...parking.flatMap((entry) => entry.packed.tooLarge)];
-  if (tooLarge.length > 0) refuseTooLarge(tooLarge);
+  const [firstTooLarge] = tooLarge;
+  if (firstTooLarge) refuseTooLarge(firstTooLarge, tooLarge);
   await Promise.all([sendPackedWork(packed), ...parking.map((entry) => parkRejected(entry.packed.messages, entry.rejected, now))]);
   return { workItemIds: packed.messages.map((message) => message.workItemId) };
 }

@@ -63,6 +63,8 @@ function planFailures(runtime: WorkerRuntime, failed: Failed[], attempt: number,
 /** Every event failed and may retry: the message itself comes back after the delay (reported as failed). */
 async function retryInPlace(runtime: WorkerRuntime, record: SQSRecord, message: WorkerMessage, plan: FailurePlan): Promise<never> {
   const { workItemId, correlationId } = message.workItem;
+  // Called when every event of the message is to retry, and a work item has at least one event.
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
   const error = plan.retry[0]!.error;
   logger.warn("delivery failed, will retry", {
     destination: runtime.destination, workItemId, correlationId, attempt: message.attempt, delaySeconds: plan.retryDelaySeconds,
@@ -94,22 +96,24 @@ async function resend(message: WorkerMessage, failures: Failed[], priorAttempts:
 }
 
 async function retryAsNewMessage(runtime: WorkerRuntime, message: WorkerMessage, plan: FailurePlan): Promise<void> {
-  if (plan.retry.length === 0) return;
+  const [first] = plan.retry;
+  if (!first) return;
   await resend(message, plan.retry, message.attempt, plan.retryDelaySeconds);
   const { workItemId, correlationId } = message.workItem;
   logger.warn("some events failed, retrying them in a new message", {
     destination: runtime.destination, workItemId, correlationId, attempt: message.attempt, delaySeconds: plan.retryDelaySeconds,
-    events: plan.retry.length, errorClass: plan.retry[0]!.error.errorClass, error: plan.retry[0]!.error.message,
+    events: plan.retry.length, errorClass: first.error.errorClass, error: first.error.message,
   });
   count(runtime, "retried", plan.retry.length);
 }
 
 /** Held: back on the queue with the attempts spent before this receive, so the hold costs none. */
 async function hold(runtime: WorkerRuntime, message: WorkerMessage, plan: FailurePlan): Promise<void> {
-  if (plan.hold.length === 0) return;
+  const [first] = plan.hold;
+  if (!first) return;
   await resend(message, plan.hold, message.attempt - 1, plan.holdDelaySeconds);
   const { workItemId, correlationId } = message.workItem;
-  const error = plan.hold[0]!.error;
+  const { error } = first;
   logger.info("events held: the partner is down or asked to slow down", {
     destination: runtime.destination, workItemId, correlationId, events: plan.hold.length, delaySeconds: plan.holdDelaySeconds,
     status: error.status, error: error.message,
@@ -121,6 +125,8 @@ async function parkFailures(runtime: WorkerRuntime, record: SQSRecord, message: 
   const { destination } = runtime;
   const { workItem, attempt } = message;
   const { workItemId: _id, priorAttempts: _prior, events: _events, ...envelope } = workItem;
+  // The plan files a reason only with a failure under it.
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
   const error = failures[0]!.error;
   // Parked with no attempts spent, so a redrive gets the whole retry budget again. A message parked
   // whole keeps its id; a part of one gets the id of its own events.

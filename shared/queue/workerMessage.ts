@@ -44,6 +44,7 @@ export function parseRecord(record: SQSRecord): { message: WorkerMessage } | { e
   const parsed = workItemSchema.safeParse(json);
   if (!parsed.success) {
     // A failed parse has at least one issue; the park record keeps the message, so no `field` here.
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
     const issue = parsed.error.issues[0]!;
     return { error: new ValidationError(`work item invalid at ${issue.path.join(".") || "(root)"}: ${issue.message}`) };
   }

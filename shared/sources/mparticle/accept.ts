@@ -225,6 +225,8 @@ export function readFirehoseRequest(json: unknown, fallbackType: string, now = D
     return { batches: [rawDocumentBatch("firehose", id, document, validationErrorOf(parsed.error), readableAccountSettings(message))], response };
   }
   const { failures, ...batch } = normaliseFirehoseRequest(parsed.data);
+  // A request that parses is an object, so `message` is defined.
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
   const redacted = withoutAccountSettings(message!);
   const rejected = failures.map(({ index, error }) => {
     const event = (parsed.data as EventProcessingRequest).events[index];

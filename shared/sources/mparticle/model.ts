@@ -102,9 +102,9 @@ export interface NormalisedBatch {
  */
 export function normalisePushToken(token: string): string {
   const trimmed = token.trim();
-  const match = /^<([0-9a-fA-F\s]+)>$/.exec(trimmed);
-  if (!match) return trimmed;
-  const hex = match[1]!.replace(/\s+/g, "").toLowerCase();
+  const digits = /^<([0-9a-fA-F\s]+)>$/.exec(trimmed)?.[1];
+  if (digits === undefined) return trimmed;
+  const hex = digits.replace(/\s+/g, "").toLowerCase();
   return hex.length === 64 ? hex : trimmed;
 }
 

@@ -133,6 +133,8 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
     let normalised: MparticleEvent;
     switch (event.event_type) {
       case "custom_event":
+        // The schema refuses a missing or empty name; zod's `refine` keeps the type optional.
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
         normalised = { id, timestampMs, type: "custom_event", name: event.data.event_name!, attributes: stringValues(event.data.custom_attributes).scalars };
         break;
       case "screen_view":
@@ -153,6 +155,8 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
         break;
       case "user_attribute_change": {
         const { user_attribute_name: name, new: value, deleted } = event.data;
+        // As for event_name: the schema refuses a missing or empty name.
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
         const attribute = name!;
         const removed = deleted === true || value === null || value === undefined;
         const list = Array.isArray(value) ? value.filter((item) => item !== null).map(String) : undefined;
