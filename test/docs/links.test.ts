@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { defined } from "../support/defined.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -25,7 +26,7 @@ function headingSlugs(markdown: string): Set<string> {
   const withoutFences = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
   const slugs = new Set<string>();
   for (const [, text] of withoutFences.matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
-    const base = text!.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
+    const base = defined(text).toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
     let slug = base;
     for (let repeat = 1; slugs.has(slug); repeat += 1) slug = `${base}-${repeat}`;
     slugs.add(slug);
@@ -36,8 +37,8 @@ function headingSlugs(markdown: string): Set<string> {
 function brokenLinks(file: string): string[] {
   const broken: string[] = [];
   for (const [, target] of prose(readFileSync(file, "utf8")).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-    if (/^(https?:|mailto:)/i.test(target!)) continue;
-    const [path = "", anchor] = target!.split("#", 2);
+    if (/^(https?:|mailto:)/i.test(defined(target))) continue;
+    const [path = "", anchor] = defined(target).split("#", 2);
     const resolved = path === "" ? file : resolve(dirname(file), decodeURIComponent(path));
     const where = `${relative(ROOT, file)}: ${target}`;
     if (!existsSync(resolved)) broken.push(`${where} (no such file)`);
@@ -55,7 +56,7 @@ function environmentVariablesRead(): Set<string> {
     const patterns = [/process\.env\.([A-Z][A-Z0-9_]*)/g, /process\.env\[\s*["'`]([A-Z][A-Z0-9_]*)["'`]\s*\]/g];
     // `process.env[name]`: the names arrive as call arguments or as keys of a defaults table.
     if (/process\.env\[\s*[A-Za-z_]/.test(source)) patterns.push(/\w\(\s*"([A-Z][A-Z0-9_]*)"/g, /^\s*([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*:/gm);
-    for (const pattern of patterns) for (const [, name] of source.matchAll(pattern)) names.add(name!);
+    for (const pattern of patterns) for (const [, name] of source.matchAll(pattern)) names.add(defined(name));
   }
   return names;
 }

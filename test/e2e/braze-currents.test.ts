@@ -7,6 +7,7 @@ import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze
 import { basic } from "../support/secrets.js";
 import { drainVisible } from "../support/embeddedSqs.js";
 import { waitFor } from "../support/waitFor.js";
+import { defined } from "../support/defined.js";
 
 const TYPES = [
   "users.messages.pushnotification.Send",
@@ -53,8 +54,8 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     const events = mixedBatch();
     const sent = events.filter((event) => event.user.external_user_id);
     const forMparticle = sent.filter((event) => MPARTICLE_TYPES.has(event.event_type));
-    const mparticle = stack.sandboxes.mparticle!;
-    const mixpanel = stack.sandboxes.mixpanel!;
+    const mparticle = defined(stack.sandboxes.mparticle);
+    const mixpanel = defined(stack.sandboxes.mixpanel);
 
     const response = await post(events);
 
@@ -140,7 +141,7 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
   });
 
   it("delivers a redelivered batch to Mixpanel once, Braze ids Mixpanel refuses under a hashed $insert_id, and parks only what strict mode rejected", async () => {
-    const mixpanel = stack.sandboxes.mixpanel!;
+    const mixpanel = defined(stack.sandboxes.mixpanel);
     const before = mixpanel.imported.length;
     const longId = "braze-id-longer-than-thirty-six-characters";
     const batch = [

@@ -19,6 +19,7 @@ import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze
 import { acceptedIds } from "../support/partnerDeliveries.js";
 import { CALL_HEADER, recordClientOutcomes, type ClientOutcomes } from "../support/clientOutcomes.js";
 import { waitFor } from "../support/waitFor.js";
+import { defined } from "../support/defined.js";
 
 /**
  * The fault run (docs/testing.md, "The fault run"): a short run without faults, then 10,000 events across
@@ -147,7 +148,7 @@ function maxPerCall(destination: "mixpanel" | "mparticle", load: Load): number {
     for (const raw of batch) {
       if (!load.ids.mparticle.has(raw.id)) continue;
       const event = brazeEventSchema.parse(raw);
-      smallest = Math.min(smallest, Buffer.byteLength(JSON.stringify(toMparticlePayload(event, event.user.external_user_id!).event)));
+      smallest = Math.min(smallest, Buffer.byteLength(JSON.stringify(toMparticlePayload(event, defined(event.user.external_user_id)).event)));
     }
   }
   return Math.floor(BULK_LIMITS.requestBytes / smallest);
@@ -430,7 +431,7 @@ describe("the fault run", () => {
       let lost = 0;
       for (const id of load.ids[destination]) {
         if (deliveries.perId.has(id)) delivered++;
-        else if (parkedIds.has(id)) parked[parkedIds.get(id)!] = (parked[parkedIds.get(id)!] ?? 0) + 1;
+        else if (parkedIds.has(id)) parked[defined(parkedIds.get(id))] = (parked[defined(parkedIds.get(id))] ?? 0) + 1;
         else lost++;
       }
       rows.push({ destination, expected: load.ids[destination].size, delivered, parked, lost, parkedIds, deliveries });
@@ -457,7 +458,7 @@ describe("the fault run", () => {
         const calls = sandboxOf(stack, row.destination).calls.filter((call) => acceptedIds(row.destination, call).includes(id));
         for (const call of calls) {
           const content = deliveredContent(row.destination, call, id);
-          const expected = load.sent[row.destination].get(id)!;
+          const expected = defined(load.sent[row.destination].get(id));
           expect(content, `${row.destination} ${id}`).toMatchObject(expected);
           if (row.destination === "pushwoosh") expect(content.application).toBe(DEVELOPMENT_PUSHWOOSH_CREDENTIALS.applicationCode);
         }
@@ -528,10 +529,10 @@ describe("the fault run", () => {
     }
     // The doomed Pushwoosh requests failed five times among answered calls (retries-exhausted), or were held as
     // an outage once they were all that was left (outage-exceeded): parked either way, to be redriven.
-    const pushwooshParked = underFaults.find((row) => row.destination === "pushwoosh")!.parked;
+    const pushwooshParked = defined(underFaults.find((row) => row.destination === "pushwoosh")).parked;
     expect((pushwooshParked["retries-exhausted"] ?? 0) + (pushwooshParked["outage-exceeded"] ?? 0)).toBeGreaterThan(0);
     // The mParticle outage, sixty calls long, was held through: nothing of it parked.
-    expect(underFaults.find((row) => row.destination === "mparticle")!.parked["outage-exceeded"] ?? 0).toBe(0);
+    expect(defined(underFaults.find((row) => row.destination === "mparticle")).parked["outage-exceeded"] ?? 0).toBe(0);
 
     // Credential failures: every id a 401 turned away is delivered (or parked "credentials" by the retry
     // policy), and it came back no sooner than the credential backoff allows.
@@ -548,8 +549,8 @@ describe("the fault run", () => {
       // timeout, with the ordinary backoff: only the 401s it received must hold the credential backoff.
       for (const call of refused.filter((refusal) => !client.failed(refusal.headers[CALL_HEADER]))) {
         const [id] = carriedIds(row.destination, call);
-        const next = calls.find((later) => later.at > call.at && carriedIds(row.destination, later).includes(id!));
-        if (next) expect(next.at - call.at, `${row.destination} ${id}: retry after a 401 (${historyOf(row.destination, calls, id!, client)})`).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
+        const next = calls.find((later) => later.at > call.at && carriedIds(row.destination, later).includes(defined(id)));
+        if (next) expect(next.at - call.at, `${row.destination} ${id}: retry after a 401 (${historyOf(row.destination, calls, defined(id), client)})`).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
       }
     }
     checkContent(load, underFaults);

@@ -10,6 +10,7 @@ import { queueCounts } from "../support/embeddedSqs.js";
 import { followLiveRecords, type LiveRecordFeed } from "../support/liveRecords.js";
 import { structuredLogs } from "../support/logCapture.js";
 import { waitFor } from "../support/waitFor.js";
+import { defined } from "../support/defined.js";
 
 /**
  * The corpus of what the partners publish of what they send (test/fixtures/published/<partner>/, each
@@ -167,14 +168,14 @@ describe("every published sample through the real door and on to the sandboxes",
       }
       return true;
     };
-    const current = () => SAMPLES.map((sample, index) => verdictOf(feed.records, `published-${index}`, answers.get(sample.name)!.status, answers.get(sample.name)!.answer));
+    const current = () => SAMPLES.map((sample, index) => verdictOf(feed.records, `published-${index}`, defined(answers.get(sample.name)).status, defined(answers.get(sample.name)).answer));
     // Settled: every work item of every request has its final verdict and no queue holds anything.
     // A sample that never settles is reported by its own test (unsettled work items), not by this hook.
     await waitFor(async () => current().every((verdict) => verdict.unsettled.length === 0) && (await idle()), 150_000, "every work item settled").catch(() => undefined);
-    for (const [index, verdict] of current().entries()) verdicts.set(SAMPLES[index]!.name, verdict);
+    for (const [index, verdict] of current().entries()) verdicts.set(defined(SAMPLES[index]).name, verdict);
     console.log(
       [`Published samples (${SAMPLES.length}):`, ...SAMPLES.map((sample) => {
-        const v = verdicts.get(sample.name)!;
+        const v = defined(verdicts.get(sample.name));
         const outcome = [v.delivered ? `delivered ×${v.delivered}` : "", ...v.skipped.map((s) => `skipped ${s}`), ...v.parked.map((p) => `parked ${p}`)].filter(Boolean).join("; ");
         return `  ${v.status} ${sample.name}: ${outcome || "nothing"}${v.status >= 300 ? ` ${JSON.stringify(v.answer)}` : ""}`;
       })].join("\n"),
@@ -188,7 +189,7 @@ describe("every published sample through the real door and on to the sandboxes",
   });
 
   it.each(SAMPLES.map((sample) => [sample.name, sample] as const))("%s ends delivered, skipped or parked with a reason, answered 2xx", (_name, sample) => {
-    const verdict = verdicts.get(sample.name)!;
+    const verdict = defined(verdicts.get(sample.name));
 
     expect(verdict.status, `answer ${JSON.stringify(verdict.answer)}`).toBeGreaterThanOrEqual(200);
     expect(verdict.status, `answer ${JSON.stringify(verdict.answer)}`).toBeLessThan(300);

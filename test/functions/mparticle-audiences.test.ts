@@ -5,6 +5,7 @@ import { useEnqueuedMessages } from "../support/embeddedSqs.js";
 import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import { AUTHORIZED, apiEvent, configured, fixture, membershipChange, useDevelopmentSecrets } from "../shared/sources/mparticle/factories.js";
+import { defined } from "../support/defined.js";
 
 const context = () => lambdaContext("mparticle-audiences", 10, "us-east-1");
 const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/audiences", body, headers), context());
@@ -75,6 +76,6 @@ describe("POST /mparticle/audiences", () => {
     expect(await enqueued()).toEqual([]);
     const dlq = await takeEnqueued.parked();
     expect(dlq).toHaveLength(1);
-    expect(dlq[0]!.MessageAttributes?.failure?.StringValue).toContain(field);
+    expect(defined(dlq[0]).MessageAttributes?.failure?.StringValue).toContain(field);
   });
 });

@@ -7,6 +7,7 @@ import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.j
 import {
   AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets,
 } from "../shared/sources/mparticle/factories.js";
+import { defined } from "../support/defined.js";
 
 const context = () => lambdaContext("mparticle-events", 10, "us-east-1");
 const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/events", body, headers), context());
@@ -110,8 +111,8 @@ describe("POST /mparticle/events", () => {
     expect((await enqueued()).length).toBe(enqueuedCount);
     const dlq = await parked();
     expect(dlq).toHaveLength(1);
-    expect(dlq[0]!.MessageAttributes?.failure?.StringValue).toContain(`${field}`);
-    expect(dlq[0]!.Body).not.toContain(PUSHWOOSH_CREDENTIALS.apiToken);
+    expect(defined(dlq[0]).MessageAttributes?.failure?.StringValue).toContain(`${field}`);
+    expect(defined(dlq[0]).Body).not.toContain(PUSHWOOSH_CREDENTIALS.apiToken);
   });
 
   it("answers 400 to a body that is not JSON, and enqueues and parks nothing", async () => {

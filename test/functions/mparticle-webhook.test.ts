@@ -24,6 +24,7 @@ import {
   WEBHOOK_AUTHORIZATION,
   webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
+import { defined } from "../support/defined.js";
 
 const context = () => lambdaContext("mparticle-webhook", 10, "us-east-1");
 const AUTHORIZED = { authorization: WEBHOOK_AUTHORIZATION };
@@ -136,13 +137,14 @@ describe("POST /mparticle/webhook", () => {
 
       expect(answer).toEqual({ status: 200, body: { batches: 1, events: 2, workItems: 1, parked: 1, skipped: {} } });
       expect(pushwooshCallsOf(await enqueued()).map((call) => call.method).sort()).toEqual(["postEvent", "registerDevice", "setTags"]);
-      const [message, ...more] = await parked();
+      const [first, ...more] = await parked();
       expect(more).toEqual([]);
-      expect(parkRecordOf(message!)).toMatchObject({ destination: "pushwoosh", reason: "validation", errorClass: "validation", attempts: 0, message: expect.stringContaining("events.1.data.event_name") });
-      const workItem = JSON.parse(message!.Body!) as { events: Array<{ event: { type: string; door: string; document: { events: unknown[]; user_identities: unknown } } }>; context: { credentials: string } };
+      const message = defined(first, "a parked message");
+      expect(parkRecordOf(message)).toMatchObject({ destination: "pushwoosh", reason: "validation", errorClass: "validation", attempts: 0, message: expect.stringContaining("events.1.data.event_name") });
+      const workItem = JSON.parse(defined(message.Body)) as { events: Array<{ event: { type: string; door: string; document: { events: unknown[]; user_identities: unknown } } }>; context: { credentials: string } };
       expect(workItem.events).toHaveLength(1);
-      expect(workItem.events[0]!.event).toMatchObject({ type: "raw_document", door: "webhook", document: { events: [nameless], user_identities: masterSample().user_identities } });
-      expect(message!.Body).not.toContain(DEVELOPMENT_SECRETS.pushwoosh!.apiToken);
+      expect(defined(workItem.events[0]).event).toMatchObject({ type: "raw_document", door: "webhook", document: { events: [nameless], user_identities: masterSample().user_identities } });
+      expect(message.Body).not.toContain(defined(DEVELOPMENT_SECRETS.pushwoosh).apiToken);
     });
 
     it.each([
@@ -153,9 +155,9 @@ describe("POST /mparticle/webhook", () => {
 
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ workItems, parked: 1 });
-      const [message] = await parked();
-      expect(parkRecordOf(message!).message).toContain(`${field}:`);
-      expect(JSON.parse(message!.Body!)).toMatchObject({ events: [{ event: { type: "raw_document", door: "webhook" } }] });
+      const message = defined((await parked())[0], "a parked message");
+      expect(parkRecordOf(message).message).toContain(`${field}:`);
+      expect(JSON.parse(defined(message.Body))).toMatchObject({ events: [{ event: { type: "raw_document", door: "webhook" } }] });
     });
 
     it("redriven after a parser fix, the parked event is read again by the worker's flow and delivered", async () => {

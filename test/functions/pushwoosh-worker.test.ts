@@ -16,6 +16,7 @@ import { MPARTICLE_TOKEN, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets } from ".
 import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../shared/config/secrets.js";
 import { secretsFile } from "../support/secretsFile.js";
+import { defined } from "../support/defined.js";
 
 let sequence = 0;
 const MS = 1714592744066;
@@ -41,7 +42,7 @@ async function enqueueEvents(events: MparticleEvent[], options: { userId?: strin
     context,
     events: events.map((event) => ({ id: event.id, event })),
   }]);
-  return messages[0]!.workItemId;
+  return defined(messages[0]).workItemId;
 }
 
 describe("pushwoosh-worker on the embedded SQS", () => {

@@ -20,6 +20,7 @@ import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { azureBatchesText, masterSample, outgoingMasterSampleText } from "../shared/sources/mparticle/webhookFactories.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
+import { defined } from "../support/defined.js";
 
 /**
  * Property-based fuzzing of every POST route through the real middleware chain and handler: whatever
@@ -123,7 +124,7 @@ function edit(value: Json, path: Path, change: (parent: Record<string | number, 
   const copy = structuredClone(value);
   if (path.length === 0) return copy;
   const parent = at(copy, path.slice(0, -1)) as Record<string | number, Json>;
-  change(parent, path[path.length - 1]!);
+  change(parent, defined(path[path.length - 1]));
   return copy;
 }
 
@@ -335,8 +336,8 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     const counts = answer.body as { workItems?: number; parked?: number; type?: unknown };
     if (path === "/mparticle/webhook") {
       const [queue, dlq] = route.sendsTo.map((ref) => (ref.deadLetter ? queues.queueUrls[ref.destination].dlq : queues.queueUrls[ref.destination].queue));
-      expect(await enqueued([queue!]), context).toBe(counts.workItems);
-      expect(await enqueued([dlq!]), context).toBe(counts.parked);
+      expect(await enqueued([defined(queue)]), context).toBe(counts.workItems);
+      expect(await enqueued([defined(dlq)]), context).toBe(counts.parked);
     } else if (path.startsWith("/mparticle/")) {
       expect(String(counts.type), context).toMatch(/_response$/);
     }
@@ -344,12 +345,12 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
 
   it("has seed requests from the fixtures", () => {
     expect(seeds, `add seeds for ${path} to the fuzz table`).toBeDefined();
-    for (const valid of seeds!.valid()) expect(pathsOf(valid).length).toBeGreaterThan(1);
+    for (const valid of defined(seeds).valid()) expect(pathsOf(valid).length).toBeGreaterThan(1);
   });
 
   it(`refuses ${REFUSED_RUNS} hostile requests with a 4xx JSON error naming the field, enqueuing nothing`, async () => {
     await fc.assert(
-      fc.asyncProperty(refusedRequests(seeds!), async (request) => checkAnswer(await send(request), request, false)),
+      fc.asyncProperty(refusedRequests(defined(seeds)), async (request) => checkAnswer(await send(request), request, false)),
       { numRuns: REFUSED_RUNS, seed: FUZZ_SEED, endOnFailure: true },
     );
     expect(await enqueued()).toBe(0);
@@ -360,7 +361,7 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     const deadLetterUrls = route.sendsTo.filter((ref) => ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].dlq);
     const workQueueUrls = route.sendsTo.filter((ref) => !ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].queue);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(notADocumentOf(seeds!), fc.constantFrom("", " ", "\n")), async (text) => {
+      fc.asyncProperty(fc.oneof(notADocumentOf(defined(seeds)), fc.constantFrom("", " ", "\n")), async (text) => {
         const answer = await send(asRequest(text, `${JSON.stringify(text).slice(0, 60)} as the body`));
         expect(answer.status, text).toBe(200);
         for (const url of workQueueUrls) expect(await drainVisible(queues.sqs, url), text).toEqual([]);
@@ -377,9 +378,9 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
   /** Sends a request that may be valid; a refused one must leave the queues empty. Counts what got through. */
   async function sendMaybeValid(request: FuzzRequest): Promise<boolean> {
     const answer = await send(request);
-    checkAnswer(answer, request, true, seeds!.parksUnmappable);
+    checkAnswer(answer, request, true, defined(seeds).parksUnmappable);
     if (answer.status < 300) {
-      if (seeds!.parksUnmappable) await checkAccounted(answer, request);
+      if (defined(seeds).parksUnmappable) await checkAccounted(answer, request);
       await Promise.all(queueUrls.map((url) => queues.sqs.send(new PurgeQueueCommand({ QueueUrl: url }))));
       return true;
     }
@@ -389,7 +390,7 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
 
   it("answers a value of each wrong type at every field path of every seed with a 2xx or a 4xx naming the field", async () => {
     let cases = 0;
-    for (const valid of seeds!.valid()) {
+    for (const valid of defined(seeds).valid()) {
       for (const fieldPath of pathsOf(valid).filter((candidate) => candidate.length > 0)) {
         for (const replacement of wrongTypes(at(valid, fieldPath))) {
           await sendMaybeValid(asRequest(JSON.stringify(edit(valid, fieldPath, (parent, key) => (parent[key] = replacement))), `${JSON.stringify(replacement)} at ${fieldPath.join(".")}`));
@@ -397,14 +398,14 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
         }
       }
     }
-    expect(cases).toBeGreaterThan(seeds!.valid().length);
+    expect(cases).toBeGreaterThan(defined(seeds).valid().length);
     expect(unhandled).toEqual([]);
   });
 
   it(`answers ${MUTATED_RUNS} mutated valid requests with a 2xx or a 4xx naming the field; a refused one enqueues nothing`, async () => {
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(mutatedRequests(seeds!), async (request) => {
+      fc.asyncProperty(mutatedRequests(defined(seeds)), async (request) => {
         if (await sendMaybeValid(request)) accepted++;
       }),
       { numRuns: MUTATED_RUNS, seed: FUZZ_SEED, endOnFailure: true },

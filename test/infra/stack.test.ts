@@ -28,6 +28,7 @@ import {
   type Destination,
 } from "../../shared/queue/definition.js";
 import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/queue/retryPolicy.js";
+import { defined } from "../support/defined.js";
 
 const cleanups: Array<() => void> = [];
 function synthRelay(context: Record<string, unknown> = {}): SynthesizedRelay {
@@ -458,7 +459,7 @@ describe("CdpRelayStack", () => {
   it("alarms on events parked at ingest, summing parkedAtIngest over every destination", () => {
     const alarms = Object.entries(template.findResources("AWS::CloudWatch::Alarm")).filter(([id]) => id.includes("ParkedAtIngestAlarm"));
     expect(alarms).toHaveLength(1);
-    const [, alarm] = alarms[0]!;
+    const [, alarm] = defined(alarms[0]);
     expect(alarm.Properties).toMatchObject({ AlarmName: "CdpRelay-parked-at-ingest", ComparisonOperator: "GreaterThanThreshold", Threshold: 0, TreatMissingData: "notBreaching" });
     const queries = alarm.Properties.Metrics as Array<{ Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> }; Stat: string } }>;
     const summed = queries.filter((query) => query.MetricStat);

@@ -12,6 +12,7 @@ import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { masterSample } from "../shared/sources/mparticle/webhookFactories.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
+import { defined } from "../support/defined.js";
 
 /**
  * The hostile requests of issue 12, against the real handlers: each must get a 4xx (or 503 while
@@ -30,7 +31,7 @@ const handlers: Record<string, Handler> = {};
 let queues: EmbeddedSqs;
 
 async function post(functionName: string, path: string, body: string | Buffer, headers: Record<string, string>) {
-  const handler = handlers[functionName]!;
+  const handler = defined(handlers[functionName]);
   const response = await handler(httpApiEvent(path, body, { headers }), lambdaContext(functionName, 10, "us-east-1"));
   return { status: response.statusCode ?? 0, body: JSON.parse(String(response.body)) as { error: { message: string; field?: string } } };
 }

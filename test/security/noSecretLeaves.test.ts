@@ -12,6 +12,7 @@ import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze
 import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { secretsFile } from "../support/secretsFile.js";
 import { waitFor } from "../support/waitFor.js";
+import { defined } from "../support/defined.js";
 
 /**
  * No secret leaves the relay: every flow runs through the local stack (success, partner 4xx and 5xx,
@@ -210,8 +211,8 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
   });
 
   it("Braze → mParticle and Mixpanel: accepted with both tokens, delivered, retried after a 5xx, refused with a 401 and a 400", async () => {
-    const mparticle = stack.sandboxes.mparticle!;
-    const mixpanel = stack.sandboxes.mixpanel!;
+    const mparticle = defined(stack.sandboxes.mparticle);
+    const mixpanel = defined(stack.sandboxes.mixpanel);
     mparticle.injectFaults({ kind: "status", status: 500 });
     mixpanel.injectFaults({ kind: "status", status: 502 });
     expect((await post("/braze/currents", `Bearer ${SECRETS.inbound.brazeToken}`, currents(brazeEvents()))).status).toBe(200);

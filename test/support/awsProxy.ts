@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One AWS API call as the SDK sent it: JSON protocol (X-Amz-Target) or query protocol (Action=). */
@@ -52,37 +52,40 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", async () => {
-      const body = Buffer.concat(chunks);
-      try {
-        const text = body.toString("utf8");
-        const call = options.operationOf
-          ? restCall(options, req.method ?? "GET", req.url ?? "/", text)
-          : parseCall(options.caller, req.headers["x-amz-target"] as string | undefined, text);
-        calls.push(call);
-        const answer = await options.hook?.(call);
-        if (answer) {
-          res.writeHead(answer.status, { "content-type": "application/x-amz-json-1.0" });
-          res.end(JSON.stringify(answer.body));
-          return;
-        }
-        if (!options.target) throw new Error(`nothing answers ${call.action}`);
-        const headers = Object.fromEntries(
-          Object.entries(req.headers).filter(([name, value]) => typeof value === "string" && name !== "host" && name !== "content-length"),
-        ) as Record<string, string>;
-        const forwarded = await fetch(`${options.target}${req.url ?? "/"}`, { method: req.method, headers, body: body.length > 0 ? body : undefined });
-        const responseHeaders: Record<string, string> = {};
-        forwarded.headers.forEach((value, name) => {
-          if (name !== "content-length" && name !== "transfer-encoding" && name !== "content-encoding") responseHeaders[name] = value;
-        });
-        res.writeHead(forwarded.status, responseHeaders);
-        res.end(Buffer.from(await forwarded.arrayBuffer()));
-      } catch (error) {
-        res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
-        res.end(JSON.stringify({ __type: "InternalFailure", message: (error as Error).message }));
-      }
+    // An answer that fails half-way resets the connection instead of leaving a rejection nobody handles.
+    req.on("end", () => {
+      respond(req, res, Buffer.concat(chunks)).catch(() => res.destroy());
     });
   });
+  async function respond(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    try {
+      const text = body.toString("utf8");
+      const call = options.operationOf
+        ? restCall(options, req.method ?? "GET", req.url ?? "/", text)
+        : parseCall(options.caller, req.headers["x-amz-target"] as string | undefined, text);
+      calls.push(call);
+      const answer = await options.hook?.(call);
+      if (answer) {
+        res.writeHead(answer.status, { "content-type": "application/x-amz-json-1.0" });
+        res.end(JSON.stringify(answer.body));
+        return;
+      }
+      if (!options.target) throw new Error(`nothing answers ${call.action}`);
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name, value]) => typeof value === "string" && name !== "host" && name !== "content-length"),
+      ) as Record<string, string>;
+      const forwarded = await fetch(`${options.target}${req.url ?? "/"}`, { method: req.method, headers, body: body.length > 0 ? body : undefined });
+      const responseHeaders: Record<string, string> = {};
+      forwarded.headers.forEach((value, name) => {
+        if (name !== "content-length" && name !== "transfer-encoding" && name !== "content-encoding") responseHeaders[name] = value;
+      });
+      res.writeHead(forwarded.status, responseHeaders);
+      res.end(Buffer.from(await forwarded.arrayBuffer()));
+    } catch (error) {
+      res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+      res.end(JSON.stringify({ __type: "InternalFailure", message: (error as Error).message }));
+    }
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

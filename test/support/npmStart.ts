@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { waitFor } from "./waitFor.js";
+import { defined } from "./defined.js";
 
 type Exit = { code: number | null; signal: string | null };
 
@@ -35,17 +36,17 @@ export function spawnNpmStart(extraEnv: Record<string, string> = {}): NpmStartPr
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<Exit>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   return {
-    pid: child.pid!,
+    pid: defined(child.pid),
     output: () => output,
     exited,
     // npm forwards the signal to the node process, as a terminal's Ctrl-C does for the whole group.
     stop: () => {
-      process.kill(-child.pid!, "SIGINT");
+      process.kill(-defined(child.pid), "SIGINT");
       return exited;
     },
     kill: () => {
       try {
-        process.kill(-child.pid!, "SIGKILL");
+        process.kill(-defined(child.pid), "SIGKILL");
       } catch {
         // The group is gone already: nothing was left behind.
       }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer } from "../../../infra/local/apiServer.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
+import { defined } from "../../support/defined.js";
 
 describe("the local HTTP API", () => {
   const seen: APIGatewayProxyEventV2[] = [];
@@ -35,7 +36,7 @@ describe("the local HTTP API", () => {
 
     expect(response.status).toBe(201);
     expect(response.headers.get("x-route")).toBe("POST /echo");
-    const event = seen.at(-1)!;
+    const event = defined(seen.at(-1));
     expect(event).toMatchObject({
       version: "2.0",
       routeKey: "POST /echo",
@@ -53,9 +54,9 @@ describe("the local HTTP API", () => {
     const gzipped = gzipSync('{"events":[]}');
     await fetch(`${url}/echo`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: gzipped });
 
-    const event = seen.at(-1)!;
+    const event = defined(seen.at(-1));
     expect(event.isBase64Encoded).toBe(true);
-    expect(Buffer.from(event.body!, "base64")).toEqual(gzipped);
+    expect(Buffer.from(defined(event.body), "base64")).toEqual(gzipped);
   });
 
   it("answers 404 for unknown routes and 200 on /health", async () => {

@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_SQS_HOST, startLocalSqs, type LocalSqs } from "../../../infra/local/sqs.js";
+import { defined } from "../../support/defined.js";
 
 /** Resolves with "connected" or the socket error's code. */
 function tryConnect(host: string, port: number): Promise<string> {
@@ -20,7 +21,7 @@ function nonLoopbackAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
     .filter((info) => info !== undefined && !info.internal && info.family === "IPv4")
-    .map((info) => info!.address);
+    .map((info) => defined(info).address);
 }
 
 describe("the embedded SQS", () => {

@@ -11,6 +11,7 @@ import { brazeEventSchema, type BrazeEvent } from "../../../shared/sources/braze
 import { batchProblems } from "../../../infra/local/sandboxes/mparticle.js";
 import { validateImportEvent } from "../../../infra/local/sandboxes/mixpanel.js";
 import { TEST_SECRETS } from "../../support/secrets.js";
+import { defined } from "../../support/defined.js";
 
 /**
  * Parity with Braze's own connectors, held against Braze's current Currents glossary kept as data in
@@ -95,7 +96,7 @@ describe("Braze's Currents glossary as data", () => {
     const routing = Object.fromEntries(
       Object.entries(ROUTING_DEFAULTS).map(([destination, { patterns }]) => [destination, { enabled: true, patterns: patterns.map(patternToRegExp) }]),
     ) as CurrentsRouting;
-    const event = GLOSSARY.events[eventType]!;
+    const event = defined(GLOSSARY.events[eventType]);
 
     const destinations = destinationsFor(eventType, routing);
 
@@ -144,7 +145,7 @@ describe("parity with Braze's mParticle connector (glossary, mParticle tabs)", (
     const [batch] = JSON.parse(String(request?.http.body)) as MparticleBatch[];
 
     expect(batch).toBeDefined();
-    const [event] = batch!.events ?? [];
+    const [event] = defined(batch).events ?? [];
     if (mparticle.eventType) {
       expect(event?.event_type).toBe(mparticle.eventType);
     } else {
@@ -152,9 +153,9 @@ describe("parity with Braze's mParticle connector (glossary, mParticle tabs)", (
     }
     expect(Object.keys(event?.data.custom_attributes ?? {}).sort()).toEqual([...mparticle.customAttributes, "source_request_id"].sort());
     // The glossary's `customerid` is `customer_id` in the Events API schema (user_identities is closed).
-    expect(Object.keys(batch!.user_identities ?? {}).sort()).toEqual(mparticle.userIdentities.map((key) => (key === "customerid" ? "customer_id" : key)).sort());
-    expect(Object.keys(batch!.user_attributes ?? {}).sort()).toEqual([...mparticle.userAttributes].sort());
-    expect(Object.keys(batch!.device_info ?? {}).sort()).toEqual(mparticle.deviceInfo.filter((key) => !AD_ID_FIELDS.has(key) || key === "ios_advertising_id").sort());
+    expect(Object.keys(defined(batch).user_identities ?? {}).sort()).toEqual(mparticle.userIdentities.map((key) => (key === "customerid" ? "customer_id" : key)).sort());
+    expect(Object.keys(defined(batch).user_attributes ?? {}).sort()).toEqual([...mparticle.userAttributes].sort());
+    expect(Object.keys(defined(batch).device_info ?? {}).sort()).toEqual(mparticle.deviceInfo.filter((key) => !AD_ID_FIELDS.has(key) || key === "ios_advertising_id").sort());
     expect(batchProblems(batch)).toEqual([]);
   });
 });

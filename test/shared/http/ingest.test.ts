@@ -11,6 +11,7 @@ import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
 import { httpApiEvent } from "../../support/httpApiEvent.js";
 import { structuredLogs } from "../../support/logCapture.js";
 import { SECRET_NOT_CONFIGURED_METRIC } from "../../../shared/observability.js";
+import { defined } from "../../support/defined.js";
 
 const LIMITS: IngestLimits = { maxBodyBytes: 4096, maxDecodedBytes: 8192, maxDepth: 4, items: { field: "events", max: 3 } };
 const context = () => lambdaContext("ingest-test", 10, "us-east-1");
@@ -70,7 +71,7 @@ describe("requireAuthorization: fail closed on an unconfigured credential", () =
     expect(statuses).toEqual([503, 503, 503]);
     const lines = written.filter((line) => line.includes("relay secret not configured"));
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "ERROR", field: "inbound.mparticleWebhookAuthorization" });
+    expect(JSON.parse(defined(lines[0]))).toMatchObject({ level: "ERROR", field: "inbound.mparticleWebhookAuthorization" });
     expect(written.join("")).not.toContain("REPLACE_ME_secret_value");
   });
 

@@ -9,6 +9,7 @@ import {
   REGISTRATION_LIMITS,
   type IngestLimits,
 } from "../../../shared/http/limits.js";
+import { defined } from "../../support/defined.js";
 
 const SECURITY_DOC = readFileSync(new URL("../../../docs/security.md", import.meta.url), "utf8");
 
@@ -25,15 +26,16 @@ const MB = 1_000_000;
 
 describe("ingest limits", () => {
   it.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn.name] as const))("%s is in the limits table of docs/security.md as defined", (path, functionName) => {
-    const limits = LIMITS_BY_FUNCTION[functionName];
-    expect(limits, `no limits for ${functionName}`).toBeDefined();
-    const row = SECURITY_DOC.split("\n").find((line) => line.startsWith(`| \`POST ${path}\` | ${limits!.maxBodyBytes} bytes`));
-    expect(row, `limits row for ${path}`).toBeDefined();
-    const cells = row!.split("|").map((cell) => cell.trim());
-    expect(cells[2]).toMatch(new RegExp(`^${limits!.maxBodyBytes} bytes`));
-    expect(cells[3]).toMatch(new RegExp(`^${limits!.maxDecodedBytes} bytes`));
-    expect(cells[4]).toBe(String(limits!.maxDepth));
-    expect(cells[5]).toBe(limits!.items ? `${limits!.items.max} \`${limits!.items.field}\`` : "–");
+    const limits = defined(LIMITS_BY_FUNCTION[functionName], `limits for ${functionName}`);
+    const row = defined(
+      SECURITY_DOC.split("\n").find((line) => line.startsWith(`| \`POST ${path}\` | ${limits.maxBodyBytes} bytes`)),
+      `the limits row for ${path}`,
+    );
+    const cells = row.split("|").map((cell) => cell.trim());
+    expect(cells[2]).toMatch(new RegExp(`^${limits.maxBodyBytes} bytes`));
+    expect(cells[3]).toMatch(new RegExp(`^${limits.maxDecodedBytes} bytes`));
+    expect(cells[4]).toBe(String(limits.maxDepth));
+    expect(cells[5]).toBe(limits.items ? `${limits.items.max} \`${limits.items.field}\`` : "–");
   });
 
   it("stay below what Lambda takes in one invocation (6 MB, base64 adds a third) and API Gateway's 10 MB", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PartnerThrottledError } from "../../../shared/errors.js";
 import { MAX_PACE_WAIT_MS, PACE_RECOVERY_SECONDS, Pacer, type PacerClock } from "../../../shared/http/pacer.js";
+import { defined } from "../../support/defined.js";
 
 /** A clock that only moves when the pacer sleeps or the test advances it, recording each sleep. */
 function manualClock(start = 1_000_000): PacerClock & { advance(ms: number): void; sleeps: number[] } {
@@ -38,7 +39,7 @@ describe("Pacer", () => {
     expect(next - startedAt).toBe(2_000);
     // Ten calls in the last second drew the 429: five a second now, growing back over PACE_RECOVERY_SECONDS.
     expect(pacer.pace(startedAt)).toBe(5);
-    expect(await pacer.turn()).toBe(next + 1000 / pacer.pace(next)!);
+    expect(await pacer.turn()).toBe(next + 1000 / defined(pacer.pace(next)));
   });
 
   it("halves once per round: 429s of calls sent before the decrease do not halve it again", async () => {

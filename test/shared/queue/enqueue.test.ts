@@ -16,6 +16,7 @@ import { sqsJson } from "../../../shared/queue/messageText.js";
 import { sqsClient } from "../../../shared/queue/sqsClient.js";
 import { deriveWorkItemId, workItemSchema, type WorkBatch } from "../../../shared/queue/workItem.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { defined } from "../../support/defined.js";
 
 function batch(events: Array<{ id: string; event: unknown }>): WorkBatch {
   return { flow: "braze-to-mixpanel", destination: "mixpanel", correlationId: "corr-1", receivedAt: "2026-01-01T00:00:00.000Z", events };
@@ -29,7 +30,7 @@ function eventOfBytes(id: string, bytes: number) {
 /** The bytes of a message's frame (everything but its events) for `batch`'s envelope. */
 function frameBytes(): number {
   const event = { id: "f", event: 0 };
-  return packWorkBatch(batch([event])).messages[0]!.bytes - Buffer.byteLength(sqsJson(event));
+  return defined(packWorkBatch(batch([event])).messages[0]).bytes - Buffer.byteLength(sqsJson(event));
 }
 
 describe("packWorkBatch", () => {
@@ -40,7 +41,7 @@ describe("packWorkBatch", () => {
 
     expect(tooLarge).toEqual([]);
     expect(messages).toHaveLength(1);
-    const body = JSON.parse(messages[0]!.body) as unknown;
+    const body = JSON.parse(defined(messages[0]).body) as unknown;
     expect(body).toEqual({
       workItemId: deriveWorkItemId("braze-to-mixpanel", "a", "b"),
       flow: "braze-to-mixpanel",
@@ -52,7 +53,7 @@ describe("packWorkBatch", () => {
       events,
     });
     expect(workItemSchema.safeParse(body).success).toBe(true);
-    expect(messages[0]).toMatchObject({ workItemId: deriveWorkItemId("braze-to-mixpanel", "a", "b"), eventIds: ["a", "b"], bytes: Buffer.byteLength(messages[0]!.body) });
+    expect(messages[0]).toMatchObject({ workItemId: deriveWorkItemId("braze-to-mixpanel", "a", "b"), eventIds: ["a", "b"], bytes: Buffer.byteLength(defined(messages[0]).body) });
   });
 
   it("packs as many events per message as fit under SQS's message limit", () => {
@@ -131,8 +132,8 @@ describe("sendBatches", () => {
   });
 
   it("keeps SendMessageBatch calls to 10 messages and the batch byte limit", () => {
-    const small = packWorkBatch(batch(sized(1, 10))).messages[0]!;
-    const big = packWorkBatch(batch(sized(4, 100_000))).messages[0]!;
+    const small = defined(packWorkBatch(batch(sized(1, 10))).messages[0]);
+    const big = defined(packWorkBatch(batch(sized(4, 100_000))).messages[0]);
 
     expect([...sendBatches(Array(23).fill(small))].map((chunk) => chunk.length)).toEqual([10, 10, 3]);
     const chunks = [...sendBatches(Array(5).fill(big))];
@@ -169,7 +170,7 @@ describe("enqueueWork on the embedded SQS", () => {
   }
 
   it("sends again only the entries SQS refused, three times at most, then fails retryable; the rest arrives once", async () => {
-    const good = packWorkBatch(batch([{ id: "good", event: 1 }])).messages[0]!;
+    const good = defined(packWorkBatch(batch([{ id: "good", event: 1 }])).messages[0]);
     // A body SQS refuses (U+FFFF, which sqsJson would have escaped).
     const refused: PackedMessage = { ...good, workItemId: "w-refused", body: '{"text":"￿"}', eventIds: ["refused"] };
     const counter = countBatchCalls();
@@ -201,8 +202,8 @@ describe("enqueueWork on the embedded SQS", () => {
     const { delayed, ready } = await inspectQueue(sqs, sqs.queueUrls.mixpanel.queue);
     expect(ready).toEqual([]);
     expect(delayed).toHaveLength(1);
-    expect(delayed[0]!.delayUntil).toBeGreaterThanOrEqual(before + 30_000);
-    expect(delayed[0]!.delayUntil).toBeLessThanOrEqual(after + 30_000);
+    expect(defined(delayed[0]).delayUntil).toBeGreaterThanOrEqual(before + 30_000);
+    expect(defined(delayed[0]).delayUntil).toBeLessThanOrEqual(after + 30_000);
   });
 
   it("sends the packed messages with their attributes", async () => {

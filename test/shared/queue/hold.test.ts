@@ -11,6 +11,7 @@ import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "
 import { startLambdaMappingStandIn, type LambdaMappingStandIn } from "../../support/lambdaMappingStandIn.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 import { startTestPartner, testPartnerWorker, type TestPartner } from "../../support/testPartner.js";
+import { defined } from "../../support/defined.js";
 
 const destination: Destination = "mparticle";
 const context = () => lambdaContext("mparticle-worker", 30, "us-east-1");
@@ -73,7 +74,7 @@ describe("holding while the partner is down", () => {
     const handler = createWorkerHandler(testPartnerWorker(destination, partner, 1));
     const items = [1, 2, 3].map((n) => workItem(n, { priorAttempts: n === 1 ? 2 : 0 }));
     const records = await receive(items);
-    records[0]!.attributes.ApproximateReceiveCount = "2";
+    defined(records[0]).attributes.ApproximateReceiveCount = "2";
 
     const before = Date.now();
     const response = await handler({ Records: records }, context());
@@ -83,7 +84,7 @@ describe("holding while the partner is down", () => {
     // The originals are left to the event source to delete; each has a held copy.
     expect(inflight).toHaveLength(3);
     const copies = delayed.map((message) => JSON.parse(message.body) as WorkItem).sort((a, b) => a.correlationId.localeCompare(b.correlationId));
-    expect(copies.map((copy) => [copy.workItemId, copy.priorAttempts])).toEqual([[items[0]!.workItemId, 3], [items[1]!.workItemId, 0], [items[2]!.workItemId, 0]]);
+    expect(copies.map((copy) => [copy.workItemId, copy.priorAttempts])).toEqual([[defined(items[0]).workItemId, 3], [defined(items[1]).workItemId, 0], [defined(items[2]).workItemId, 0]]);
     for (const message of delayed) expect(message.delayUntil).toBeGreaterThanOrEqual(before + 30_000);
     expect(lambda.mapping.updates).toEqual([false]);
     expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "held", value: 1, destination }]));

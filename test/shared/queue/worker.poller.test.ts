@@ -11,6 +11,7 @@ import { SqsPoller } from "../../../infra/local/poller.js";
 import { drainVisible, queueCounts, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
 import { structuredLogs } from "../../support/logCapture.js";
 import { waitFor } from "../../support/waitFor.js";
+import { defined } from "../../support/defined.js";
 
 const destination: Destination = "mixpanel";
 
@@ -120,7 +121,7 @@ describe("worker runtime on the embedded SQS", () => {
     expect(deliveries.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 8, 9]);
     expect(attemptsOf7).toHaveLength(5);
     expect(parked).toHaveLength(1);
-    const record = parkRecord(parked[0]!);
+    const record = parkRecord(defined(parked[0]));
     expect(record).toMatchObject({
       destination,
       workItemId: workItem(7).workItemId,
@@ -130,8 +131,8 @@ describe("worker runtime on the embedded SQS", () => {
       partnerMessage: "busy",
       attempts: 5,
     });
-    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ priorAttempts: 0, events: [{ id: "e-7", event: { n: 7 } }] });
-    expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-7");
+    expect(JSON.parse(defined(parked[0]).Body ?? "{}")).toMatchObject({ priorAttempts: 0, events: [{ id: "e-7", event: { n: 7 } }] });
+    expect(defined(parked[0]).MessageAttributes?.correlationId?.StringValue).toBe("corr-7");
     expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toHaveLength(0);
     // The park is logged at ERROR (captured by the test setup, not printed), with the correlation id.
     expect(structuredLogs("ERROR")).toContainEqual(
@@ -160,9 +161,9 @@ describe("worker runtime on the embedded SQS", () => {
 
     expect(deliveries).toEqual([1, 2]);
     expect(parked).toHaveLength(1);
-    expect(JSON.parse(parked[0]!.Body ?? "{}")).toMatchObject({ flow: "test-flow", priorAttempts: 0, events: [{ id: "e-3", event: { n: 3 } }] });
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1, workItemId: deriveWorkItemId("test-flow", "e-3") });
-    expect(parked[0]!.MessageAttributes?.correlationId?.StringValue).toBe("corr-100");
+    expect(JSON.parse(defined(parked[0]).Body ?? "{}")).toMatchObject({ flow: "test-flow", priorAttempts: 0, events: [{ id: "e-3", event: { n: 3 } }] });
+    expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1, workItemId: deriveWorkItemId("test-flow", "e-3") });
+    expect(defined(parked[0]).MessageAttributes?.correlationId?.StringValue).toBe("corr-100");
   });
 
   it("parks a permanent failure at once, with the partner's reason, and never retries it", async () => {
@@ -180,7 +181,7 @@ describe("worker runtime on the embedded SQS", () => {
     }, 10_000, "the permanent failure in the DLQ");
 
     expect(calls).toBe(1);
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad field x", attempts: 1 });
+    expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad field x", attempts: 1 });
   });
 
   it("parks a message that is not a valid work item as a validation failure", async () => {
@@ -195,8 +196,8 @@ describe("worker runtime on the embedded SQS", () => {
     }, 10_000, "the invalid message in the DLQ");
 
     expect(deliveries).toEqual([]);
-    expect(parkRecord(parked[0]!)).toMatchObject({ reason: "validation", errorClass: "validation", workItemId: workItem(3).workItemId });
-    expect(parkRecord(parked[0]!).message).toContain("work item invalid at events");
+    expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "validation", errorClass: "validation", workItemId: workItem(3).workItemId });
+    expect(parkRecord(defined(parked[0])).message).toContain("work item invalid at events");
   });
 
   it("keeps a credential failure in the queue with a long backoff instead of parking it", async () => {

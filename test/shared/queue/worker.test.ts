@@ -12,6 +12,7 @@ import { toRecord } from "../../../infra/local/poller.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs, type StoredMessage } from "../../support/embeddedSqs.js";
 import { structuredLogs } from "../../support/logCapture.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
+import { defined } from "../../support/defined.js";
 
 /**
  * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
@@ -127,11 +128,11 @@ describe("the worker handler on records from the embedded SQS", () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(handed).toHaveLength(1);
-    expect(handed[0]!.map((message) => [message.messageId, message.workItem.workItemId, message.attempt])).toEqual([
-      [records[0]!.messageId, items[0]!.workItemId, 1],
-      [records[1]!.messageId, items[1]!.workItemId, 3],
+    expect(defined(handed[0]).map((message) => [message.messageId, message.workItem.workItemId, message.attempt])).toEqual([
+      [defined(records[0]).messageId, defined(items[0]).workItemId, 1],
+      [defined(records[1]).messageId, defined(items[1]).workItemId, 3],
     ]);
-    expect(handed[0]![0]!.workItem).toEqual({ ...items[0], priorAttempts: 0 });
+    expect(defined(defined(handed[0])[0]).workItem).toEqual({ ...items[0], priorAttempts: 0 });
     // Nothing changed in SQS: both still in flight with the receive's visibility, nothing new, nothing parked.
     const queue = await inspectQueue(sqs, queueUrl());
     expect(queue.inflight).toHaveLength(2);
@@ -157,9 +158,9 @@ describe("the worker handler on records from the embedded SQS", () => {
 
     const { result, before, after } = await timed(() => invoke(records));
 
-    expect(result).toEqual(failures(records[0]!));
+    expect(result).toEqual(failures(defined(records[0])));
     const { inflight, ready, delayed } = await inspectQueue(sqs, queueUrl());
-    const kept = inflight.find(({ message }) => message.body === records[0]!.body);
+    const kept = inflight.find(({ message }) => message.body === defined(records[0]).body);
     expect(kept?.visibilityDeadline).toBeGreaterThanOrEqual(before + 7_000);
     expect(kept?.visibilityDeadline).toBeLessThanOrEqual(after + 7_000);
     expect([...ready, ...delayed]).toEqual([]);
@@ -179,12 +180,12 @@ describe("the worker handler on records from the embedded SQS", () => {
 
     const { result, before, after } = await timed(() => invoke(records));
 
-    expect(result).toEqual(failures(records[0]!));
+    expect(result).toEqual(failures(defined(records[0])));
     // First attempt: a step of 2 s × 10, jittered into its upper half.
     const { inflight } = await inspectQueue(sqs, queueUrl());
     expect(inflight).toHaveLength(1);
-    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 10_000);
-    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 20_000);
+    expect(defined(inflight[0]).visibilityDeadline).toBeGreaterThanOrEqual(before + 10_000);
+    expect(defined(inflight[0]).visibilityDeadline).toBeLessThanOrEqual(after + 20_000);
     expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
     expect(publishedMetrics()).toEqual(expect.arrayContaining([
       { metric: "retried", value: 2, destination },
@@ -195,18 +196,18 @@ describe("the worker handler on records from the embedded SQS", () => {
   it("parks a message whole on its last attempt (prior attempts plus receives), with its id and a fresh retry budget", async () => {
     const item = workItem(1, [1, 2], { priorAttempts: 2 });
     const [record] = await receive([item], { [PARK_ATTRIBUTE]: { DataType: "String", StringValue: "an earlier park" } });
-    record!.attributes.ApproximateReceiveCount = "3";
-    const firstReceived = Number(record!.attributes.ApproximateFirstReceiveTimestamp);
+    defined(record).attributes.ApproximateReceiveCount = "3";
+    const firstReceived = Number(defined(record).attributes.ApproximateFirstReceiveTimestamp);
     const { invoke } = workerAnswering((n) => outcomeOf.failed(new RetryableError(`HTTP 503 for ${n}`, { status: 503, partnerMessage: "busy" })));
 
-    const { result, before, after } = await timed(() => invoke([record!]));
+    const { result, before, after } = await timed(() => invoke([defined(record)]));
 
     expect(result).toEqual(failures());
     const { ready } = await inspectQueue(sqs, dlqUrl());
     expect(ready).toHaveLength(1);
-    expect(JSON.parse(ready[0]!.body)).toEqual({ ...item, priorAttempts: 0 });
-    expect(attributeValues(ready[0]!)).toEqual({ workItemId: item.workItemId, correlationId: "corr-1" });
-    const park = parkRecordOf(ready[0]!);
+    expect(JSON.parse(defined(ready[0]).body)).toEqual({ ...item, priorAttempts: 0 });
+    expect(attributeValues(defined(ready[0]))).toEqual({ workItemId: item.workItemId, correlationId: "corr-1" });
+    const park = parkRecordOf(defined(ready[0]));
     expect(park).toEqual({
       destination, workItemId: item.workItemId, reason: "retries-exhausted", errorClass: "retryable", message: "HTTP 503 for 1",
       status: 503, partnerMessage: "busy", attempts: 5, firstFailedAt: new Date(firstReceived).toISOString(), parkedAt: expect.any(String),
@@ -224,23 +225,23 @@ describe("the worker handler on records from the embedded SQS", () => {
 
   it("retries a message on the attempt before its last", async () => {
     const [record] = await receive([workItem(1, [1], { priorAttempts: 2 })]);
-    record!.attributes.ApproximateReceiveCount = "2";
+    defined(record).attributes.ApproximateReceiveCount = "2";
     const { invoke } = workerAnswering(() => outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 1 })));
 
-    expect(await invoke([record!])).toEqual(failures(record!));
+    expect(await invoke([defined(record)])).toEqual(failures(defined(record)));
     expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [] });
   });
 
   it("settles a message event by event: delivered and skipped done, retryable re-enqueued together after the longest delay, permanent parked", async () => {
     const item = workItem(100, [1, 2, 3, 4, 5]);
     const records = await receive([item]);
-    const { invoke } = workerAnswering((n) => [
+    const { invoke } = workerAnswering((n) => defined([
       outcomeOf.delivered(),
       outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 30 })),
       outcomeOf.failed(new PermanentError("HTTP 400", { status: 400, partnerMessage: "bad 3" })),
       outcomeOf.skipped("nothing-to-send"),
       outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 40 })),
-    ][n - 1]!);
+    ][n - 1]));
 
     const { result, before, after } = await timed(() => invoke(records));
 
@@ -248,7 +249,7 @@ describe("the worker handler on records from the embedded SQS", () => {
     const { delayed, ready } = await inspectQueue(sqs, queueUrl());
     expect(ready).toEqual([]);
     expect(delayed).toHaveLength(1);
-    const retried = delayed[0]!;
+    const retried = defined(delayed[0]);
     const retriedId = deriveWorkItemId(FLOW, "e-2", "e-5");
     expect(JSON.parse(retried.body)).toEqual({ ...item, workItemId: retriedId, priorAttempts: 1, events: [item.events[1], item.events[4]] });
     expect(attributeValues(retried)).toEqual({ destination, workItemId: retriedId, correlationId: "corr-100" });
@@ -258,9 +259,9 @@ describe("the worker handler on records from the embedded SQS", () => {
     const parked = (await inspectQueue(sqs, dlqUrl())).ready;
     expect(parked).toHaveLength(1);
     const partId = deriveWorkItemId(FLOW, "e-3");
-    expect(JSON.parse(parked[0]!.body)).toEqual({ ...item, workItemId: partId, priorAttempts: 0, events: [item.events[2]] });
-    expect(attributeValues(parked[0]!)).toEqual({ workItemId: partId, correlationId: "corr-100" });
-    expect(parkRecordOf(parked[0]!)).toMatchObject({ workItemId: partId, reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1 });
+    expect(JSON.parse(defined(parked[0]).body)).toEqual({ ...item, workItemId: partId, priorAttempts: 0, events: [item.events[2]] });
+    expect(attributeValues(defined(parked[0]))).toEqual({ workItemId: partId, correlationId: "corr-100" });
+    expect(parkRecordOf(defined(parked[0]))).toMatchObject({ workItemId: partId, reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1 });
 
     expect(publishedMetrics()).toEqual(expect.arrayContaining([
       { metric: "delivered", value: 1, destination },
@@ -284,19 +285,19 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(result).toEqual(failures());
     const { delayed } = await inspectQueue(sqs, queueUrl());
     expect(delayed).toHaveLength(1);
-    expect(delayed[0]!.delayUntil).toBeGreaterThanOrEqual(before + MAX_DELAY_SECONDS * 1000);
-    expect(delayed[0]!.delayUntil).toBeLessThanOrEqual(after + MAX_DELAY_SECONDS * 1000);
+    expect(defined(delayed[0]).delayUntil).toBeGreaterThanOrEqual(before + MAX_DELAY_SECONDS * 1000);
+    expect(defined(delayed[0]).delayUntil).toBeLessThanOrEqual(after + MAX_DELAY_SECONDS * 1000);
   });
 
   it("parks each reason's events together with the first error of that reason", async () => {
     const item = workItem(1, [1, 2, 3, 4]);
     const records = await receive([item]);
-    const { invoke } = workerAnswering((n) => [
+    const { invoke } = workerAnswering((n) => defined([
       outcomeOf.failed(new PermanentError("first permanent", { status: 400 })),
       outcomeOf.failed(new ValidationError("bad event")),
       outcomeOf.failed(new PermanentError("second permanent", { status: 422 })),
       outcomeOf.delivered(),
-    ][n - 1]!);
+    ][n - 1]));
 
     expect(await invoke(records)).toEqual(failures());
 
@@ -319,9 +320,9 @@ describe("the worker handler on records from the embedded SQS", () => {
       [PARK_ATTRIBUTE]: { DataType: "String", StringValue: "an earlier park" },
       raw: { DataType: "Binary", BinaryValue: Buffer.from("binary") },
     });
-    records[0]!.attributes.ApproximateReceiveCount = "3";
-    records[1]!.attributes.ApproximateReceiveCount = "not a count";
-    records[2]!.attributes.ApproximateFirstReceiveTimestamp = "0";
+    defined(records[0]).attributes.ApproximateReceiveCount = "3";
+    defined(records[1]).attributes.ApproximateReceiveCount = "not a count";
+    defined(records[2]).attributes.ApproximateFirstReceiveTimestamp = "0";
     // Sent without attributes: nothing to pass through, no work item id known.
     records.push(...(await receive(["bare text"])));
     const { handed, invoke } = workerAnswering(outcomeOf.delivered);
@@ -332,17 +333,17 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(handed).toEqual([]);
     const parked = (await inspectQueue(sqs, dlqUrl())).ready;
     const parkOf = (body: string) => parked.find((message) => message.body === body);
-    for (const body of bodies) expect(attributeValues(parkOf(body)!)).toStrictEqual({ workItemId: "w-sent", correlationId: "corr-sent" });
-    expect(attributeValues(parkOf("bare text")!)).toStrictEqual({});
-    expect(parkRecordOf(parkOf("bare text")!)).not.toHaveProperty("workItemId");
-    expect(parkRecordOf(parkOf("not json")!)).toMatchObject({
+    for (const body of bodies) expect(attributeValues(defined(parkOf(body)))).toStrictEqual({ workItemId: "w-sent", correlationId: "corr-sent" });
+    expect(attributeValues(defined(parkOf("bare text")))).toStrictEqual({});
+    expect(parkRecordOf(defined(parkOf("bare text")))).not.toHaveProperty("workItemId");
+    expect(parkRecordOf(defined(parkOf("not json")))).toMatchObject({
       destination, workItemId: "w-sent", reason: "validation", errorClass: "validation", message: "message body is not JSON", attempts: 3,
-      firstFailedAt: new Date(Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp)).toISOString(),
+      firstFailedAt: new Date(Number(defined(records[0]).attributes.ApproximateFirstReceiveTimestamp)).toISOString(),
     });
-    expect(parkRecordOf(parkOf("[1]")!)).toMatchObject({ message: expect.stringMatching(/^work item invalid at \(root\): /), attempts: 1 });
-    const emptyEvents = parkRecordOf(parkOf(bodies[2]!)!);
+    expect(parkRecordOf(defined(parkOf("[1]")))).toMatchObject({ message: expect.stringMatching(/^work item invalid at \(root\): /), attempts: 1 });
+    const emptyEvents = parkRecordOf(defined(parkOf(defined(bodies[2]))));
     expect(emptyEvents.message).toMatch(/^work item invalid at events: /);
-    expect(parkRecordOf(parkOf(bodies[3]!)!).message).toMatch(/^work item invalid at events\.0\.id: /);
+    expect(parkRecordOf(defined(parkOf(defined(bodies[3])))).message).toMatch(/^work item invalid at events\.0\.id: /);
     // No first receive known: the time it was parked stands in.
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeLessThanOrEqual(after);
@@ -380,11 +381,11 @@ describe("the worker handler on records from the embedded SQS", () => {
 
     const { result, before, after } = await timed(() => handler({ Records: records }, lambdaContext("mixpanel-worker", 30, "us-east-1")));
 
-    expect(result).toEqual(failures(records[0]!));
+    expect(result).toEqual(failures(defined(records[0])));
     const { inflight } = await inspectQueue(sqs, queueUrl());
     // First attempt: a step of 200 s, jittered into its upper half.
-    expect(inflight[0]!.visibilityDeadline).toBeGreaterThanOrEqual(before + 100_000);
-    expect(inflight[0]!.visibilityDeadline).toBeLessThanOrEqual(after + 200_000);
+    expect(defined(inflight[0]).visibilityDeadline).toBeGreaterThanOrEqual(before + 100_000);
+    expect(defined(inflight[0]).visibilityDeadline).toBeLessThanOrEqual(after + 200_000);
     expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["partnerLatency", "retried"]);
     expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
       message: "delivery failed, will retry", correlationId: "corr-1", errorClass: "retryable", error: "the destination reported no outcome for this event",

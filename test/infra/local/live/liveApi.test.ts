@@ -7,6 +7,7 @@ import { AuthError } from "../../../../shared/errors.js";
 import { MAX_RECEIVE_COUNT } from "../../../../shared/queue/definition.js";
 import { decideRetry } from "../../../../shared/queue/retryPolicy.js";
 import { waitFor } from "../../../support/waitFor.js";
+import { defined } from "../../../support/defined.js";
 
 /** The live view's HTTP API (/_live, /_sandbox), as curl or a script uses it; the page itself is tested in test/e2e/liveView.test.ts. */
 const PUSHWOOSH_TOKEN = DEVELOPMENT_PUSHWOOSH_CREDENTIALS.apiToken;
@@ -148,7 +149,7 @@ describe("the live view's HTTP API under npm start", () => {
     const controller = new AbortController();
     const response = await fetch(`${stack.apiUrl}/_live/events`, { signal: controller.signal });
     expect(response.headers.get("content-type")).toBe("text/event-stream");
-    const reader = response.body!.getReader();
+    const reader = defined(response.body).getReader();
     let text = "";
     while (!text.includes('"correlationIds":["api-stream"]')) {
       const chunk = await reader.read();

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMparticleSandbox, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
 import { eventId } from "../../../shared/sources/braze/factories.js";
 import { TEST_SECRETS, basic } from "../../../support/secrets.js";
+import { defined } from "../../../support/defined.js";
 
 function batch(n: number, overrides: Record<string, unknown> = {}) {
   return {
@@ -37,7 +38,7 @@ describe("mParticle sandbox", () => {
       ["web", { customer_id: "user-1" }],
       ["web", { customer_id: "user-2" }],
     ]);
-    expect(sandbox.feedOf(sandbox.calls[0]!)).toBe("web");
+    expect(sandbox.feedOf(defined(sandbox.calls[0]))).toBe("web");
   });
 
   it("accepts a single batch on /v2/events", async () => {

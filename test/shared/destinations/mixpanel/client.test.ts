@@ -5,6 +5,7 @@ import { importRequests } from "../../../../shared/destinations/mixpanel/map.js"
 import type { MixpanelEvent } from "../../../../shared/destinations/mixpanel/schema.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../../../infra/local/sandboxes/mixpanel.js";
 import { TEST_SECRETS, basic } from "../../../support/secrets.js";
+import { defined } from "../../../support/defined.js";
 
 const event = (insertId: string): MixpanelEvent => ({ event: "Canvas Entry", properties: { distinct_id: "alice", time: 1767225600000, $insert_id: insertId } });
 
@@ -12,7 +13,7 @@ describe("Mixpanel client against the sandbox", () => {
   let sandbox: MixpanelSandbox;
   let baseUrl: string;
   const request = (...insertIds: string[]) =>
-    importRequests(insertIds.map((id, index) => ({ key: `k${index + 1}`, item: event(id) })), TEST_SECRETS.mixpanel, baseUrl)[0]!;
+    defined(importRequests(insertIds.map((id, index) => ({ key: `k${index + 1}`, item: event(id) })), TEST_SECRETS.mixpanel, baseUrl)[0]);
 
   beforeAll(async () => {
     sandbox = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });

@@ -4,6 +4,7 @@ import { planBulkRequests } from "../../../../shared/destinations/mparticle/map.
 import type { MparticlePayload } from "../../../../shared/destinations/mparticle/schema.js";
 import { createMparticleSandbox, type MparticleSandbox } from "../../../../infra/local/sandboxes/mparticle.js";
 import { TEST_SECRETS, basic } from "../../../support/secrets.js";
+import { defined } from "../../../support/defined.js";
 
 const payload = (customerId: string, id: string): MparticlePayload => ({
   feed: "web",
@@ -15,10 +16,10 @@ describe("mParticle client against the sandbox", () => {
   let sandbox: MparticleSandbox;
   let baseUrl: string;
   const request = () =>
-    planBulkRequests(
+    defined(planBulkRequests(
       [{ key: "k1", item: payload("alice", "00000000-0000-4000-8000-000000000001") }, { key: "k2", item: payload("bob", "00000000-0000-4000-8000-000000000002") }],
       { environment: "development", feeds: TEST_SECRETS.mparticle.feeds, baseUrl },
-    ).requests[0]!;
+    ).requests[0]);
 
   beforeAll(async () => {
     sandbox = createMparticleSandbox({ feeds: TEST_SECRETS.mparticle.feeds });

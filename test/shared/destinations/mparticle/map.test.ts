@@ -5,6 +5,7 @@ import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { brazeEvent, eventId, type EventOverrides } from "../../sources/braze/factories.js";
 import { TEST_SECRETS, basic } from "../../../support/secrets.js";
+import { defined } from "../../../support/defined.js";
 
 function payload(eventType: string, overrides: EventOverrides = {}, customerId = "external_user_id", prefix = ""): MparticlePayload {
   return toMparticlePayload(brazeEventSchema.parse(brazeEvent(eventType, overrides)), customerId, prefix);
@@ -63,7 +64,7 @@ describe("planBulkRequests", () => {
       headers: { authorization: basic("ios-key", "ios-secret"), "content-type": "application/json", accept: "application/json" },
     });
     const mapped = payload("users.canvas.Entry", { id: eventId(1), platform: "ios" }, "alice");
-    expect(batchesOf(request!)).toEqual([
+    expect(batchesOf(defined(request))).toEqual([
       {
         source_request_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5/),
         environment: "production",

@@ -16,6 +16,7 @@ import {
   eventProcessingRequestSchema,
 } from "../../../../shared/sources/mparticle/schema.js";
 import { configured, fixture, heartbeat } from "./factories.js";
+import { defined } from "../../../support/defined.js";
 
 describe("normaliseEventProcessing", () => {
   it("normalises the Android sample: the user, the device with its push token, the events and a device_state", () => {
@@ -109,13 +110,15 @@ describe("readFirehoseRequest", () => {
     const { batches, response } = readFirehoseRequest(request, "event_processing_request", 5);
 
     expect(response).toMatchObject({ type: "event_processing_response", timestamp_ms: 5 });
-    const [read, parked, ...more] = batches;
+    const [first, second, ...more] = batches;
+    const read = defined(first);
+    const parked = defined(second);
     expect(more).toEqual([]);
-    expect(read!.rejection).toBeUndefined();
-    expect(read!.events.map((event) => event.id)).not.toContain("future-1");
-    expect(parked!.rejection?.field).toBe(`events.${request.events.length - 2}.name`);
-    expect(parked!.events).toEqual([{ id: "bad-1", type: "raw_document", door: "firehose", document: expect.objectContaining({ events: [request.events.at(-2)], account: expect.objectContaining({ account_settings: {} }) }) }]);
-    expect(parked!.accountSettings).toEqual(read!.accountSettings);
+    expect(read.rejection).toBeUndefined();
+    expect(read.events.map((event) => event.id)).not.toContain("future-1");
+    expect(parked.rejection?.field).toBe(`events.${request.events.length - 2}.name`);
+    expect(parked.events).toEqual([{ id: "bad-1", type: "raw_document", door: "firehose", document: expect.objectContaining({ events: [request.events.at(-2)], account: expect.objectContaining({ account_settings: {} }) }) }]);
+    expect(parked.accountSettings).toEqual(read.accountSettings);
   });
 
   it.each([
@@ -126,7 +129,7 @@ describe("readFirehoseRequest", () => {
 
     expect(response).toMatchObject({ type, id });
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.events).toEqual([{ id: expect.any(String), type: "raw_document", door: "firehose", document: json }]);
+    expect(defined(batches[0]).events).toEqual([{ id: expect.any(String), type: "raw_document", door: "firehose", document: json }]);
   });
 
   it("reads a heartbeat as a batch with no events", () => {

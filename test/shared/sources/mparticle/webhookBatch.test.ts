@@ -3,6 +3,7 @@ import { ValidationError } from "../../../../shared/errors.js";
 import { parseEventsApiJson } from "../../../../shared/sources/mparticle/eventsApiBatch.js";
 import { normaliseWebhookBatch, readWebhookBatch, readWebhookBody, type WebhookBatch } from "../../../../shared/sources/mparticle/webhookBatch.js";
 import { azureBatchesText, MASTER_CUSTOMER_ID, MASTER_IDFV, MASTER_PUSH_TOKEN, masterSample, publishedEvent } from "./webhookFactories.js";
+import { defined } from "../../../support/defined.js";
 
 const SETTINGS = { applicationCode: "ABCDE-12345", apiToken: "device-api-token" };
 const RECEIVED = 1_800_000_000_000;
@@ -18,8 +19,8 @@ describe("readWebhookBody", () => {
     const single = readWebhookBody(masterSample(), SETTINGS, RECEIVED);
     expect(array.documents).toBe(2);
     expect(array.rejected).toEqual([]);
-    expect(single.batches[0]!.batch.requestId).toMatch(/^[0-9a-f]{32}$/);
-    expect(readWebhookBody(masterSample(), SETTINGS, RECEIVED).batches[0]!.batch.requestId).toBe(single.batches[0]!.batch.requestId);
+    expect(defined(single.batches[0]).batch.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(defined(readWebhookBody(masterSample(), SETTINGS, RECEIVED).batches[0]).batch.requestId).toBe(defined(single.batches[0]).batch.requestId);
   });
 
   it("keeps what it cannot read as raw documents naming the field: a batch whole, an event in its batch alone", () => {
@@ -27,8 +28,8 @@ describe("readWebhookBody", () => {
 
     expect(body.batches).toHaveLength(2);
     expect(body.rejected.map((rejected) => rejected.rejection?.field)).toEqual(["1.events.1.data.event_name", "2"]);
-    expect(body.rejected[0]!.events).toEqual([{ id: expect.stringMatching(/:1$/), type: "raw_document", door: "webhook", document: { events: [{ event_type: "custom_event", data: {} }] } }]);
-    expect(body.rejected[1]!.events[0]).toMatchObject({ type: "raw_document", door: "webhook", document: "a batch" });
+    expect(defined(body.rejected[0]).events).toEqual([{ id: expect.stringMatching(/:1$/), type: "raw_document", door: "webhook", document: { events: [{ event_type: "custom_event", data: {} }] } }]);
+    expect(defined(body.rejected[1]).events[0]).toMatchObject({ type: "raw_document", door: "webhook", document: "a batch" });
     expect(body.rejected.every((rejected) => rejected.accountSettings === SETTINGS)).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { DEVELOPMENT_SECRETS } from "../../../../infra/local/devSecrets.js";
 import { parseEventsApiJson } from "../../../../shared/sources/mparticle/eventsApiBatch.js";
+import { defined } from "../../../support/defined.js";
 
 /** mParticle's published samples of its JSON batches (test/fixtures/mparticle-webhook, see its README for the sources). */
 
@@ -28,7 +29,7 @@ export function masterSample(): Json {
 
 /** The JSON reference's sample of one event type (`custom_event`, `screen_view`, `push_registration`, `uninstall`). */
 export function publishedEvent(type: "custom_event" | "screen_view" | "push_registration" | "uninstall"): { event_type: string; data: Json } {
-  return parsed<Record<string, { event_type: string; data: Json }>>("json-reference-events.json")[type]!;
+  return defined(parsed<Record<string, { event_type: string; data: Json }>>("json-reference-events.json")[type]);
 }
 
 /** The JSON reference's "Outgoing User Identities" example. */
