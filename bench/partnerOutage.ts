@@ -2,8 +2,8 @@ import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../infra/local/sandboxes/pushwoosh.js";
 import type { RecordedCall } from "../infra/local/sandboxes/sandbox.js";
-import { logger } from "../shared/observability.js";
 import type { Destination } from "../shared/queue/definition.js";
+import { holdLogLevel } from "../test/support/logLevel.js";
 
 /**
  * Issue 19's two figures on the local stack: how fast a backlog held through an outage drains once a probe
@@ -128,7 +128,7 @@ async function rate(stack: LocalStack, requests: number): Promise<RateFigure> {
 
 /** Both figures, on a local stack of their own with issue 19's settings made small. */
 export async function measurePartnerOutageAndRate(): Promise<{ outage: OutageFigure; rate: RateFigure }> {
-  logger.setLogLevel("SILENT");
+  const restoreLogLevel = holdLogLevel("SILENT");
   const stack = await startLocalStack({
     port: 0,
     sqsPort: 0,
@@ -140,6 +140,6 @@ export async function measurePartnerOutageAndRate(): Promise<{ outage: OutageFig
     return { outage: await outage(stack, 20, 5), rate: await rate(stack, 24) };
   } finally {
     await stack.stop();
-    logger.setLogLevel("ERROR");
+    restoreLogLevel();
   }
 }

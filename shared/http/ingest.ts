@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash, randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -318,11 +319,11 @@ export interface IngestOptions {
 }
 
 /**
- * An ingest Lambda: correlation id, authorization (before any body work), body decoding within the
- * limits, JSON errors, then the route's own function, which reads `event.json`.
+ * An ingest Lambda: the Lambda context on every log line, correlation id, authorization (before any body
+ * work), body decoding within the limits, JSON errors, then the route's own function, which reads `event.json`.
  */
 export function ingestHandler(route: (event: IngestEvent, context: Context) => Promise<IngestResult>, options: IngestOptions) {
-  const handler = middy<IngestEvent, IngestResult>().use(jsonErrors()).use(correlate());
+  const handler = middy<IngestEvent, IngestResult>().use(injectLambdaContext(logger)).use(jsonErrors()).use(correlate());
   if (options.auth) handler.use(options.auth);
   handler.use(decodeBody(options.limits, options.parse, options.emptyBody));
   return handler.handler(route) as unknown as (event: APIGatewayProxyEventV2, context: Context) => Promise<IngestResult>;

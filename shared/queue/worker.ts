@@ -1,7 +1,9 @@
 import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { DeliveryOutcome } from "../errors.js";
-import { createMetrics } from "../observability.js";
+import { createMetrics, logger } from "../observability.js";
 import { processBatch } from "./batch.js";
 import { PartnerGuard } from "./partnerGuard.js";
 import { pauseWhenDown, probe } from "./partnerOutage.js";
@@ -20,8 +22,9 @@ function isScheduledEvent(event: SQSEvent | ScheduledEvent): event is ScheduledE
  * The worker runtime, the same for every destination. From its queue: deliver the batch and settle each
  * message (shared/queue/settle.ts), then pause consumption if the partner is down. From its schedule: the
  * probe (shared/queue/partnerOutage.ts). The partner's health and pace live as long as the container.
+ * Every log line carries the Lambda context (function name, request id, cold start).
  */
-export function createWorkerHandler(worker: DestinationWorker) {
+export function createWorkerHandler(worker: DestinationWorker): (event: SQSEvent | ScheduledEvent, context: Context) => Promise<SQSBatchResponse> {
   const runtime: WorkerRuntime = {
     worker,
     destination: worker.destination,
@@ -30,7 +33,7 @@ export function createWorkerHandler(worker: DestinationWorker) {
     guard: new PartnerGuard(),
   };
 
-  return async function handler(event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse> {
+  async function handler(event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse> {
     if (isScheduledEvent(event)) {
       await probe(runtime, context);
       return { batchItemFailures: [] };
@@ -38,5 +41,7 @@ export function createWorkerHandler(worker: DestinationWorker) {
     const { response, tally } = await processBatch(runtime, event, context);
     await pauseWhenDown(runtime, tally);
     return response;
-  };
+  }
+  // timeoutEarlyInMillis 0: no early timeout of middy's own; a batch runs until Lambda's deadline, as before.
+  return middy(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger));
 }

@@ -8,7 +8,6 @@ import { peekMessages } from "../../cli/dlq/reader.js";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
 import { seededRandom, type Fault, type FaultPlan, type PartnerSandbox, type RecordedCall } from "../../infra/local/sandboxes/sandbox.js";
-import { logger } from "../../shared/observability.js";
 import { IMPORT_LIMITS } from "../../shared/destinations/mixpanel/map.js";
 import { BULK_LIMITS } from "../../shared/destinations/mparticle/schema.js";
 import { toMparticlePayload } from "../../shared/flows/brazeToMparticle.js";
@@ -20,6 +19,7 @@ import { acceptedIds } from "../support/partnerDeliveries.js";
 import { CALL_HEADER, recordClientOutcomes, type ClientOutcomes } from "../support/clientOutcomes.js";
 import { waitFor } from "../support/waitFor.js";
 import { defined } from "../support/defined.js";
+import { holdLogLevel } from "../support/logLevel.js";
 
 /**
  * The fault run (docs/testing.md, "The fault run"): a short run without faults, then 10,000 events across
@@ -349,10 +349,11 @@ interface LedgerRow {
 describe("the fault run", () => {
   let stack: LocalStack;
   let client: ClientOutcomes;
+  let restoreLogLevel: (() => void) | undefined;
 
   beforeAll(async () => {
     // Thousands of expected retries and parkings: the ledger is the report, not the log.
-    logger.setLogLevel("SILENT");
+    restoreLogLevel = holdLogLevel("SILENT");
     stack = await startLocalStack({
       port: 0,
       sqsPort: 0,
@@ -374,7 +375,7 @@ describe("the fault run", () => {
   afterAll(async () => {
     client?.restore();
     await stack?.stop();
-    logger.setLogLevel("ERROR");
+    restoreLogLevel?.();
   });
 
   async function ingest(load: Load): Promise<void> {

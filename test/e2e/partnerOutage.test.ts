@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import type { RecordedCall } from "../../infra/local/sandboxes/sandbox.js";
 import { RATE_EVENT, firehoseCustomEvents, takenPerWholeSecond } from "../../bench/partnerOutage.js";
-import { logger } from "../../shared/observability.js";
 import { DESTINATIONS, type Destination } from "../../shared/queue/definition.js";
 import { brazeEvent, eventId } from "../shared/sources/braze/factories.js";
 import { drainVisible, queueCounts } from "../support/embeddedSqs.js";
 import { acceptedIds } from "../support/partnerDeliveries.js";
 import { waitFor } from "../support/waitFor.js";
+import { holdLogLevel } from "../support/logLevel.js";
 
 /**
  * Issue 19 under `npm start`, driven from the live view's switches as a person would: a partner that answers
@@ -21,10 +21,11 @@ const OUTAGE_PROBES = 4 * FIVE_ATTEMPTS_BACKOFF_SECONDS;
 
 describe("partner outages and rate limits through the local stack (issue 19)", () => {
   let stack: LocalStack;
+  let restoreLogLevel: (() => void) | undefined;
 
   beforeAll(async () => {
     // Held calls and 503s are expected by the hundred: the assertions are the report.
-    logger.setLogLevel("SILENT");
+    restoreLogLevel = holdLogLevel("SILENT");
     stack = await startLocalStack({
       port: 0,
       sqsPort: 0,
@@ -36,7 +37,7 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
   });
   afterAll(async () => {
     await stack?.stop();
-    logger.setLogLevel("ERROR");
+    restoreLogLevel?.();
   });
 
   /** A live view or sandbox switch, as the page sends it. */

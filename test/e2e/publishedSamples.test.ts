@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveRecord } from "../../infra/local/live/recorder.js";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS } from "../../infra/local/sandboxes/pushwoosh.js";
-import { logger } from "../../shared/observability.js";
 import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { queueCounts } from "../support/embeddedSqs.js";
 import { followLiveRecords, type LiveRecordFeed } from "../support/liveRecords.js";
 import { structuredLogs } from "../support/logCapture.js";
 import { waitFor } from "../support/waitFor.js";
 import { defined } from "../support/defined.js";
+import { holdLogLevel } from "../support/logLevel.js";
 
 /**
  * The corpus of what the partners publish of what they send (test/fixtures/published/<partner>/, each
@@ -125,7 +125,7 @@ describe("the published corpus", () => {
 describe("every published sample through the real door and on to the sandboxes", () => {
   let stack: LocalStack;
   let feed: LiveRecordFeed;
-  let previousLogLevel: ReturnType<typeof logger.getLevelName> | undefined;
+  let restoreLogLevel: (() => void) | undefined;
   const verdicts = new Map<string, Verdict>();
 
   async function post(sample: Sample, correlationId: string): Promise<{ status: number; answer: unknown }> {
@@ -156,8 +156,7 @@ describe("every published sample through the real door and on to the sandboxes",
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
     // The handlers share this logger; at DEBUG the workers' and the doors' skip lines name their reasons.
-    previousLogLevel = logger.getLevelName();
-    logger.setLogLevel("DEBUG");
+    restoreLogLevel = holdLogLevel("DEBUG");
     feed = await followLiveRecords(stack.liveUrl);
     const answers = new Map<string, { status: number; answer: unknown }>();
     for (const [index, sample] of SAMPLES.entries()) answers.set(sample.name, await post(sample, `published-${index}`));
@@ -183,7 +182,7 @@ describe("every published sample through the real door and on to the sandboxes",
   }, 240_000);
 
   afterAll(async () => {
-    if (previousLogLevel) logger.setLogLevel(previousLogLevel);
+    restoreLogLevel?.();
     feed?.stop();
     await stack?.stop();
   });

@@ -5,7 +5,6 @@ import { main } from "../../cli/main.js";
 import { startLocalStack, type LocalStack } from "../../infra/local/localStack.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import type { RelaySecrets } from "../../shared/config/secrets.js";
-import { logger } from "../../shared/observability.js";
 import { DESTINATIONS } from "../../shared/queue/definition.js";
 import { FAST_SETTINGS } from "../cli/harness.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
@@ -13,6 +12,7 @@ import { configured, fixture } from "../shared/sources/mparticle/factories.js";
 import { secretsFile } from "../support/secretsFile.js";
 import { waitFor } from "../support/waitFor.js";
 import { defined } from "../support/defined.js";
+import { holdLogLevel } from "../support/logLevel.js";
 
 /**
  * No secret leaves the relay: every flow runs through the local stack (success, partner 4xx and 5xx,
@@ -124,12 +124,13 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
   let stack: LocalStack;
   let pushwoosh: PushwooshSandbox;
   let stopCapture: () => void;
+  let restoreLogLevel: (() => void) | undefined;
   const savedPushwooshUrl = process.env.PUSHWOOSH_API_URL;
 
   beforeAll(async () => {
     stopCapture = captureOutput();
     // Every log line, not only warnings: debug lines are where a careless payload dump would sit.
-    logger.setLogLevel("DEBUG");
+    restoreLogLevel = holdLogLevel("DEBUG");
     pushwoosh = createPushwooshSandbox({ credentials: PUSHWOOSH, log: (line) => record("pushwoosh sandbox", line) });
     process.env.PUSHWOOSH_API_URL = await pushwoosh.start(0);
     // The sample's custom events exist in this Pushwoosh application, so postEvent succeeds too.
@@ -149,7 +150,7 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
     await pushwoosh?.stop();
     if (savedPushwooshUrl === undefined) delete process.env.PUSHWOOSH_API_URL;
     else process.env.PUSHWOOSH_API_URL = savedPushwooshUrl;
-    logger.setLogLevel("ERROR");
+    restoreLogLevel?.();
     stopCapture?.();
   });
 

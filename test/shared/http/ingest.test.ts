@@ -522,6 +522,29 @@ describe("what the error handler answers to errors the route throws", () => {
     expect((await answer(error)).status).toBe(status);
     expect(structuredLogs("ERROR").at(-1)).toMatchObject({ error: logged, correlationId: "corr-1" });
   });
+
+  it("logs with the Lambda context (function name, request id, cold start) beside the correlation id", async () => {
+    const handler = failing(new RetryableError("queue gone"));
+    const invocations = [context(), context()];
+
+    for (const invocation of invocations) await handler(httpApiEvent("/test", "{}", { headers: { "x-correlation-id": "corr-2" } }), invocation);
+
+    const lines = structuredLogs("ERROR").slice(-2);
+    expect(lines).toEqual(
+      invocations.map((invocation) =>
+        expect.objectContaining({
+          message: "ingest could not enqueue",
+          correlationId: "corr-2",
+          function_name: "cdp-relay-ingest-test",
+          function_request_id: invocation.awsRequestId,
+          function_arn: invocation.invokedFunctionArn,
+          cold_start: expect.any(Boolean),
+        }),
+      ),
+    );
+    // The container is warm by the second invocation, whichever handler ran first.
+    expect(defined(lines[1]).cold_start).toBe(false);
+  });
 });
 
 describe("the correlation id", () => {

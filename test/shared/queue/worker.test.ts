@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { AuthError, PermanentError, RetryableError, ValidationError, type RelayError } from "../../../shared/errors.js";
-import { logger } from "../../../shared/observability.js";
 import type { Destination } from "../../../shared/queue/definition.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../../shared/queue/park.js";
 import { MAX_DELAY_SECONDS, createWorkerHandler, eventKey, type DeliveryOutcome, type WorkerMessage } from "../../../shared/queue/worker.js";
@@ -13,6 +12,7 @@ import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs, type St
 import { structuredLogs } from "../../support/logCapture.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 import { defined } from "../../support/defined.js";
+import { holdLogLevel } from "../../support/logLevel.js";
 
 /**
  * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
@@ -51,11 +51,12 @@ describe("the worker handler on records from the embedded SQS", () => {
   const dlqUrl = () => sqs.queueUrls[destination].dlq;
 
   const publishedMetrics = usePublishedMetrics();
+  let restoreLogLevel: (() => void) | undefined;
 
   beforeAll(async () => {
     sqs = await startEmbeddedSqs();
     // Warnings and infos about work items are part of what an operator reads; the suite keeps only ERROR.
-    logger.setLogLevel("INFO");
+    restoreLogLevel = holdLogLevel("INFO");
   });
   afterEach(async () => {
     vi.unstubAllEnvs();
@@ -63,7 +64,7 @@ describe("the worker handler on records from the embedded SQS", () => {
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl() }));
   });
   afterAll(async () => {
-    logger.setLogLevel("ERROR");
+    restoreLogLevel?.();
     await sqs.stop();
   });
 
@@ -102,7 +103,7 @@ describe("the worker handler on records from the embedded SQS", () => {
         return outcomes;
       },
     });
-    const invoke = (Records: SQSRecord[]): Promise<SQSBatchResponse> => handler({ Records }, lambdaContext("mixpanel-worker", 30, "us-east-1"));
+    const invoke = (Records: SQSRecord[], context = lambdaContext("mixpanel-worker", 30, "us-east-1")): Promise<SQSBatchResponse> => handler({ Records }, context);
     return { handed, invoke };
   }
 
@@ -170,6 +171,21 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
       message: "delivery failed, will retry", correlationId: "corr-1", workItemId: workItem(1).workItemId, attempt: 1, delaySeconds: 7, status: 503,
     }));
+  });
+
+  it("logs with the Lambda context (function name, request id, cold start) beside each work item's correlation id", async () => {
+    const records = await receive([workItem(1), workItem(2)]);
+    const { invoke } = workerAnswering(() => outcomeOf.failed(new RetryableError("HTTP 503", { status: 503 })));
+    const context = lambdaContext("mixpanel-worker", 30, "us-east-1");
+
+    await invoke(records, context);
+
+    const lines = structuredLogs("WARN").filter((line) => line.function_request_id === context.awsRequestId);
+    expect(lines.map((line) => [line.message, line.correlationId])).toEqual([
+      ["delivery failed, will retry", "corr-1"],
+      ["delivery failed, will retry", "corr-2"],
+    ]);
+    for (const line of lines) expect(line).toMatchObject({ function_name: "cdp-relay-mixpanel-worker", function_arn: context.invokedFunctionArn, cold_start: expect.any(Boolean) });
   });
 
   it("keeps a credential failure in flight for the credential backoff, counts it, and answers a whole failed batch without throwing", async () => {
