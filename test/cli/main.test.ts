@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
@@ -9,11 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DlqEntry } from "../../cli/dlq/entry.js";
 import { DLQ_USAGE, USAGE } from "../../cli/main.js";
 import { depth, drain, parkWorkItem, runCli, SECRETS, useHarness, workItemFactory } from "./harness.js";
-
-const BIN = fileURLToPath(new URL("../../bin/cdp-relay.mjs", import.meta.url));
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
+import { productionInstall } from "../support/productionInstall.js";
 
 const harness = useHarness();
+/** Where the package is installed as `npm ci --omit=dev` would: the bin runs without tsx or any dev dependency. */
+let installed: string;
+beforeAll(() => {
+  installed = productionInstall();
+});
 
 /**
  * The real bin in a child process, with only the local endpoint configured (no region, no credentials),
@@ -22,7 +24,7 @@ const harness = useHarness();
 async function spawnBin(args: string[], environment?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = environment ?? { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_SQS: harness().endpoint };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: REPO, env });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(installed, "bin", "cdp-relay.mjs"), ...args], { cwd: installed, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
