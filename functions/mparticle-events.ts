@@ -1,4 +1,4 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
 import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_EVENTS_LIMITS } from "../shared/http/limits.js";

@@ -1,4 +1,4 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
 import { mparticleWebhookRoutes } from "../shared/flows/mparticleWebhookRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";

@@ -23,6 +23,10 @@ export type TagValue = z.infer<typeof tagValueSchema>;
 export const tagsSchema = z.record(z.string().min(1), tagValueSchema);
 export type Tags = z.infer<typeof tagsSchema>;
 
+/** The types a Pushwoosh tag is created with, fixed from then on (docs.pushwoosh.com/platform-docs/api-reference/tags). */
+export const TAG_TYPES = ["string", "integer", "decimal", "boolean", "date", "list"] as const;
+export type TagType = (typeof TAG_TYPES)[number];
+
 /** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
 export const eventAttributesSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
 

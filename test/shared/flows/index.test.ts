@@ -3,7 +3,7 @@ import { DEVELOPMENT_SECRETS } from "../../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../../shared/config/secrets.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
 import { mixpanelWorker, mparticleRoutes, mparticleWebhookRoutes, mparticleWorker, pushwooshWorker } from "../../../shared/flows/index.js";
-import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh.js";
+import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh/context.js";
 import { eventKey, type WorkerMessage } from "../../../shared/queue/worker.js";
 import type { NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import { secretsFile } from "../../support/secretsFile.js";

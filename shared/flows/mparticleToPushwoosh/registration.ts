@@ -1,5 +1,5 @@
-import type { ModuleRegistrationRequest } from "./schema.js";
-import { responseTo } from "./accept.js";
+import type { ModuleRegistrationRequest } from "../../sources/mparticle/schema.js";
+import { responseTo } from "../../sources/mparticle/accept.js";
 
 /** Setting ids are public contract: mParticle stores the customer's values under them. */
 export const ACCOUNT_SETTING_IDS = {
