@@ -1,12 +1,12 @@
 import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
-import { mparticleWebhookRoutes } from "../shared/flows/mparticleWebhookRoutes.js";
+import { mparticleWebhookRoutes, webhookAccountSettings } from "../shared/flows/mparticleWebhookRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
 import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { reportRejected } from "../shared/sources/mparticle/accept.js";
 import { parseEventsApiJson } from "../shared/sources/mparticle/eventsApiBatch.js";
-import { acceptWebhookBatches, webhookAccountSettings } from "../shared/sources/mparticle/webhook.js";
+import { acceptWebhookBatches } from "../shared/sources/mparticle/webhook.js";
 import { readWebhookBody } from "../shared/sources/mparticle/webhookBatch.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.

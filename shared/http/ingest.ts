@@ -68,14 +68,13 @@ const metrics = createMetrics({});
 /** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
 const reportedUnconfigured = new Set<string>();
 
-/** Refuses the request with 503 naming the unconfigured secret field (logged once, counted every time). */
-export function refuseUnconfigured(field: string): never {
+/** A request refused with 503 for an unconfigured secret field: logged once per field, counted every time. */
+function reportUnconfigured(field: string): void {
   if (!reportedUnconfigured.has(field)) {
     reportedUnconfigured.add(field);
     logger.error("relay secret not configured: requests that need it are refused with 503", { field });
   }
   metrics.singleMetric().addMetric(SECRET_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
-  throw new SecretNotConfiguredError(field);
 }
 
 export interface AuthorizationOptions {
@@ -116,10 +115,10 @@ export function requireAuthorization(options: AuthorizationOptions): MiddlewareO
       } catch (error) {
         // loadSecrets' messages never echo the document's content.
         logger.error("relay secret could not be loaded", { error: (error as Error).message });
-        refuseUnconfigured("document");
+        throw new SecretNotConfiguredError("document");
       }
       const current = inbound[options.current];
-      if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
+      if (!isConfiguredSecretValue(current)) throw new SecretNotConfiguredError(`inbound.${options.current}`);
       const previous = options.previous ? inbound[options.previous] : undefined;
       const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
       // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
@@ -271,6 +270,8 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
     onError: async function jsonErrorsOnError(request) {
       const error = request.error;
       if (error instanceof SecretNotConfiguredError) {
+        // Thrown by the authorization step or by a route that reads a section of the secret.
+        reportUnconfigured(error.field);
         request.response = jsonResponse(503, { error: { message: error.message } });
         return;
       }

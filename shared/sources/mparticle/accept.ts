@@ -187,7 +187,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** The account settings a message carries, as far as they can be read (the customer's Pushwoosh credentials among them). */
+/** The account settings a message carries, as far as they can be read (the customer's credentials for the module among them). */
 function readableAccountSettings(message: Record<string, unknown> | undefined): Record<string, string> {
   const settings = record(record(message?.account)?.account_settings) ?? {};
   return Object.fromEntries(Object.entries(settings).filter((entry): entry is [string, string] => typeof entry[1] === "string"));

@@ -145,7 +145,7 @@ export const MAX_BATCHES_PER_REQUEST = 100;
 
 /**
  * JSON.parse, except that an integer too large for a double stays a string of its digits: mParticle's
- * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would be another Pushwoosh user.
+ * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would name another user.
  * One linear pass quotes such numbers outside strings; invalid JSON still fails in JSON.parse.
  */
 export function parseEventsApiJson(source: string): unknown {
