@@ -2,6 +2,7 @@ import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/set
 import { mparticleWebhookRoutes, webhookAccountSettings } from "../shared/flows/mparticleWebhookRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
+import { MPARTICLE_WEBHOOK_AUTH } from "../shared/http/routeAuth.js";
 import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { reportRejected } from "../shared/sources/mparticle/accept.js";
@@ -29,5 +30,5 @@ export const handler = ingestHandler(async (event) => {
 }, {
   limits: MPARTICLE_WEBHOOK_LIMITS,
   parse: parseEventsApiJson,
-  auth: requireAuthorization({ scheme: null, current: "mparticleWebhookAuthorization", previous: "previousMparticleWebhookAuthorization" }),
+  auth: requireAuthorization(MPARTICLE_WEBHOOK_AUTH),
 });

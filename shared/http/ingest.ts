@@ -5,7 +5,7 @@ import type { MiddlewareObj } from "@middy/core";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
-import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
+import { isConfiguredSecretValue, loadSecrets, type InboundSecrets } from "../config/secrets.js";
 import {
   AuthError,
   PayloadTooLargeError,
@@ -16,6 +16,7 @@ import {
 } from "../errors.js";
 import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
+import type { RouteAuth } from "./routeAuth.js";
 
 /** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
@@ -77,17 +78,8 @@ function reportUnconfigured(field: string): void {
   metrics.singleMetric().addMetric(SECRET_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
 }
 
-export interface AuthorizationOptions {
-  /** `Authorization: <scheme> <credential>`; null compares the whole header value. */
-  scheme: "Bearer" | "Token" | null;
-  /** The inbound field holding the current credential; unconfigured means the route answers 503. */
-  current: InboundField;
-  /** The inbound field holding the credential being rotated out, accepted alongside when configured. */
-  previous?: InboundField;
-}
-
 /** The credential the header presents; undefined without one in the route's scheme (case-insensitive, RFC 9110). */
-function presentedCredential(value: string | undefined, scheme: AuthorizationOptions["scheme"]): string | undefined {
+function presentedCredential(value: string | undefined, scheme: RouteAuth["scheme"]): string | undefined {
   if (value === undefined) return undefined;
   if (scheme === null) return value.trim();
   const prefix = `${scheme.toLowerCase()} `;
@@ -106,7 +98,7 @@ function matchesEither(presented: string, current: string, previous: string): bo
  * document, compared in constant time with both. Fails closed: an unconfigured current credential
  * refuses every request with 503.
  */
-export function requireAuthorization(options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> {
+export function requireAuthorization(options: RouteAuth): MiddlewareObj<IngestEvent, IngestResult> {
   return {
     before: async function requireAuthorizationBefore(request) {
       let inbound: InboundSecrets;
