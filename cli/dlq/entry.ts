@@ -2,7 +2,8 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
 import { PARK_ATTRIBUTE } from "../../shared/queue/park.js";
-import { redact, redactText } from "../redact.js";
+import { redactText } from "../../shared/observability.js";
+import { redact } from "../redact.js";
 
 /** Reason shown for messages SQS moved itself (maxReceiveCount reached: a crash or timeout, no park record). */
 export const RECEIVE_LIMIT_REASON = "receive-limit";

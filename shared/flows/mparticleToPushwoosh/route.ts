@@ -3,7 +3,8 @@ import type { PushwooshCredentials } from "../../destinations/pushwoosh/schema.j
 import { ValidationError } from "../../errors.js";
 import { logger } from "../../observability.js";
 import type { MparticleRoute } from "../../sources/mparticle/accept.js";
-import type { Identity, MparticleEvent, MparticleEventOf, NormalisedBatch } from "../../sources/mparticle/model.js";
+import type { MparticleEvent, MparticleEventOf, NormalisedBatch } from "../../sources/mparticle/model.js";
+import type { Identity } from "../../sources/mparticle/schema.js";
 import { FLOW, count, type PushwooshFlowContext } from "./context.js";
 import { pushwooshMappingSettings, type PushwooshMappingSettings } from "./settings.js";
 import { userIdOf } from "./users.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { DEVICE_TYPES, type DeviceType, type RegisterDeviceCall } from "../../destinations/pushwoosh/schema.js";
-import type { Device, Identity, Platform, TokenKind } from "../../sources/mparticle/model.js";
+import type { Device, Platform, TokenKind } from "../../sources/mparticle/model.js";
+import type { Identity } from "../../sources/mparticle/schema.js";
 import type { PushwooshMappingSettings } from "./settings.js";
 
 // Devices and users: mParticle's identities and devices as Pushwoosh's user ids, hwids and device types.

@@ -8,9 +8,6 @@ import { identitySchema } from "./schema.js";
  * the queue carries it.
  */
 
-export { identitySchema };
-export type { Identity } from "./schema.js";
-
 export const PLATFORMS = ["ios", "android", "web", "other"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const TOKEN_KINDS = ["apns", "fcm", "web"] as const;
