@@ -39,9 +39,12 @@ export const ROUTING_DEFAULTS: Record<CurrentsDestination, { switchVariable: str
 
 export type CurrentsRouting = Record<CurrentsDestination, { enabled: boolean; patterns: RegExp[] }>;
 
+/** The characters a regular expression reads as syntax, escaped when a pattern is read literally. */
+const REGEXP_SYNTAX = /[.+?^${}()|[\]\\]/g;
+
 /** `*` matches any run of characters (dots included); everything else is literal. */
 export function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  const escaped = pattern.split("*").map((part) => part.replace(REGEXP_SYNTAX, "\\$&"));
   return new RegExp(`^${escaped.join(".*")}$`);
 }
 
@@ -56,13 +59,6 @@ export function currentRouting(): CurrentsRouting {
     };
   }
   return routing;
-}
-
-/** The enabled destinations that take this event type. */
-export function destinationsFor(eventType: string, routing: CurrentsRouting): CurrentsDestination[] {
-  return CURRENTS_DESTINATIONS.filter(
-    (destination) => routing[destination].enabled && routing[destination].patterns.some((pattern) => pattern.test(eventType)),
-  );
 }
 
 /** The ingest side of the Braze flows: one route per enabled destination. */

@@ -12,7 +12,6 @@ export type DeviceType = z.infer<typeof deviceTypeSchema>;
 
 /** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
 export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
-export type ListOperation = z.infer<typeof listOperationSchema>;
 
 /**
  * A tag value as setTags takes it: a number, boolean, string (dates as "YYYY-MM-DD HH:mm" UTC), a plain
