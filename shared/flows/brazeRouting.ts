@@ -3,8 +3,8 @@ import type { BrazeRoute } from "../sources/braze/accept.js";
 import type { Destination } from "../queue/definition.js";
 
 /** The destinations Braze Currents feeds. */
-export const CURRENTS_DESTINATIONS = ["mparticle", "mixpanel"] as const satisfies readonly Destination[];
-export type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
+const CURRENTS_DESTINATIONS = ["mparticle", "mixpanel"] as const satisfies readonly Destination[];
+type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
 
 /** The flow that carries Braze events to each destination. */
 export const CURRENTS_FLOWS: Record<CurrentsDestination, string> = { mparticle: "braze-to-mparticle", mixpanel: "braze-to-mixpanel" };

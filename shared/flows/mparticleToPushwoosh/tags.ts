@@ -75,7 +75,7 @@ export function toTypedValues(values: Record<string, string>): Record<string, st
  * mParticle's "reserved" user attribute keys (docs.mparticle.com/developers/sdk/web/users, "Reserved
  * Attributes"), as the Firehose samples' `user_attributes` carry them.
  */
-export const RESERVED_TAG_TYPES: Readonly<Record<string, TagType>> = {
+const RESERVED_TAG_TYPES: Readonly<Record<string, TagType>> = {
   $Age: "integer",
   $Zip: "string",
   $Mobile: "string",
