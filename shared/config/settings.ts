@@ -10,9 +10,11 @@ export const PARTNER_URL_DEFAULTS = {
 } as const;
 export type PartnerUrlVariable = keyof typeof PARTNER_URL_DEFAULTS;
 
+const TRAILING_SLASHES = /\/+$/;
+
 /** A partner's base URL without a trailing slash; clients append the documented paths. */
 export function partnerBaseUrl(variable: PartnerUrlVariable): string {
-  return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(/\/+$/, "");
+  return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(TRAILING_SLASHES, "");
 }
 
 /** Milliseconds a partner call may take before it counts as a (retryable) timeout. */

@@ -42,10 +42,18 @@ export type CurrentsRouting = Record<CurrentsDestination, { enabled: boolean; pa
 /** The characters a regular expression reads as syntax, escaped when a pattern is read literally. */
 const REGEXP_SYNTAX = /[.+?^${}()|[\]\\]/g;
 
+/** Each pattern's expression, built once: the routing is read on every request. */
+const compiledPatterns = new Map<string, RegExp>();
+
 /** `*` matches any run of characters (dots included); everything else is literal. */
 export function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.split("*").map((part) => part.replace(REGEXP_SYNTAX, "\\$&"));
-  return new RegExp(`^${escaped.join(".*")}$`);
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    const escaped = pattern.split("*").map((part) => part.replace(REGEXP_SYNTAX, "\\$&"));
+    compiled = new RegExp(`^${escaped.join(".*")}$`);
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 /** The routing in force, from the settings (read per request, so a config change needs no code). */

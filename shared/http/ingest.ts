@@ -22,8 +22,13 @@ import type { RouteAuth } from "./routeAuth.js";
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
-// Regular expressions and the UTF-8 decoder are built inside the functions that use them, and the helpers are
-// function declarations: Stryker cannot switch on a mutant of a module-level value (docs/testing.md).
+/** A correlation id a caller may set: a plain token, since it travels in logs and SQS attributes. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** application/json and its structured suffix (application/<anything>+json). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const QUOTES = /"/g;
+/** Refuses bytes that are not UTF-8 instead of replacing them. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
@@ -59,7 +64,7 @@ function correlate(): MiddlewareObj<IngestEvent, IngestResult> {
     before: async function correlateBefore(request) {
       const { event } = request;
       const offered = header(event, "x-correlation-id");
-      event.correlationId = (offered && /^[A-Za-z0-9._:-]{1,128}$/.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
+      event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
       logger.appendKeys({ correlationId: event.correlationId });
     },
   };
@@ -126,10 +131,10 @@ function checkContentType(value: string | undefined): void {
   // Braze documents no content type; a missing one is taken as JSON.
   if (value === undefined || value.trim() === "") return;
   const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (!/^application\/(?:[\w.+-]+\+)?json$/.test(mediaType)) {
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
   }
-  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(QUOTES, "");
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
     throw new UnsupportedMediaTypeError("content-type charset must be utf-8", { field: "content-type" });
   }
@@ -245,7 +250,7 @@ function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown, emp
       else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
       let text: string;
       try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        text = UTF8.decode(bytes);
       } catch {
         throw new ValidationError("body is not valid UTF-8");
       }
