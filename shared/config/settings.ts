@@ -48,12 +48,12 @@ export function sqsEndpoint(): string | undefined {
 
 /** AWS_ENDPOINT_URL_LAMBDA, the SDK's own variable: a Lambda API stand-in (local stack, tests), unset in AWS. */
 export function lambdaEndpoint(): string | undefined {
-  return variable("AWS_ENDPOINT_URL_LAMBDA");
+  return textSetting("AWS_ENDPOINT_URL_LAMBDA");
 }
 
 /** AWS_LAMBDA_FUNCTION_NAME: the running function's own name (set by Lambda, and by the local stack). */
 export function ownFunctionName(): string {
-  const name = variable("AWS_LAMBDA_FUNCTION_NAME");
+  const name = textSetting("AWS_LAMBDA_FUNCTION_NAME");
   if (!name) throw new Error("AWS_LAMBDA_FUNCTION_NAME is not set");
   return name;
 }
