@@ -8,7 +8,7 @@ import { mparticleWebhookRoutes } from "../../../shared/flows/mparticleWebhookRo
 import { mparticleWorker } from "../../../shared/flows/mparticleWorker.js";
 import { pushwooshWorker } from "../../../shared/flows/pushwooshWorker.js";
 import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh/context.js";
-import { eventKey, type WorkerMessage } from "../../../shared/queue/worker.js";
+import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
 import type { NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import { secretsFile } from "../../support/secretsFile.js";
 
