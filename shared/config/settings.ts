@@ -69,7 +69,7 @@ export function retryBaseSeconds(): number {
  * Production default for RETRY_HOLD_SECONDS: Braze's Currents connectors re-send 5xx and 429 for 24 hours
  * (braze-docs, "Partner Custom Currents Connector", error handling), EventBridge retries a target as long.
  */
-export const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
+const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
 
 /** RETRY_HOLD_SECONDS: how long an event may be held while its partner is down or throttling, counted from intake. */
 export function retryHoldSeconds(): number {
@@ -77,7 +77,7 @@ export function retryHoldSeconds(): number {
 }
 
 /** Production default for PARTNER_PROBE_SECONDS. */
-export const DEFAULT_PARTNER_PROBE_SECONDS = 60;
+const DEFAULT_PARTNER_PROBE_SECONDS = 60;
 
 /** PARTNER_PROBE_SECONDS: while a partner is down, one probe per this many seconds per destination. */
 export function partnerProbeSeconds(): number {

@@ -46,7 +46,7 @@ function sha256(value: string): Buffer {
 const configuredDigests = new Map<string, Buffer>();
 
 /** Constant-time comparison; hashing first makes the lengths equal so length does not leak either. */
-export function tokensEqual(presented: string, expected: string): boolean {
+function tokensEqual(presented: string, expected: string): boolean {
   let digest = configuredDigests.get(expected);
   if (!digest) {
     digest = sha256(expected);

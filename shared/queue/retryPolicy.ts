@@ -6,6 +6,7 @@ import { MAX_RECEIVE_COUNT } from "./definition.js";
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 /** SQS's longest DelaySeconds: a message re-sent to its queue waits at most this long. */
 export const MAX_DELAY_SECONDS = 900;
+
 export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials" | "outage-exceeded";
 
 export type RetryDecision =
