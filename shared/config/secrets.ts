@@ -55,7 +55,7 @@ const pushwooshSchema = z.object({
 export type PushwooshSecrets = z.infer<typeof pushwooshSchema>;
 
 /** The Pushwoosh fields the webhook door requires, in the order `npm start` reports them. */
-export const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
+const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
 
 /** The required Pushwoosh fields that are missing, empty or placeholders, as `pushwoosh.<name>`. */
 export function unconfiguredPushwooshCredentials(pushwoosh: PushwooshSecrets | undefined): string[] {
@@ -83,7 +83,7 @@ export const relaySecretsSchema = z.object({
 export type RelaySecrets = z.infer<typeof relaySecretsSchema>;
 
 /** Re-read after this long, so a rotated secret takes effect without a redeploy. */
-export const DEFAULT_SECRETS_TTL_SECONDS = 300;
+const DEFAULT_SECRETS_TTL_SECONDS = 300;
 
 let cached: { value: RelaySecrets; expiresAt: number } | undefined;
 let secretsManager: SecretsManagerClient | undefined;

@@ -32,4 +32,3 @@ export const importResponseSchema = z.looseObject({
     )
     .optional(),
 });
-export type ImportResponse = z.infer<typeof importResponseSchema>;

@@ -12,7 +12,6 @@ export type DeviceType = z.infer<typeof deviceTypeSchema>;
 
 /** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
 export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
-export type ListOperation = z.infer<typeof listOperationSchema>;
 
 /**
  * A tag value as setTags takes it: a number, boolean, string (dates as "YYYY-MM-DD HH:mm" UTC), a plain
@@ -22,6 +21,10 @@ export const tagValueSchema = z.union([z.string(), z.number(), z.boolean(), z.ar
 export type TagValue = z.infer<typeof tagValueSchema>;
 export const tagsSchema = z.record(z.string().min(1), tagValueSchema);
 export type Tags = z.infer<typeof tagsSchema>;
+
+/** The types a Pushwoosh tag is created with, fixed from then on (docs.pushwoosh.com/platform-docs/api-reference/tags). */
+export const TAG_TYPES = ["string", "integer", "decimal", "boolean", "date", "list"] as const;
+export type TagType = (typeof TAG_TYPES)[number];
 
 /** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
 export const eventAttributesSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));

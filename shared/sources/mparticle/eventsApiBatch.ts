@@ -143,9 +143,14 @@ export type EventsApiBatch = z.infer<typeof eventsApiBatchSchema>;
 /** mParticle's bulk endpoint takes at most 100 batches per request; the Webhook body is held to the same. */
 export const MAX_BATCHES_PER_REQUEST = 100;
 
+/** A character a JSON number can hold after its first. */
+const NUMBER_CHARACTER = /[0-9eE.+-]/;
+/** An integer of 16 digits or more: one that may not fit a double exactly. */
+const LONG_INTEGER = /^-?\d{16,}$/;
+
 /**
  * JSON.parse, except that an integer too large for a double stays a string of its digits: mParticle's
- * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would be another Pushwoosh user.
+ * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would name another user.
  * One linear pass quotes such numbers outside strings; invalid JSON still fails in JSON.parse.
  */
 export function parseEventsApiJson(source: string): unknown {
@@ -165,9 +170,9 @@ export function parseEventsApiJson(source: string): unknown {
     }
     if (code !== 0x2d && (code < 0x30 || code > 0x39)) continue;
     let end = index + 1;
-    while (end < source.length && /[0-9eE.+-]/.test(source.charAt(end))) end++;
+    while (end < source.length && NUMBER_CHARACTER.test(source.charAt(end))) end++;
     const token = source.slice(index, end);
-    if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+    if (LONG_INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
       out += `${source.slice(copiedUpTo, index)}"${token}"`;
       copiedUpTo = end;
     }

@@ -8,9 +8,6 @@ import { identitySchema } from "./schema.js";
  * the queue carries it.
  */
 
-export { identitySchema };
-export type { Identity } from "./schema.js";
-
 export const PLATFORMS = ["ios", "android", "web", "other"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const TOKEN_KINDS = ["apns", "fcm", "web"] as const;
@@ -95,6 +92,9 @@ export interface NormalisedBatch {
   rejection?: ValidationError;
 }
 
+const PRINTED_NSDATA = /^<([0-9a-fA-F\s]+)>$/;
+const WHITESPACE = /\s+/g;
+
 /**
  * A push token as a device reports it. An APNs token printed as Objective-C prints its NSData,
  * "<e481f135 9629f0c3 ...>" (as in mParticle's JSON reference, device_info.push_token), becomes its
@@ -102,9 +102,9 @@ export interface NormalisedBatch {
  */
 export function normalisePushToken(token: string): string {
   const trimmed = token.trim();
-  const match = /^<([0-9a-fA-F\s]+)>$/.exec(trimmed);
+  const match = PRINTED_NSDATA.exec(trimmed);
   if (!match) return trimmed;
-  const hex = match[1]!.replace(/\s+/g, "").toLowerCase();
+  const hex = match[1]!.replace(WHITESPACE, "").toLowerCase();
   return hex.length === 64 ? hex : trimmed;
 }
 

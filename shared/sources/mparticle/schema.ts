@@ -134,7 +134,6 @@ export const userProfileSchema = z.object({
   device_identities: z.array(identitySchema).default([]),
   audiences: z.array(audienceMembershipSchema).default([]),
 });
-export type UserProfile = z.infer<typeof userProfileSchema>;
 
 export const audienceMembershipChangeRequestSchema = envelopeSchema.extend({
   type: z.literal("audience_membership_change_request"),
