@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "../zod.js";
 import { pushwooshMappingSettings, type PushwooshMappingSettings, type PushwooshTagType } from "../config/settings.js";
 import { ValidationError } from "../errors.js";
 import { sealCredentials } from "../destinations/pushwoosh/credentials.js";
@@ -241,10 +241,10 @@ function credentialsFrom(settings: Record<string, string>): PushwooshCredentials
 
 export const contextSchema = z.object({
   /** The customer's credentials, sealed (shared/destinations/pushwoosh/credentials.ts). */
-  credentials: z.string().min(1),
+  credentials: z.string().check(z.minLength(1)),
   /** Whether a server API token is among them (bulk calls and segments need one). */
   serverApi: z.boolean(),
-  user: userSchema.optional(),
+  user: z.optional(userSchema),
 });
 export type PushwooshFlowContext = z.infer<typeof contextSchema>;
 
