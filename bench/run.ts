@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
+import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from "./partnerOutage.js";
 import { BRAZE_BATCH_SIZE, MPARTICLE_CUSTOM_EVENTS, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
 import { round, summarize } from "./stats.js";
 import { measureBundles, type BundleFigure } from "./bundles.js";
@@ -292,6 +293,10 @@ interface BenchResults {
   requests: Omit<RequestsResult, "counts">;
   /** Details behind the bundle.* and init.* figures. */
   bundles: BundleFigure[];
+  /** A partner down, then back: `outage.recovery_seconds` (also a figure) and what it was measured on. */
+  outage: OutageFigure;
+  /** A partner enforcing a rate during a backlog: `rate.utilisation` (also a figure) and what it was measured on. */
+  rate: RateFigure;
   /** Seconds the whole run took. */
   durationSeconds: number;
 }
@@ -416,6 +421,8 @@ async function main(): Promise<void> {
     const requests = await countRequests();
     console.log(`bundles and cold init (CDK synth, ${"20"} interleaved starts each) at ${((performance.now() - startedAt) / 1000).toFixed(1)} s ...`);
     const bundles = await measureBundles();
+    console.log(`partner outage and rate limit (a local stack of their own) at ${((performance.now() - startedAt) / 1000).toFixed(1)} s ...`);
+    const partner = await measurePartnerOutageAndRate();
 
     const brazeCase = caseResults.find((c) => c.name === brazeJson.name);
     const figures: Figure[] = [
@@ -425,6 +432,10 @@ async function main(): Promise<void> {
       ...bundles.map((b) => figure(`init.${b.function}`, `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module (${b.emptyMs} ms); medians of 20 interleaved`, b.initMs, "ms", null, INIT_GOAL_MS)),
     ];
     if (!("skipped" in e2e)) figures.push(figure("e2e.throughput", e2e.description, e2e.eventsPerSecond, "events/s", null));
+    figures.push(
+      figure("outage.recovery_seconds", `${partner.outage.events} Mixpanel events held through an outage: from the probe's success to the last held event delivered (probe every ${partner.outage.probeSeconds} s)`, partner.outage.recovery_seconds, "s", null),
+      figure("rate.utilisation", `calls the Pushwoosh sandbox took per whole second of a backlog over the ${partner.rate.requestsPerSecond}/s it enforced (bar: ≥ 0.8)`, partner.rate.utilisation, "ratio", null),
+    );
     if (brazeCase) {
       figures.push(figure("e2e.p50", `${brazeCase.description}: p50 answer while the workers deliver`, brazeCase.p50Ms, "ms", null));
       figures.push(figure("e2e.p99", `${brazeCase.description}: p99 answer while the workers deliver`, brazeCase.p99Ms, "ms", null));
@@ -451,6 +462,8 @@ async function main(): Promise<void> {
       figures,
       requests: { workerSqsCalls: requests.workerSqsCalls, drainSeconds: round(requests.drainSeconds, 1), workers: requests.workers, sentBytes: requests.sentBytes },
       bundles,
+      outage: partner.outage,
+      rate: partner.rate,
       durationSeconds: round((performance.now() - startedAt) / 1000, 1),
     };
     await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -40,7 +40,7 @@ Options:
   --json       list, redrive --dry-run: one JSON array for scripts
   --max N      list/redrive at most N messages (redrive then moves them one by one)
   --reason R   redrive only messages parked for this reason (permanent, validation,
-               retries-exhausted, credentials, receive-limit)
+               retries-exhausted, credentials, outage-exceeded, receive-limit)
   --dry-run    redrive: show what would move, move nothing
   --yes        purge without asking
   -h, --help   show this help

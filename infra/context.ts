@@ -1,4 +1,5 @@
 import type { Node } from "constructs";
+import type { Destination } from "../shared/queue/definition.js";
 
 /** CDK context keys a user sets with `-c key=value` or in cdk.json. */
 export const RELAY_ENVIRONMENT_CONTEXT = "relayEnvironment";
@@ -64,6 +65,29 @@ export function readApiThrottle(node: Node): { rateLimit: number; burstLimit: nu
     rateLimit: positiveInteger(API_RATE_LIMIT_CONTEXT, node.tryGetContext(API_RATE_LIMIT_CONTEXT), DEFAULT_API_THROTTLE.rateLimit),
     burstLimit: positiveInteger(API_BURST_LIMIT_CONTEXT, node.tryGetContext(API_BURST_LIMIT_CONTEXT), DEFAULT_API_THROTTLE.burstLimit),
   };
+}
+
+/** `<destination>MaxConcurrency`, e.g. `mparticleMaxConcurrency`: overrides the wiring's maxConcurrency for that worker. */
+export function maxConcurrencyContextKey(destination: Destination): string {
+  return `${destination}MaxConcurrency`;
+}
+
+/** The event source mapping's MaximumConcurrency range (ScalingConfig, https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html). */
+export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
+/**
+ * A worker's event source mapping MaximumConcurrency: the context `<destination>MaxConcurrency` when set,
+ * else the wiring's. Lambda accepts 2..1000 only, so anything else is refused at synth, not at deploy.
+ */
+export function readMaxConcurrency(node: Node, destination: Destination, wired: number): number {
+  const key = maxConcurrencyContextKey(destination);
+  const value = node.tryGetContext(key) as unknown;
+  const chosen = value === undefined || value === null || value === "" ? wired : typeof value === "number" ? value : Number(value);
+  const { min, max } = MAX_CONCURRENCY_RANGE;
+  if (!Number.isInteger(chosen) || chosen < min || chosen > max) {
+    throw new Error(`context ${key} must be a whole number from ${min} to ${max} (the event source mapping's MaximumConcurrency), got ${JSON.stringify(value ?? wired)}`);
+  }
+  return chosen;
 }
 
 export interface RelayContext {

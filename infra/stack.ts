@@ -25,7 +25,8 @@ import {
   pascalCase,
 } from "./outputs.js";
 import { HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, type QueueRef } from "./wiring.js";
-import { readApiThrottle } from "./context.js";
+import { readApiThrottle, readMaxConcurrency } from "./context.js";
+import { probeRateMinutes, readOutageSettings } from "./outageSettings.js";
 import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -89,6 +90,9 @@ export class CdpRelayStack extends Stack {
       },
     };
 
+    // RETRY_HOLD_SECONDS and PARTNER_PROBE_SECONDS are common settings (relayEnvironment) like RETRY_BASE_SECONDS:
+    // read here as the workers will read them, so the probe rule and the retention check follow what they do.
+    const outage = readOutageSettings(functionDefaults.environment);
     const workers = new Map<Destination, QueueToWorker>();
     const queueOf = ({ destination, deadLetter }: QueueRef) => {
       const pair = workers.get(destination);
@@ -98,7 +102,13 @@ export class CdpRelayStack extends Stack {
     for (const wiring of WORKER_FUNCTIONS) {
       workers.set(
         wiring.trigger.destination,
-        new QueueToWorker(this, `${pascalCase(wiring.trigger.destination)}QueueToWorker`, { wiring, functionDefaults, queueOf }),
+        new QueueToWorker(this, `${pascalCase(wiring.trigger.destination)}QueueToWorker`, {
+          wiring,
+          functionDefaults,
+          queueOf,
+          maxConcurrency: readMaxConcurrency(this.node, wiring.trigger.destination, wiring.trigger.eventSource.maxConcurrency),
+          probeRateMinutes: probeRateMinutes(outage.partnerProbeSeconds),
+        }),
       );
     }
     this.workers = workers;
@@ -140,6 +150,7 @@ export class CdpRelayStack extends Stack {
       workers,
       webhooks: this.webhooks,
       alarmTopic: this.alarmTopic,
+      probeRateMinutes: probeRateMinutes(outage.partnerProbeSeconds),
     });
 
     new CfnOutput(this, API_URL_OUTPUT, { value: this.stage.url, description: "Base URL of the webhook API" });

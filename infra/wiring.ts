@@ -28,6 +28,22 @@ export interface EventSourceSettings {
   maxBatchingWindowSeconds: number;
   /** FunctionResponseTypes: ReportBatchItemFailures; without it a thrown invocation or any failure retries the batch. */
   reportBatchItemFailures: boolean;
+  /**
+   * ScalingConfig.MaximumConcurrency: how many invocations the mapping runs at once (2..1000), so a backlog
+   * never calls the partner harder than its documented limit allows. CDK context `<destination>MaxConcurrency`
+   * overrides it (infra/context.ts).
+   */
+  maxConcurrency: number;
+}
+
+/**
+ * Whether the worker rides out its partner's outages: it pauses its own event source mapping while the
+ * partner is down (it gets lambda:List/Get/UpdateEventSourceMapping on its own mapping, and locally
+ * AWS_ENDPOINT_URL_LAMBDA) and a schedule invokes it every PARTNER_PROBE_SECONDS to probe the partner
+ * (an EventBridge rule in AWS, a timer under `npm start`). docs/architecture.md, "When a partner is down".
+ */
+export interface PartnerProbe {
+  scheduled: true;
 }
 
 /**
@@ -53,6 +69,8 @@ export interface QueueTrigger {
   /** The destination whose main queue drives the worker. */
   destination: Destination;
   eventSource: EventSourceSettings;
+  /** Present when the worker pauses consumption while its partner is down and is probed on a schedule. */
+  partnerProbe?: PartnerProbe;
 }
 
 export interface FunctionWiring<Trigger extends HttpTrigger | QueueTrigger = HttpTrigger | QueueTrigger> {
@@ -83,10 +101,15 @@ const INGEST = { memorySize: 256, timeoutSeconds: 10 } as const;
 // batch is as large as Lambda passes (the event source mapping cuts every batch at the 6 MB invocation
 // payload: https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html, BatchSize).
 // Pushwoosh calls are per user and per event: batching does not reduce them. See docs/performance.md.
+// maxConcurrency follows each partner's documented limit (docs/performance.md, "Concurrency per destination"):
+// mParticle takes 270 batches/s and a worker sends up to 100 batches per bulk request, about one request a
+// second each, so 3 workers reach the limit; Mixpanel takes 2 GB/min (~33 MB/s) and ~30k events/s per project,
+// which 10 workers of one 2,000-event import a second stay under; Pushwoosh publishes no rate (429 = too fast),
+// and 5 workers of 25 calls in flight each is ~125 calls in flight, the pacer finds the rest.
 const EVENT_SOURCES: Record<Destination, EventSourceSettings> = {
-  pushwoosh: { batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
-  mparticle: { batchSize: 100, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
-  mixpanel: { batchSize: 20, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true },
+  pushwoosh: { batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true, maxConcurrency: 5 },
+  mparticle: { batchSize: 100, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true, maxConcurrency: 3 },
+  mixpanel: { batchSize: 20, maxBatchingWindowSeconds: 1, reportBatchItemFailures: true, maxConcurrency: 10 },
 };
 
 export const FUNCTIONS: readonly FunctionWiring[] = [
@@ -131,7 +154,7 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
   ...DESTINATIONS.map(
     (destination): WorkerFunction => ({
       name: `${destination}-worker`,
-      trigger: { kind: "queue", destination, eventSource: EVENT_SOURCES[destination] },
+      trigger: { kind: "queue", destination, eventSource: EVENT_SOURCES[destination], partnerProbe: { scheduled: true } },
       // Parks final failures with their reason; re-enqueues the unfinished part of a multi-event message.
       sendsTo: [queue(destination), deadLetterQueue(destination)],
       // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
@@ -166,6 +189,19 @@ export function queuesOf(fn: FunctionWiring): QueueRef[] {
 export function queueEnvVar(ref: QueueRef): string {
   return ref.deadLetter ? deadLetterQueueUrlEnvVar(ref.destination) : queueUrlEnvVar(ref.destination);
 }
+
+/** Whether a function pauses its own event source mapping and is probed on a schedule. */
+export function probesPartner(fn: FunctionWiring): fn is WorkerFunction {
+  return fn.trigger.kind === "queue" && fn.trigger.partnerProbe !== undefined;
+}
+
+/**
+ * What Lambda gives every function (its own name) and the SDK's endpoint variable for the Lambda API, which
+ * only the local stack and the deployed-bundle test set (a stand-in), for the functions that pause their
+ * mapping. The deployed stack sets neither: Lambda sets the first, the second stays the SDK's default.
+ */
+export const FUNCTION_NAME_ENV_VAR = "AWS_LAMBDA_FUNCTION_NAME";
+export const LAMBDA_ENDPOINT_ENV_VAR = "AWS_ENDPOINT_URL_LAMBDA";
 
 /** Every variable name the wiring sets; user-supplied common settings may not set them. */
 export const WIRED_ENV_VARS: ReadonlySet<string> = new Set([

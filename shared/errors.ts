@@ -43,6 +43,15 @@ export class RetryableError extends RelayError {
   readonly errorClass = "retryable" as const;
 }
 
+/**
+ * The partner could not be reached: a timeout, a reset or refused connection, or a call not attempted
+ * because the partner is down (shared/queue/partnerHealth.ts). An outage, never the message's fault.
+ */
+export class PartnerUnreachableError extends RetryableError {}
+
+/** A call not sent because the partner asked us to slow down (shared/http/pacer.ts): a 429 we did not wait for. */
+export class PartnerThrottledError extends RetryableError {}
+
 export class PermanentError extends RelayError {
   readonly errorClass = "permanent" as const;
 }
@@ -125,6 +134,31 @@ export function classifyResponse(
   // 408 Request Timeout and 429 Too Many Requests: the same request may succeed later.
   if (status === 408 || status === 429 || status >= 500) return new RetryableError(message, details);
   return new PermanentError(message, details);
+}
+
+/**
+ * What one partner call says about the partner (not about the message): `outage` (no answer, 408 or 5xx),
+ * `throttled` (429: slow down) or `answered` (anything else, 4xx included: the partner is up and judged
+ * the request). shared/queue/partnerHealth.ts decides from these whether a partner is down.
+ */
+export type PartnerOutcome = "outage" | "throttled" | "answered";
+
+export function partnerOutcomeOf(status: number): PartnerOutcome {
+  if (status === 429) return "throttled";
+  return status === 408 || status >= 500 ? "outage" : "answered";
+}
+
+/**
+ * What a failed delivery says about its partner: `outage` or `throttled` when the failure is the partner's
+ * state (held, no attempt spent, while the partner is down or throttling), undefined when it may be the
+ * message's (the retry policy's five attempts).
+ */
+export function partnerConditionOf(error: RelayError): Exclude<PartnerOutcome, "answered"> | undefined {
+  if (error instanceof PartnerThrottledError) return "throttled";
+  if (error instanceof PartnerUnreachableError) return "outage";
+  if (error.errorClass !== "retryable" || error.status === undefined) return undefined;
+  const outcome = partnerOutcomeOf(error.status);
+  return outcome === "answered" ? undefined : outcome;
 }
 
 /** Anything thrown that is not ours is treated as retryable: a bug fixed and redeployed can then succeed. */

@@ -26,7 +26,12 @@ export interface RelayMonitoringProps {
   workers: ReadonlyMap<Destination, QueueToWorker>;
   webhooks: readonly WebhookToQueue[];
   alarmTopic: ITopic;
+  /** Minutes between two probes of a paused worker: the period of `partnerDown` (PARTNER_PROBE_SECONDS rounded). */
+  probeRateMinutes: number;
 }
+
+/** How long a partner is down before PartnerOutageAlarm fires. */
+export const PARTNER_OUTAGE_ALARM_MINUTES = 15;
 
 const PERIOD = Duration.minutes(5);
 
@@ -112,6 +117,7 @@ export class RelayMonitoring extends Construct {
         relayMetric("credentialFailures", destination),
       );
     }
+    this.addPartnerOutageAlarms(props, action);
     alarmWhenAboveZero(
       "IngestSecretNotConfiguredAlarm",
       "ingest-secret-not-configured",
@@ -196,5 +202,52 @@ export class RelayMonitoring extends Construct {
         }),
       );
     }
+
+    this.addPartnerRow(props);
+  }
+
+  /**
+   * PartnerOutageAlarm per destination: every probe of a paused worker reports partnerDown 1 (0 when its
+   * partner is healthy), once per probe rate; the alarm fires when every probe of 15 minutes found it down.
+   */
+  private addPartnerOutageAlarms(props: RelayMonitoringProps, action: SnsAction): void {
+    const stackName = Stack.of(this).stackName;
+    const period = Duration.minutes(props.probeRateMinutes);
+    const periods = Math.max(1, Math.ceil(PARTNER_OUTAGE_ALARM_MINUTES / props.probeRateMinutes));
+    for (const destination of props.workers.keys()) {
+      const alarm = new Alarm(this, `${pascalCase(destination)}PartnerOutageAlarm`, {
+        alarmName: `${stackName}-${destination}-PartnerOutageAlarm`,
+        alarmDescription:
+          `${destination} has been down (timeouts, resets, 408 or 5xx on every call) for ${PARTNER_OUTAGE_ALARM_MINUTES} minutes. ` +
+          "Its worker paused consumption and holds the events (nothing is parked before RETRY_HOLD_SECONDS); check the partner's status page. Runbook: docs/operations.md, \"A partner is down\".",
+        metric: relayMetric("partnerDown", destination, "Maximum").with({ period }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+    }
+  }
+
+  /** One row: per destination, whether its partner is down, the events held for it and the 429s it answered. */
+  private addPartnerRow(props: RelayMonitoringProps): void {
+    const width = Math.floor(24 / Math.max(1, props.workers.size));
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: "# Partners: down, held, throttled", width: 24, height: 1 }),
+      ...[...props.workers.keys()].map(
+        (destination) =>
+          new GraphWidget({
+            title: `${destination} partner`,
+            left: [relayMetric("held", destination).with({ label: "held" }), relayMetric("throttled", destination).with({ label: "throttled (429)" })],
+            right: [relayMetric("partnerDown", destination, "Maximum").with({ label: "partner down (1 = paused)" })],
+            rightYAxis: { min: 0, max: 1 },
+            width,
+          }),
+      ),
+    );
   }
 }

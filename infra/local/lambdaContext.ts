@@ -1,10 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 
+/** The name a function of the wiring has locally (AWS_LAMBDA_FUNCTION_NAME, the context's functionName). */
+export function localFunctionName(functionName: string): string {
+  return `cdp-relay-${functionName}`;
+}
+
+/** The local ARN of a function (its context's invokedFunctionArn, its event source mapping's FunctionArn). */
+export function localFunctionArn(functionName: string, region: string): string {
+  return `arn:aws:lambda:${region}:000000000000:function:${localFunctionName(functionName)}`;
+}
+
 /** A Lambda context as the runtime builds it, with a real deadline. */
 export function lambdaContext(functionName: string, timeoutSeconds: number, region: string): Context {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const qualifiedName = `cdp-relay-${functionName}`;
+  const qualifiedName = localFunctionName(functionName);
   const unsupported = () => {
     throw new Error("callback-style completion is not used by cdp-relay handlers");
   };
@@ -12,7 +22,7 @@ export function lambdaContext(functionName: string, timeoutSeconds: number, regi
     callbackWaitsForEmptyEventLoop: true,
     functionName: qualifiedName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${qualifiedName}`,
+    invokedFunctionArn: localFunctionArn(functionName, region),
     memoryLimitInMB: "512",
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${qualifiedName}`,

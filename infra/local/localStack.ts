@@ -2,26 +2,31 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Context, SQSBatchResponse } from "aws-lambda";
 import { runInFunctionEnvironment } from "../../shared/config/environment.js";
 import { loadSecrets, resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
-import type { PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
+import { partnerProbeSeconds, type PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
 import {
+  FUNCTION_NAME_ENV_VAR,
   HTTP_FUNCTIONS,
+  LAMBDA_ENDPOINT_ENV_VAR,
   SECRETS_FILE_ENV_VAR,
   WIRED_ENV_VARS,
   WORKER_FUNCTIONS,
+  probesPartner,
   wiredEnvironment,
   type FunctionWiring,
 } from "../wiring.js";
 import { startApiServer, type HttpApiHandler } from "./apiServer.js";
 import { DEVELOPMENT_SECRETS } from "./devSecrets.js";
 import { loadHandler } from "./functions.js";
-import { lambdaContext } from "./lambdaContext.js";
+import { EventSourceMappings, LocalEventSourceMapping, startLambdaApi } from "./lambdaApi.js";
+import { lambdaContext, localFunctionArn, localFunctionName } from "./lambdaContext.js";
 import { LiveView } from "./live/liveView.js";
 import { explainPortInUse } from "./portInUse.js";
-import { SqsPoller, type BatchSummary } from "./poller.js";
+import { SqsPoller, type BatchSummary, type WorkerEvent } from "./poller.js";
+import { scheduledEvent, startProbeTimer } from "./probeSchedule.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "./sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "./sandboxes/mparticle.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "./sandboxes/pushwoosh.js";
@@ -42,8 +47,10 @@ export interface LocalStackOptions {
   secretsFile?: string;
   /** More environment for the handlers, e.g. RETRY_BASE_SECONDS. */
   env?: Record<string, string>;
-  /** Execution environments per worker: how many batches it runs at once. */
+  /** Execution environments per worker: how many batches it runs at once (within its mapping's MaximumConcurrency). */
   pollerConcurrency?: number;
+  /** Lambda API port for the workers' event source mappings; 0 (default) picks a free one. */
+  lambdaPort?: number;
   /** Where readable log lines go; nothing is printed when quiet. */
   log?: (line: string) => void;
   quiet?: boolean;
@@ -62,6 +69,9 @@ export interface LocalStack {
   /** True when the development secret document is in use (its tokens are printed). */
   developmentSecrets: boolean;
   sandboxes: { pushwoosh?: PushwooshSandbox; mparticle?: MparticleSandbox; mixpanel?: MixpanelSandbox };
+  /** The workers' event source mappings, as the Lambda API stand-in (AWS_ENDPOINT_URL_LAMBDA) serves them. */
+  eventSourceMappings: EventSourceMappings;
+  lambdaEndpoint: string;
   /** Stops the workers' polling (batches in flight finish) and starts it again; `npm run bench` counts requests under full batches. */
   workers: { pause(): Promise<void>; resume(): Promise<void> };
   stop(): Promise<void>;
@@ -95,20 +105,24 @@ class EnvironmentOverlay {
 
 /**
  * What the stack gives a function in AWS, locally: the common settings of this process plus exactly the
- * function's wired variables (its queues' URLs, the secret document if it reads it), nothing else.
+ * function's wired variables (its queues' URLs, the secret document if it reads it), nothing else; and what
+ * Lambda adds, its own name, with the Lambda API stand-in for a worker that pauses its mapping.
  */
 export function localFunctionEnvironment(
   fn: FunctionWiring,
   queueUrls: QueueUrls,
   secretsFile: string,
   processEnvironment: NodeJS.ProcessEnv = process.env,
+  lambdaEndpoint?: string,
 ): Record<string, string | undefined> {
-  const common = Object.fromEntries(Object.entries(processEnvironment).filter(([name]) => !WIRED_ENV_VARS.has(name)));
+  const perFunction = new Set([...WIRED_ENV_VARS, FUNCTION_NAME_ENV_VAR, LAMBDA_ENDPOINT_ENV_VAR]);
+  const common = Object.fromEntries(Object.entries(processEnvironment).filter(([name]) => !perFunction.has(name)));
   const wired = wiredEnvironment(fn, (ref) => queueUrls[ref.destination][ref.deadLetter ? "dlq" : "queue"], {
     name: SECRETS_FILE_ENV_VAR,
     value: secretsFile,
   });
-  return { ...common, ...wired };
+  const lambda = probesPartner(fn) && lambdaEndpoint ? { [LAMBDA_ENDPOINT_ENV_VAR]: lambdaEndpoint } : {};
+  return { ...common, ...wired, [FUNCTION_NAME_ENV_VAR]: localFunctionName(fn.name), ...lambda };
 }
 
 function envPort(name: string, fallback: number): number {
@@ -187,11 +201,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queueUrls = await ensureQueues(sqs);
     live.useQueues({ sqs, queueUrls });
 
+    const eventSourceMappings = new EventSourceMappings();
+    const lambdaApi = await startLambdaApi(eventSourceMappings, options.lambdaPort ?? 0);
+    stoppers.push(() => lambdaApi.stop());
+    const environmentOf = (fn: FunctionWiring) => localFunctionEnvironment(fn, queueUrls, secretsDocument, process.env, lambdaApi.endpoint);
+
     /** Loads a function's handler and runs each invocation inside that function's environment. */
     const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
       const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
-      return (event: Event, context: Context) =>
-        runInFunctionEnvironment(localFunctionEnvironment(fn, queueUrls, secretsDocument), () => handler(event, context));
+      return (event: Event, context: Context) => runInFunctionEnvironment(environmentOf(fn), () => handler(event, context));
     };
 
     let ready = false;
@@ -216,14 +234,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const pollers: SqsPoller[] = [];
     for (const worker of WORKER_FUNCTIONS) {
+      const queueUrl = queueUrls[worker.trigger.destination].queue;
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+      const mapping = eventSourceMappings.add(
+        new LocalEventSourceMapping(localFunctionName(worker.name), localFunctionArn(worker.name, region), Attributes?.QueueArn ?? "", worker.trigger.eventSource),
+      );
+      live.watchMapping(worker.trigger.destination, mapping);
       const poller = new SqsPoller({
         sqs,
-        queueUrl: queueUrls[worker.trigger.destination].queue,
+        queueUrl,
         region,
-        settings: worker.trigger.eventSource,
+        mapping,
         handlers: await Promise.all(
           Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
-            loadScoped<SQSEvent, SQSBatchResponse>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
+            loadScoped<WorkerEvent, SQSBatchResponse | void>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
           ),
         ),
         context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
@@ -237,6 +261,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await poller.start();
       pollers.push(poller);
       stoppers.push(() => poller.stop());
+      if (probesPartner(worker)) {
+        // The EventBridge rule of the deployed stack, every PARTNER_PROBE_SECONDS as the worker reads it.
+        const seconds = runInFunctionEnvironment(environmentOf(worker), () => partnerProbeSeconds());
+        const stopProbing = startProbeTimer(
+          seconds,
+          () => poller.invokeScheduled(scheduledEvent(`${localFunctionName(worker.name)}-probe`, region)),
+          (error) => log?.(`[${worker.name}] probe failed: ${error.message}`),
+        );
+        stoppers.push(stopProbing);
+      }
     }
     ready = true;
 
@@ -249,6 +283,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       secrets,
       developmentSecrets: !secretsFile,
       sandboxes,
+      eventSourceMappings,
+      lambdaEndpoint: lambdaApi.endpoint,
       workers: {
         pause: async () => void (await Promise.all(pollers.map((poller) => poller.stop()))),
         resume: async () => void (await Promise.all(pollers.map((poller) => poller.start()))),

@@ -15,10 +15,15 @@ export function partnerBaseUrl(variable: PartnerUrlVariable): string {
   return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(/\/+$/, "");
 }
 
+/** A positive number from the environment; `fallback` when unset, not a number, zero or negative. */
+function positiveNumberSetting(name: string, fallback: number): number {
+  const configured = Number(environmentVariable(name));
+  return Number.isFinite(configured) && configured > 0 ? configured : fallback;
+}
+
 /** Milliseconds a partner call may take before it counts as a (retryable) timeout. */
 export function partnerTimeoutMs(): number {
-  const configured = Number(environmentVariable("PARTNER_TIMEOUT_MS"));
-  return Number.isFinite(configured) && configured > 0 ? configured : 10_000;
+  return positiveNumberSetting("PARTNER_TIMEOUT_MS", 10_000);
 }
 
 /** A variable's trimmed value, undefined when unset or blank. */
@@ -39,12 +44,42 @@ export function sqsEndpoint(): string | undefined {
   return environmentVariable("AWS_ENDPOINT_URL_SQS");
 }
 
+/** AWS_ENDPOINT_URL_LAMBDA, the SDK's own variable: a Lambda API stand-in (local stack, tests), unset in AWS. */
+export function lambdaEndpoint(): string | undefined {
+  return variable("AWS_ENDPOINT_URL_LAMBDA");
+}
+
+/** AWS_LAMBDA_FUNCTION_NAME: the running function's own name (set by Lambda, and by the local stack). */
+export function ownFunctionName(): string {
+  const name = variable("AWS_LAMBDA_FUNCTION_NAME");
+  if (!name) throw new Error("AWS_LAMBDA_FUNCTION_NAME is not set");
+  return name;
+}
+
 export const DEFAULT_RETRY_BASE_SECONDS = 30;
 
 /** RETRY_BASE_SECONDS: the first backoff step of the retry policy. */
 export function retryBaseSeconds(): number {
-  const configured = Number(environmentVariable("RETRY_BASE_SECONDS"));
-  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
+  return positiveNumberSetting("RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS);
+}
+
+/**
+ * Production default for RETRY_HOLD_SECONDS: Braze's Currents connectors re-send 5xx and 429 for 24 hours
+ * (braze-docs, "Partner Custom Currents Connector", error handling), EventBridge retries a target as long.
+ */
+export const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
+
+/** RETRY_HOLD_SECONDS: how long an event may be held while its partner is down or throttling, counted from intake. */
+export function retryHoldSeconds(): number {
+  return positiveNumberSetting("RETRY_HOLD_SECONDS", DEFAULT_RETRY_HOLD_SECONDS);
+}
+
+/** Production default for PARTNER_PROBE_SECONDS. */
+export const DEFAULT_PARTNER_PROBE_SECONDS = 60;
+
+/** PARTNER_PROBE_SECONDS: while a partner is down, one probe per this many seconds per destination. */
+export function partnerProbeSeconds(): number {
+  return positiveNumberSetting("PARTNER_PROBE_SECONDS", DEFAULT_PARTNER_PROBE_SECONDS);
 }
 
 /**
@@ -55,8 +90,7 @@ export const AUTH_BACKOFF_FACTOR = 30;
 
 /** RETRY_AUTH_BACKOFF_FACTOR: how many times the retry backoff a credential failure (401/403) waits. */
 export function authBackoffFactor(): number {
-  const configured = Number(environmentVariable("RETRY_AUTH_BACKOFF_FACTOR"));
-  return Number.isFinite(configured) && configured > 0 ? configured : AUTH_BACKOFF_FACTOR;
+  return positiveNumberSetting("RETRY_AUTH_BACKOFF_FACTOR", AUTH_BACKOFF_FACTOR);
 }
 
 /** MPARTICLE_ATTRIBUTE_PREFIX: put before every custom attribute name Braze → mParticle writes. */

@@ -1,6 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
-import { RetryableError } from "../errors.js";
+import { PartnerUnreachableError } from "../errors.js";
 import { partnerTimeoutMs } from "../config/settings.js";
+import { guardedCall } from "./partnerCallGuard.js";
 
 /** One request to a partner, exactly as it goes on the wire; destinations' map.ts build these. */
 export interface PartnerHttpRequest {
@@ -37,11 +38,16 @@ export interface PartnerCallMessage {
 }
 
 /**
- * One HTTP call to a partner with a timeout. Network errors, resets and timeouts become RetryableError;
- * every HTTP answer is returned as is, for the client to classify (some partners put errors in 200s,
- * some put per-item results in 400s).
+ * One HTTP call to a partner with a timeout. Network errors, resets and timeouts become
+ * PartnerUnreachableError (retryable); every HTTP answer is returned as is, for the client to classify
+ * (some partners put errors in 200s, some put per-item results in 400s). Inside a worker, the call first
+ * waits for the partner's pace and health (partnerCallGuard.ts), which learn its outcome.
  */
-export async function partnerRequest(partner: string, request: PartnerHttpRequest): Promise<PartnerResponse> {
+export function partnerRequest(partner: string, request: PartnerHttpRequest): Promise<PartnerResponse> {
+  return guardedCall(() => send(partner, request));
+}
+
+async function send(partner: string, request: PartnerHttpRequest): Promise<PartnerResponse> {
   const started = performance.now();
   try {
     const response = await fetch(request.url, {
@@ -59,7 +65,7 @@ export async function partnerRequest(partner: string, request: PartnerHttpReques
     const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
     if (partnerCalls.hasSubscribers) partnerCalls.publish({ partner, request, failure: { reason, detail }, durationMs: performance.now() - started } satisfies PartnerCallMessage);
     // The URL's path names the method; the query string may hold credentials, so it is left out.
-    throw new RetryableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
+    throw new PartnerUnreachableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
   }
 }
 

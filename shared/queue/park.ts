@@ -19,6 +19,8 @@ export interface ParkRecord {
   firstFailedAt: string;
   parkedAt: string;
   attempts: number;
+  /** `outage-exceeded` only: seconds from intake to parking, held while the partner was down or throttling. */
+  waitedSeconds?: number;
 }
 
 export const PARK_ATTRIBUTE = "failure";

@@ -1,19 +1,37 @@
-import { AUTH_BACKOFF_FACTOR, DEFAULT_RETRY_BASE_SECONDS, authBackoffFactor, retryBaseSeconds } from "../config/settings.js";
-import type { RelayError } from "../errors.js";
+import {
+  AUTH_BACKOFF_FACTOR,
+  DEFAULT_RETRY_BASE_SECONDS,
+  authBackoffFactor,
+  partnerProbeSeconds,
+  retryBaseSeconds,
+  retryHoldSeconds,
+} from "../config/settings.js";
+import { partnerConditionOf, type RelayError } from "../errors.js";
 import { MAX_RECEIVE_COUNT } from "./definition.js";
 
 /** SQS refuses visibility timeouts above 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+/** SQS's longest DelaySeconds: a message re-sent to its queue waits at most this long. */
+export const MAX_DELAY_SECONDS = 900;
 /** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
 export { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds };
 /** Credential failures wait AUTH_BACKOFF_FACTOR (RETRY_AUTH_BACKOFF_FACTOR) times longer: a person has to fix them. */
 export { AUTH_BACKOFF_FACTOR, authBackoffFactor };
 
-export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials";
+export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials" | "outage-exceeded";
 
 export type RetryDecision =
   | { action: "retry"; delaySeconds: number }
   | { action: "park"; reason: ParkReason };
+
+/** Held: re-sent after `delaySeconds` with no attempt spent, because the partner (not the message) failed. */
+export type FailureDecision = RetryDecision | { action: "hold"; delaySeconds: number };
+
+/** What the worker knows besides the error: whether the partner is down, and how long ago the event came in. */
+export interface FailureSituation {
+  partnerDown: boolean;
+  waitedSeconds: number;
+}
 
 /** Exponential backoff with jitter in [½, 1] of the step, so a burst of failures does not return as one. */
 function backoff(base: number, attempt: number, random: () => number): number {
@@ -45,4 +63,25 @@ export function decideRetry(
       return { action: "retry", delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, delay)) };
     }
   }
+}
+
+/**
+ * The whole decision for one failed event. A 429, or an outage while the partner is down, says nothing
+ * about the message: it is held (no attempt spent) for Retry-After, or until the next probe, until it has
+ * waited RETRY_HOLD_SECONDS since intake; then it parks with reason `outage-exceeded`. Everything else,
+ * an outage while the partner answers other calls included, follows decideRetry's five attempts.
+ */
+export function decideFailure(
+  error: RelayError,
+  attempt: number,
+  situation: FailureSituation,
+  base = retryBaseSeconds(),
+  random: () => number = Math.random,
+): FailureDecision {
+  const condition = partnerConditionOf(error);
+  const held = condition === "throttled" || (condition === "outage" && situation.partnerDown);
+  if (!held) return decideRetry(error, attempt, base, random);
+  if (situation.waitedSeconds > retryHoldSeconds()) return { action: "park", reason: "outage-exceeded" };
+  const delay = condition === "throttled" ? (error.retryAfterSeconds ?? backoff(base, 1, random)) : partnerProbeSeconds();
+  return { action: "hold", delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delay))) };
 }

@@ -113,7 +113,14 @@ interface ScheduleShape {
 }
 
 const MIXPANEL_SCHEDULE: ScheduleShape = { perKind: 1, outage: 0 };
-const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 10 };
+// Sixty consecutive 503s: mParticle down for at least sixty probes of a second, four times the fifteen seconds
+// five attempts' backoff spans (1 + 2 + 4 + 8 s): the worker pauses and holds, nothing is lost or parked for it.
+const MPARTICLE_SCHEDULE: ScheduleShape = { perKind: 3, outage: 60 };
+const PARTNER_PROBE_SECONDS = 1;
+// Longer than the mParticle outage lasts from intake (sixty probes and the run's own pace), so its events are
+// held, never parked. The doomed Pushwoosh requests that end up the only traffic look like an outage (every
+// call 503, nothing else answered): they are held, and park `outage-exceeded` once older than this.
+const RETRY_HOLD_SECONDS = 150;
 
 /**
  * The clean calls a schedule may hold so that a run cannot end before consuming it, however the workers
@@ -351,7 +358,12 @@ describe("the fault run", () => {
       quiet: true,
       // Pushwoosh gets one call per event and a held call holds its whole batch: enough batches at once.
       pollerConcurrency: 8,
-      env: { RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS), PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS) },
+      env: {
+        RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS),
+        PARTNER_TIMEOUT_MS: String(PARTNER_TIMEOUT_MS),
+        PARTNER_PROBE_SECONDS: String(PARTNER_PROBE_SECONDS),
+        RETRY_HOLD_SECONDS: String(RETRY_HOLD_SECONDS),
+      },
     });
     // postEvent takes only events created in Pushwoosh's Control Panel.
     stack.sandboxes.pushwoosh?.createEvents("fault_run");
@@ -482,7 +494,7 @@ describe("the fault run", () => {
     const callsOf = (destination: Destination) => sandboxOf(stack, destination).calls.slice(firstCall[destination]);
 
     await ingest(load);
-    await drained(400_000, "all queues to drain");
+    await drained(600_000, "all queues to drain");
     const underFaults = await ledger(load);
     print(`Ledger under faults (seed ${SEED})`, underFaults);
 
@@ -514,8 +526,12 @@ describe("the fault run", () => {
       expect(unexplainedExtraDeliveries(row, callsOf(row.destination), client), `${row.destination}: delivered again without a lost answer`).toEqual([]);
       expect(row.deliveries.duplicates).toBeLessThanOrEqual(row.deliveries.bound);
     }
-    // The doomed Pushwoosh requests failed five times and were parked, to be redriven.
-    expect(underFaults.find((row) => row.destination === "pushwoosh")!.parked["retries-exhausted"]).toBeGreaterThan(0);
+    // The doomed Pushwoosh requests failed five times among answered calls (retries-exhausted), or were held as
+    // an outage once they were all that was left (outage-exceeded): parked either way, to be redriven.
+    const pushwooshParked = underFaults.find((row) => row.destination === "pushwoosh")!.parked;
+    expect((pushwooshParked["retries-exhausted"] ?? 0) + (pushwooshParked["outage-exceeded"] ?? 0)).toBeGreaterThan(0);
+    // The mParticle outage, sixty calls long, was held through: nothing of it parked.
+    expect(underFaults.find((row) => row.destination === "mparticle")!.parked["outage-exceeded"] ?? 0).toBe(0);
 
     // Credential failures: every id a 401 turned away is delivered (or parked "credentials" by the retry
     // policy), and it came back no sooner than the credential backoff allows.
@@ -541,7 +557,7 @@ describe("the fault run", () => {
     // The partners recover; ops redrive what can now succeed and leave the permanent failures parked.
     for (const destination of DESTINATIONS) sandboxOf(stack, destination).clearFaults();
     for (const destination of DESTINATIONS) {
-      for (const reason of ["retries-exhausted", "credentials", "receive-limit"]) {
+      for (const reason of ["retries-exhausted", "outage-exceeded", "credentials", "receive-limit"]) {
         const output = new PassThrough();
         const io = { stdout: { write: (text: string) => output.write(text) }, stderr: { write: (text: string) => output.write(text) }, stdin: new PassThrough() };
         expect(await main(["dlq", "redrive", "--queue", destination, "--reason", reason], io, { ...DEFAULT_DLQ_SETTINGS, receiveWaitSeconds: 0 })).toBe(0);
@@ -557,5 +573,5 @@ describe("the fault run", () => {
       expect(row.parked).toEqual(load.permanent[row.destination].size > 0 ? { permanent: load.permanent[row.destination].size } : {});
       expect(unexplainedExtraDeliveries(row, callsOf(row.destination), client), `${row.destination}: delivered again without a lost answer`).toEqual([]);
     }
-  }, 600_000);
+  }, 900_000);
 });

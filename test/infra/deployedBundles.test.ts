@@ -19,7 +19,8 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
 
   // Bundling eight functions and starting a process for each can take over a minute on a loaded machine.
   beforeAll(async () => {
-    relay = synthesizeRelay();
+    // A probe interval of a second: a held event comes back after a second, not a minute; retries from a second.
+    relay = synthesizeRelay({ relayEnvironment: { PARTNER_PROBE_SECONDS: "1", RETRY_BASE_SECONDS: "1" } });
     stack = await startDeployedStack(relay);
   }, 180_000);
   afterAll(async () => {
@@ -28,7 +29,7 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   });
   // A call the role would be denied in AWS fails the test that made it.
   afterEach(() => {
-    expect(stack.deniedCalls(), "SQS / Secrets Manager calls that IAM would deny in AWS").toEqual([]);
+    expect(stack.deniedCalls(), "SQS / Secrets Manager / Lambda API calls that IAM would deny in AWS").toEqual([]);
   });
 
   /** Posts as the partner would; `answer` says what came back and, on a 5xx, what the function logged. */
@@ -137,6 +138,37 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     await stack.drained();
   });
 
+  it("pauses the worker's own event source mapping while its partner is down, and resumes it from the scheduled probe", async () => {
+    const { pushwoosh } = stack.sandboxes;
+    const mapping = stack.mappings.get("pushwoosh-worker");
+    expect(mapping?.settings.maxConcurrency).toBeGreaterThanOrEqual(2);
+    pushwoosh.setFaultRate(1, [{ kind: "status", status: 503 }]);
+    const before = pushwoosh.calls.length;
+
+    // Batches one after another: each invocation's failed round of calls is one more sign the partner is down.
+    for (let round = 0; mapping?.currentState !== "Disabled" && round < 10; round++) {
+      const calls = pushwoosh.calls.length;
+      const answered = await post("/mparticle/webhook", masterSample(), stack.secrets.inbound.mparticleWebhookAuthorization ?? "");
+      expect(answered.status, answered.answer).toBe(200);
+      await waitFor(() => pushwoosh.calls.length > calls || mapping?.currentState === "Disabled", 30_000, "the worker's calls of the batch");
+    }
+    await waitFor(() => mapping?.currentState === "Disabled", 30_000, "the pushwoosh worker to disable its mapping");
+
+    pushwoosh.clearFaults();
+    // Each probe takes one held event; once the partner answers, consumption resumes.
+    await waitFor(async () => {
+      await stack.probe("pushwoosh-worker");
+      return mapping?.currentState === "Enabled";
+    }, 30_000, "a probe to resume the mapping");
+    await stack.drained();
+    const calls = pushwoosh.calls.slice(before);
+    const delivered = calls.filter((call) => call.status === 200).map((call) => call.path.replace("/json/1.3/", ""));
+    expect(new Set(delivered)).toEqual(new Set(["registerDevice", "setTags"]));
+    expect(await drainVisible(stack.sqs, stack.queueUrl(deadLetterQueueName("pushwoosh")))).toEqual([]);
+    const lambdaCalls = stack.calls().filter((call) => call.caller === "pushwoosh-worker" && call.action.includes("EventSourceMapping"));
+    expect(lambdaCalls.filter((call) => call.action === "UpdateEventSourceMapping").map((call) => call.input.Enabled)).toEqual([false, true]);
+  });
+
   it("recorded the calls the IAM check holds against the roles", () => {
     const actions = new Set(stack.calls().map((call) => `${call.caller}: ${call.action}`));
     for (const expected of [
@@ -149,6 +181,9 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
       "mixpanel-worker: SendMessage",
       "mixpanel-worker event source mapping: ReceiveMessage",
       "mixpanel-worker event source mapping: DeleteMessageBatch",
+      "pushwoosh-worker: ListEventSourceMappings",
+      "pushwoosh-worker: GetEventSourceMapping",
+      "pushwoosh-worker: UpdateEventSourceMapping",
     ]) {
       expect(actions, expected).toContain(expected);
     }

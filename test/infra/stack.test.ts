@@ -12,7 +12,8 @@ import { DEFAULT_API_THROTTLE, readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
 import { localFunctionEnvironment } from "../../infra/local/localStack.js";
 import type { QueueUrls } from "../../infra/local/sqs.js";
-import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, queueEnvVar, queuesOf, type QueueRef } from "../../infra/wiring.js";
+import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, probesPartner, queueEnvVar, queuesOf, workerFor, type QueueRef } from "../../infra/wiring.js";
+import { HOLD_PARKING_MARGIN_SECONDS, probeRateMinutes } from "../../infra/outageSettings.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
 import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
 import { SECRET_NOT_CONFIGURED_METRIC } from "../../shared/observability.js";
@@ -62,7 +63,11 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
+
+/** The statements that let a worker pause and resume its own event source mapping (infra/constructs/QueueToWorker.ts). */
+const isMappingStatement = (statement: Statement) => asList(statement.Action).every((action) => action.startsWith("lambda:") && action.includes("EventSourceMapping"));
 
 function policyStatementsOf(functionLogicalId: string): Statement[] {
   const roleId = (template.toJSON().Resources[functionLogicalId].Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
@@ -148,6 +153,77 @@ describe("CdpRelayStack", () => {
     }
   });
 
+  it("caps each worker's event source mapping at the wiring's MaximumConcurrency", () => {
+    for (const { name, trigger } of WORKER_FUNCTIONS) {
+      expect(trigger.eventSource.maxConcurrency, name).toBeGreaterThanOrEqual(2);
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: functionId(name) },
+        ScalingConfig: { MaximumConcurrency: trigger.eventSource.maxConcurrency },
+      });
+    }
+  });
+
+  it("takes a destination's MaximumConcurrency from context <destination>MaxConcurrency, and refuses what Lambda would", () => {
+    const { template: configured, stack } = synthRelay({ mparticleMaxConcurrency: "7", mixpanelMaxConcurrency: 1000 });
+    const mappingOf = (destination: Destination) => {
+      const functionLogicalId = stack.getLogicalId(stack.workers.get(destination)?.worker.handler.node.defaultChild as never);
+      return Object.values(configured.findResources("AWS::Lambda::EventSourceMapping", { Properties: { FunctionName: { Ref: functionLogicalId } } }))[0];
+    };
+    expect(mappingOf("mparticle")?.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 7 });
+    expect(mappingOf("mixpanel")?.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 1000 });
+    expect(mappingOf("pushwoosh")?.Properties.ScalingConfig).toEqual({ MaximumConcurrency: workerFor("pushwoosh").trigger.eventSource.maxConcurrency });
+    for (const refused of [1, 1001, 2.5, "many"]) {
+      const app = new App({ context: { pushwooshMaxConcurrency: refused } });
+      expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node)), String(refused)).toThrow(/pushwooshMaxConcurrency must be a whole number from 2 to 1000/);
+    }
+  });
+
+  it("invokes each probed worker on an EventBridge schedule, every PARTNER_PROBE_SECONDS rounded to whole minutes (at least one)", () => {
+    const probed = WORKER_FUNCTIONS.filter(probesPartner);
+    expect(probed.map((fn) => fn.name).sort()).toEqual(WORKER_FUNCTIONS.map((fn) => fn.name).sort());
+    template.resourceCountIs("AWS::Events::Rule", probed.length);
+    for (const { name } of probed) {
+      template.hasResourceProperties("AWS::Events::Rule", {
+        ScheduleExpression: "rate(1 minute)",
+        State: "ENABLED",
+        Targets: [Match.objectLike({ Arn: arnOf(functionId(name)), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+      template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", FunctionName: arnOf(functionId(name)), Principal: "events.amazonaws.com" });
+    }
+    expect([20, 60, 89, 150, 300].map(probeRateMinutes)).toEqual([1, 1, 1, 3, 5]);
+  });
+
+  it("lets each worker find, read and pause only its own event source mapping, without a dependency cycle", () => {
+    for (const { name } of WORKER_FUNCTIONS) {
+      const id = functionId(name);
+      const mappingStatements = policyStatementsOf(id).filter(isMappingStatement);
+      expect(mappingStatements, name).toEqual([
+        { Effect: "Allow", Action: "lambda:ListEventSourceMappings", Resource: "*" },
+        {
+          Effect: "Allow",
+          Action: ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping"],
+          Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":lambda:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-source-mapping:*"]] },
+          Condition: { StringEquals: { "lambda:FunctionArn": arnOf(id) } },
+        },
+      ]);
+      // The policy names the function's ARN, so the function must not wait for it (its default policy it does wait for).
+      const policyIds = Object.keys(template.findResources("AWS::IAM::Policy", { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: "lambda:ListEventSourceMappings" })]) } } }));
+      const functionDependsOn = (template.toJSON().Resources[id].DependsOn ?? []) as string[];
+      expect(functionDependsOn.filter((dependency) => policyIds.includes(dependency)), name).toEqual([]);
+    }
+    for (const { name } of HTTP_FUNCTIONS) expect(policyStatementsOf(functionId(name)).filter(isMappingStatement), name).toEqual([]);
+  });
+
+  it("keeps messages longer than RETRY_HOLD_SECONDS, and refuses a hold the queues' retention cannot cover", () => {
+    const longest = RETENTION_SECONDS - HOLD_PARKING_MARGIN_SECONDS;
+    expect(RETENTION_SECONDS).toBe(14 * 24 * 3600);
+    expect(longest).toBeGreaterThanOrEqual(86_400);
+    const { template: longHold } = synthRelay({ relayEnvironment: { RETRY_HOLD_SECONDS: String(longest) } });
+    longHold.hasResourceProperties("AWS::SQS::Queue", { QueueName: queueName("mparticle"), MessageRetentionPeriod: RETENTION_SECONDS });
+    const app = new App({ context: { relayEnvironment: { RETRY_HOLD_SECONDS: String(longest + 1) } } });
+    expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node))).toThrow(/RETRY_HOLD_SECONDS \d+ is longer than the queues can keep a message/);
+  });
+
   it("gives each function exactly the queue URL variables and sqs:SendMessage grants its wiring lists, and its sizing", () => {
     const refId = ({ destination, deadLetter }: QueueRef) => queueId(destination, deadLetter);
     const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
@@ -214,7 +290,8 @@ describe("CdpRelayStack", () => {
     const secret = { Ref: onlyKey(template.findResources("AWS::SecretsManager::Secret"), "secret") };
     const key = (resource: unknown) => JSON.stringify(resource);
     for (const fn of FUNCTIONS) {
-      const statements = policyStatementsOf(functionId(fn.name)).filter((statement) => statement.Effect === "Allow");
+      // The event source mapping statements are checked on their own below (ListEventSourceMappings has no resource-level permission).
+      const statements = policyStatementsOf(functionId(fn.name)).filter((statement) => statement.Effect === "Allow" && !isMappingStatement(statement));
       const actions = statements.flatMap((statement) => asList(statement.Action));
       expect(actions.filter((action) => action.includes("*")), fn.name).toEqual([]);
       const resources = new Set(statements.flatMap((statement) => asList(statement.Resource)).map(key));
@@ -357,6 +434,27 @@ describe("CdpRelayStack", () => {
     }
   });
 
+  it("alarms (PartnerOutageAlarm) when a destination's partner has been down for 15 minutes", () => {
+    for (const destination of DESTINATIONS) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        AlarmName: `CdpRelay-${destination}-PartnerOutageAlarm`,
+        Namespace: "CdpRelay",
+        MetricName: "partnerDown",
+        Dimensions: Match.arrayWith([{ Name: "destination", Value: destination }, { Name: "service", Value: "cdp-relay" }]),
+        Statistic: "Maximum",
+        Period: 60,
+        EvaluationPeriods: 15,
+        DatapointsToAlarm: 15,
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+    }
+    // A slower probe makes fewer, longer periods that still cover 15 minutes, and a slower schedule.
+    const { template: slow } = synthRelay({ relayEnvironment: { PARTNER_PROBE_SECONDS: "300" } });
+    slow.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "partnerDown", Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+    expect(Object.values(slow.findResources("AWS::Events::Rule")).map((rule) => rule.Properties.ScheduleExpression)).toEqual(WORKER_FUNCTIONS.map(() => "rate(5 minutes)"));
+  });
+
   it("alarms on events parked at ingest, summing parkedAtIngest over every destination", () => {
     const alarms = Object.entries(template.findResources("AWS::CloudWatch::Alarm")).filter(([id]) => id.includes("ParkedAtIngestAlarm"));
     expect(alarms).toHaveLength(1);
@@ -400,6 +498,9 @@ describe("CdpRelayStack", () => {
       }
       for (const metric of ["parked", "skipped"]) {
         expect(shows("SEARCH(", `MetricName=\\"${metric}\\" destination=\\"${destination}\\"`), `${metric} ${destination}`).toBe(true);
+      }
+      for (const metric of ["partnerDown", "held", "throttled"]) {
+        expect(shows(`"CdpRelay","${metric}"`, `"destination","${destination}"`), `${metric} ${destination}`).toBe(true);
       }
       expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, false))).toBe(true);
       expect(shows("ApproximateNumberOfMessagesVisible", queueId(destination, true))).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
-  AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, UnsupportedMediaTypeError, ValidationError,
-  classifyResponse, parseRetryAfter, toRelayError,
+  AuthError, PartnerThrottledError, PartnerUnreachableError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError,
+  UnsupportedMediaTypeError, ValidationError, classifyResponse, parseRetryAfter, partnerConditionOf, partnerOutcomeOf, toRelayError,
 } from "../../shared/errors.js";
 
 function answer(status: number, headers: Record<string, string> = {}) {
@@ -104,5 +104,25 @@ describe("toRelayError", () => {
     expect(wrapped).toMatchObject({ errorClass: "retryable", message: "unexpected error: fetch failed" });
     expect(wrapped.cause).toBe(thrown);
     expect(toRelayError("a string")).toMatchObject({ errorClass: "retryable", message: "unexpected error: a string", cause: "a string" });
+  });
+});
+
+describe("what a partner call says about the partner", () => {
+  it("takes 408 and 5xx for an outage, 429 for throttling, and every other answer for an answer", () => {
+    expect([200, 202, 400, 401, 404, 408, 429, 500, 502, 503, 504].map(partnerOutcomeOf)).toEqual([
+      "answered", "answered", "answered", "answered", "answered", "outage", "throttled", "outage", "outage", "outage", "outage",
+    ]);
+  });
+
+  it("gives a failure the partner's condition only when the failure is the partner's", () => {
+    expect(partnerConditionOf(new PartnerUnreachableError("reset"))).toBe("outage");
+    expect(partnerConditionOf(new PartnerThrottledError("not sent", { retryAfterSeconds: 3 }))).toBe("throttled");
+    expect(partnerConditionOf(new RetryableError("HTTP 503", { status: 503 }))).toBe("outage");
+    expect(partnerConditionOf(new RetryableError("HTTP 429", { status: 429 }))).toBe("throttled");
+    // Ours (a bug, an SQS failure) or the partner's verdict on the message: not the partner's condition.
+    expect(partnerConditionOf(new RetryableError("unexpected error: x"))).toBeUndefined();
+    expect(partnerConditionOf(new RetryableError("status_code 500", { status: 200 }))).toBeUndefined();
+    expect(partnerConditionOf(new PermanentError("HTTP 400", { status: 400 }))).toBeUndefined();
+    expect(partnerConditionOf(new AuthError("HTTP 503?", { status: 503 }))).toBeUndefined();
   });
 });

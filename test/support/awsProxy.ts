@@ -31,12 +31,19 @@ export interface AwsProxyOptions {
   /** Endpoint to forward to; without one, the hook must answer every call. */
   target?: string;
   hook?: AwsCallHook;
+  /** For a REST API (Lambda): names the operation from the method, URL and body. Default: the JSON or query protocol. */
+  operationOf?: (method: string, url: string, body: string) => { action: string; input: Record<string, unknown> } | undefined;
 }
 
 function parseCall(caller: string, target: string | undefined, body: string): AwsCall {
   if (target) return { caller, action: target.slice(target.lastIndexOf(".") + 1), input: body ? (JSON.parse(body) as Record<string, unknown>) : {} };
   const form = Object.fromEntries(new URLSearchParams(body));
   return { caller, action: String(form.Action ?? "unknown"), input: form };
+}
+
+function restCall(options: AwsProxyOptions, method: string, url: string, body: string): AwsCall {
+  const operation = options.operationOf?.(method, url, body);
+  return { caller: options.caller, action: operation?.action ?? `${method} ${url}`, input: operation?.input ?? {} };
 }
 
 /** A recording proxy in front of an AWS endpoint (the embedded SQS, the Secrets Manager stand-in), one per caller. */
@@ -48,7 +55,10 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
       try {
-        const call = parseCall(options.caller, req.headers["x-amz-target"] as string | undefined, body.toString("utf8"));
+        const text = body.toString("utf8");
+        const call = options.operationOf
+          ? restCall(options, req.method ?? "GET", req.url ?? "/", text)
+          : parseCall(options.caller, req.headers["x-amz-target"] as string | undefined, text);
         calls.push(call);
         const answer = await options.hook?.(call);
         if (answer) {

@@ -2,8 +2,10 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startApiServer, type HttpApiHandler } from "../../infra/local/apiServer.js";
 import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
+import { EventSourceMappings, LocalEventSourceMapping, lambdaOperationOf, startLambdaApi } from "../../infra/local/lambdaApi.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../infra/local/poller.js";
+import { scheduledEvent } from "../../infra/local/probeSchedule.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../infra/local/sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "../../infra/local/sandboxes/mparticle.js";
 import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
@@ -12,18 +14,18 @@ import { startAwsProxy, type AwsCall, type AwsCallHook, type AwsProxy } from "./
 import { startLambdaBundle, type LambdaBundle } from "./lambdaBundle.js";
 import { startSecretsManagerStandIn } from "./secretsManagerStandIn.js";
 import { deployedFunctions, type CfnTemplate, type DeployedFunction, type SynthesizedRelay } from "./synthesizedStack.js";
-import { iamActionOf, isAllowed, roleStatements } from "./templateIam.js";
+import { TEST_ACCOUNT, iamActionOf, isAllowed, isAllowedOnArn, roleStatements } from "./templateIam.js";
 import { waitFor } from "./waitFor.js";
 
-const REGION = "us-east-1";
-const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:000000000000:secret:cdp-relay-local-AbCdEf`;
+const REGION = TEST_ACCOUNT.region;
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${TEST_ACCOUNT.accountId}:secret:cdp-relay-local-AbCdEf`;
 /** What an SQS event source mapping calls with the function's execution role. */
 export const EVENT_SOURCE_MAPPING_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"];
 
 interface Caller {
   name: string;
   roleId: string;
-  proxies: Array<{ service: "sqs" | "secretsmanager"; proxy: AwsProxy }>;
+  proxies: Array<{ service: "sqs" | "secretsmanager" | "lambda"; proxy: AwsProxy }>;
 }
 
 export interface DeployedStack {
@@ -38,8 +40,12 @@ export interface DeployedStack {
   output(functionName: string): string;
   sandboxes: { pushwoosh: PushwooshSandbox; mparticle: MparticleSandbox; mixpanel: MixpanelSandbox };
   secrets: typeof DEVELOPMENT_SECRETS;
-  /** Every SQS and Secrets Manager call so far, by caller. */
+  /** Every SQS, Secrets Manager and Lambda API call so far, by caller. */
   calls(): AwsCall[];
+  /** The template's event source mappings as the Lambda API stand-in serves them, by worker name. */
+  mappings: ReadonlyMap<string, LocalEventSourceMapping>;
+  /** Invokes a worker the way its EventBridge probe rule does (the template's rule targeting it). */
+  probe(functionName: string): Promise<void>;
   /** One line per call recorded since the previous check that the caller's role would be denied in AWS. */
   deniedCalls(): string[];
   /** One line per permission a worker's event source mapping needs and its role lacks. */
@@ -100,14 +106,25 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
     };
     for (const sandbox of Object.values(sandboxes)) stoppers.push(() => sandbox.stop());
 
+    // The Lambda API the workers pause their mappings through; the template's mappings are added below.
+    const eventSourceMappings = new EventSourceMappings();
+    const lambdaApi = await startLambdaApi(eventSourceMappings);
+    stoppers.push(() => lambdaApi.stop());
+
     const callers: Caller[] = [];
-    const addCaller = async (name: string, roleId: string): Promise<{ sqsEndpoint: string; secretsEndpoint: string }> => {
+    const addCaller = async (name: string, roleId: string): Promise<{ sqsEndpoint: string; secretsEndpoint: string; lambdaEndpoint: string }> => {
       const sqsProxy = await startAwsProxy({ caller: name, target: localSqs.endpoint, hook: options.hook });
       const secretsProxy = await startSecretsManagerStandIn(name, new Map([[SECRET_ARN, JSON.stringify(secrets)]]));
-      stoppers.push(() => sqsProxy.stop(), () => secretsProxy.stop());
-      callers.push({ name, roleId, proxies: [{ service: "sqs", proxy: sqsProxy }, { service: "secretsmanager", proxy: secretsProxy }] });
-      return { sqsEndpoint: sqsProxy.endpoint, secretsEndpoint: secretsProxy.endpoint };
+      const lambdaProxy = await startAwsProxy({ caller: name, target: lambdaApi.endpoint, operationOf: lambdaOperationOf });
+      stoppers.push(() => sqsProxy.stop(), () => secretsProxy.stop(), () => lambdaProxy.stop());
+      callers.push({
+        name,
+        roleId,
+        proxies: [{ service: "sqs", proxy: sqsProxy }, { service: "secretsmanager", proxy: secretsProxy }, { service: "lambda", proxy: lambdaProxy }],
+      });
+      return { sqsEndpoint: sqsProxy.endpoint, secretsEndpoint: secretsProxy.endpoint, lambdaEndpoint: lambdaProxy.endpoint };
     };
+    const functionArnOf = (name: string) => `arn:${TEST_ACCOUNT.partition}:lambda:${REGION}:${TEST_ACCOUNT.accountId}:function:${name}`;
 
     const functions = deployedFunctions(relay);
     const bundles = new Map<string, LambdaBundle>();
@@ -139,6 +156,7 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
           TZ: ":UTC",
           AWS_ENDPOINT_URL_SQS: endpoints.sqsEndpoint,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsEndpoint,
+          AWS_ENDPOINT_URL_LAMBDA: endpoints.lambdaEndpoint,
           ...partnerUrls,
         },
       });
@@ -173,13 +191,17 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
     // The template's event source mappings, polling with the worker's role.
     const mappings = Object.values(resources).filter((resource) => resource.Type === "AWS::Lambda::EventSourceMapping");
     const gaps: string[] = [];
+    const mappingsByWorker = new Map<string, LocalEventSourceMapping>();
+    const functionIdByArn = new Map<string, string>();
+    const pollerByWorker = new Map<string, SqsPoller>();
     for (const mapping of mappings) {
-      const { EventSourceArn, FunctionName, BatchSize, MaximumBatchingWindowInSeconds, FunctionResponseTypes } = mapping.Properties as {
+      const { EventSourceArn, FunctionName, BatchSize, MaximumBatchingWindowInSeconds, FunctionResponseTypes, ScalingConfig } = mapping.Properties as {
         EventSourceArn: { "Fn::GetAtt": [string, string] };
         FunctionName: { Ref: string };
         BatchSize: number;
         MaximumBatchingWindowInSeconds?: number;
         FunctionResponseTypes?: string[];
+        ScalingConfig?: { MaximumConcurrency?: number };
       };
       const fn = functionById.get(FunctionName.Ref);
       const bundle = bundles.get(FunctionName.Ref);
@@ -192,18 +214,25 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       }
       const { sqsEndpoint } = await addCaller(`${fn.name} event source mapping`, fn.roleId);
       const pollerSqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION });
+      const localMapping = eventSourceMappings.add(
+        new LocalEventSourceMapping(fn.name, functionArnOf(fn.name), `arn:${TEST_ACCOUNT.partition}:sqs:${REGION}:${TEST_ACCOUNT.accountId}:${queueName}`, {
+          batchSize: BatchSize,
+          maxBatchingWindowSeconds: MaximumBatchingWindowInSeconds ?? 0,
+          reportBatchItemFailures: (FunctionResponseTypes ?? []).includes("ReportBatchItemFailures"),
+          maxConcurrency: ScalingConfig?.MaximumConcurrency,
+        }),
+      );
+      mappingsByWorker.set(fn.name, localMapping);
+      functionIdByArn.set(localMapping.functionArn, fn.logicalId);
       const poller = new SqsPoller({
         sqs: pollerSqs,
         queueUrl: urlByName.get(queueName) ?? "",
         region: REGION,
-        settings: {
-          batchSize: BatchSize,
-          maxBatchingWindowSeconds: MaximumBatchingWindowInSeconds ?? 0,
-          reportBatchItemFailures: (FunctionResponseTypes ?? []).includes("ReportBatchItemFailures"),
-        },
+        mapping: localMapping,
         handlers: [(event: SQSEvent) => bundle.invoke<SQSBatchResponse>(event)],
         context: () => lambdaContext(fn.name, fn.timeoutSeconds, REGION),
       });
+      pollerByWorker.set(fn.name, poller);
       await poller.start();
       stoppers.push(async () => {
         await poller.stop();
@@ -217,6 +246,24 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       return logicalId ? { expression: { "Fn::GetAtt": [logicalId, "Arn"] }, label: name } : { expression: undefined, label: `unknown queue ${String(queueUrl)}` };
     };
     const calls = () => callers.flatMap((caller) => caller.proxies.flatMap(({ proxy }) => proxy.calls));
+    /**
+     * A Lambda API call against the role: ListEventSourceMappings has no resource ("*"); Get and Update name
+     * the mapping's ARN, with the condition key lambda:FunctionArn = the mapping's function
+     * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
+     */
+    const lambdaDenied = (caller: Caller, statements: ReturnType<typeof roleStatements>, call: AwsCall, action: string): string[] => {
+      const mapping = eventSourceMappings.all().find((candidate) => candidate.uuid === call.input.UUID);
+      const arn = call.action === "ListEventSourceMappings" ? "*" : (mapping?.arn ?? `unknown mapping ${String(call.input.UUID)}`);
+      const functionId = mapping ? functionIdByArn.get(mapping.functionArn) : undefined;
+      const conditionValues = functionId ? { "lambda:FunctionArn": { "Fn::GetAtt": [functionId, "Arn"] } } : {};
+      return isAllowedOnArn(statements, action, arn, conditionValues) ? [] : [`${caller.name} called ${call.action} on ${arn}: its role ${caller.roleId} does not allow ${action} there`];
+    };
+    // The template's probe rules: Rule → Targets → function.
+    const probedFunctionIds = new Set(
+      Object.values(resources)
+        .filter((resource) => resource.Type === "AWS::Events::Rule")
+        .flatMap((rule) => (rule.Properties.Targets as Array<{ Arn: { "Fn::GetAtt": [string, string] } }>).map((target) => target.Arn["Fn::GetAtt"][0])),
+    );
     const checked = new Map<AwsProxy, number>();
     const secretId = Object.keys(resources).find((id) => resources[id]?.Type === "AWS::SecretsManager::Secret");
 
@@ -242,6 +289,7 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
             checked.set(proxy, proxy.calls.length);
             return unchecked.flatMap((call) => {
               const action = iamActionOf(service, call.action);
+              if (service === "lambda") return lambdaDenied(caller, statements, call, action);
               const resource =
                 service === "sqs"
                   ? queueArnOf(call.input.QueueUrl)
@@ -255,6 +303,13 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
           });
         }),
       eventSourceMappingGaps: () => gaps,
+      mappings: mappingsByWorker,
+      probe: async (functionName) => {
+        const fn = functions.find((candidate) => candidate.name === functionName);
+        const poller = pollerByWorker.get(functionName);
+        if (!fn || !poller || !probedFunctionIds.has(fn.logicalId)) throw new Error(`no probe rule of the template targets ${functionName}`);
+        await poller.invokeScheduled(scheduledEvent(`${functionName}-probe`, REGION));
+      },
       drained: () =>
         waitFor(
           async () => {

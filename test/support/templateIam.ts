@@ -4,6 +4,7 @@ interface Statement {
   Effect: "Allow" | "Deny";
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -17,7 +18,7 @@ const IAM_ACTION_OF_BATCH: Record<string, string> = {
 };
 
 /** The IAM action an API call needs: `sqs:SendMessage` for SendMessageBatch. */
-export function iamActionOf(service: "sqs" | "secretsmanager", apiAction: string): string {
+export function iamActionOf(service: "sqs" | "secretsmanager" | "lambda", apiAction: string): string {
   return `${service}:${IAM_ACTION_OF_BATCH[apiAction] ?? apiAction}`;
 }
 
@@ -44,6 +45,40 @@ export function isAllowed(statements: Statement[], action: string, resource: unk
   const matches = (statement: Statement) =>
     asList(statement.Action).some((pattern) => wildcard(pattern).test(action)) &&
     asList(statement.Resource).some((allowed) => allowed === "*" || JSON.stringify(allowed) === JSON.stringify(resource));
+  const applicable = statements.filter(matches);
+  return applicable.some((statement) => statement.Effect === "Allow") && !applicable.some((statement) => statement.Effect === "Deny");
+}
+
+/** The pseudo parameters of the account the deployed-bundle test stands for. */
+export const TEST_ACCOUNT = { partition: "aws", region: "us-east-1", accountId: "000000000000" } as const;
+
+/** A template string expression (a literal, or Fn::Join of literals and pseudo parameters) as the string it resolves to. */
+function resolvedString(expression: unknown): string | undefined {
+  if (typeof expression === "string") return expression;
+  const join = (expression as { "Fn::Join"?: [string, unknown[]] } | null)?.["Fn::Join"];
+  if (!join) return undefined;
+  const pseudo: Record<string, string> = { "AWS::Partition": TEST_ACCOUNT.partition, "AWS::Region": TEST_ACCOUNT.region, "AWS::AccountId": TEST_ACCOUNT.accountId };
+  const parts = join[1].map((part) => (typeof part === "string" ? part : pseudo[(part as { Ref?: string }).Ref ?? ""]));
+  return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
+}
+
+/**
+ * Whether the statements allow `action` on the resource named by `arn`, with the request's condition keys
+ * `conditionValues` (template expressions, e.g. lambda:FunctionArn → the function's Fn::GetAtt). Resources
+ * are matched as IAM does (wildcards), conditions support StringEquals only: any other operator does not match.
+ */
+export function isAllowedOnArn(statements: Statement[], action: string, arn: string, conditionValues: Record<string, unknown> = {}): boolean {
+  const conditionsHold = (statement: Statement) =>
+    Object.entries(statement.Condition ?? {}).every(
+      ([operator, keys]) => operator === "StringEquals" && Object.entries(keys).every(([key, value]) => JSON.stringify(value) === JSON.stringify(conditionValues[key])),
+    );
+  const matches = (statement: Statement) =>
+    asList(statement.Action).some((pattern) => wildcard(pattern).test(action)) &&
+    asList(statement.Resource).some((allowed) => {
+      const pattern = resolvedString(allowed);
+      return pattern !== undefined && wildcard(pattern).test(arn);
+    }) &&
+    conditionsHold(statement);
   const applicable = statements.filter(matches);
   return applicable.some((statement) => statement.Effect === "Allow") && !applicable.some((statement) => statement.Effect === "Deny");
 }

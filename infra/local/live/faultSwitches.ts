@@ -7,7 +7,7 @@ import type { Fault, PartnerSandbox } from "../sandboxes/sandbox.js";
  * turned into the sandbox's own fault plan (one-shot faults for "the next N calls", a rate of 1 for
  * "until switched off").
  */
-export const FAULT_NAMES = ["429", "500", "401", "timeout", "reset"] as const;
+export const FAULT_NAMES = ["429", "500", "503", "401", "timeout", "reset"] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** A 400 naming the offending field. */
@@ -21,6 +21,8 @@ export interface FaultSwitchRequest {
   fault: FaultName;
   /** The next `count` calls fail; absent: every call fails until the switch goes off. */
   count?: number;
+  /** Every call fails for this many seconds (an outage of a set length, e.g. 600), then the switch goes off by itself. */
+  durationSeconds?: number;
   /** For 429: the Retry-After the partner sends (seconds). Default 1. */
   retryAfterSeconds?: number;
 }
@@ -51,7 +53,18 @@ export function parseFaultSwitch(body: unknown): FaultSwitchRequest {
   }
   const retryAfterSeconds = wholeNumber(body.retryAfterSeconds, "retryAfterSeconds", 0);
   if (retryAfterSeconds !== undefined && fault !== "429") throw new SwitchError("retryAfterSeconds goes with fault 429 only", "retryAfterSeconds");
-  return { fault: fault as FaultName, count: wholeNumber(body.count, "count", 1), retryAfterSeconds };
+  const count = wholeNumber(body.count, "count", 1);
+  const durationSeconds = wholeNumber(body.durationSeconds, "durationSeconds", 1);
+  if (count !== undefined && durationSeconds !== undefined) throw new SwitchError("give count or durationSeconds, not both", "durationSeconds");
+  return { fault: fault as FaultName, count, durationSeconds, retryAfterSeconds };
+}
+
+/** `{"requestsPerSecond": N}`: the sandbox answers 429 with Retry-After beyond N calls a second. */
+export function parseRateSwitch(body: unknown): number {
+  if (!isRecord(body)) throw new SwitchError("the body must be a JSON object", "body");
+  const requestsPerSecond = wholeNumber(body.requestsPerSecond, "requestsPerSecond", 1);
+  if (requestsPerSecond === undefined) throw new SwitchError("requestsPerSecond is required", "requestsPerSecond");
+  return requestsPerSecond;
 }
 
 export function parseCredentials(body: unknown): PushwooshCredentials {
@@ -76,6 +89,8 @@ export function faultFor(request: FaultSwitchRequest): Fault {
       return { kind: "status", status: 429, retryAfterSeconds: request.retryAfterSeconds ?? 1 };
     case "500":
       return { kind: "status", status: 500 };
+    case "503":
+      return { kind: "status", status: 503 };
     case "401":
       return { kind: "status", status: 401 };
     case "timeout":
@@ -104,6 +119,10 @@ export interface SandboxSwitchState {
   next: string[];
   /** The fault every call gets until switched off, or null. */
   untilOff: string | null;
+  /** When the `untilOff` fault switches itself off (ISO time, a switch with durationSeconds), or null. */
+  until: string | null;
+  /** The requests per second the sandbox enforces (429 with Retry-After beyond it), or null. */
+  rateLimit: number | null;
   /** The seed of a replayable fault plan set through code (the fault run), or null. */
   planSeed: number | null;
   /** Pushwoosh only: whether its account's credentials were replaced (requests with the development ones are refused). */
@@ -119,8 +138,12 @@ export class FaultSwitches {
 
   switchOn(partner: PartnerSandbox, request: FaultSwitchRequest): void {
     const fault = faultFor(request);
-    if (request.count === undefined) partner.setFaultRate(1, [fault]);
-    else partner.injectFaults(...Array.from({ length: request.count }, () => fault));
+    if (request.count !== undefined) partner.injectFaults(...Array.from({ length: request.count }, () => fault));
+    else partner.setFaultRate(1, [fault], request.durationSeconds === undefined ? {} : { forMs: request.durationSeconds * 1000 });
+  }
+
+  enforceRate(partner: PartnerSandbox, requestsPerSecond: number | undefined): void {
+    partner.enforceRate(requestsPerSecond);
   }
 
   switchOff(partner: PartnerSandbox): void {
@@ -140,6 +163,8 @@ export class FaultSwitches {
         url: sandbox.url,
         next: faults.next.map(faultName),
         untilOff: faults.rate >= 1 && faults.faults[0] ? faultName(faults.faults[0]) : null,
+        until: faults.until === undefined ? null : new Date(faults.until).toISOString(),
+        rateLimit: sandbox.enforcedRate ?? null,
         planSeed: faults.planSeed ?? null,
         ...(sandbox instanceof PushwooshSandbox ? { credentialsReplaced: sandbox.credentialsReplaced } : {}),
       };

@@ -12,8 +12,10 @@ import { DESTINATIONS, isDestination } from "../../../shared/queue/definition.js
 import type { EmbeddedSqsApp, QueueUrls } from "../sqs.js";
 import { PushwooshSandbox } from "../sandboxes/pushwoosh.js";
 import { injectedAnswer, type PartnerSandbox, type RecordedCall } from "../sandboxes/sandbox.js";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import type { LocalEventSourceMapping } from "../lambdaApi.js";
 import { stringifyExactJson } from "./exactJson.js";
-import { FaultSwitches, SwitchError, faultName, parseCredentials, parseFaultSwitch } from "./faultSwitches.js";
+import { FaultSwitches, SwitchError, faultName, parseCredentials, parseFaultSwitch, parseRateSwitch } from "./faultSwitches.js";
 import { linkedTo, redactUrl, watchPartnerCalls } from "./partnerCalls.js";
 import { watchQueues } from "./queueWatch.js";
 import { LiveRecorder, parseBodyText } from "./recorder.js";
@@ -68,8 +70,25 @@ export interface LiveViewOptions {
   queueUrls: QueueUrls;
 }
 
+/**
+ * A destination's partner as the relay sees it: down while its worker has paused its event source mapping
+ * (the worker's own decision, read from the Lambda API stand-in), and the events waiting for it.
+ */
+export interface PartnerView {
+  destination: string;
+  /** The worker's event source mapping: Enabled, Disabling, Disabled, Enabling. */
+  consumption: string;
+  down: boolean;
+  /** When the worker paused consumption (ISO), or null. */
+  downSince: string | null;
+  /** Events waiting for the partner: the whole queue while paused (visible and delayed), else the delayed held copies. */
+  held: number;
+  queue: { visible: number; delayed: number; inFlight: number };
+}
+
 export class LiveView {
   readonly recorder = new LiveRecorder();
+  private readonly mappings = new Map<string, { mapping: LocalEventSourceMapping; downSince: string | null }>();
   readonly tracer = new LiveTracer(this.recorder);
   private readonly sandboxes: Record<string, PartnerSandbox> = {};
   private readonly switches = new FaultSwitches(this.sandboxes);
@@ -81,6 +100,26 @@ export class LiveView {
     this.sandboxes[sandbox.partner] = sandbox;
     this.tracer.addSandbox(sandbox.url);
     this.stoppers.push(sandbox.observeCalls((call) => this.recordCall(sandbox, call)));
+  }
+
+  /** A worker's event source mapping: a pause means its partner is down, a resume that it answers again. */
+  watchMapping(destination: string, mapping: LocalEventSourceMapping): void {
+    const watched = { mapping, downSince: null as string | null };
+    this.mappings.set(destination, watched);
+    let wasEnabled = mapping.enabled;
+    this.stoppers.push(
+      mapping.onChange(() => {
+        if (mapping.enabled === wasEnabled) return;
+        wasEnabled = mapping.enabled;
+        watched.downSince = mapping.enabled ? null : new Date().toISOString();
+        this.recorder.add({
+          kind: "notice",
+          message: mapping.enabled
+            ? `${destination}: the partner answered a probe; the worker resumed consumption`
+            : `${destination}: the partner is down; the worker paused consumption and holds its events (a probe every PARTNER_PROBE_SECONDS)`,
+        });
+      }),
+    );
   }
 
   /** The embedded SQS, before it listens (an external SQS endpoint is not watched: no work items shown). */
@@ -143,9 +182,10 @@ export class LiveView {
     if (key === "GET /_live/records") return sendJson(res, 200, this.recorder.snapshot());
     if (key === "GET /_live/parked") return sendJson(res, 200, await this.parked());
     if (key === "POST /_live/redrive") return sendJson(res, 200, await this.redrive(jsonBody(req, body)));
+    if (key === "GET /_live/partners") return sendJson(res, 200, await this.partners());
     if (key === "GET /_sandbox") return sendJson(res, 200, this.switches.state());
 
-    const match = /^\/_sandbox\/([a-z]+)\/(faults|calls|credentials)$/.exec(path);
+    const match = /^\/_sandbox\/([a-z]+)\/(faults|calls|credentials|rate)$/.exec(path);
     const sandbox = match?.[1] ? this.switches.sandbox(match[1]) : undefined;
     if (!match || !sandbox) throw new HttpError(404, `no such live view or sandbox path: ${method} ${path}`, "path");
     const state = () => sendJson(res, 200, this.switches.state()[sandbox.partner]);
@@ -155,6 +195,12 @@ export class LiveView {
         return state();
       case "DELETE faults":
         this.switches.switchOff(sandbox);
+        return state();
+      case "POST rate":
+        this.switches.enforceRate(sandbox, parseRateSwitch(jsonBody(req, body)));
+        return state();
+      case "DELETE rate":
+        this.switches.enforceRate(sandbox, undefined);
         return state();
       case "GET calls":
         return sendJson(res, 200, sandbox.calls.map((call) => redact({
@@ -190,6 +236,29 @@ export class LiveView {
   private queues(): LiveViewOptions {
     if (!this.options) throw new HttpError(503, "the queues are not ready yet", "queue");
     return this.options;
+  }
+
+  /** Each destination's partner: down or not (its worker's mapping) and the events held for it (its queue's counts). */
+  private async partners(): Promise<{ partners: PartnerView[] }> {
+    const { sqs, queueUrls } = this.queues();
+    const partners = await Promise.all(
+      [...this.mappings].map(async ([destination, { mapping, downSince }]) => {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrls[destination as keyof QueueUrls].queue,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"],
+          }),
+        );
+        const queue = {
+          visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+          delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+          inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+        };
+        const down = !mapping.enabled;
+        return { destination, consumption: mapping.currentState, down, downSince, held: down ? queue.visible + queue.delayed : queue.delayed, queue };
+      }),
+    );
+    return { partners };
   }
 
   /** What sits in each DLQ, read the way `cdp-relay dlq list` reads it (messages stay where they are). */

@@ -4,6 +4,7 @@ import diagnostics from "node:diagnostics_channel";
 import { gunzipSync } from "node:zlib";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { parseBodyText, type LiveRecorder, type TracedWorkItem } from "./recorder.js";
+import type { WorkerEvent } from "../poller.js";
 
 /**
  * Links a partner call to the work items that caused it, without touching the handlers: each worker
@@ -22,7 +23,7 @@ export interface WorkerInvocation {
 }
 
 type IngestHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type WorkerHandler = (event: WorkerEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 interface UndiciRequest {
   origin: string | URL;
@@ -136,13 +137,15 @@ export class LiveTracer {
   /** Runs a worker invocation in its own async context and records each work item's verdict. */
   worker(destination: string, handler: WorkerHandler): WorkerHandler {
     return async (event, lambdaContext) => {
+      // A probe invocation (the schedule's event) brings no work items: its calls show unlinked.
+      if (!("Records" in event)) return handler(event, lambdaContext);
       const id = randomUUID();
       const workItems = workItemsOf(event);
       this.invocations.set(id, { destination, workItems });
       if (this.invocations.size > INVOCATIONS_KEPT) this.invocations.delete(this.invocations.keys().next().value as string);
       let response: SQSBatchResponse | undefined;
       try {
-        response = await this.context.run(id, () => handler(event, lambdaContext));
+        response = (await this.context.run(id, () => handler(event, lambdaContext))) || undefined;
         return response;
       } finally {
         // A failed invocation fails the whole batch, as in Lambda.

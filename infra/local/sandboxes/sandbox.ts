@@ -109,6 +109,9 @@ export class PartnerSandbox {
   private plan: FaultPlan | undefined;
   private readonly attemptsByKey = new Map<string, number>();
   private readonly observers = new Set<CallObserver>();
+  /** When the "until off" faults switch themselves off (epoch ms), for an outage of a set length. */
+  private faultsUntil: number | undefined;
+  private rateLimit: { requestsPerSecond: number; tokens: number; refilledAt: number } | undefined;
 
   constructor(
     readonly partner: string,
@@ -153,12 +156,49 @@ export class PartnerSandbox {
     this.oneShotFaults.push(...faults);
   }
 
-  /** From now on, each eligible call fails with `probability`, picking one of `faults` at random. */
-  setFaultRate(probability: number, faults: Fault[], options: { filter?: FaultFilter; random?: () => number } = {}): void {
+  /**
+   * From now on, each eligible call fails with `probability`, picking one of `faults` at random; with
+   * `forMs`, only for that long (an outage of a set length), then the partner answers normally again.
+   */
+  setFaultRate(probability: number, faults: Fault[], options: { filter?: FaultFilter; random?: () => number; forMs?: number } = {}): void {
     this.faultRate = probability;
     this.rateFaults = faults;
     this.faultFilter = options.filter ?? (() => true);
     this.random = options.random ?? Math.random;
+    this.faultsUntil = options.forMs === undefined ? undefined : Date.now() + options.forMs;
+  }
+
+  /**
+   * From now on (until called without a rate), the partner takes at most `requestsPerSecond` calls in each
+   * second and answers the rest 429 with `Retry-After`, as each partner documents for going too fast:
+   * mParticle's Events API (429 with Retry-After, https://docs.mparticle.com/developers/apis/http/, 270
+   * batches/s by default), Mixpanel's import (429, https://docs.mixpanel.com/reference/rate-limits), Pushwoosh
+   * (429 "too many requests", Pushwoosh API reference). A token bucket holding one second of the rate, the
+   * usual way a "per second" limit is enforced (API Gateway's throttling is one): bursts up to the rate, then
+   * the rate itself.
+   */
+  enforceRate(requestsPerSecond: number | undefined): void {
+    this.rateLimit = requestsPerSecond === undefined ? undefined : { requestsPerSecond, tokens: requestsPerSecond, refilledAt: Date.now() };
+  }
+
+  /** The rate enforced now, in requests per second, or undefined. */
+  get enforcedRate(): number | undefined {
+    return this.rateLimit?.requestsPerSecond;
+  }
+
+  /** The 429 a call over the rate gets, or undefined when it is within the rate (and counted). */
+  private overRate(now: number): SandboxAnswer | undefined {
+    const limit = this.rateLimit;
+    if (!limit) return undefined;
+    limit.tokens = Math.min(limit.requestsPerSecond, limit.tokens + ((now - limit.refilledAt) / 1000) * limit.requestsPerSecond);
+    limit.refilledAt = now;
+    if (limit.tokens >= 1) {
+      limit.tokens -= 1;
+      return undefined;
+    }
+    // Retry-After counts whole seconds (RFC 9110 §10.2.3): the next token comes within one.
+    const retryAfter = Math.max(1, Math.ceil((1 - limit.tokens) / limit.requestsPerSecond));
+    return { status: 429, headers: { "retry-after": String(retryAfter) }, body: { error: `rate limit: ${limit.requestsPerSecond} requests per second` } };
   }
 
   /** From now on (until cleared), faults follow the plan; attempts are counted from here. */
@@ -174,11 +214,26 @@ export class PartnerSandbox {
     this.faultRate = 0;
     this.rateFaults = [];
     this.faultFilter = () => true;
+    this.faultsUntil = undefined;
   }
 
-  /** The faults set now: the one-shot queue, the rate with its faults, and the seed of a plan if one is set. */
-  faultState(): { next: readonly Fault[]; rate: number; faults: readonly Fault[]; planSeed?: number } {
-    return { next: [...this.oneShotFaults], rate: this.faultRate, faults: [...this.rateFaults], ...(this.plan ? { planSeed: this.plan.seed } : {}) };
+  /** The faults set now: the one-shot queue, the rate with its faults (and when they end), and the seed of a plan if one is set. */
+  faultState(): { next: readonly Fault[]; rate: number; faults: readonly Fault[]; until?: number; planSeed?: number } {
+    this.expireFaults();
+    return {
+      next: [...this.oneShotFaults],
+      rate: this.faultRate,
+      faults: [...this.rateFaults],
+      ...(this.faultsUntil === undefined ? {} : { until: this.faultsUntil }),
+      ...(this.plan ? { planSeed: this.plan.seed } : {}),
+    };
+  }
+
+  private expireFaults(): void {
+    if (this.faultsUntil === undefined || Date.now() < this.faultsUntil) return;
+    this.faultRate = 0;
+    this.rateFaults = [];
+    this.faultsUntil = undefined;
   }
 
   observeCalls(observer: CallObserver): () => void {
@@ -196,6 +251,7 @@ export class PartnerSandbox {
     if (!this.faultFilter(request)) return undefined;
     const oneShot = this.oneShotFaults.shift();
     if (oneShot) return oneShot;
+    this.expireFaults();
     if (this.faultRate > 0 && this.rateFaults.length > 0 && this.random() < this.faultRate) {
       return this.rateFaults[Math.floor(this.random() * this.rateFaults.length)];
     }
@@ -260,8 +316,12 @@ export class PartnerSandbox {
       if (socket.destroyed) return lost();
     }
     let answer: SandboxAnswer;
+    const throttled = fault ? undefined : this.overRate(Date.now());
     if (fault?.kind === "status") {
       answer = injectedAnswer(fault);
+    } else if (throttled) {
+      answer = throttled;
+      call.answer = answer;
     } else {
       try {
         answer = await this.answer(request);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   listSetting,
+  lambdaEndpoint,
   mparticleAttributePrefix,
+  ownFunctionName,
+  partnerProbeSeconds,
   partnerBaseUrl,
   partnerTimeoutMs,
   pushwooshHighSpeedSetup,
@@ -9,6 +12,7 @@ import {
   pushwooshTagTypes,
   requiredUrl,
   retryBaseSeconds,
+  retryHoldSeconds,
   switchSetting,
 } from "../../../shared/config/settings.js";
 import { withEnv } from "../../support/env.js";
@@ -36,6 +40,22 @@ describe("settings", () => {
   it("reads RETRY_BASE_SECONDS, defaulting to 30", () => {
     expect(withEnv({ RETRY_BASE_SECONDS: "0.5" }, retryBaseSeconds)).toBe(0.5);
     expect(withEnv({ RETRY_BASE_SECONDS: undefined }, retryBaseSeconds)).toBe(30);
+  });
+
+  it("reads RETRY_HOLD_SECONDS (default a day, Braze's window) and PARTNER_PROBE_SECONDS (default a minute)", () => {
+    expect(withEnv({ RETRY_HOLD_SECONDS: undefined }, retryHoldSeconds)).toBe(86_400);
+    expect(withEnv({ RETRY_HOLD_SECONDS: "5" }, retryHoldSeconds)).toBe(5);
+    expect(withEnv({ RETRY_HOLD_SECONDS: "0" }, retryHoldSeconds)).toBe(86_400);
+    expect(withEnv({ PARTNER_PROBE_SECONDS: undefined }, partnerProbeSeconds)).toBe(60);
+    expect(withEnv({ PARTNER_PROBE_SECONDS: "0.5" }, partnerProbeSeconds)).toBe(0.5);
+    expect(withEnv({ PARTNER_PROBE_SECONDS: "often" }, partnerProbeSeconds)).toBe(60);
+  });
+
+  it("reads the function's own name and the Lambda endpoint, naming a missing name", () => {
+    expect(withEnv({ AWS_LAMBDA_FUNCTION_NAME: "mixpanel-worker" }, ownFunctionName)).toBe("mixpanel-worker");
+    expect(() => withEnv({ AWS_LAMBDA_FUNCTION_NAME: " " }, ownFunctionName)).toThrow("AWS_LAMBDA_FUNCTION_NAME is not set");
+    expect(withEnv({ AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9" }, lambdaEndpoint)).toBe("http://127.0.0.1:9");
+    expect(withEnv({ AWS_ENDPOINT_URL_LAMBDA: undefined }, lambdaEndpoint)).toBeUndefined();
   });
 
   it("reads MPARTICLE_ATTRIBUTE_PREFIX, empty by default", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AuthError, PermanentError, RetryableError, ValidationError } from "../../../shared/errors.js";
-import { AUTH_BACKOFF_FACTOR, MAX_VISIBILITY_SECONDS, decideRetry } from "../../../shared/queue/retryPolicy.js";
+import { AuthError, PartnerThrottledError, PartnerUnreachableError, PermanentError, RetryableError, ValidationError } from "../../../shared/errors.js";
+import { AUTH_BACKOFF_FACTOR, MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, decideFailure, decideRetry } from "../../../shared/queue/retryPolicy.js";
+import { withEnv } from "../../support/env.js";
 
 const noJitter = () => 1;
 const fullJitter = () => 0;
@@ -48,5 +49,45 @@ describe("decideRetry", () => {
       delaySeconds: MAX_VISIBILITY_SECONDS,
     });
     expect(decideRetry(new AuthError("HTTP 403"), 4, 600, noJitter)).toEqual({ action: "retry", delaySeconds: MAX_VISIBILITY_SECONDS });
+  });
+});
+
+describe("decideFailure", () => {
+  const healthy = { partnerDown: false, waitedSeconds: 10 };
+  const down = { partnerDown: true, waitedSeconds: 10 };
+
+  it("holds a 429 for its Retry-After (at most SQS's 900 s), down or not, spending no attempt even on the fifth", () => {
+    withEnv({ RETRY_HOLD_SECONDS: undefined }, () => {
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 17 }), 5, healthy)).toEqual({ action: "hold", delaySeconds: 17 });
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 5_000 }), 1, down)).toEqual({ action: "hold", delaySeconds: MAX_DELAY_SECONDS });
+      expect(decideFailure(new PartnerThrottledError("not sent", { retryAfterSeconds: 4 }), 1, healthy)).toEqual({ action: "hold", delaySeconds: 4 });
+      // No Retry-After: the first backoff step.
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429 }), 3, healthy, 10, noJitter)).toEqual({ action: "hold", delaySeconds: 10 });
+    });
+  });
+
+  it("holds an outage until the next probe while the partner is down, and retries it as the message's while it is not", () => {
+    withEnv({ PARTNER_PROBE_SECONDS: "45" }, () => {
+      for (const error of [new RetryableError("HTTP 503", { status: 503 }), new RetryableError("HTTP 408", { status: 408 }), new PartnerUnreachableError("reset")]) {
+        expect(decideFailure(error, 5, down)).toEqual({ action: "hold", delaySeconds: 45 });
+        expect(decideFailure(error, 5, healthy)).toEqual({ action: "park", reason: "retries-exhausted" });
+        expect(decideFailure(error, 1, healthy, 10, noJitter)).toEqual({ action: "retry", delaySeconds: 10 });
+      }
+    });
+  });
+
+  it("parks what would be held once it has waited longer than RETRY_HOLD_SECONDS, as outage-exceeded", () => {
+    withEnv({ RETRY_HOLD_SECONDS: "600" }, () => {
+      expect(decideFailure(new RetryableError("HTTP 503", { status: 503 }), 1, { partnerDown: true, waitedSeconds: 601 })).toEqual({ action: "park", reason: "outage-exceeded" });
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429 }), 1, { partnerDown: false, waitedSeconds: 601 })).toEqual({ action: "park", reason: "outage-exceeded" });
+      expect(decideFailure(new RetryableError("HTTP 503", { status: 503 }), 1, { partnerDown: true, waitedSeconds: 600 })).toMatchObject({ action: "hold" });
+    });
+  });
+
+  it("leaves what the partner answered to the retry policy, down or not", () => {
+    expect(decideFailure(new PermanentError("HTTP 400", { status: 400 }), 1, down)).toEqual({ action: "park", reason: "permanent" });
+    expect(decideFailure(new AuthError("HTTP 401", { status: 401 }), 5, down)).toEqual({ action: "park", reason: "credentials" });
+    // A body-level failure in an HTTP 200 (Pushwoosh status_code 500) is the message's.
+    expect(decideFailure(new RetryableError("status_code 500", { status: 200 }), 5, down)).toEqual({ action: "park", reason: "retries-exhausted" });
   });
 });

@@ -152,7 +152,7 @@ describe("the worker handler on records from the embedded SQS", () => {
   it("keeps a message whose events all failed retryably in flight for the longest delay asked, and reports only it failed", async () => {
     const records = await receive([workItem(1, [1, 2]), workItem(3)]);
     const { invoke } = workerAnswering((n) =>
-      n === 3 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: n === 1 ? 7 : 4 })),
+      n === 3 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 503", { status: 503, retryAfterSeconds: n === 1 ? 7 : 4 })),
     );
 
     const { result, before, after } = await timed(() => invoke(records));
@@ -167,7 +167,7 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "retried", value: 2, destination }, { metric: "delivered", value: 1, destination }]));
     expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["delivered", "partnerLatency", "retried"]);
     expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
-      message: "delivery failed, will retry", correlationId: "corr-1", workItemId: workItem(1).workItemId, attempt: 1, delaySeconds: 7, status: 429,
+      message: "delivery failed, will retry", correlationId: "corr-1", workItemId: workItem(1).workItemId, attempt: 1, delaySeconds: 7, status: 503,
     }));
   });
 

@@ -72,7 +72,7 @@ describe("the live view's HTTP API under npm start", () => {
   it("switches faults on for the next N calls or until off, and answers bad switches with a 4xx naming the field", async () => {
     expect(await call("POST", "/_sandbox/pushwoosh/faults", { fault: "429", count: 2, retryAfterSeconds: 3 })).toEqual({
       status: 200,
-      body: { url: stack.sandboxes.pushwoosh?.url, next: ["429", "429"], untilOff: null, planSeed: null, credentialsReplaced: false },
+      body: { url: stack.sandboxes.pushwoosh?.url, next: ["429", "429"], untilOff: null, until: null, rateLimit: null, planSeed: null, credentialsReplaced: false },
     });
     expect((await call("POST", "/_sandbox/mixpanel/faults", { fault: "timeout" })).body).toMatchObject({ next: [], untilOff: "timeout" });
     expect((await call("GET", "/_sandbox")).body).toMatchObject({ pushwoosh: { next: ["429", "429"] }, mixpanel: { untilOff: "timeout" }, mparticle: { next: [], untilOff: null } });
@@ -84,8 +84,21 @@ describe("the live view's HTTP API under npm start", () => {
     expect((await call("DELETE", "/_sandbox/pushwoosh/faults")).body).toMatchObject({ next: [], untilOff: null });
     expect((await call("DELETE", "/_sandbox/mixpanel/faults")).body).toMatchObject({ next: [], untilOff: null });
 
-    expect(await call("POST", "/_sandbox/pushwoosh/faults", { fault: "503" })).toEqual({
-      status: 400, body: { error: { message: "fault must be one of 429, 500, 401, timeout, reset", field: "fault" } },
+    // An outage of a set length: every call fails until `until`, then the switch is off by itself.
+    const outage = (await call("POST", "/_sandbox/mparticle/faults", { fault: "503", durationSeconds: 600 })).body;
+    expect(outage).toMatchObject({ untilOff: "503", until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(Date.parse(String(outage.until)) - Date.now()).toBeGreaterThan(590_000);
+    expect((await call("DELETE", "/_sandbox/mparticle/faults")).body).toMatchObject({ untilOff: null, until: null });
+    expect((await call("POST", "/_sandbox/mparticle/faults", { fault: "503", count: 1, durationSeconds: 5 })).body).toMatchObject({ error: { field: "durationSeconds" } });
+    // A rate the sandbox enforces, and off again.
+    expect((await call("POST", "/_sandbox/mixpanel/rate", { requestsPerSecond: 20 })).body).toMatchObject({ rateLimit: 20 });
+    expect(stack.sandboxes.mixpanel?.enforcedRate).toBe(20);
+    expect((await call("DELETE", "/_sandbox/mixpanel/rate")).body).toMatchObject({ rateLimit: null });
+    expect((await call("POST", "/_sandbox/mixpanel/rate", { requestsPerSecond: 0 })).body).toMatchObject({ error: { field: "requestsPerSecond" } });
+    expect((await call("POST", "/_sandbox/mixpanel/rate", {})).body).toMatchObject({ error: { field: "requestsPerSecond" } });
+
+    expect(await call("POST", "/_sandbox/pushwoosh/faults", { fault: "502" })).toEqual({
+      status: 400, body: { error: { message: "fault must be one of 429, 500, 503, 401, timeout, reset", field: "fault" } },
     });
     expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", count: 0 })).body).toEqual({ error: { message: "count must be a whole number of at least 1", field: "count" } });
     expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", retryAfterSeconds: 1 })).body).toMatchObject({ error: { field: "retryAfterSeconds" } });

@@ -74,4 +74,35 @@ describe("the sandbox base", () => {
       ["d", "reset", undefined],
     ]);
   });
+
+  it("enforces a rate: beyond one second's worth of calls, 429 with Retry-After, and the partner never sees them", async () => {
+    const { sandbox, processed } = countingSandbox();
+    started.push(sandbox);
+    const base = await sandbox.start(0);
+    sandbox.enforceRate(3);
+
+    const statuses = await Promise.all(Array.from({ length: 5 }, (_, n) => send(base, `burst-${n}`, 5_000)));
+
+    expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+    expect(processed).toHaveLength(3);
+    const throttled = sandbox.calls.filter((call) => call.status === 429);
+    expect(throttled.map((call) => call.answer?.headers)).toEqual([{ "retry-after": "1" }, { "retry-after": "1" }]);
+    sandbox.enforceRate(undefined);
+    expect(await send(base, "after", 5_000)).toBe(200);
+  });
+
+  it("ends an outage of a set length by itself", async () => {
+    const { sandbox } = countingSandbox();
+    started.push(sandbox);
+    const base = await sandbox.start(0);
+    sandbox.setFaultRate(1, [{ kind: "status", status: 503 }], { forMs: 60_000 });
+    expect(await send(base, "during", 5_000)).toBe(503);
+    expect(sandbox.faultState()).toMatchObject({ rate: 1, until: expect.any(Number) });
+
+    sandbox.setFaultRate(1, [{ kind: "status", status: 503 }], { forMs: 0 });
+    expect(await send(base, "after", 5_000)).toBe(200);
+    expect(sandbox.faultState()).toMatchObject({ rate: 0, faults: [] });
+    expect(sandbox.faultState().until).toBeUndefined();
+  });
 });

@@ -1,0 +1,37 @@
+import type { BatchProcessor } from "@aws-lambda-powertools/batch";
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import type { DeliveryOutcome } from "../errors.js";
+import type { Destination } from "./definition.js";
+import type { PartnerGuard } from "./partnerGuard.js";
+import type { WorkerMessage } from "./workerMessage.js";
+
+/** What plugs into the runtime for one destination queue (see shared/flows). */
+export interface DestinationWorker {
+  destination: Destination;
+  /**
+   * Maps and delivers every event of the batch and reports one outcome per event (keyed by eventKey).
+   * An event with no outcome counts as failed (retryable): an empty map never passes for success.
+   */
+  deliver(messages: WorkerMessage[]): Promise<Map<string, DeliveryOutcome>>;
+}
+
+/** One worker container's runtime: its destination, metrics, batch processor and partner guard. */
+export interface WorkerRuntime {
+  worker: DestinationWorker;
+  destination: Destination;
+  metrics: Metrics;
+  processor: BatchProcessor;
+  guard: PartnerGuard;
+}
+
+/** A metric with a dimension of its own (a reason), published at once beside the handler's stored ones. */
+export function countBy(runtime: WorkerRuntime, name: string, dimensions: Record<string, string>, count: number): void {
+  const metric = runtime.metrics.singleMetric();
+  metric.addDimensions(dimensions);
+  metric.addMetric(name, MetricUnit.Count, count);
+}
+
+/** A count stored with the handler's metrics, published when the invocation ends. */
+export function count(runtime: WorkerRuntime, name: string, value: number): void {
+  if (value > 0) runtime.metrics.addMetric(name, MetricUnit.Count, value);
+}
