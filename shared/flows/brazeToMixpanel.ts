@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { fitEventLimits, isPlaceholderId, toInsertId } from "../destinations/mixpanel/limits.js";
 import type { MixpanelEvent } from "../destinations/mixpanel/schema.js";
 import { logger, reportTrimmed } from "../observability.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { mparticleAttributePrefix } from "../config/settings.js";
 import { sourceMessageId, toCustomAttributes, type AttributeCuts } from "../destinations/mparticle/map.js";
 import {

@@ -4,8 +4,8 @@ import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z } from "zod";
-import { isConfiguredSecretValue, loadSecrets, type InboundSecrets } from "../config/secrets.js";
+import type * as z from "../zod.js";
+import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
 import {
   AuthError,
   PayloadTooLargeError,
@@ -295,7 +295,7 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
 }
 
 /** Validates with a zod schema; the 400 names the first offending field. */
-export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
+export function parseWith<Schema extends z.ZodMiniType>(schema: Schema, value: unknown): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -1,5 +1,5 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { z } from "zod";
+import * as z from "../../zod.js";
 import { createMetrics } from "../../observability.js";
 import { userSchema } from "../../sources/mparticle/model.js";
 
@@ -8,10 +8,10 @@ export const FLOW = "mparticle-to-pushwoosh";
 /** What a work item of this flow carries besides its events: the route writes it, the worker reads it. */
 export const contextSchema = z.object({
   /** The customer's credentials, sealed (shared/destinations/pushwoosh/credentials.ts). */
-  credentials: z.string().min(1),
+  credentials: z.string().check(z.minLength(1)),
   /** Whether a server API token is among them (bulk calls and segments need one). */
   serverApi: z.boolean(),
-  user: userSchema.optional(),
+  user: z.optional(userSchema),
 });
 export type PushwooshFlowContext = z.infer<typeof contextSchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../../zod.js";
 import { loadSecrets } from "../../config/secrets.js";
 import type { Destination } from "../../queue/definition.js";
 import { logger } from "../../observability.js";
@@ -101,7 +101,7 @@ export function normaliseEventProcessing(request: EventProcessingRequest): Norma
       const event = normaliseEvent(raw);
       if (event) events.push(event);
     } catch (error) {
-      failures.push({ index, error: validationErrorOf(error as z.ZodError, ["events", index]) });
+      failures.push({ index, error: validationErrorOf(error as z.core.$ZodError, ["events", index]) });
     }
   });
   // The runtime environment's push token is news about the device whenever the batch has events.

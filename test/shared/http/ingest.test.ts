@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import type { RelaySecrets } from "../../../shared/config/secrets.js";
 import { AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, ValidationError } from "../../../shared/errors.js";
-import { z } from "zod";
+import * as z from "../../../shared/zod.js";
 import type * as Ingest from "../../../shared/http/ingest.js";
 import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../../../shared/http/ingest.js";
 import type { RouteAuth } from "../../../shared/http/routeAuth.js";
