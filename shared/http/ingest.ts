@@ -5,7 +5,7 @@ import type { MiddlewareObj } from "@middy/core";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type * as z from "../zod.js";
-import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
+import { isConfiguredSecretValue, loadSecrets, type InboundSecrets } from "../config/secrets.js";
 import {
   AuthError,
   PayloadTooLargeError,
