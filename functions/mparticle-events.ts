@@ -1,7 +1,8 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
 import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_EVENTS_LIMITS } from "../shared/http/limits.js";
+import { MPARTICLE_FIREHOSE_AUTH } from "../shared/http/routeAuth.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { accept, readFirehoseRequest, reportRejected } from "../shared/sources/mparticle/accept.js";
 
@@ -20,4 +21,4 @@ export const handler = ingestHandler(async (event) => {
   await ingestWork(accepted, now);
   reportRejected(accepted.rejected, event.correlationId);
   return jsonResponse(200, response);
-}, { limits: MPARTICLE_EVENTS_LIMITS, auth: requireAuthorization({ scheme: "Token", current: "mparticleToken", previous: "previousMparticleToken" }) });
+}, { limits: MPARTICLE_EVENTS_LIMITS, auth: requireAuthorization(MPARTICLE_FIREHOSE_AUTH) });

@@ -1,8 +1,9 @@
-import type { z } from "zod";
+import type * as z from "../zod.js";
 import { ValidationError, toRelayError, type DeliveryOutcome, type RelayError } from "../errors.js";
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
-import { eventKey, type DestinationWorker } from "../queue/worker.js";
+import { eventKey } from "../queue/workerMessage.js";
+import type { DestinationWorker } from "../queue/workerRuntime.js";
 import type { QueuedEvent } from "../queue/workItem.js";
 
 /** One destination item and the source events it stands for (its outcome becomes theirs). */
@@ -15,8 +16,8 @@ export interface MappedItem<Item> {
 export interface FlowSpec<SourceEvent, Context, Item> {
   name: string;
   destination: Destination;
-  eventSchema: z.ZodType<SourceEvent>;
-  contextSchema: z.ZodType<Context>;
+  eventSchema: z.ZodMiniType<SourceEvent>;
+  contextSchema: z.ZodMiniType<Context>;
   /** Pure: one message's valid events → the destination's items. Events it leaves out are skipped. */
   map(events: Array<{ id: string; event: SourceEvent }>, context: Context): MappedItem<Item>[];
 }
@@ -28,7 +29,7 @@ export interface Flow<Item> {
   mapMessage(events: QueuedEvent[], context: unknown): { items: MappedItem<Item>[]; failed: Map<string, RelayError> };
 }
 
-function invalid(error: z.ZodError, prefix: string): ValidationError {
+function invalid(error: z.core.$ZodError, prefix: string): ValidationError {
   const issue = error.issues[0];
   const field = [prefix, ...(issue?.path ?? [])].join(".");
   return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });

@@ -4,7 +4,9 @@ import { AuthError, PermanentError, RetryableError } from "../../../shared/error
 import type { Destination } from "../../../shared/queue/definition.js";
 import { workerFor } from "../../../infra/wiring.js";
 import type { ParkRecord } from "../../../shared/queue/park.js";
-import { createWorkerHandler, eventKey, type DeliveryOutcome } from "../../../shared/queue/worker.js";
+import type { DeliveryOutcome } from "../../../shared/errors.js";
+import { createWorkerHandler } from "../../../shared/queue/worker.js";
+import { eventKey } from "../../../shared/queue/workerMessage.js";
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import { SqsPoller } from "../../../infra/local/poller.js";

@@ -2,9 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEVELOPMENT_SECRETS } from "../../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../../shared/config/secrets.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
-import { mixpanelWorker, mparticleRoutes, mparticleWebhookRoutes, mparticleWorker, pushwooshWorker } from "../../../shared/flows/index.js";
-import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh.js";
-import { eventKey, type WorkerMessage } from "../../../shared/queue/worker.js";
+import { mixpanelWorker } from "../../../shared/flows/mixpanelWorker.js";
+import { mparticleRoutes } from "../../../shared/flows/mparticleRoutes.js";
+import { mparticleWebhookRoutes } from "../../../shared/flows/mparticleWebhookRoutes.js";
+import { mparticleWorker } from "../../../shared/flows/mparticleWorker.js";
+import { pushwooshWorker } from "../../../shared/flows/pushwooshWorker.js";
+import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh/context.js";
+import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
 import type { NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import { secretsFile } from "../../support/secretsFile.js";
 
