@@ -101,6 +101,11 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
       case "device_state":
         deviceState = id;
         break;
+      // Not the user's own events: pushwooshCalls maps each of these by itself.
+      case "erasure":
+      case "audience_subscription":
+      case "audience_membership":
+      case "raw_document":
     }
   }
   // A token in the runtime environment keeps the device registered (and a changed token re-registered).
