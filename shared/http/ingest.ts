@@ -13,6 +13,7 @@ import {
   SecretNotConfiguredError,
   UnsupportedMediaTypeError,
   ValidationError,
+  validationErrorOf,
 } from "../errors.js";
 import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
@@ -300,9 +301,7 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
 export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
-  throw new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+  throw validationErrorOf(result.error);
 }
 
 export interface IngestOptions {

@@ -1,5 +1,5 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { ValidationError } from "../../errors.js";
+import { validationErrorOf, type ValidationError } from "../../errors.js";
 import { createMetrics, logger } from "../../observability.js";
 import type { Destination } from "../../queue/definition.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
@@ -40,14 +40,6 @@ export interface CurrentsContext {
   routes: BrazeRoute[];
 }
 
-/** The first issue of a failed parse as a ValidationError naming its field under `prefix` (the body when there is none). */
-function validationError(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: Array<string | number>): ValidationError {
-  const issue = issues[0];
-  const path = [...prefix, ...(issue?.path ?? [])].map(String);
-  const field = path.length > 0 ? path.join(".") : "body";
-  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
-}
-
 /** Keyed on the Braze id when it has one, else on the content: a redelivery parks under the same id. */
 function rejectedId(raw: unknown): string {
   const id = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
@@ -63,7 +55,7 @@ function rejectedId(raw: unknown): string {
 export function acceptBody(body: unknown, context: CurrentsContext): CurrentsWork {
   const batch = currentsBatchSchema.safeParse(body);
   if (batch.success) return accept(batch.data.events, context);
-  const error = validationError(batch.error.issues, []);
+  const error = validationErrorOf(batch.error);
   const work = accept([], context);
   for (const route of context.routes) {
     work.rejected.push({ batch: { flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt, events: [{ id: rejectedId(body), event: body }] }, error });
@@ -87,7 +79,7 @@ export function accept(events: unknown[], context: CurrentsContext): CurrentsWor
   events.forEach((raw, index) => {
     const parsed = brazeEventSchema.safeParse(raw);
     if (!parsed.success) {
-      const error = validationError(parsed.error.issues, ["events", index]);
+      const error = validationErrorOf(parsed.error, ["events", index]);
       const record = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
       const eventType = typeof record.event_type === "string" ? record.event_type : undefined;
       const routes = eventType ? context.routes.filter((route) => route.takes(eventType)) : context.routes;

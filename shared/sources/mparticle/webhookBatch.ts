@@ -1,4 +1,4 @@
-import { ValidationError } from "../../errors.js";
+import { ValidationError, validationErrorOf } from "../../errors.js";
 import { documentKey, rawDocumentBatch } from "./accept.js";
 import {
   EVENTS_API_EVENT_TYPES,
@@ -11,7 +11,6 @@ import {
 } from "./eventsApiBatch.js";
 import {
   normalisePushToken,
-  validationErrorOf,
   type Device,
   type EventFailure,
   type Identity,
