@@ -2,7 +2,6 @@ import { timingSafeEqual, createHash, randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type { z } from "zod";
 import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
@@ -15,7 +14,7 @@ import {
   ValidationError,
   validationErrorOf,
 } from "../errors.js";
-import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
+import { createMetrics, logger, publishCount, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
 
 /** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
@@ -75,7 +74,7 @@ export function refuseUnconfigured(field: string): never {
     reportedUnconfigured.add(field);
     logger.error("relay secret not configured: requests that need it are refused with 503", { field });
   }
-  metrics.singleMetric().addMetric(SECRET_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
+  publishCount(metrics, SECRET_NOT_CONFIGURED_METRIC, 1);
   throw new SecretNotConfiguredError(field);
 }
 

@@ -1,6 +1,5 @@
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { validationErrorOf, type ValidationError } from "../../errors.js";
-import { createMetrics, logger } from "../../observability.js";
+import { createMetrics, logger, publishCount } from "../../observability.js";
 import type { Destination } from "../../queue/definition.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
@@ -137,16 +136,12 @@ export function reportCurrents(work: CurrentsWork, correlationId: string): void 
     log("braze events skipped", { correlationId, reason, destination, count: eventIds.length, eventIds });
     // Not routed is the routing doing its job: a debug line, not an EMF metric line per request.
     if (reason === "not-routed") continue;
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason, destination });
-    metric.addMetric("skipped", MetricUnit.Count, eventIds.length);
+    publishCount(metrics, "skipped", eventIds.length, { reason, destination });
   }
   for (const rejected of work.rejectedEvents) {
     const wholeBody = rejected.index === undefined;
     logger.warn(wholeBody ? "braze body rejected" : "braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: wholeBody ? "not-a-batch" : "validation" });
-    metric.addMetric("rejected", MetricUnit.Count, 1);
+    publishCount(metrics, "rejected", 1, { reason: wholeBody ? "not-a-batch" : "validation" });
   }
-  if (work.duplicates > 0) metrics.singleMetric().addMetric("duplicates", MetricUnit.Count, work.duplicates);
+  if (work.duplicates > 0) publishCount(metrics, "duplicates", work.duplicates);
 }
