@@ -9,7 +9,7 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../shared/observability.js";
 import type { Destination } from "../shared/queue/definition.js";
-import { DEFAULT_RETRY_BASE_SECONDS } from "../shared/queue/retryPolicy.js";
+import { DEFAULT_RETRY_BASE_SECONDS } from "../shared/config/settings.js";
 import { QueueToWorker } from "./constructs/QueueToWorker.js";
 import type { RelayFunctionDefaults } from "./constructs/RelayFunction.js";
 import { RelayMonitoring } from "./constructs/RelayMonitoring.js";

@@ -70,6 +70,7 @@ export function ownFunctionName(): string {
   return name;
 }
 
+/** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
 export const DEFAULT_RETRY_BASE_SECONDS = 30;
 
 /** RETRY_BASE_SECONDS: the first backoff step of the retry policy. */

@@ -2,7 +2,8 @@ import type { z } from "zod";
 import { ValidationError, toRelayError, validationErrorOf, type DeliveryOutcome, type RelayError } from "../errors.js";
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
-import { eventKey, type DestinationWorker } from "../queue/worker.js";
+import { eventKey } from "../queue/workerMessage.js";
+import type { DestinationWorker } from "../queue/workerRuntime.js";
 import type { QueuedEvent } from "../queue/workItem.js";
 
 /** One destination item and the source events it stands for (its outcome becomes theirs). */

@@ -5,8 +5,6 @@ import { sqsJson } from "./messageText.js";
 import type { ParkReason } from "./retryPolicy.js";
 import { deadLetterQueueUrlFor, sqsClient } from "./sqsClient.js";
 
-export { deadLetterQueueUrlFor };
-
 /** Why a message sits in a DLQ: one JSON message attribute, read by the DLQ tooling. */
 export interface ParkRecord {
   destination: Destination;

@@ -1,11 +1,4 @@
-import {
-  AUTH_BACKOFF_FACTOR,
-  DEFAULT_RETRY_BASE_SECONDS,
-  authBackoffFactor,
-  partnerProbeSeconds,
-  retryBaseSeconds,
-  retryHoldSeconds,
-} from "../config/settings.js";
+import { authBackoffFactor, partnerProbeSeconds, retryBaseSeconds, retryHoldSeconds } from "../config/settings.js";
 import { partnerConditionOf, type RelayError } from "../errors.js";
 import { MAX_RECEIVE_COUNT } from "./definition.js";
 
@@ -13,10 +6,6 @@ import { MAX_RECEIVE_COUNT } from "./definition.js";
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 /** SQS's longest DelaySeconds: a message re-sent to its queue waits at most this long. */
 export const MAX_DELAY_SECONDS = 900;
-/** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
-export { DEFAULT_RETRY_BASE_SECONDS, retryBaseSeconds };
-/** Credential failures wait AUTH_BACKOFF_FACTOR (RETRY_AUTH_BACKOFF_FACTOR) times longer: a person has to fix them. */
-export { AUTH_BACKOFF_FACTOR, authBackoffFactor };
 
 export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials" | "outage-exceeded";
 

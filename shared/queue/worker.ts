@@ -1,15 +1,10 @@
 import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { DeliveryOutcome } from "../errors.js";
 import { createMetrics } from "../observability.js";
 import { processBatch } from "./batch.js";
 import { PartnerGuard } from "./partnerGuard.js";
 import { pauseWhenDown, probe } from "./partnerOutage.js";
 import type { DestinationWorker, WorkerRuntime } from "./workerRuntime.js";
-
-export type { DeliveryOutcome, DestinationWorker };
-export { eventKey, type WorkerMessage } from "./workerMessage.js";
-export { MAX_DELAY_SECONDS } from "./retryPolicy.js";
 
 /** The EventBridge schedule that runs the probe (infra/wiring.ts): `{"source":"aws.events","detail-type":"Scheduled Event"}`. */
 function isScheduledEvent(event: SQSEvent | ScheduledEvent): event is ScheduledEvent {

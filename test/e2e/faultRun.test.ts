@@ -14,7 +14,7 @@ import { BULK_LIMITS } from "../../shared/destinations/mparticle/schema.js";
 import { toMparticlePayload } from "../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../shared/sources/braze/schema.js";
 import { DESTINATIONS, MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
-import { AUTH_BACKOFF_FACTOR } from "../../shared/queue/retryPolicy.js";
+import { AUTH_BACKOFF_FACTOR } from "../../shared/config/settings.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 import { acceptedIds } from "../support/partnerDeliveries.js";
 import { CALL_HEADER, recordClientOutcomes, type ClientOutcomes } from "../support/clientOutcomes.js";

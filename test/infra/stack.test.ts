@@ -27,7 +27,7 @@ import {
   queueName,
   type Destination,
 } from "../../shared/queue/definition.js";
-import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/queue/retryPolicy.js";
+import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/config/settings.js";
 
 const cleanups: Array<() => void> = [];
 function synthRelay(context: Record<string, unknown> = {}): SynthesizedRelay {

@@ -5,7 +5,8 @@ import { mapConcurrently } from "../../shared/http/concurrency.js";
 import { partnerRequest } from "../../shared/http/partnerRequest.js";
 import { outcomesFor, outcomeOf } from "../../shared/destinations/delivery.js";
 import type { Destination } from "../../shared/queue/definition.js";
-import { eventKey, type DestinationWorker } from "../../shared/queue/worker.js";
+import { eventKey } from "../../shared/queue/workerMessage.js";
+import type { DestinationWorker } from "../../shared/queue/workerRuntime.js";
 
 /** One call the partner stand-in received: the event's `n`, when it arrived and what it was answered. */
 export interface PartnerCall {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { PermanentError, RetryableError, type DeliveryOutcome } from "../../../shared/errors.js";
 import type { DestinationDelivery } from "../../../shared/destinations/delivery.js";
 import { defineFlow, flowWorker } from "../../../shared/flows/flow.js";
-import { eventKey, type WorkerMessage } from "../../../shared/queue/worker.js";
+import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
 
 /** A flow that sums the numbers of a message's events into one item, and gives every even number an item of its own. */
 const sums = defineFlow({

@@ -4,7 +4,7 @@ import { resetSecretsCache } from "../../../shared/config/secrets.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
 import { mixpanelWorker, mparticleRoutes, mparticleWebhookRoutes, mparticleWorker, pushwooshWorker } from "../../../shared/flows/index.js";
 import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh.js";
-import { eventKey, type WorkerMessage } from "../../../shared/queue/worker.js";
+import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
 import type { NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
 import { secretsFile } from "../../support/secretsFile.js";
 

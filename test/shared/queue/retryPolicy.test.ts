@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AuthError, PartnerThrottledError, PartnerUnreachableError, PermanentError, RetryableError, ValidationError } from "../../../shared/errors.js";
-import { AUTH_BACKOFF_FACTOR, MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, decideFailure, decideRetry } from "../../../shared/queue/retryPolicy.js";
+import { AUTH_BACKOFF_FACTOR } from "../../../shared/config/settings.js";
+import { MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, decideFailure, decideRetry } from "../../../shared/queue/retryPolicy.js";
 import { withEnv } from "../../support/env.js";
 
 const noJitter = () => 1;
