@@ -130,14 +130,173 @@ function envPort(name: string, fallback: number): number {
   return Number.isInteger(value) && value >= 0 ? value : fallback;
 }
 
+/** What the parts of the local stack share while it starts: the log, the environment overlay, the live view, the stop list. */
+interface Startup {
+  options: LocalStackOptions;
+  log?: (line: string) => void;
+  env: EnvironmentOverlay;
+  live: LiveView;
+  stoppers: Array<() => Promise<void>>;
+}
+
+/** The common settings every handler shares, local credentials and region included; returns the region. */
+function applyCommonEnvironment({ env, options }: Startup): string {
+  env.setDefault("AWS_REGION", LOCAL_REGION);
+  env.setDefault("AWS_ACCESS_KEY_ID", "local");
+  env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
+  env.setDefault("RETRY_BASE_SECONDS", "1");
+  // The console gets one readable line per call; structured logs only when something goes wrong.
+  env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
+  env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");
+  for (const [name, value] of Object.entries(options.env ?? {})) env.set(name, value);
+  return process.env.AWS_REGION ?? LOCAL_REGION;
+}
+
+/** The secret document's file (the development one, written to a temp folder, unless one is given) and its content. */
+async function readSecrets({ env, options, stoppers }: Startup): Promise<{ secretsFile?: string; secretsDocument: string; secrets: RelaySecrets }> {
+  const writeDevelopmentSecrets = async () => {
+    const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
+    stoppers.push(() => rm(folder, { recursive: true, force: true }));
+    const file = join(folder, "secrets.json");
+    await writeFile(file, JSON.stringify(DEVELOPMENT_SECRETS, null, 2), { mode: 0o600 });
+    return file;
+  };
+  // The wired variables (queue URLs, the secret's location) are never in process.env: each handler
+  // gets exactly those its wiring gives it, per invocation (localFunctionEnvironment).
+  const secretsFile = options.secretsFile ?? process.env.RELAY_SECRETS_FILE;
+  for (const name of WIRED_ENV_VARS) env.unset(name);
+  const secretsDocument = secretsFile ?? (await writeDevelopmentSecrets());
+  resetSecretsCache();
+  const secrets = await runInFunctionEnvironment({ [SECRETS_FILE_ENV_VAR]: secretsDocument }, () => loadSecrets());
+  return { secretsFile, secretsDocument, secrets };
+}
+
+/** A sandbox for each partner whose URL is not set, the URL pointed at it. */
+async function startSandboxes({ env, live, log, stoppers }: Startup, secrets: RelaySecrets): Promise<LocalStack["sandboxes"]> {
+  const sandboxes: LocalStack["sandboxes"] = {};
+  const startSandbox = async <Sandbox extends PartnerSandbox>(variable: keyof typeof PARTNER_URL_DEFAULTS, sandbox: Sandbox) => {
+    env.set(variable, await sandbox.start(0));
+    stoppers.push(() => sandbox.stop());
+    live.addSandbox(sandbox);
+    return sandbox;
+  };
+  if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
+  if (!process.env.MPARTICLE_API_URL) {
+    sandboxes.mparticle = await startSandbox("MPARTICLE_API_URL", createMparticleSandbox({ log, feeds: secrets.mparticle.feeds }));
+  }
+  if (!process.env.MIXPANEL_API_URL) {
+    sandboxes.mixpanel = await startSandbox("MIXPANEL_API_URL", createMixpanelSandbox({ log, mixpanel: secrets.mixpanel }));
+  }
+  return sandboxes;
+}
+
+/** The embedded SQS server (unless an endpoint is given) with the stack's queues and DLQs. */
+async function startQueues({ env, live, options, stoppers }: Startup, region: string) {
+  const sqsPort = options.sqsPort ?? envPort("LOCAL_SQS_PORT", DEFAULT_LOCAL_SQS_PORT);
+  const localSqs = await startLocalSqs({
+    port: sqsPort,
+    externalEndpoint: options.sqsEndpoint ?? process.env.AWS_ENDPOINT_URL_SQS,
+    beforeListen: (app) => live.watchQueues(app),
+  }).catch(explainPortInUse("LOCAL_SQS_PORT", sqsPort));
+  stoppers.push(() => localSqs.stop());
+  env.set("AWS_ENDPOINT_URL_SQS", localSqs.endpoint);
+  const sqs = new SQSClient({ endpoint: localSqs.endpoint, region });
+  stoppers.push(async () => sqs.destroy());
+  const queueUrls = await ensureQueues(sqs);
+  live.useQueues({ sqs, queueUrls });
+  return { endpoint: localSqs.endpoint, sqs, queueUrls };
+}
+
+/** Loads a function's handler (in one of its execution environments) and runs each invocation inside the function's environment. */
+type LoadScoped = <Event, Result>(fn: FunctionWiring, executionEnvironment?: number) => Promise<(event: Event, context: Context) => Promise<Result>>;
+
+/** The HTTP API stand-in: every HTTP function on its route, the live view beside them. */
+async function startHttpApi({ live, log, options, stoppers }: Startup, loadScoped: LoadScoped, region: string, isReady: () => boolean) {
+  const routes = await Promise.all(
+    HTTP_FUNCTIONS.map(async (fn) => ({
+      method: fn.trigger.method,
+      path: fn.trigger.path,
+      functionName: fn.name,
+      handler: live.tracer.ingest(fn.trigger.method, fn.trigger.path, await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn)),
+    })),
+  );
+  const timeoutOf = new Map(HTTP_FUNCTIONS.map((fn) => [fn.name, fn.timeoutSeconds]));
+  const port = options.port ?? envPort("PORT", DEFAULT_PORT);
+  const api = await startApiServer(port, {
+    routes,
+    context: (functionName) => lambdaContext(functionName, timeoutOf.get(functionName) ?? 0, region),
+    isReady,
+    localPages: live.handle,
+    log,
+  }).catch(explainPortInUse("PORT", port));
+  stoppers.push(() => closeServer(api.server));
+  return api;
+}
+
+interface WorkerSetup {
+  sqs: SQSClient;
+  queueUrls: QueueUrls;
+  region: string;
+  eventSourceMappings: EventSourceMappings;
+  loadScoped: LoadScoped;
+  environmentOf: (fn: FunctionWiring) => Record<string, string | undefined>;
+}
+
+/** One worker as Lambda runs it: its event source mapping, a poller honouring it, and its probe schedule. */
+async function startWorker({ live, log, options, stoppers }: Startup, worker: (typeof WORKER_FUNCTIONS)[number], setup: WorkerSetup): Promise<SqsPoller> {
+  const { sqs, queueUrls, region, eventSourceMappings, loadScoped, environmentOf } = setup;
+  const queueUrl = queueUrls[worker.trigger.destination].queue;
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
+  const mapping = eventSourceMappings.add(
+    new LocalEventSourceMapping(localFunctionName(worker.name), localFunctionArn(worker.name, region), Attributes?.QueueArn ?? "", worker.trigger.eventSource),
+  );
+  live.watchMapping(worker.trigger.destination, mapping);
+  const poller = new SqsPoller({
+    sqs,
+    queueUrl,
+    region,
+    mapping,
+    handlers: await Promise.all(
+      Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
+        loadScoped<WorkerEvent, SQSBatchResponse | void>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
+      ),
+    ),
+    context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
+    onBatch: (summary) => {
+      options.onWorkerBatch?.(worker.name, summary);
+      const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
+      const error = summary.error ? ` (${summary.error})` : "";
+      log?.(`[${worker.name}] batch of ${summary.records}${failed}${error}`);
+    },
+  });
+  await poller.start();
+  stoppers.push(() => poller.stop());
+  if (probesPartner(worker)) {
+    // The EventBridge rule of the deployed stack, every PARTNER_PROBE_SECONDS as the worker reads it.
+    const seconds = runInFunctionEnvironment(environmentOf(worker), () => partnerProbeSeconds());
+    const stopProbing = startProbeTimer(
+      seconds,
+      () => poller.invokeScheduled(scheduledEvent(`${localFunctionName(worker.name)}-probe`, region)),
+      (error) => log?.(`[${worker.name}] probe failed: ${error.message}`),
+    );
+    stoppers.push(stopProbing);
+  }
+  return poller;
+}
+
 /**
  * The whole connector in one process: embedded SQS with the stack's queues, the HTTP API stand-in,
  * pollers that drive the workers, and a partner sandbox for each partner URL that is not configured.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const log = options.quiet ? undefined : (options.log ?? ((line: string) => console.log(line)));
-  const env = new EnvironmentOverlay();
-  const stoppers: Array<() => Promise<void>> = [];
+  const startup: Startup = {
+    options,
+    log: options.quiet ? undefined : (options.log ?? ((line: string) => console.log(line))),
+    env: new EnvironmentOverlay(),
+    live: new LiveView(),
+    stoppers: [],
+  };
+  const { env, live, stoppers } = startup;
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     stoppers.length = 0;
@@ -145,139 +304,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetSecretsCache();
   };
 
-  const live = new LiveView();
   stoppers.push(async () => live.stop());
   try {
-    const writeDevelopmentSecrets = async () => {
-      const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
-      stoppers.push(() => rm(folder, { recursive: true, force: true }));
-      const file = join(folder, "secrets.json");
-      await writeFile(file, JSON.stringify(DEVELOPMENT_SECRETS, null, 2), { mode: 0o600 });
-      return file;
-    };
-    env.setDefault("AWS_REGION", LOCAL_REGION);
-    env.setDefault("AWS_ACCESS_KEY_ID", "local");
-    env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
-    env.setDefault("RETRY_BASE_SECONDS", "1");
-    // The console gets one readable line per call; structured logs only when something goes wrong.
-    env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
-    env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");
-    for (const [name, value] of Object.entries(options.env ?? {})) env.set(name, value);
-    const region = process.env.AWS_REGION ?? LOCAL_REGION;
-
-    // The wired variables (queue URLs, the secret's location) are never in process.env: each handler
-    // gets exactly those its wiring gives it, per invocation (localFunctionEnvironment).
-    const secretsFile = options.secretsFile ?? process.env.RELAY_SECRETS_FILE;
-    for (const name of WIRED_ENV_VARS) env.unset(name);
-    const secretsDocument = secretsFile ?? (await writeDevelopmentSecrets());
-    resetSecretsCache();
-    const secrets = await runInFunctionEnvironment({ [SECRETS_FILE_ENV_VAR]: secretsDocument }, () => loadSecrets());
-
-    const sandboxes: LocalStack["sandboxes"] = {};
-    const startSandbox = async <Sandbox extends PartnerSandbox>(variable: keyof typeof PARTNER_URL_DEFAULTS, sandbox: Sandbox) => {
-      env.set(variable, await sandbox.start(0));
-      stoppers.push(() => sandbox.stop());
-      live.addSandbox(sandbox);
-      return sandbox;
-    };
-    if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
-    if (!process.env.MPARTICLE_API_URL) {
-      sandboxes.mparticle = await startSandbox("MPARTICLE_API_URL", createMparticleSandbox({ log, feeds: secrets.mparticle.feeds }));
-    }
-    if (!process.env.MIXPANEL_API_URL) {
-      sandboxes.mixpanel = await startSandbox("MIXPANEL_API_URL", createMixpanelSandbox({ log, mixpanel: secrets.mixpanel }));
-    }
-
-    const sqsPort = options.sqsPort ?? envPort("LOCAL_SQS_PORT", DEFAULT_LOCAL_SQS_PORT);
-    const localSqs = await startLocalSqs({
-      port: sqsPort,
-      externalEndpoint: options.sqsEndpoint ?? process.env.AWS_ENDPOINT_URL_SQS,
-      beforeListen: (app) => live.watchQueues(app),
-    }).catch(explainPortInUse("LOCAL_SQS_PORT", sqsPort));
-    stoppers.push(() => localSqs.stop());
-    env.set("AWS_ENDPOINT_URL_SQS", localSqs.endpoint);
-    const sqs = new SQSClient({ endpoint: localSqs.endpoint, region });
-    stoppers.push(async () => sqs.destroy());
-    const queueUrls = await ensureQueues(sqs);
-    live.useQueues({ sqs, queueUrls });
+    const region = applyCommonEnvironment(startup);
+    const { secretsFile, secretsDocument, secrets } = await readSecrets(startup);
+    const sandboxes = await startSandboxes(startup, secrets);
+    const { endpoint: sqsEndpoint, sqs, queueUrls } = await startQueues(startup, region);
 
     const eventSourceMappings = new EventSourceMappings();
     const lambdaApi = await startLambdaApi(eventSourceMappings, options.lambdaPort ?? 0);
     stoppers.push(() => lambdaApi.stop());
     const environmentOf = (fn: FunctionWiring) => localFunctionEnvironment(fn, queueUrls, secretsDocument, process.env, lambdaApi.endpoint);
-
-    /** Loads a function's handler and runs each invocation inside that function's environment. */
-    const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
+    const loadScoped: LoadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
       const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
       return (event: Event, context: Context) => runInFunctionEnvironment(environmentOf(fn), () => handler(event, context));
     };
 
     let ready = false;
-    const routes = await Promise.all(
-      HTTP_FUNCTIONS.map(async (fn) => ({
-        method: fn.trigger.method,
-        path: fn.trigger.path,
-        functionName: fn.name,
-        handler: live.tracer.ingest(fn.trigger.method, fn.trigger.path, await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn)),
-      })),
-    );
-    const timeoutOf = new Map(HTTP_FUNCTIONS.map((fn) => [fn.name, fn.timeoutSeconds]));
-    const port = options.port ?? envPort("PORT", DEFAULT_PORT);
-    const api = await startApiServer(port, {
-      routes,
-      context: (functionName) => lambdaContext(functionName, timeoutOf.get(functionName) ?? 0, region),
-      isReady: () => ready,
-      localPages: live.handle,
-      log,
-    }).catch(explainPortInUse("PORT", port));
-    stoppers.push(() => closeServer(api.server));
-
+    const api = await startHttpApi(startup, loadScoped, region, () => ready);
     const pollers: SqsPoller[] = [];
     for (const worker of WORKER_FUNCTIONS) {
-      const queueUrl = queueUrls[worker.trigger.destination].queue;
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
-      const mapping = eventSourceMappings.add(
-        new LocalEventSourceMapping(localFunctionName(worker.name), localFunctionArn(worker.name, region), Attributes?.QueueArn ?? "", worker.trigger.eventSource),
-      );
-      live.watchMapping(worker.trigger.destination, mapping);
-      const poller = new SqsPoller({
-        sqs,
-        queueUrl,
-        region,
-        mapping,
-        handlers: await Promise.all(
-          Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
-            loadScoped<WorkerEvent, SQSBatchResponse | void>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
-          ),
-        ),
-        context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
-        onBatch: (summary) => {
-          options.onWorkerBatch?.(worker.name, summary);
-          const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
-          const error = summary.error ? ` (${summary.error})` : "";
-          log?.(`[${worker.name}] batch of ${summary.records}${failed}${error}`);
-        },
-      });
-      await poller.start();
-      pollers.push(poller);
-      stoppers.push(() => poller.stop());
-      if (probesPartner(worker)) {
-        // The EventBridge rule of the deployed stack, every PARTNER_PROBE_SECONDS as the worker reads it.
-        const seconds = runInFunctionEnvironment(environmentOf(worker), () => partnerProbeSeconds());
-        const stopProbing = startProbeTimer(
-          seconds,
-          () => poller.invokeScheduled(scheduledEvent(`${localFunctionName(worker.name)}-probe`, region)),
-          (error) => log?.(`[${worker.name}] probe failed: ${error.message}`),
-        );
-        stoppers.push(stopProbing);
-      }
+      pollers.push(await startWorker(startup, worker, { sqs, queueUrls, region, eventSourceMappings, loadScoped, environmentOf }));
     }
     ready = true;
 
     return {
       apiUrl: api.url,
       liveUrl: `${api.url}/_live`,
-      sqsEndpoint: localSqs.endpoint,
+      sqsEndpoint,
       sqs,
       queueUrls,
       secrets,
