@@ -210,6 +210,13 @@ async function startQueues({ env, live, options, stoppers }: Startup, region: st
 /** Loads a function's handler (in one of its execution environments) and runs each invocation inside the function's environment. */
 type LoadScoped = <Event, Result>(fn: FunctionWiring, executionEnvironment?: number) => Promise<(event: Event, context: Context) => Promise<Result>>;
 
+function scopedLoader(environmentOf: (fn: FunctionWiring) => Record<string, string | undefined>): LoadScoped {
+  return async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
+    const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
+    return (event: Event, context: Context) => runInFunctionEnvironment(environmentOf(fn), () => handler(event, context));
+  };
+}
+
 /** The HTTP API stand-in: every HTTP function on its route, the live view beside them. */
 async function startHttpApi({ live, log, options, stoppers }: Startup, loadScoped: LoadScoped, region: string, isReady: () => boolean) {
   const routes = await Promise.all(
@@ -315,10 +322,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const lambdaApi = await startLambdaApi(eventSourceMappings, options.lambdaPort ?? 0);
     stoppers.push(() => lambdaApi.stop());
     const environmentOf = (fn: FunctionWiring) => localFunctionEnvironment(fn, queueUrls, secretsDocument, process.env, lambdaApi.endpoint);
-    const loadScoped: LoadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
-      const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
-      return (event: Event, context: Context) => runInFunctionEnvironment(environmentOf(fn), () => handler(event, context));
-    };
+    const loadScoped = scopedLoader(environmentOf);
 
     let ready = false;
     const api = await startHttpApi(startup, loadScoped, region, () => ready);
