@@ -8,7 +8,7 @@ import { resolveDlq } from "./dlq/queues.js";
 import { redrive } from "./dlq/redrive.js";
 import { showMessage } from "./dlq/show.js";
 import { processIo, type CliIo } from "./io.js";
-import { redactText } from "./redact.js";
+import { redactText } from "../shared/observability.js";
 import { UsageError } from "./usageError.js";
 
 const DESTINATION_LIST = DESTINATIONS.join("|");

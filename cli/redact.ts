@@ -1,3 +1,4 @@
+// Free text is scrubbed the way partner error texts are everywhere (shared/observability.ts).
 import { REDACTED, redactText } from "../shared/observability.js";
 
 /**
@@ -14,9 +15,6 @@ import { REDACTED, redactText } from "../shared/observability.js";
 const SECRET_KEY = /token|secret|auth|passw|api[-_]?key|credential|^key$|[-_]key$/i;
 /** mParticle's per-connection settings: every value in them is treated as a secret, their names stay readable. */
 const SECRET_VALUES_KEY = /^account[-_]?settings$/i;
-
-// Free text is scrubbed the way partner error texts are everywhere (shared/observability.ts).
-export { REDACTED, redactText };
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

@@ -1,6 +1,7 @@
 import { currentsRoutes } from "../shared/flows/brazeRouting.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { BRAZE_CURRENTS_LIMITS } from "../shared/http/limits.js";
+import { BRAZE_CURRENTS_AUTH } from "../shared/http/routeAuth.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { acceptBody, reportCurrents } from "../shared/sources/braze/accept.js";
 
@@ -18,7 +19,7 @@ export const handler = ingestHandler(
   },
   {
     limits: BRAZE_CURRENTS_LIMITS,
-    auth: requireAuthorization({ scheme: "Bearer", current: "brazeToken", previous: "previousBrazeToken" }),
+    auth: requireAuthorization(BRAZE_CURRENTS_AUTH),
     emptyBody: { events: [] },
   },
 );

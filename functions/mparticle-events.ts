@@ -1,7 +1,8 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
 import { ingestFirehoseRequest } from "../shared/flows/mparticleRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_EVENTS_LIMITS } from "../shared/http/limits.js";
+import { MPARTICLE_FIREHOSE_AUTH } from "../shared/http/routeAuth.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
 checkPushwooshSettings();
@@ -13,5 +14,5 @@ checkPushwooshSettings();
  */
 export const handler = ingestHandler(
   async (event) => jsonResponse(200, await ingestFirehoseRequest(event.json, "event_processing_request", event.correlationId)),
-  { limits: MPARTICLE_EVENTS_LIMITS, auth: requireAuthorization({ scheme: "Token", current: "mparticleToken", previous: "previousMparticleToken" }) },
+  { limits: MPARTICLE_EVENTS_LIMITS, auth: requireAuthorization(MPARTICLE_FIREHOSE_AUTH) },
 );

@@ -1,6 +1,6 @@
 import { ingestHandler, jsonResponse, parseWith } from "../shared/http/ingest.js";
 import { REGISTRATION_LIMITS } from "../shared/http/limits.js";
-import { registrationResponse } from "../shared/sources/mparticle/registration.js";
+import { registrationResponse } from "../shared/flows/mparticleToPushwoosh/registration.js";
 import { moduleRegistrationRequestSchema } from "../shared/sources/mparticle/schema.js";
 
 /** POST /mparticle/registration: no auth (mParticle sends none); answers what the module needs and offers. */

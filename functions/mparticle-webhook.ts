@@ -1,12 +1,13 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
-import { mparticleWebhookRoutes } from "../shared/flows/mparticleWebhookRoutes.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
+import { mparticleWebhookRoutes, webhookAccountSettings } from "../shared/flows/mparticleWebhookRoutes.js";
 import { ingestHandler, jsonResponse, requireAuthorization } from "../shared/http/ingest.js";
 import { MPARTICLE_WEBHOOK_LIMITS } from "../shared/http/limits.js";
+import { MPARTICLE_WEBHOOK_AUTH } from "../shared/http/routeAuth.js";
 import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { reportRejected } from "../shared/sources/mparticle/accept.js";
 import { parseEventsApiJson } from "../shared/sources/mparticle/eventsApiBatch.js";
-import { acceptWebhookBatches, webhookAccountSettings } from "../shared/sources/mparticle/webhook.js";
+import { acceptWebhookBatches } from "../shared/sources/mparticle/webhook.js";
 import { readWebhookBody } from "../shared/sources/mparticle/webhookBatch.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
@@ -29,5 +30,5 @@ export const handler = ingestHandler(async (event) => {
 }, {
   limits: MPARTICLE_WEBHOOK_LIMITS,
   parse: parseEventsApiJson,
-  auth: requireAuthorization({ scheme: null, current: "mparticleWebhookAuthorization", previous: "previousMparticleWebhookAuthorization" }),
+  auth: requireAuthorization(MPARTICLE_WEBHOOK_AUTH),
 });

@@ -1,4 +1,4 @@
-import { checkPushwooshSettings } from "../shared/config/settings.js";
+import { checkPushwooshSettings } from "../shared/flows/mparticleToPushwoosh/settings.js";
 import { pushwooshWorker } from "../shared/flows/pushwooshWorker.js";
 import { createWorkerHandler } from "../shared/queue/worker.js";
 

@@ -2,11 +2,11 @@ import type { Node } from "constructs";
 import type { Destination } from "../shared/queue/definition.js";
 
 /** CDK context keys a user sets with `-c key=value` or in cdk.json. */
-export const RELAY_ENVIRONMENT_CONTEXT = "relayEnvironment";
-export const ALARM_EMAIL_CONTEXT = "alarmEmail";
+const RELAY_ENVIRONMENT_CONTEXT = "relayEnvironment";
+const ALARM_EMAIL_CONTEXT = "alarmEmail";
 export const STACK_NAME_CONTEXT = "stackName";
-export const API_RATE_LIMIT_CONTEXT = "apiRateLimit";
-export const API_BURST_LIMIT_CONTEXT = "apiBurstLimit";
+const API_RATE_LIMIT_CONTEXT = "apiRateLimit";
+const API_BURST_LIMIT_CONTEXT = "apiBurstLimit";
 
 /** Requests per second (steady) and burst the webhook API's default stage takes before answering 429. */
 export const DEFAULT_API_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
@@ -68,12 +68,12 @@ export function readApiThrottle(node: Node): { rateLimit: number; burstLimit: nu
 }
 
 /** `<destination>MaxConcurrency`, e.g. `mparticleMaxConcurrency`: overrides the wiring's maxConcurrency for that worker. */
-export function maxConcurrencyContextKey(destination: Destination): string {
+function maxConcurrencyContextKey(destination: Destination): string {
   return `${destination}MaxConcurrency`;
 }
 
 /** The event source mapping's MaximumConcurrency range (ScalingConfig, https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html). */
-export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
 
 /**
  * A worker's event source mapping MaximumConcurrency: the context `<destination>MaxConcurrency` when set,

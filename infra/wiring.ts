@@ -1,4 +1,4 @@
-import type { INBOUND_CREDENTIALS } from "../shared/config/secrets.js";
+import { BRAZE_CURRENTS_AUTH, MPARTICLE_FIREHOSE_AUTH, MPARTICLE_WEBHOOK_AUTH, type RouteAuth } from "../shared/http/routeAuth.js";
 import {
   DESTINATIONS,
   QUEUE_SETTINGS,
@@ -46,21 +46,14 @@ export interface PartnerProbe {
   scheduled: true;
 }
 
-/**
- * How a route authenticates, as its handler's requireAuthorization does: `Authorization: <scheme> <credential>`,
- * or the whole header when the scheme is null, compared with an inbound field of the relay secret.
- * test/functions/routeAuth.test.ts drives a wrong and a missing credential at every route from this.
- */
-export interface RouteAuth {
-  scheme: "Bearer" | "Token" | null;
-  secretField: (typeof INBOUND_CREDENTIALS)[number];
-}
-
 export interface HttpTrigger {
   kind: "http";
   method: "POST";
   path: string;
-  /** Required, so a new route says how it authenticates; null when the partner sends no credential. */
+  /**
+   * Required, so a new route says how it authenticates: the declaration its function passes to
+   * requireAuthorization (shared/http/routeAuth.ts); null when the partner sends no credential.
+   */
   auth: RouteAuth | null;
 }
 
@@ -123,21 +116,21 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
   },
   {
     name: "mparticle-events",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/events", auth: { scheme: "Token", secretField: "mparticleToken" } },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/events", auth: MPARTICLE_FIREHOSE_AUTH },
     sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "mparticle-audiences",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/audiences", auth: { scheme: "Token", secretField: "mparticleToken" } },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/audiences", auth: MPARTICLE_FIREHOSE_AUTH },
     sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     readsSecret: true,
     ...INGEST,
   },
   {
     name: "mparticle-webhook",
-    trigger: { kind: "http", method: "POST", path: "/mparticle/webhook", auth: { scheme: null, secretField: "mparticleWebhookAuthorization" } },
+    trigger: { kind: "http", method: "POST", path: "/mparticle/webhook", auth: MPARTICLE_WEBHOOK_AUTH },
     sendsTo: [queue("pushwoosh"), deadLetterQueue("pushwoosh")],
     // The Authorization value it checks, and the Pushwoosh application it delivers to.
     readsSecret: true,
@@ -145,7 +138,7 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
   },
   {
     name: "braze-currents",
-    trigger: { kind: "http", method: "POST", path: "/braze/currents", auth: { scheme: "Bearer", secretField: "brazeToken" } },
+    trigger: { kind: "http", method: "POST", path: "/braze/currents", auth: BRAZE_CURRENTS_AUTH },
     // Events that fail validation are parked with their reason straight from ingest, so their DLQs too.
     sendsTo: [queue("mparticle"), queue("mixpanel"), deadLetterQueue("mparticle"), deadLetterQueue("mixpanel")],
     readsSecret: true,

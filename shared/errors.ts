@@ -106,6 +106,8 @@ export class UnsupportedMediaTypeError extends ValidationError {
  * Ingest answers 503, naming the field, never its value: the sender retries once someone fills it in.
  */
 export class SecretNotConfiguredError extends RetryableError {
+  /** The secret document's field, e.g. `inbound.brazeToken`; `document` when the document cannot be loaded. */
+  declare readonly field: string;
   constructor(field: string) {
     super(`relay secret not configured: ${field}`, { field });
   }

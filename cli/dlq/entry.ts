@@ -2,12 +2,13 @@ import type { Message } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { MAX_RECEIVE_COUNT, type Destination } from "../../shared/queue/definition.js";
 import { PARK_ATTRIBUTE } from "../../shared/queue/park.js";
-import { redact, redactText } from "../redact.js";
+import { redactText } from "../../shared/observability.js";
+import { redact } from "../redact.js";
 
 /** Reason shown for messages SQS moved itself (maxReceiveCount reached: a crash or timeout, no park record). */
 export const RECEIVE_LIMIT_REASON = "receive-limit";
 /** Reason shown when a park record is present but unreadable. */
-export const UNKNOWN_REASON = "unknown";
+const UNKNOWN_REASON = "unknown";
 
 /**
  * Lenient reader of the ParkRecord that shared/queue/park.ts writes: records parked by an older
@@ -54,7 +55,7 @@ function timestamp(message: Message, name: "SentTimestamp" | "ApproximateFirstRe
   return Number.isFinite(millis) && millis > 0 ? new Date(millis).toISOString() : null;
 }
 
-export function parseBody(message: Message): unknown {
+function parseBody(message: Message): unknown {
   try {
     return JSON.parse(message.Body ?? "");
   } catch {

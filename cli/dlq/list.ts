@@ -4,7 +4,7 @@ import { toDlqEntry, type DlqEntry } from "./entry.js";
 import { peekMessages } from "./reader.js";
 
 /** The DLQ's messages, oldest first, read without consuming them. */
-export async function readEntries(context: DlqContext, max?: number): Promise<DlqEntry[]> {
+async function readEntries(context: DlqContext, max?: number): Promise<DlqEntry[]> {
   const { sqs, target, settings } = context;
   const messages = await peekMessages(sqs, target.deadLetterQueueUrl, { max, waitTimeSeconds: settings.receiveWaitSeconds });
   return messages
@@ -32,7 +32,7 @@ export function renderEntries(entries: DlqEntry[], now = Date.now()): string {
 }
 
 /** "permanent 2, receive-limit 1": what kind of night it is, before reading the rows. */
-export function countByReason(entries: DlqEntry[]): string {
+function countByReason(entries: DlqEntry[]): string {
   const counts = new Map<string, number>();
   for (const entry of entries) counts.set(entry.reason, (counts.get(entry.reason) ?? 0) + 1);
   return [...counts].map(([reason, count]) => `${reason} ${count}`).join(", ");

@@ -25,7 +25,7 @@ export interface DlqTarget {
 
 const DLQ_SUFFIX = "-dlq";
 
-export function queueNameFromUrl(url: string): string {
+function queueNameFromUrl(url: string): string {
   return url.slice(url.lastIndexOf("/") + 1);
 }
 

@@ -76,7 +76,7 @@ export class QueueReader {
   }
 }
 
-export const PEEK_VISIBILITY_SECONDS = 30;
+const PEEK_VISIBILITY_SECONDS = 30;
 
 /**
  * Every message in the queue (up to `max` of those `select` accepts), left in place: received with a

@@ -70,11 +70,9 @@ export class RelayFunction extends Construct {
         bundleAwsSDK: true,
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         // Bundle-time substitutes (infra/bundling/, each file says why and what it saved; docs/performance.md):
-        // zod's `z` namespace cannot be tree-shaken, so the bundle gets the members the relay uses; the SDK's
-        // default credential chain becomes the environment, the only source Lambda uses; the event-stream
-        // codecs, which no SQS or Secrets Manager operation needs, are left out.
+        // the SDK's default credential chain becomes the environment, the only source Lambda uses; the
+        // event-stream codecs, which no SQS or Secrets Manager operation needs, are left out.
         esbuildArgs: {
-          "--alias:zod": path.join(defaults.projectRoot, "infra", "bundling", "zodRuntime.ts"),
           "--alias:@aws-sdk/credential-provider-node": path.join(defaults.projectRoot, "infra", "bundling", "lambdaCredentials.ts"),
           "--alias:@smithy/core/event-streams": path.join(defaults.projectRoot, "infra", "bundling", "noEventStreams.ts"),
         },

@@ -32,7 +32,7 @@ export interface RelayMonitoringProps {
 }
 
 /** How long a partner is down before PartnerOutageAlarm fires. */
-export const PARTNER_OUTAGE_ALARM_MINUTES = 15;
+const PARTNER_OUTAGE_ALARM_MINUTES = 15;
 
 const PERIOD = Duration.minutes(5);
 

@@ -24,7 +24,7 @@ export interface ApiServerOptions {
 const TEXT_CONTENT = /^(application\/(json|x-www-form-urlencoded|.*\+json)|text\/)/i;
 
 /** Builds the API Gateway HTTP API payload v2.0 event for a request, as API Gateway does. */
-export function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+function toHttpApiEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {

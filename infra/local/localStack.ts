@@ -33,7 +33,7 @@ import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, create
 import type { PartnerSandbox } from "./sandboxes/sandbox.js";
 import { DEFAULT_LOCAL_SQS_PORT, ensureQueues, startLocalSqs, type QueueUrls } from "./sqs.js";
 
-export const DEFAULT_PORT = 3000;
+const DEFAULT_PORT = 3000;
 const LOCAL_REGION = "us-east-1";
 
 export interface LocalStackOptions {

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { z } from "zod";
+import * as z from "../zod.js";
 import { environmentVariable } from "./environment.js";
 import { secretsTtlSeconds } from "./settings.js";
 
-const feedSchema = z.object({ key: z.string().min(1), secret: z.string().min(1) });
+const feedSchema = z.object({ key: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)) });
 
 /**
  * Every placeholder of the stack's secret template (infra/secretTemplate.ts) starts with this, so a
@@ -18,13 +18,13 @@ export const SECRET_PLACEHOLDER_PREFIX = "REPLACE_ME";
  * Each has an optional `previous…` twin, accepted alongside it while a rotation is under way.
  */
 const inboundSchema = z.object({
-  mparticleToken: z.string().default(""),
-  previousMparticleToken: z.string().optional(),
-  brazeToken: z.string().default(""),
-  previousBrazeToken: z.string().optional(),
+  mparticleToken: z._default(z.string(), ""),
+  previousMparticleToken: z.optional(z.string()),
+  brazeToken: z._default(z.string(), ""),
+  previousBrazeToken: z.optional(z.string()),
   /** The whole Authorization header value the mParticle Webhook integration sends (any scheme). */
-  mparticleWebhookAuthorization: z.string().optional(),
-  previousMparticleWebhookAuthorization: z.string().optional(),
+  mparticleWebhookAuthorization: z.optional(z.string()),
+  previousMparticleWebhookAuthorization: z.optional(z.string()),
 });
 export type InboundSecrets = z.infer<typeof inboundSchema>;
 export type InboundField = keyof InboundSecrets;
@@ -48,15 +48,15 @@ export function unconfiguredInboundCredentials(inbound: InboundSecrets): string[
  * missing, empty or a placeholder, POST /mparticle/webhook answers 503 naming it.
  */
 const pushwooshSchema = z.object({
-  applicationCode: z.string().default(""),
-  apiToken: z.string().default(""),
+  applicationCode: z._default(z.string(), ""),
+  apiToken: z._default(z.string(), ""),
   /** Only bulk and segment calls need it; the webhook door (events only) makes none today. */
-  serverApiToken: z.string().optional(),
+  serverApiToken: z.optional(z.string()),
 });
 export type PushwooshSecrets = z.infer<typeof pushwooshSchema>;
 
 /** The Pushwoosh fields the webhook door requires, in the order `npm start` reports them. */
-export const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
+const PUSHWOOSH_REQUIRED_FIELDS = ["applicationCode", "apiToken"] as const satisfies ReadonlyArray<keyof PushwooshSecrets>;
 
 /** The required Pushwoosh fields that are missing, empty or placeholders, as `pushwoosh.<name>`. */
 export function unconfiguredPushwooshCredentials(pushwoosh: PushwooshSecrets | undefined): string[] {
@@ -70,15 +70,17 @@ export function unconfiguredCredentials(secrets: Pick<RelaySecrets, "inbound" | 
 
 /** The secret document: one Secrets Manager secret in AWS, RELAY_SECRETS_FILE locally. Public contract. */
 export const relaySecretsSchema = z.object({
-  inbound: inboundSchema.prefault({}),
-  pushwoosh: pushwooshSchema.optional(),
+  inbound: z.prefault(inboundSchema, {}),
+  pushwoosh: z.optional(pushwooshSchema),
   mparticle: z.object({
     environment: z.enum(["production", "development"]),
     feeds: z.object({ ios: feedSchema, android: feedSchema, web: feedSchema, unbound: feedSchema }),
   }),
   mixpanel: z.union([
-    z.object({ projectToken: z.string().min(1) }),
-    z.object({ serviceAccount: z.object({ username: z.string().min(1), secret: z.string().min(1), projectId: z.string().min(1) }) }),
+    z.object({ projectToken: z.string().check(z.minLength(1)) }),
+    z.object({
+      serviceAccount: z.object({ username: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)), projectId: z.string().check(z.minLength(1)) }),
+    }),
   ]),
 });
 export type RelaySecrets = z.infer<typeof relaySecretsSchema>;

@@ -10,9 +10,11 @@ export const PARTNER_URL_DEFAULTS = {
 } as const;
 export type PartnerUrlVariable = keyof typeof PARTNER_URL_DEFAULTS;
 
+const TRAILING_SLASHES = /\/+$/;
+
 /** A partner's base URL without a trailing slash; clients append the documented paths. */
 export function partnerBaseUrl(variable: PartnerUrlVariable): string {
-  return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(/\/+$/, "");
+  return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(TRAILING_SLASHES, "");
 }
 
 /**
@@ -41,7 +43,7 @@ export function partnerTimeoutMs(): number {
 }
 
 /** A variable's trimmed value, undefined when unset or blank. */
-function variable(name: string): string | undefined {
+export function textSetting(name: string): string | undefined {
   const value = environmentVariable(name)?.trim();
   return value ? value : undefined;
 }
@@ -60,12 +62,12 @@ export function sqsEndpoint(): string | undefined {
 
 /** AWS_ENDPOINT_URL_LAMBDA, the SDK's own variable: a Lambda API stand-in (local stack, tests), unset in AWS. */
 export function lambdaEndpoint(): string | undefined {
-  return variable("AWS_ENDPOINT_URL_LAMBDA");
+  return textSetting("AWS_ENDPOINT_URL_LAMBDA");
 }
 
 /** AWS_LAMBDA_FUNCTION_NAME: the running function's own name (set by Lambda, and by the local stack). */
 export function ownFunctionName(): string {
-  const name = variable("AWS_LAMBDA_FUNCTION_NAME");
+  const name = textSetting("AWS_LAMBDA_FUNCTION_NAME");
   if (!name) throw new Error("AWS_LAMBDA_FUNCTION_NAME is not set");
   return name;
 }
@@ -82,7 +84,7 @@ export function retryBaseSeconds(): number {
  * Production default for RETRY_HOLD_SECONDS: Braze's Currents connectors re-send 5xx and 429 for 24 hours
  * (braze-docs, "Partner Custom Currents Connector", error handling), EventBridge retries a target as long.
  */
-export const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
+const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
 
 /** RETRY_HOLD_SECONDS: how long an event may be held while its partner is down or throttling, counted from intake. */
 export function retryHoldSeconds(): number {
@@ -90,7 +92,7 @@ export function retryHoldSeconds(): number {
 }
 
 /** Production default for PARTNER_PROBE_SECONDS. */
-export const DEFAULT_PARTNER_PROBE_SECONDS = 60;
+const DEFAULT_PARTNER_PROBE_SECONDS = 60;
 
 /** PARTNER_PROBE_SECONDS: while a partner is down, one probe per this many seconds per destination. */
 export function partnerProbeSeconds(): number {
@@ -127,96 +129,13 @@ export function listSetting(name: string): string[] | undefined {
   return list && list.length > 0 ? list : undefined;
 }
 
-/** The Pushwoosh names a customer may change (read per call, like partnerBaseUrl). */
-export const PUSHWOOSH_SETTING_DEFAULTS = {
-  /** Pushwoosh's default screen event, which its own SDKs send. */
-  PUSHWOOSH_SCREEN_VIEW_EVENT: "PW_ScreenOpen",
-  /** The List tag that holds a user's mParticle audience names. */
-  PUSHWOOSH_AUDIENCE_TAG: "mParticle Audiences",
-  /** `customer`: the raw customer id when there is one, else the mpid; `mpid`: always the mpid. */
-  PUSHWOOSH_USER_ID: "customer",
-} as const;
-
-export type UserIdChoice = "customer" | "mpid";
-
-/** Pushwoosh's tag types a customer may pin a tag to (docs.pushwoosh.com/platform-docs/api-reference/tags). */
-export const PUSHWOOSH_TAG_TYPES = ["string", "integer", "decimal", "boolean", "date", "list"] as const;
-export type PushwooshTagType = (typeof PUSHWOOSH_TAG_TYPES)[number];
-
-export interface PushwooshMappingSettings {
-  screenViewEvent: string;
-  audienceTag: string;
-  userId: UserIdChoice;
-  /** PUSHWOOSH_TAG_TYPES: tag name → the type its values are converted to (wins over detection). */
-  tagTypes: Readonly<Record<string, PushwooshTagType>>;
-}
-
-function pushwooshSetting(name: keyof typeof PUSHWOOSH_SETTING_DEFAULTS): string {
-  return variable(name) ?? PUSHWOOSH_SETTING_DEFAULTS[name];
-}
-
-const parsedTagTypes = new Map<string, Readonly<Record<string, PushwooshTagType>>>();
-
-/**
- * PUSHWOOSH_TAG_TYPES, a JSON object `{"<tag>": "string|integer|decimal|boolean|date|list"}`; `{}` when unset.
- * Parsed once per value. Anything else throws, naming the variable and the offending entry (never the
- * whole value), so a bad setting fails the function's first invocation instead of typing tags wrongly.
- */
-export function pushwooshTagTypes(): Readonly<Record<string, PushwooshTagType>> {
-  const raw = variable("PUSHWOOSH_TAG_TYPES");
-  if (raw === undefined) return {};
-  const cached = parsedTagTypes.get(raw);
-  if (cached) return cached;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new Error("PUSHWOOSH_TAG_TYPES is not valid JSON: expected an object such as {\"$Zip\":\"string\"}");
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new Error("PUSHWOOSH_TAG_TYPES must be a JSON object of tag name → type");
-  }
-  const types: Record<string, PushwooshTagType> = {};
-  for (const [tag, type] of Object.entries(json)) {
-    if (tag.trim() === "") throw new Error("PUSHWOOSH_TAG_TYPES has an empty tag name");
-    if (!(PUSHWOOSH_TAG_TYPES as readonly unknown[]).includes(type)) {
-      throw new Error(`PUSHWOOSH_TAG_TYPES: tag ${JSON.stringify(tag)} has type ${JSON.stringify(type)}; use one of ${PUSHWOOSH_TAG_TYPES.join(", ")}`);
-    }
-    types[tag] = type as PushwooshTagType;
-  }
-  parsedTagTypes.set(raw, Object.freeze(types));
-  return types;
-}
-
 /**
  * PUSHWOOSH_HIGH_SPEED_SETUP: `true` only for a Pushwoosh account with High-Speed Setup, where createFilter
  * takes `application` ("usable only with High-Speed Setup; omit otherwise",
  * docs.pushwoosh.com/platform-docs/api-reference/filters). Unset or `false`: omitted.
  */
 export function pushwooshHighSpeedSetup(): boolean {
-  const value = variable("PUSHWOOSH_HIGH_SPEED_SETUP")?.toLowerCase() ?? "false";
+  const value = textSetting("PUSHWOOSH_HIGH_SPEED_SETUP")?.toLowerCase() ?? "false";
   if (value === "true" || value === "false") return value === "true";
   throw new Error(`PUSHWOOSH_HIGH_SPEED_SETUP must be "true" or "false", not ${JSON.stringify(value.slice(0, 40))}`);
-}
-
-export function pushwooshMappingSettings(): PushwooshMappingSettings {
-  const userId = pushwooshSetting("PUSHWOOSH_USER_ID");
-  if (userId !== "customer" && userId !== "mpid") {
-    throw new Error(`PUSHWOOSH_USER_ID must be "customer" or "mpid", not "${userId}"`);
-  }
-  return {
-    screenViewEvent: pushwooshSetting("PUSHWOOSH_SCREEN_VIEW_EVENT"),
-    audienceTag: pushwooshSetting("PUSHWOOSH_AUDIENCE_TAG"),
-    userId,
-    tagTypes: pushwooshTagTypes(),
-  };
-}
-
-/**
- * Reads every Pushwoosh setting once, throwing on the first bad one. The functions that map to Pushwoosh call
- * it when their module loads, so a bad PUSHWOOSH_TAG_TYPES (or any other) fails the cold start, naming it.
- */
-export function checkPushwooshSettings(): void {
-  pushwooshMappingSettings();
-  pushwooshHighSpeedSetup();
 }

@@ -3,8 +3,8 @@ import type { BrazeRoute } from "../sources/braze/accept.js";
 import type { Destination } from "../queue/definition.js";
 
 /** The destinations Braze Currents feeds. */
-export const CURRENTS_DESTINATIONS = ["mparticle", "mixpanel"] as const satisfies readonly Destination[];
-export type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
+const CURRENTS_DESTINATIONS = ["mparticle", "mixpanel"] as const satisfies readonly Destination[];
+type CurrentsDestination = (typeof CURRENTS_DESTINATIONS)[number];
 
 /** The flow that carries Braze events to each destination. */
 export const CURRENTS_FLOWS: Record<CurrentsDestination, string> = { mparticle: "braze-to-mparticle", mixpanel: "braze-to-mixpanel" };
@@ -39,10 +39,21 @@ export const ROUTING_DEFAULTS: Record<CurrentsDestination, { switchVariable: str
 
 export type CurrentsRouting = Record<CurrentsDestination, { enabled: boolean; patterns: RegExp[] }>;
 
+/** The characters a regular expression reads as syntax, escaped when a pattern is read literally. */
+const REGEXP_SYNTAX = /[.+?^${}()|[\]\\]/g;
+
+/** Each pattern's expression, built once: the routing is read on every request. */
+const compiledPatterns = new Map<string, RegExp>();
+
 /** `*` matches any run of characters (dots included); everything else is literal. */
 export function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join(".*")}$`);
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    const escaped = pattern.split("*").map((part) => part.replace(REGEXP_SYNTAX, "\\$&"));
+    compiled = new RegExp(`^${escaped.join(".*")}$`);
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 /** The routing in force, from the settings (read per request, so a config change needs no code). */
@@ -56,13 +67,6 @@ export function currentRouting(): CurrentsRouting {
     };
   }
   return routing;
-}
-
-/** The enabled destinations that take this event type. */
-export function destinationsFor(eventType: string, routing: CurrentsRouting): CurrentsDestination[] {
-  return CURRENTS_DESTINATIONS.filter(
-    (destination) => routing[destination].enabled && routing[destination].patterns.some((pattern) => pattern.test(eventType)),
-  );
 }
 
 /** The ingest side of the Braze flows: one route per enabled destination. */

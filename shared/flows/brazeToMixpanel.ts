@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { fitEventLimits, isPlaceholderId, toInsertId } from "../destinations/mixpanel/limits.js";
 import type { MixpanelEvent } from "../destinations/mixpanel/schema.js";
 import { logger, reportTrimmed } from "../observability.js";
@@ -8,10 +8,10 @@ import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
 import { setOwn } from "./ownProperty.js";
 
-export const PARTNER_ID = "braze";
-export const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
-export const CUSTOM_PROPERTY_PREFIX = "[Custom event property] ";
-export const PURCHASE_PROPERTY_PREFIX = "[Purchase property] ";
+const PARTNER_ID = "braze";
+const CUSTOM_EVENT_PREFIX = "[Braze Custom Event] ";
+const CUSTOM_PROPERTY_PREFIX = "[Custom event property] ";
+const PURCHASE_PROPERTY_PREFIX = "[Purchase property] ";
 const FLOW = CURRENTS_FLOWS.mixpanel;
 
 /**
@@ -20,7 +20,7 @@ const FLOW = CURRENTS_FLOWS.mixpanel;
  * holds the names against it). Every other type's Mixpanel name is the readable name (brazeEventNames.ts);
  * LINE and RCS keep the channel in front where the glossary leaves it out ("Abort", "Click").
  */
-export const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
+const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
   "users.canvas.exit.MatchedAudience": "Exit Match Audience",
   "users.canvas.exit.PerformedEvent": "Exit Perform Event",
   "users.canvas.experimentstep.Conversion": "Experiment Step Conversion",

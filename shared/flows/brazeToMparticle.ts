@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.js";
 import { mparticleAttributePrefix } from "../config/settings.js";
 import { sourceMessageId, toCustomAttributes, type AttributeCuts } from "../destinations/mparticle/map.js";
 import {
@@ -153,7 +153,7 @@ const isUuid = (value: unknown): value is string => typeof value === "string" &&
  * glossary shows), model, platform and advertising id. Fields the schema types as UUIDs are sent only in
  * that shape; the Braze device id always stays in the `device_id` attribute.
  */
-export function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
+function deviceInfoOf(event: BrazeEvent): DeviceInfo | undefined {
   const { platform, device_model, ad_id, ad_id_type, ad_tracking_enabled } = event.properties;
   const info: DeviceInfo = {};
   if (isUuid(event.user.device_id)) info.ios_idfv = event.user.device_id;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../zod.js";
 import { ValidationError, toRelayError, validationErrorOf, type DeliveryOutcome, type RelayError } from "../errors.js";
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
@@ -16,8 +16,8 @@ export interface MappedItem<Item> {
 export interface FlowSpec<SourceEvent, Context, Item> {
   name: string;
   destination: Destination;
-  eventSchema: z.ZodType<SourceEvent>;
-  contextSchema: z.ZodType<Context>;
+  eventSchema: z.ZodMiniType<SourceEvent>;
+  contextSchema: z.ZodMiniType<Context>;
   /** Pure: one message's valid events → the destination's items. Events it leaves out are skipped. */
   map(events: Array<{ id: string; event: SourceEvent }>, context: Context): MappedItem<Item>[];
 }

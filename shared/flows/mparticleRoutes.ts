@@ -1,7 +1,7 @@
 import { ingestWork } from "../queue/ingest.js";
 import { accept, inboundMparticleToken, readFirehoseRequest, reportRejected, type MparticleRoute } from "../sources/mparticle/accept.js";
 import type { FirehoseResponse } from "../sources/mparticle/schema.js";
-import { pushwooshRoute } from "./mparticleToPushwoosh.js";
+import { pushwooshRoute } from "./mparticleToPushwoosh/route.js";
 
 /** The ingest side of every flow fed by mParticle (Pushwoosh's credentials are sealed under the inbound token). */
 export async function mparticleRoutes(): Promise<MparticleRoute[]> {

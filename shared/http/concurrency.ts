@@ -2,7 +2,7 @@
  * Partner requests in flight at once per worker invocation. A message now carries many events, so a
  * batch can map to hundreds of calls; sending them all at once would be a burst the partner throttles.
  */
-export const PARTNER_CONCURRENCY = 25;
+const PARTNER_CONCURRENCY = 25;
 
 /** Runs `task` over `items` with at most `limit` running at once; results in the order of `items`. */
 export async function mapConcurrently<Item, Result>(items: Item[], task: (item: Item) => Promise<Result>, limit = PARTNER_CONCURRENCY): Promise<Result[]> {

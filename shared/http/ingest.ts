@@ -3,8 +3,8 @@ import { gunzipSync } from "node:zlib";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import type { z } from "zod";
-import { isConfiguredSecretValue, loadSecrets, type InboundField, type InboundSecrets } from "../config/secrets.js";
+import type * as z from "../zod.js";
+import { isConfiguredSecretValue, loadSecrets, type InboundSecrets } from "../config/secrets.js";
 import {
   AuthError,
   PayloadTooLargeError,
@@ -16,13 +16,19 @@ import {
 } from "../errors.js";
 import { createMetrics, logger, publishCount, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
+import type { RouteAuth } from "./routeAuth.js";
 
 /** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
 
-// Regular expressions and the UTF-8 decoder are built inside the functions that use them, and the helpers are
-// function declarations: Stryker cannot switch on a mutant of a module-level value (docs/testing.md).
+/** A correlation id a caller may set: a plain token, since it travels in logs and SQS attributes. */
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** application/json and its structured suffix (application/<anything>+json). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const QUOTES = /"/g;
+/** Refuses bytes that are not UTF-8 instead of replacing them. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 export function jsonResponse(statusCode: number, body: unknown): IngestResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
@@ -40,7 +46,7 @@ function sha256(value: string): Buffer {
 const configuredDigests = new Map<string, Buffer>();
 
 /** Constant-time comparison; hashing first makes the lengths equal so length does not leak either. */
-export function tokensEqual(presented: string, expected: string): boolean {
+function tokensEqual(presented: string, expected: string): boolean {
   let digest = configuredDigests.get(expected);
   if (!digest) {
     digest = sha256(expected);
@@ -58,7 +64,7 @@ function correlate(): MiddlewareObj<IngestEvent, IngestResult> {
     before: async function correlateBefore(request) {
       const { event } = request;
       const offered = header(event, "x-correlation-id");
-      event.correlationId = (offered && /^[A-Za-z0-9._:-]{1,128}$/.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
+      event.correlationId = (offered && CORRELATION_ID.test(offered) ? offered : undefined) || event.requestContext?.requestId || randomUUID();
       logger.appendKeys({ correlationId: event.correlationId });
     },
   };
@@ -68,27 +74,17 @@ const metrics = createMetrics({});
 /** Fields already logged as unconfigured: one error line per field per cold start, not per request. */
 const reportedUnconfigured = new Set<string>();
 
-/** Refuses the request with 503 naming the unconfigured secret field (logged once, counted every time). */
-export function refuseUnconfigured(field: string): never {
+/** A request refused with 503 for an unconfigured secret field: logged once per field, counted every time. */
+function reportUnconfigured(field: string): void {
   if (!reportedUnconfigured.has(field)) {
     reportedUnconfigured.add(field);
     logger.error("relay secret not configured: requests that need it are refused with 503", { field });
   }
   publishCount(metrics, SECRET_NOT_CONFIGURED_METRIC, 1);
-  throw new SecretNotConfiguredError(field);
-}
-
-export interface AuthorizationOptions {
-  /** `Authorization: <scheme> <credential>`; null compares the whole header value. */
-  scheme: "Bearer" | "Token" | null;
-  /** The inbound field holding the current credential; unconfigured means the route answers 503. */
-  current: InboundField;
-  /** The inbound field holding the credential being rotated out, accepted alongside when configured. */
-  previous?: InboundField;
 }
 
 /** The credential the header presents; undefined without one in the route's scheme (case-insensitive, RFC 9110). */
-function presentedCredential(value: string | undefined, scheme: AuthorizationOptions["scheme"]): string | undefined {
+function presentedCredential(value: string | undefined, scheme: RouteAuth["scheme"]): string | undefined {
   if (value === undefined) return undefined;
   if (scheme === null) return value.trim();
   const prefix = `${scheme.toLowerCase()} `;
@@ -107,7 +103,7 @@ function matchesEither(presented: string, current: string, previous: string): bo
  * document, compared in constant time with both. Fails closed: an unconfigured current credential
  * refuses every request with 503.
  */
-export function requireAuthorization(options: AuthorizationOptions): MiddlewareObj<IngestEvent, IngestResult> {
+export function requireAuthorization(options: RouteAuth): MiddlewareObj<IngestEvent, IngestResult> {
   return {
     before: async function requireAuthorizationBefore(request) {
       let inbound: InboundSecrets;
@@ -116,10 +112,10 @@ export function requireAuthorization(options: AuthorizationOptions): MiddlewareO
       } catch (error) {
         // loadSecrets' messages never echo the document's content.
         logger.error("relay secret could not be loaded", { error: (error as Error).message });
-        refuseUnconfigured("document");
+        throw new SecretNotConfiguredError("document");
       }
       const current = inbound[options.current];
-      if (!isConfiguredSecretValue(current)) refuseUnconfigured(`inbound.${options.current}`);
+      if (!isConfiguredSecretValue(current)) throw new SecretNotConfiguredError(`inbound.${options.current}`);
       const previous = options.previous ? inbound[options.previous] : undefined;
       const presented = presentedCredential(header(request.event, "authorization"), options.scheme);
       // An empty credential needs no check of its own: it matches neither, both being configured, so never blank.
@@ -135,10 +131,10 @@ function checkContentType(value: string | undefined): void {
   // Braze documents no content type; a missing one is taken as JSON.
   if (value === undefined || value.trim() === "") return;
   const [mediaType = "", ...parameters] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (!/^application\/(?:[\w.+-]+\+)?json$/.test(mediaType)) {
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
   }
-  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(QUOTES, "");
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
     throw new UnsupportedMediaTypeError("content-type charset must be utf-8", { field: "content-type" });
   }
@@ -254,7 +250,7 @@ function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown, emp
       else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
       let text: string;
       try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        text = UTF8.decode(bytes);
       } catch {
         throw new ValidationError("body is not valid UTF-8");
       }
@@ -271,6 +267,8 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
     onError: async function jsonErrorsOnError(request) {
       const error = request.error;
       if (error instanceof SecretNotConfiguredError) {
+        // Thrown by the authorization step or by a route that reads a section of the secret.
+        reportUnconfigured(error.field);
         request.response = jsonResponse(503, { error: { message: error.message } });
         return;
       }
@@ -297,7 +295,7 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
 }
 
 /** Validates with a zod schema; the 400 names the first offending field. */
-export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> {
+export function parseWith<Schema extends z.ZodMiniType>(schema: Schema, value: unknown): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw validationErrorOf(result.error);

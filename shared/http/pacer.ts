@@ -15,7 +15,7 @@ const systemClock: PacerClock = { now: () => Date.now(), sleep: (ms) => sleep(ms
  */
 export const MAX_PACE_WAIT_MS = 5_000;
 /** A 429 halves the pace (the multiplicative decrease). */
-export const PACE_DECREASE = 0.5;
+const PACE_DECREASE = 0.5;
 /** Seconds after a 429 at which the pace is back at the pace that drew it. */
 export const PACE_RECOVERY_SECONDS = 3;
 /** The growth constant of the curve: it starts at PACE_DECREASE of the pace that drew the 429. */

@@ -9,7 +9,7 @@ export const QUEUE_NAME_PREFIX = "cdp-relay";
 
 /** Receives before SQS moves a message to the DLQ; the worker parks it itself on the last one. */
 export const MAX_RECEIVE_COUNT = 5;
-export const RETENTION_DAYS = 14;
+const RETENTION_DAYS = 14;
 export const RETENTION_SECONDS = RETENTION_DAYS * 24 * 60 * 60;
 
 export interface QueueSettings {

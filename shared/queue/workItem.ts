@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "../zod.js";
 import { DESTINATIONS } from "./definition.js";
 
 /** One source event as it came in (validated and normalised by its source), with the source's own id. */
-export const queuedEventSchema = z.object({ id: z.string().min(1), event: z.unknown() });
+export const queuedEventSchema = z.object({ id: z.string().check(z.minLength(1)), event: z.unknown() });
 export type QueuedEvent = z.infer<typeof queuedEventSchema>;
 
 /**
@@ -12,18 +12,18 @@ export type QueuedEvent = z.infer<typeof queuedEventSchema>;
  */
 export const workItemSchema = z.object({
   /** Deterministic, from the source's own ids: a redelivered webhook yields the same id. */
-  workItemId: z.string().min(1),
+  workItemId: z.string().check(z.minLength(1)),
   /** The flow (shared/flows) that maps these events for the destination. */
-  flow: z.string().min(1),
+  flow: z.string().check(z.minLength(1)),
   destination: z.enum(DESTINATIONS),
   /** Follows the events from the webhook request to the partner call. */
-  correlationId: z.string().min(1),
+  correlationId: z.string().check(z.minLength(1)),
   receivedAt: z.iso.datetime(),
   /** Attempts spent before this message was sent (a partial retry carries them forward). */
-  priorAttempts: z.number().int().nonnegative().default(0),
+  priorAttempts: z._default(z.int().check(z.nonnegative()), 0),
   /** What the flow needs besides the events (e.g. sealed credentials, the user profile). */
-  context: z.unknown().optional(),
-  events: z.array(queuedEventSchema).min(1),
+  context: z.optional(z.unknown()),
+  events: z.array(queuedEventSchema).check(z.minLength(1)),
 });
 export type WorkItem = z.input<typeof workItemSchema>;
 export type ParsedWorkItem = z.output<typeof workItemSchema>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, redact, redactText } from "../../cli/redact.js";
+import { redact } from "../../cli/redact.js";
+import { REDACTED, redactText } from "../../shared/observability.js";
 
 describe("redact", () => {
   it("replaces the values of secret-named keys at any depth, whatever their casing", () => {

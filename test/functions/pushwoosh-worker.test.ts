@@ -5,7 +5,7 @@ import { loadHandler } from "../../infra/local/functions.js";
 import type { SqsPoller } from "../../infra/local/poller.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
 import { sealCredentials } from "../../shared/destinations/pushwoosh/credentials.js";
-import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh.js";
+import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh/context.js";
 import { enqueueWork } from "../../shared/queue/enqueue.js";
 import type { ParkRecord } from "../../shared/queue/park.js";
 import type { Device, MparticleEvent } from "../../shared/sources/mparticle/model.js";

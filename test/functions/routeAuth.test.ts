@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { INBOUND_CREDENTIALS, type RelaySecrets } from "../../shared/config/secrets.js";
 import { lambdaContext } from "../../infra/local/lambdaContext.js";
-import { HTTP_FUNCTIONS, type HttpFunction, type RouteAuth } from "../../infra/wiring.js";
+import { HTTP_FUNCTIONS, type HttpFunction } from "../../infra/wiring.js";
+import type { RouteAuth } from "../../shared/http/routeAuth.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
 
@@ -14,7 +15,7 @@ import { TEST_SECRETS, useSecrets } from "../support/secrets.js";
  */
 
 // Each inbound credential distinct, so a route checking the wrong field is refused its own.
-const INBOUND = Object.fromEntries(INBOUND_CREDENTIALS.map((field) => [field, `route-auth-${field}`])) as Record<RouteAuth["secretField"], string>;
+const INBOUND = Object.fromEntries(INBOUND_CREDENTIALS.map((field) => [field, `route-auth-${field}`])) as Record<RouteAuth["current"], string>;
 const SECRETS: RelaySecrets = { ...TEST_SECRETS, inbound: { ...TEST_SECRETS.inbound, ...INBOUND } };
 
 type Handler = (event: ReturnType<typeof httpApiEvent>, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -66,14 +67,14 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [`${fn.trigger.method} ${fn.trigger.pat
     return;
   }
 
-  const own = INBOUND[auth.secretField];
+  const own = INBOUND[auth.current];
   const otherScheme = auth.scheme === "Token" ? "Bearer" : "Token";
   const refused: Array<[label: string, authorization: string | undefined]> = [
     ["no Authorization header", undefined],
     ["an empty Authorization header", ""],
     ["a wrong credential", presented(auth, `${own}-wrong`)],
     ["its credential with a character changed", presented(auth, `${own.slice(0, -1)}X`)],
-    ...INBOUND_CREDENTIALS.filter((field) => field !== auth.secretField).map((field): [string, string] => [`the ${field} credential`, presented(auth, INBOUND[field])]),
+    ...INBOUND_CREDENTIALS.filter((field) => field !== auth.current).map((field): [string, string] => [`the ${field} credential`, presented(auth, INBOUND[field])]),
     ...(auth.scheme === null ? [] : [[`its credential under ${otherScheme}`, presented(auth, own, otherScheme)], ["its bare credential", own]] as Array<[string, string]>),
   ];
   it.each(refused)("answers 401 to %s", async (_label, authorization) => {
@@ -84,7 +85,7 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [`${fn.trigger.method} ${fn.trigger.pat
     expect(answer.body).not.toContain(own);
   });
 
-  it(`lets its own ${auth.secretField} credential through`, async () => {
+  it(`lets its own ${auth.current} credential through`, async () => {
     const answer = await post(fn, presented(auth, own));
 
     // Past authentication the body is the route's to judge: not JSON, it is a 4xx naming the body, never 401 or 5xx.

@@ -11,7 +11,9 @@ import { pushwooshPayloadSchema, type PushwooshPayload, type TagValue } from "..
 import { brazeToMixpanel } from "../../shared/flows/brazeToMixpanel.js";
 import { brazeToMparticle } from "../../shared/flows/brazeToMparticle.js";
 import type { Flow, MappedItem } from "../../shared/flows/flow.js";
-import { mparticleToPushwoosh, toPushwooshDate, toTypedValue, type PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh.js";
+import { mparticleToPushwoosh } from "../../shared/flows/mparticleToPushwoosh.js";
+import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoosh/context.js";
+import { toPushwooshDate, toTypedValue } from "../../shared/flows/mparticleToPushwoosh/tags.js";
 import type { QueuedEvent } from "../../shared/queue/workItem.js";
 import { brazeEventSchema } from "../../shared/sources/braze/schema.js";
 import { normaliseAudienceMembership, normaliseAudienceSubscription, normaliseDsrProcessing, normaliseEventProcessing } from "../../shared/sources/mparticle/accept.js";

@@ -30,8 +30,12 @@ import {
 import { DEFAULT_RETRY_BASE_SECONDS } from "../../shared/config/settings.js";
 
 const cleanups: Array<() => void> = [];
-function synthRelay(context: Record<string, unknown> = {}): SynthesizedRelay {
-  const relay = synthesizeRelay(context);
+/**
+ * The stack as `cdk synth` builds it. A synthesis that only reads the template skips bundling the
+ * functions (CDK's own `aws:cdk:bundling-stacks` context), which is most of a synthesis's time.
+ */
+function synthRelay(context: Record<string, unknown> = {}, { bundle = true } = {}): SynthesizedRelay {
+  const relay = synthesizeRelay(bundle ? context : { ...context, "aws:cdk:bundling-stacks": [] });
   cleanups.push(relay.remove);
   return relay;
 }
@@ -164,7 +168,7 @@ describe("CdpRelayStack", () => {
   });
 
   it("takes a destination's MaximumConcurrency from context <destination>MaxConcurrency, and refuses what Lambda would", () => {
-    const { template: configured, stack } = synthRelay({ mparticleMaxConcurrency: "7", mixpanelMaxConcurrency: 1000 });
+    const { template: configured, stack } = synthRelay({ mparticleMaxConcurrency: "7", mixpanelMaxConcurrency: 1000 }, { bundle: false });
     const mappingOf = (destination: Destination) => {
       const functionLogicalId = stack.getLogicalId(stack.workers.get(destination)?.worker.handler.node.defaultChild as never);
       return Object.values(configured.findResources("AWS::Lambda::EventSourceMapping", { Properties: { FunctionName: { Ref: functionLogicalId } } }))[0];
@@ -218,7 +222,7 @@ describe("CdpRelayStack", () => {
     const longest = RETENTION_SECONDS - HOLD_PARKING_MARGIN_SECONDS;
     expect(RETENTION_SECONDS).toBe(14 * 24 * 3600);
     expect(longest).toBeGreaterThanOrEqual(86_400);
-    const { template: longHold } = synthRelay({ relayEnvironment: { RETRY_HOLD_SECONDS: String(longest) } });
+    const { template: longHold } = synthRelay({ relayEnvironment: { RETRY_HOLD_SECONDS: String(longest) } }, { bundle: false });
     longHold.hasResourceProperties("AWS::SQS::Queue", { QueueName: queueName("mparticle"), MessageRetentionPeriod: RETENTION_SECONDS });
     const app = new App({ context: { relayEnvironment: { RETRY_HOLD_SECONDS: String(longest + 1) } } });
     expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node))).toThrow(/RETRY_HOLD_SECONDS \d+ is longer than the queues can keep a message/);
@@ -351,7 +355,7 @@ describe("CdpRelayStack", () => {
     const { template: configured } = synthRelay({
       relayEnvironment: JSON.stringify({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }),
       alarmEmail: "ops@example.com",
-    });
+    }, { bundle: false });
     configured.allResourcesProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }) },
     });
@@ -450,7 +454,7 @@ describe("CdpRelayStack", () => {
       });
     }
     // A slower probe makes fewer, longer periods that still cover 15 minutes, and a slower schedule.
-    const { template: slow } = synthRelay({ relayEnvironment: { PARTNER_PROBE_SECONDS: "300" } });
+    const { template: slow } = synthRelay({ relayEnvironment: { PARTNER_PROBE_SECONDS: "300" } }, { bundle: false });
     slow.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "partnerDown", Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
     expect(Object.values(slow.findResources("AWS::Events::Rule")).map((rule) => rule.Properties.ScheduleExpression)).toEqual(WORKER_FUNCTIONS.map(() => "rate(5 minutes)"));
   });

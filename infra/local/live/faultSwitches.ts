@@ -7,7 +7,7 @@ import type { Fault, PartnerSandbox } from "../sandboxes/sandbox.js";
  * turned into the sandbox's own fault plan (one-shot faults for "the next N calls", a rate of 1 for
  * "until switched off").
  */
-export const FAULT_NAMES = ["429", "500", "503", "401", "timeout", "reset"] as const;
+const FAULT_NAMES = ["429", "500", "503", "401", "timeout", "reset"] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** A 400 naming the offending field. */
@@ -83,7 +83,7 @@ export function parseCredentials(body: unknown): PushwooshCredentials {
 }
 
 /** The sandbox fault a named switch stands for. A timeout outlasts the relay's partner timeout. */
-export function faultFor(request: FaultSwitchRequest): Fault {
+function faultFor(request: FaultSwitchRequest): Fault {
   switch (request.fault) {
     case "429":
       return { kind: "status", status: 429, retryAfterSeconds: request.retryAfterSeconds ?? 1 };

@@ -1,6 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { gunzipSync } from "node:zlib";
-import { REDACTED, isSecretKey } from "../../../cli/redact.js";
+import { isSecretKey } from "../../../cli/redact.js";
+import { REDACTED } from "../../../shared/observability.js";
 import { PARTNER_CALL_CHANNEL, type PartnerCallMessage, type PartnerHttpRequest } from "../../../shared/http/partnerRequest.js";
 import { parseBodyText, type LiveRecorder, type PartnerCallRecord, type TracedWorkItem } from "./recorder.js";
 import type { LiveTracer, WorkerInvocation } from "./trace.js";

@@ -8,7 +8,7 @@ type Credentials = { projectToken: string } | { serviceAccount: { username: stri
  * Import API limits per request (https://developer.mixpanel.com/reference/import-events: "up to 2000 events
  * and 2MB uncompressed per request"; its sample 413 says 2097152 bytes; another page says 10 MB: the stricter holds).
  */
-export const IMPORT_API_LIMITS = { events: 2000, bytes: 2 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
+const IMPORT_API_LIMITS = { events: 2000, bytes: 2 * 1024 * 1024, insertIdLength: 36, nameLength: 255 } as const;
 
 /**
  * Per-event limits, "the same for /import as for /track" (https://developer.mixpanel.com/reference/track-event,
@@ -63,7 +63,7 @@ interface FailedRecord {
 }
 
 /** Project token as the Basic user, or the service account's user/secret with the project's `project_id`. */
-export function isAuthorized(request: SandboxRequest, credentials: Credentials): boolean {
+function isAuthorized(request: SandboxRequest, credentials: Credentials): boolean {
   const presented = basicCredentials(request.headers.authorization);
   if (!presented) return false;
   if ("projectToken" in credentials) return sameSecret(presented.user, credentials.projectToken);

@@ -12,7 +12,7 @@ type Feeds = Record<MparticleFeedName, { key: string; secret: string }>;
  * (https://docs.mparticle.com/developers/server/http, https://docs.mparticle.com/guides/default-service-limits);
  * "each batch should not exceed 128kb" (developers/server/http, "Maximizing Performance").
  */
-export const EVENTS_API_LIMITS = { batchesPerRequest: 100, requestBytes: 256 * 1024, batchBytes: 128 * 1024 } as const;
+const EVENTS_API_LIMITS = { batchesPerRequest: 100, requestBytes: 256 * 1024, batchBytes: 128 * 1024 } as const;
 
 /**
  * Per-batch limits (https://docs.mparticle.com/guides/default-service-limits, "Incoming Event Batches"):
@@ -21,7 +21,7 @@ export const EVENTS_API_LIMITS = { batchesPerRequest: 100, requestBytes: 256 * 1
  * that it truncates over-long event and attribute names (the sandbox truncates them too); what it does with
  * the other excesses is not documented for S2S, so the sandbox drops the batch (strict on what we send).
  */
-export const BATCH_LIMITS = { attributes: 100, nameLength: 256, valueLength: 4096, listItems: 1000, listItemLength: 512 } as const;
+const BATCH_LIMITS = { attributes: 100, nameLength: 256, valueLength: 4096, listItems: 1000, listItemLength: 512 } as const;
 
 const SCHEMA_FILE = new URL("./contracts/mparticle-events-api.schema.json", import.meta.url);
 let validator: ValidateFunction | undefined;
@@ -50,7 +50,7 @@ function errors(status: number, code: string, message: string): SandboxAnswer {
 }
 
 /** The feed whose key and secret the Basic header carries. */
-export function feedOfAuthorization(header: string | undefined, feeds: Feeds): MparticleFeedName | undefined {
+function feedOfAuthorization(header: string | undefined, feeds: Feeds): MparticleFeedName | undefined {
   const presented = basicCredentials(header);
   if (!presented) return undefined;
   return (Object.keys(feeds) as MparticleFeedName[]).find(

@@ -81,17 +81,14 @@ export function fitEventLimits(event: MixpanelEvent): { event: MixpanelEvent; cu
   const names = Object.keys(event.properties);
   const source = event.properties as Record<string, unknown>;
   let optionalCount = 0;
-  // Stryker disable next-line BooleanLiteral: equivalent (the general path below gives the same output, slower).
   let flat = true;
   for (const name of names) {
     if (!KEPT.has(name)) optionalCount++;
     const value = source[name];
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: mutants that clear `flat` more often are equivalent; the tests kill those that set it wrongly.
     if ((typeof value === "object" && value !== null) || value === undefined || name === "__proto__") flat = false;
   }
   const room = EVENT_LIMITS.properties - (names.length - optionalCount);
   // The usual event, scalar properties within the count, fits as it is: a spread copies it fastest.
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: skipping this path is equivalent (same output, slower).
   if (flat && optionalCount <= room) return { event: { event: event.event, properties: { ...event.properties } }, cuts };
   add(cuts, "properties", optionalCount - room);
   const properties: Record<string, unknown> = {};

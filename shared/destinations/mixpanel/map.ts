@@ -11,7 +11,7 @@ import type { MixpanelEvent } from "./schema.js";
  * 2 MB on the import reference and in its sample 413 answer): we keep to the stricter 2 MB.
  */
 export const IMPORT_LIMITS = { events: 2000, bytes: 2 * 1024 * 1024 } as const;
-export const IMPORT_PATH = "/import";
+const IMPORT_PATH = "/import";
 
 export interface ImportRequest {
   http: PartnerHttpRequest;
@@ -21,7 +21,7 @@ export interface ImportRequest {
 }
 
 /** The import URL and Authorization: project token as the Basic user, or a service account plus `project_id`. */
-export function importTarget(credentials: RelaySecrets["mixpanel"], baseUrl: string): { url: string; authorization: string } {
+function importTarget(credentials: RelaySecrets["mixpanel"], baseUrl: string): { url: string; authorization: string } {
   const base = `${baseUrl}${IMPORT_PATH}?strict=1`;
   if ("projectToken" in credentials) {
     return { url: base, authorization: basicAuthorization(credentials.projectToken, "") };

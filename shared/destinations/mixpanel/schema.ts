@@ -1,14 +1,14 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /** One event for `/import`, as a flow gives it to the destination. */
 export const mixpanelEventSchema = z.object({
-  event: z.string().min(1),
+  event: z.string().check(z.minLength(1)),
   properties: z.looseObject({
     distinct_id: z.string(),
     /** Milliseconds since the epoch. */
-    time: z.number().int(),
+    time: z.int(),
     /** Deduplication key: ≤ 36 bytes of [A-Za-z0-9-] (limits.ts makes any source id one). */
-    $insert_id: z.string().min(1),
+    $insert_id: z.string().check(z.minLength(1)),
   }),
 });
 export type MixpanelEvent = z.infer<typeof mixpanelEventSchema>;
@@ -18,18 +18,17 @@ export type MixpanelEvent = z.infer<typeof mixpanelEventSchema>;
  * `insert_id` (no `$`: https://docs.mixpanel.com/troubleshooting/errors/400-bad-request).
  */
 export const importResponseSchema = z.looseObject({
-  code: z.number().optional(),
-  error: z.string().optional(),
-  num_records_imported: z.number().optional(),
-  failed_records: z
-    .array(
+  code: z.optional(z.number()),
+  error: z.optional(z.string()),
+  num_records_imported: z.optional(z.number()),
+  failed_records: z.optional(
+    z.array(
       z.looseObject({
-        index: z.number().int().optional(),
-        insert_id: z.string().optional(),
-        field: z.string().optional(),
-        message: z.string().optional(),
+        index: z.optional(z.int()),
+        insert_id: z.optional(z.string()),
+        field: z.optional(z.string()),
+        message: z.optional(z.string()),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
-export type ImportResponse = z.infer<typeof importResponseSchema>;

@@ -8,7 +8,7 @@ import { ATTRIBUTE_LIMITS, BULK_LIMITS, EVENTS_API_UUID, type AttributeValue, ty
 import { eventProblems, headerProblems, sizeProblems, type BatchHeader } from "./validate.js";
 
 /** Namespace of the UUID v5 ids we derive (source_message_id for non-UUID Braze ids, source_request_id). */
-export const ID_NAMESPACE = "6f0b8c4e-2f1d-5a7e-9c3b-4d5e6f708192";
+const ID_NAMESPACE = "6f0b8c4e-2f1d-5a7e-9c3b-4d5e6f708192";
 
 /** RFC 4122 version 5 (SHA-1, name-based) UUID. */
 export function uuidV5(name: string, namespace = ID_NAMESPACE): string {
@@ -72,7 +72,7 @@ export function sourceMessageId(sourceId: string): string {
   return EVENTS_API_UUID.test(sourceId) ? sourceId : uuidV5(sourceId);
 }
 
-export const BULK_EVENTS_PATH = "/v2/bulkevents";
+const BULK_EVENTS_PATH = "/v2/bulkevents";
 
 export interface BulkRequest {
   feed: MparticleFeed;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /** The four input feeds a Braze workspace connects to mParticle, one key/secret each. */
 export const MPARTICLE_FEEDS = ["ios", "android", "web", "unbound"] as const;
@@ -26,21 +26,21 @@ export const ATTRIBUTE_LIMITS = {
  */
 export const BULK_LIMITS = { batches: 100, requestBytes: 256 * 1024, batchBytes: 128 * 1024 } as const;
 
-const uuid = z.string().regex(EVENTS_API_UUID);
+const uuid = z.string().check(z.regex(EVENTS_API_UUID));
 
-export const attributeValueSchema = z.union([z.string().max(ATTRIBUTE_LIMITS.valueLength), z.number(), z.boolean()]);
+export const attributeValueSchema = z.union([z.string().check(z.maxLength(ATTRIBUTE_LIMITS.valueLength)), z.number(), z.boolean()]);
 export type AttributeValue = z.infer<typeof attributeValueSchema>;
 
 /** A bag of attributes within the limits: at most 100, names ≤ 256 and values ≤ 4096 characters. */
-function attributes<Value extends z.ZodType>(value: Value) {
+function attributes<Value extends z.ZodMiniType>(value: Value) {
   return z
-    .record(z.string().max(ATTRIBUTE_LIMITS.nameLength), value)
-    .refine((bag) => Object.keys(bag).length <= ATTRIBUTE_LIMITS.count, { message: `at most ${ATTRIBUTE_LIMITS.count} attributes` });
+    .record(z.string().check(z.maxLength(ATTRIBUTE_LIMITS.nameLength)), value)
+    .check(z.refine((bag) => Object.keys(bag).length <= ATTRIBUTE_LIMITS.count, { message: `at most ${ATTRIBUTE_LIMITS.count} attributes` }));
 }
 
 const eventDataSchema = z.strictObject({
   source_message_id: uuid,
-  timestamp_unixtime_ms: z.number().int().nonnegative(),
+  timestamp_unixtime_ms: z.int().check(z.nonnegative()),
   custom_attributes: attributes(attributeValueSchema),
 });
 
@@ -50,8 +50,8 @@ export const CUSTOM_EVENT_TYPES = ["navigation", "location", "search", "transact
 export const mparticleEventSchema = z.discriminatedUnion("event_type", [
   z.strictObject({
     event_type: z.literal("custom_event"),
-    data: eventDataSchema.extend({
-      event_name: z.string().min(1).max(ATTRIBUTE_LIMITS.eventNameLength),
+    data: z.extend(eventDataSchema, {
+      event_name: z.string().check(z.minLength(1), z.maxLength(ATTRIBUTE_LIMITS.eventNameLength)),
       custom_event_type: z.enum(CUSTOM_EVENT_TYPES),
     }),
   }),
@@ -64,14 +64,14 @@ export const DEVICE_PLATFORMS = ["iOS", "Android", "web", "tvOS", "roku", "out_o
 
 /** The `device_info` fields we send (the schema's DeviceInformation, `additionalProperties: false`). */
 export const deviceInfoSchema = z.strictObject({
-  ios_idfv: uuid.optional(),
-  device_model: z.string().optional(),
-  platform: z.enum(DEVICE_PLATFORMS).optional(),
-  ios_advertising_id: uuid.optional(),
-  android_advertising_id: uuid.optional(),
-  roku_advertising_id: uuid.optional(),
-  microsoft_advertising_id: z.string().optional(),
-  limit_ad_tracking: z.boolean().optional(),
+  ios_idfv: z.optional(uuid),
+  device_model: z.optional(z.string()),
+  platform: z.optional(z.enum(DEVICE_PLATFORMS)),
+  ios_advertising_id: z.optional(uuid),
+  android_advertising_id: z.optional(uuid),
+  roku_advertising_id: z.optional(uuid),
+  microsoft_advertising_id: z.optional(z.string()),
+  limit_ad_tracking: z.optional(z.boolean()),
 });
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
@@ -79,20 +79,20 @@ export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 export const userAttributesSchema = attributes(
   z.union([
     attributeValueSchema,
-    z.array(z.string().max(ATTRIBUTE_LIMITS.listItemLength)).max(ATTRIBUTE_LIMITS.listItems),
+    z.array(z.string().check(z.maxLength(ATTRIBUTE_LIMITS.listItemLength))).check(z.maxLength(ATTRIBUTE_LIMITS.listItems)),
   ]),
 );
 export type UserAttributes = z.infer<typeof userAttributesSchema>;
 
-export const userIdentitiesSchema = z.strictObject({ customer_id: z.string().min(1), email: z.string().min(1).optional() });
+export const userIdentitiesSchema = z.strictObject({ customer_id: z.string().check(z.minLength(1)), email: z.optional(z.string().check(z.minLength(1))) });
 
 /** What the destination is given per event (by a flow, in the worker): the mapped event and what puts it in its user's batch. */
 export const mparticlePayloadSchema = z.object({
   feed: z.enum(MPARTICLE_FEEDS),
-  customerId: z.string().min(1),
-  email: z.string().min(1).optional(),
-  userAttributes: userAttributesSchema.optional(),
-  deviceInfo: deviceInfoSchema.optional(),
+  customerId: z.string().check(z.minLength(1)),
+  email: z.optional(z.string().check(z.minLength(1))),
+  userAttributes: z.optional(userAttributesSchema),
+  deviceInfo: z.optional(deviceInfoSchema),
   event: mparticleEventSchema,
 });
 export type MparticlePayload = z.infer<typeof mparticlePayloadSchema>;
@@ -105,8 +105,8 @@ export const mparticleBatchSchema = z.strictObject({
   source_request_id: uuid,
   environment: z.enum(["production", "development"]),
   user_identities: userIdentitiesSchema,
-  user_attributes: userAttributesSchema.optional(),
-  device_info: deviceInfoSchema.optional(),
-  events: z.array(mparticleEventSchema).min(1),
+  user_attributes: z.optional(userAttributesSchema),
+  device_info: z.optional(deviceInfoSchema),
+  events: z.array(mparticleEventSchema).check(z.minLength(1)),
 });
 export type MparticleBatch = z.infer<typeof mparticleBatchSchema>;

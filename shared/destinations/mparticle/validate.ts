@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import * as z from "../../zod.js";
 import { BULK_LIMITS, mparticleBatchSchema, mparticleEventSchema, type MparticleBatch } from "./schema.js";
 
 /**
@@ -10,12 +10,12 @@ import { BULK_LIMITS, mparticleBatchSchema, mparticleEventSchema, type Mparticle
  * accepts. ajv is not used here: it would weigh on every Lambda bundle.
  */
 
-function describe(error: z.ZodError): string[] {
+function describe(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join(".") || "(batch)"}: ${issue.message}`);
 }
 
 /** A batch without its events: identities, user attributes, device, environment, request id. */
-const headerSchema = mparticleBatchSchema.omit({ events: true });
+const headerSchema = z.omit(mparticleBatchSchema, { events: true });
 export type BatchHeader = z.infer<typeof headerSchema>;
 
 export function headerProblems(header: BatchHeader): string[] {

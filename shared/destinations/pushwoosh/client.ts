@@ -12,6 +12,10 @@ const ARGUMENT_ERROR = 210;
 const BULK_POLL_ATTEMPTS = 3;
 const BULK_POLL_INTERVAL_MS = 500;
 
+/** bulkSetTags job statuses: an ended job says one of these. */
+const BULK_FAILED = /fail|error/i;
+const BULK_FINISHED = /complete|done|success/i;
+
 // SQS delivers at least once: a segment created (or deleted) by an earlier receive is done, not failed.
 const ALREADY_DONE: Partial<Record<PushwooshMethod, RegExp>> = {
   createFilter: /already exists/i,
@@ -84,8 +88,8 @@ async function pollBulkStatus(
       // Stryker restore all
       return;
     }
-    if (/fail|error/i.test(status)) throw new PermanentError(`${PARTNER} bulkSetTags ${requestId} ended ${status}`);
-    if (/complete|done|success/i.test(status)) return;
+    if (BULK_FAILED.test(status)) throw new PermanentError(`${PARTNER} bulkSetTags ${requestId} ended ${status}`);
+    if (BULK_FINISHED.test(status)) return;
   }
   // Stryker disable next-line StringLiteral,ObjectLiteral: log text and attributes, not behaviour
   logger.info("bulkSetTags still pending after polling; Pushwoosh applies it asynchronously", { requestId });

@@ -5,7 +5,7 @@ import type { PushwooshCall, PushwooshCredentials } from "./schema.js";
 /** Pure: the exact HTTP request of each Pushwoosh call. */
 
 /** The Seglang expression of an audience segment: this app's devices whose list tag holds the value. */
-export function segmentExpression(applicationCode: string, tagName: string, tagValue: string): string {
+function segmentExpression(applicationCode: string, tagName: string, tagValue: string): string {
   return `A(${JSON.stringify(applicationCode)}) * T(${JSON.stringify(tagName)}, IN, [${JSON.stringify(tagValue)}])`;
 }
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /**
  * What we send to Pushwoosh: the calls a flow gives the destination, one Pushwoosh API call each.
@@ -12,7 +12,6 @@ export type DeviceType = z.infer<typeof deviceTypeSchema>;
 
 /** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
 export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
-export type ListOperation = z.infer<typeof listOperationSchema>;
 
 /**
  * A tag value as setTags takes it: a number, boolean, string (dates as "YYYY-MM-DD HH:mm" UTC), a plain
@@ -20,54 +19,58 @@ export type ListOperation = z.infer<typeof listOperationSchema>;
  */
 export const tagValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), listOperationSchema, z.null()]);
 export type TagValue = z.infer<typeof tagValueSchema>;
-export const tagsSchema = z.record(z.string().min(1), tagValueSchema);
+export const tagsSchema = z.record(z.string().check(z.minLength(1)), tagValueSchema);
 export type Tags = z.infer<typeof tagsSchema>;
 
-/** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
-export const eventAttributesSchema = z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()]));
+/** The types a Pushwoosh tag is created with, fixed from then on (docs.pushwoosh.com/platform-docs/api-reference/tags). */
+export const TAG_TYPES = ["string", "integer", "decimal", "boolean", "date", "list"] as const;
+export type TagType = (typeof TAG_TYPES)[number];
 
-export const setTagsCallSchema = z.object({ method: z.literal("setTags"), userId: z.string().min(1), tags: tagsSchema });
+/** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
+export const eventAttributesSchema = z.record(z.string().check(z.minLength(1)), z.union([z.string(), z.number(), z.boolean()]));
+
+export const setTagsCallSchema = z.object({ method: z.literal("setTags"), userId: z.string().check(z.minLength(1)), tags: tagsSchema });
 export const postEventCallSchema = z.object({
   method: z.literal("postEvent"),
-  userId: z.string().min(1),
-  hwid: z.string().min(1).optional(),
-  event: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  hwid: z.optional(z.string().check(z.minLength(1))),
+  event: z.string().check(z.minLength(1)),
   attributes: eventAttributesSchema,
   /** Seconds since the epoch, UTC. */
-  timestampUTC: z.number().int(),
+  timestampUTC: z.int(),
   /** The same moment on the device's wall clock (UTC shifted by its offset), seconds. */
-  timestampCurrent: z.number().int(),
+  timestampCurrent: z.int(),
 });
 export const registerDeviceCallSchema = z.object({
   method: z.literal("registerDevice"),
-  hwid: z.string().min(1),
-  push_token: z.string().min(1),
+  hwid: z.string().check(z.minLength(1)),
+  push_token: z.string().check(z.minLength(1)),
   device_type: deviceTypeSchema,
-  userId: z.string().min(1).optional(),
+  userId: z.optional(z.string().check(z.minLength(1))),
   /** Offset from UTC in seconds. */
-  timezone: z.number().int().optional(),
-  language: z.string().min(1).optional(),
+  timezone: z.optional(z.int()),
+  language: z.optional(z.string().check(z.minLength(1))),
 });
 export type RegisterDeviceCall = z.infer<typeof registerDeviceCallSchema>;
-export const unregisterDeviceCallSchema = z.object({ method: z.literal("unregisterDevice"), hwid: z.string().min(1) });
+export const unregisterDeviceCallSchema = z.object({ method: z.literal("unregisterDevice"), hwid: z.string().check(z.minLength(1)) });
 export const createFilterCallSchema = z.object({
   method: z.literal("createFilter"),
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** The segment is "list tag holds this value"; map.ts writes the Seglang with the application code. */
-  tagName: z.string().min(1),
-  tagValue: z.string().min(1),
+  tagName: z.string().check(z.minLength(1)),
+  tagValue: z.string().check(z.minLength(1)),
 });
 /** Erasure: the user and every device linked to its User ID (docs.pushwoosh.com/developer/api-reference/user-centric-api). */
-export const deleteUserCallSchema = z.object({ method: z.literal("deleteUser"), userId: z.string().min(1) });
-export const deleteFilterCallSchema = z.object({ method: z.literal("deleteFilter"), name: z.string().min(1) });
+export const deleteUserCallSchema = z.object({ method: z.literal("deleteUser"), userId: z.string().check(z.minLength(1)) });
+export const deleteFilterCallSchema = z.object({ method: z.literal("deleteFilter"), name: z.string().check(z.minLength(1)) });
 
 export const bulkDeviceSchema = z.object({
-  user_id: z.string().min(1),
+  user_id: z.string().check(z.minLength(1)),
   list_operator: z.enum(["set", "append", "remove"]),
   tags: tagsSchema,
 });
 export type BulkDevice = z.infer<typeof bulkDeviceSchema>;
-export const bulkSetTagsCallSchema = z.object({ method: z.literal("bulkSetTags"), devices: z.array(bulkDeviceSchema).min(1) });
+export const bulkSetTagsCallSchema = z.object({ method: z.literal("bulkSetTags"), devices: z.array(bulkDeviceSchema).check(z.minLength(1)) });
 
 export const pushwooshCallSchema = z.discriminatedUnion("method", [
   setTagsCallSchema,
@@ -83,23 +86,23 @@ export type PushwooshCall = z.infer<typeof pushwooshCallSchema>;
 export type PushwooshMethod = PushwooshCall["method"];
 
 /** One item for the destination: a call and the credentials it needs, sealed (see credentials.ts). */
-export const pushwooshPayloadSchema = z.object({ credentials: z.string().min(1), call: pushwooshCallSchema });
+export const pushwooshPayloadSchema = z.object({ credentials: z.string().check(z.minLength(1)), call: pushwooshCallSchema });
 export type PushwooshPayload = z.infer<typeof pushwooshPayloadSchema>;
 
 /** The customer's Pushwoosh credentials, from mParticle's account settings. Secret as a whole. */
 export const pushwooshCredentialsSchema = z.object({
-  applicationCode: z.string().min(1),
-  apiToken: z.string().min(1),
-  serverApiToken: z.string().min(1).optional(),
+  applicationCode: z.string().check(z.minLength(1)),
+  apiToken: z.string().check(z.minLength(1)),
+  serverApiToken: z.optional(z.string().check(z.minLength(1))),
 });
 export type PushwooshCredentials = z.infer<typeof pushwooshCredentialsSchema>;
 
 /** Every answer of the 1.3 JSON API. */
 export const pushwooshAnswerSchema = z.object({
   status_code: z.number(),
-  status_message: z.string().optional(),
-  response: z.unknown().optional(),
+  status_message: z.optional(z.string()),
+  response: z.optional(z.unknown()),
 });
 
 /** The v2 bulkSetTags answers: the POST and the status poll. */
-export const bulkSetTagsAnswerSchema = z.object({ request_id: z.string().min(1), status: z.string() });
+export const bulkSetTagsAnswerSchema = z.object({ request_id: z.string().check(z.minLength(1)), status: z.string() });

@@ -5,7 +5,7 @@ import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
 import { brazeEventSchema, currentsBatchSchema, type BrazeEvent } from "./schema.js";
 
-export const SOURCE = "braze";
+const SOURCE = "braze";
 
 /** A flow's ingest side, as Braze sees it: where an event type goes. Given by shared/flows. */
 export interface BrazeRoute {

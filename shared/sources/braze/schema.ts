@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /**
  * Braze Currents, Custom HTTP connector. Braze adds event types and fields over time, so every object is
@@ -8,34 +8,34 @@ import { z } from "zod";
 const propertyBag = z.record(z.string(), z.unknown());
 
 export const brazeUserSchema = z.looseObject({
-  user_id: z.string().nullish(),
-  external_user_id: z.string().nullish(),
-  device_id: z.string().nullish(),
-  timezone: z.string().nullish(),
+  user_id: z.nullish(z.string()),
+  external_user_id: z.nullish(z.string()),
+  device_id: z.nullish(z.string()),
+  timezone: z.nullish(z.string()),
 });
 
 export const brazePropertiesSchema = z.looseObject({
-  platform: z.string().nullish(),
-  os_version: z.string().nullish(),
-  device_model: z.string().nullish(),
-  email_address: z.string().nullish(),
+  platform: z.nullish(z.string()),
+  os_version: z.nullish(z.string()),
+  device_model: z.nullish(z.string()),
+  email_address: z.nullish(z.string()),
   /** The custom event's name (users.behaviors.CustomEvent). */
-  name: z.string().nullish(),
-  custom_properties: propertyBag.nullish(),
-  purchase_properties: propertyBag.nullish(),
-  product_id: z.string().nullish(),
-  price: z.number().nullish(),
-  currency: z.string().nullish(),
+  name: z.nullish(z.string()),
+  custom_properties: z.nullish(propertyBag),
+  purchase_properties: z.nullish(propertyBag),
+  product_id: z.nullish(z.string()),
+  price: z.nullish(z.number()),
+  currency: z.nullish(z.string()),
 });
 
 export const brazeEventSchema = z.looseObject({
-  event_type: z.string().min(1),
+  event_type: z.string().check(z.minLength(1)),
   /** Unique per event; redeliveries repeat it. */
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   /** UNIX seconds; up to where milliseconds stay exact integers (about year 287,000), so every destination can carry it. */
-  time: z.number().nonnegative().max(Number.MAX_SAFE_INTEGER / 1000),
-  user: brazeUserSchema.default({}),
-  properties: brazePropertiesSchema.default({}),
+  time: z.number().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER / 1000)),
+  user: z._default(brazeUserSchema, {}),
+  properties: z._default(brazePropertiesSchema, {}),
 });
 export type BrazeEvent = z.infer<typeof brazeEventSchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "../../zod.js";
 import { loadSecrets } from "../../config/secrets.js";
 import type { Destination } from "../../queue/definition.js";
 import { logger } from "../../observability.js";
@@ -33,9 +33,11 @@ export async function inboundMparticleToken(): Promise<string> {
   return (await loadSecrets()).inbound.mparticleToken;
 }
 
+const REQUEST_SUFFIX = /_request$/;
+
 /** The matching `*_response`, with the request's id and version. */
 export function responseTo(request: { type: string; id: string; firehose_version: string }, now = Date.now()): FirehoseResponse {
-  return { type: request.type.replace(/_request$/, "_response"), id: request.id, timestamp_ms: now, firehose_version: request.firehose_version };
+  return { type: request.type.replace(REQUEST_SUFFIX, "_response"), id: request.id, timestamp_ms: now, firehose_version: request.firehose_version };
 }
 
 function rawIdentity(identities: Identity[], type: string): string | undefined {
@@ -98,7 +100,7 @@ export function normaliseEventProcessing(request: EventProcessingRequest): Norma
       const event = normaliseEvent(raw);
       if (event) events.push(event);
     } catch (error) {
-      failures.push({ index, error: validationErrorOf(error as z.ZodError, ["events", index]) });
+      failures.push({ index, error: validationErrorOf(error as z.core.$ZodError, ["events", index]) });
     }
   });
   // The runtime environment's push token is news about the device whenever the batch has events.
@@ -186,7 +188,7 @@ function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** The account settings a message carries, as far as they can be read (the customer's Pushwoosh credentials among them). */
+/** The account settings a message carries, as far as they can be read (the customer's credentials for the module among them). */
 function readableAccountSettings(message: Record<string, unknown> | undefined): Record<string, string> {
   const settings = record(record(message?.account)?.account_settings) ?? {};
   return Object.fromEntries(Object.entries(settings).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
@@ -233,9 +235,11 @@ export function readFirehoseRequest(json: unknown, fallbackType: string, now = D
   return { batches: [batch, ...rejected], response };
 }
 
+const REQUEST_TYPE = /^[a-z_]+_request$/;
+
 /** A request's type as the answer can name it: `*_request`, else none. */
 function requestType(type: string | undefined): string | undefined {
-  return type !== undefined && /^[a-z_]+_request$/.test(type) ? type : undefined;
+  return type !== undefined && REQUEST_TYPE.test(type) ? type : undefined;
 }
 
 /** The version an answer names when the request names none readable. */

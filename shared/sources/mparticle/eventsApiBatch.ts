@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /**
  * The mParticle JSON batch in both of its forms: the document the Events API takes in, and the **outgoing**
@@ -14,27 +14,29 @@ import { z } from "zod";
  * The schema's "String": a string, number or boolean (or null). 64-bit ids arrive as digit strings
  * (parseEventsApiJson), so they keep every digit.
  */
-const text = z
-  .union([z.string(), z.number(), z.boolean()])
-  .nullish()
-  .transform((value) => (value === null || value === undefined ? undefined : String(value)));
+const text = z.pipe(
+  z.nullish(z.union([z.string(), z.number(), z.boolean()])),
+  z.transform((value) => (value === null || value === undefined ? undefined : String(value))),
+);
 /** A user attribute: the schema's StringOrArray. */
 export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))]);
 export type AttributeValue = z.infer<typeof attributeValueSchema>;
-const attributes = z.record(z.string(), attributeValueSchema).nullish();
+const attributes = z.nullish(z.record(z.string(), attributeValueSchema));
 /**
  * A number the relay reads (a time, an offset). Outputs print times as numbers or as digit strings (the
  * Azure Blob Storage output's sample: `"timestamp_unixtime_ms":"1595542763908"`); a value that is neither
  * is ignored, as an absent one is.
  */
-const number = z
-  .unknown()
-  .transform((value) => {
-    const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
-    return Number.isFinite(parsed) ? parsed : undefined;
-  })
-  .optional();
-const timestamp = number.transform((value) => (value === undefined ? undefined : Math.trunc(value))).optional();
+const number = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((value) => {
+      const parsed = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+      return Number.isFinite(parsed) ? parsed : undefined;
+    }),
+  ),
+);
+const timestamp = z.optional(z.pipe(number, z.transform((value) => (value === undefined ? undefined : Math.trunc(value)))));
 
 /** What every event's `data` may carry that we use: its own ids and time, and its attributes. */
 const eventData = {
@@ -42,7 +44,7 @@ const eventData = {
   source_message_id: text,
   custom_attributes: attributes,
 };
-const name = text.refine((value) => value !== undefined && value !== "", "Invalid input: expected a non-empty name");
+const name = text.check(z.refine((value) => value !== undefined && value !== "", "Invalid input: expected a non-empty name"));
 
 const customEventSchema = z.object({
   event_type: z.literal("custom_event"),
@@ -59,11 +61,14 @@ const pushRegistrationSchema = z.object({
 });
 const uninstallSchema = z.object({
   event_type: z.literal("uninstall"),
-  data: z.object(eventData).nullish().transform((data) => data ?? { timestamp_unixtime_ms: undefined, source_message_id: undefined }),
+  data: z.pipe(
+    z.nullish(z.object(eventData)),
+    z.transform((data) => data ?? { timestamp_unixtime_ms: undefined, source_message_id: undefined }),
+  ),
 });
 const userAttributeChangeSchema = z.object({
   event_type: z.literal("user_attribute_change"),
-  data: z.object({ ...eventData, user_attribute_name: name, new: attributeValueSchema.optional(), deleted: z.boolean().nullish() }),
+  data: z.object({ ...eventData, user_attribute_name: name, new: z.optional(attributeValueSchema), deleted: z.nullish(z.boolean()) }),
 });
 
 /** The event types the relay takes something from; every other type is accepted and skipped. */
@@ -91,14 +96,17 @@ export interface OtherEventsApiEvent {
 export type EventsApiEvent = UsedEventsApiEvent | OtherEventsApiEvent;
 
 /** An event: validated by its type's schema when we use the type, else kept as its type. */
-export const eventsApiEventSchema = z.looseObject({ event_type: z.string().min(1) }).transform((value, context): EventsApiEvent => {
-  const schema = (USED_EVENTS as Record<string, z.ZodType<UsedEventsApiEvent>>)[value.event_type];
-  if (!schema) return { event_type: value.event_type, other: true };
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) context.addIssue({ code: "custom", message: issue.message, path: issue.path as Array<string | number> });
-  return z.NEVER;
-});
+export const eventsApiEventSchema = z.pipe(
+  z.looseObject({ event_type: z.string().check(z.minLength(1)) }),
+  z.transform((value, context): EventsApiEvent => {
+    const schema = (USED_EVENTS as Record<string, z.ZodMiniType<UsedEventsApiEvent>>)[value.event_type];
+    if (!schema) return { event_type: value.event_type, other: true };
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) context.issues.push({ code: "custom", message: issue.message, path: issue.path, input: value });
+    return z.NEVER;
+  }),
+);
 
 export const deviceInfoSchema = z.object({
   /** iOS, Android, web, tvOS, roku, ... */
@@ -115,37 +123,45 @@ export const deviceInfoSchema = z.object({
 export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
 /** One identity of the outgoing form; an entry without a value says nothing and is left out. */
-const outgoingIdentitySchema = z.object({ identity_type: z.string().min(1), identity: text });
+const outgoingIdentitySchema = z.object({ identity_type: z.string().check(z.minLength(1)), identity: text });
 
 /** `user_identities`: an object keyed by identity type (inbound) or an array of identities (outgoing), as `[type, value]` pairs. */
-const userIdentitiesSchema = z
-  .union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), z.array(outgoingIdentitySchema)])
-  .nullish()
-  .transform((identities): Array<[string, string]> => {
+const userIdentitiesSchema = z.pipe(
+  z.nullish(z.union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), z.array(outgoingIdentitySchema)])),
+  z.transform((identities): Array<[string, string]> => {
     const pairs: Array<[string, string | undefined]> = Array.isArray(identities)
       ? identities.map((identity) => [identity.identity_type, identity.identity])
       : Object.entries(identities ?? {}).map(([type, value]) => [type, value === null ? undefined : String(value)]);
     return pairs.filter((pair): pair is [string, string] => pair[1] !== undefined && pair[1].trim() !== "");
-  });
+  }),
+);
 
 /** A batch without its events: those are read one by one (eventsApiEventSchema), so one bad event is parked alone. */
 export const eventsApiBatchSchema = z.object({
   mpid: text,
   user_identities: userIdentitiesSchema,
   user_attributes: attributes,
-  deleted_user_attributes: z.array(z.string().nullable()).nullish().transform((names) => (names ?? []).filter((entry): entry is string => typeof entry === "string" && entry !== "")),
-  device_info: deviceInfoSchema.nullish(),
+  deleted_user_attributes: z.pipe(
+    z.nullish(z.array(z.nullable(z.string()))),
+    z.transform((names) => (names ?? []).filter((entry): entry is string => typeof entry === "string" && entry !== "")),
+  ),
+  device_info: z.nullish(deviceInfoSchema),
   timestamp_unixtime_ms: timestamp,
-  events: z.array(z.unknown()).nullish().transform((events) => events ?? []),
+  events: z.pipe(z.nullish(z.array(z.unknown())), z.transform((events) => events ?? [])),
 });
 export type EventsApiBatch = z.infer<typeof eventsApiBatchSchema>;
 
 /** mParticle's bulk endpoint takes at most 100 batches per request; the Webhook body is held to the same. */
 export const MAX_BATCHES_PER_REQUEST = 100;
 
+/** A character a JSON number can hold after its first. */
+const NUMBER_CHARACTER = /[0-9eE.+-]/;
+/** An integer of 16 digits or more: one that may not fit a double exactly. */
+const LONG_INTEGER = /^-?\d{16,}$/;
+
 /**
  * JSON.parse, except that an integer too large for a double stays a string of its digits: mParticle's
- * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would be another Pushwoosh user.
+ * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would name another user.
  * One linear pass quotes such numbers outside strings; invalid JSON still fails in JSON.parse.
  */
 export function parseEventsApiJson(source: string): unknown {
@@ -165,9 +181,9 @@ export function parseEventsApiJson(source: string): unknown {
     }
     if (code !== 0x2d && (code < 0x30 || code > 0x39)) continue;
     let end = index + 1;
-    while (end < source.length && /[0-9eE.+-]/.test(source.charAt(end))) end++;
+    while (end < source.length && NUMBER_CHARACTER.test(source.charAt(end))) end++;
     const token = source.slice(index, end);
-    if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+    if (LONG_INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
       out += `${source.slice(copiedUpTo, index)}"${token}"`;
       copiedUpTo = end;
     }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 import type { ValidationError } from "../../errors.js";
 import { identitySchema } from "./schema.js";
 
@@ -8,9 +8,6 @@ import { identitySchema } from "./schema.js";
  * the queue carries it.
  */
 
-export { identitySchema };
-export type { Identity } from "./schema.js";
-
 export const PLATFORMS = ["ios", "android", "web", "other"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export const TOKEN_KINDS = ["apns", "fcm", "web"] as const;
@@ -19,19 +16,19 @@ export type TokenKind = (typeof TOKEN_KINDS)[number];
 export const deviceSchema = z.object({
   platform: z.enum(PLATFORMS),
   /** The device's own id (IDFV, Android id). */
-  deviceId: z.string().min(1).optional(),
+  deviceId: z.optional(z.string().check(z.minLength(1))),
   /** The push token the device reports, and its kind. */
-  token: z.object({ value: z.string().min(1), kind: z.enum(TOKEN_KINDS) }).optional(),
-  userAgent: z.string().optional(),
+  token: z.optional(z.object({ value: z.string().check(z.minLength(1)), kind: z.enum(TOKEN_KINDS) })),
+  userAgent: z.optional(z.string()),
   /** Offset from UTC, seconds. */
-  timezoneSeconds: z.number().int().optional(),
-  language: z.string().min(1).optional(),
+  timezoneSeconds: z.optional(z.int()),
+  language: z.optional(z.string().check(z.minLength(1))),
 });
 export type Device = z.infer<typeof deviceSchema>;
 
 /** Who the events are about. */
 export const userSchema = z.object({
-  mpid: z.string().min(1).optional(),
+  mpid: z.optional(z.string().check(z.minLength(1))),
   identities: z.array(identitySchema),
   attributes: z.record(z.string(), z.string()),
   attributeLists: z.record(z.string(), z.array(z.string())),
@@ -39,23 +36,23 @@ export const userSchema = z.object({
 });
 export type MparticleUser = z.infer<typeof userSchema>;
 
-const base = { id: z.string().min(1) };
-const timed = { ...base, timestampMs: z.number().int() };
+const base = { id: z.string().check(z.minLength(1)) };
+const timed = { ...base, timestampMs: z.int() };
 
 export const audienceChangeSchema = z.object({
-  audienceName: z.string().min(1),
+  audienceName: z.string().check(z.minLength(1)),
   action: z.enum(["add", "delete", "attribute_update"]),
   attributes: z.array(
-    z.object({ key: z.string().min(1), value: z.string().optional(), listValue: z.array(z.string()).optional(), action: z.enum(["upsert", "delete"]) }),
+    z.object({ key: z.string().check(z.minLength(1)), value: z.optional(z.string()), listValue: z.optional(z.array(z.string())), action: z.enum(["upsert", "delete"]) }),
   ),
 });
 
 export const mparticleEventSchema = z.discriminatedUnion("type", [
-  z.object({ ...timed, type: z.literal("custom_event"), name: z.string().min(1), attributes: z.record(z.string(), z.string()) }),
+  z.object({ ...timed, type: z.literal("custom_event"), name: z.string().check(z.minLength(1)), attributes: z.record(z.string(), z.string()) }),
   /** The screen's name is optional in mParticle's JSON reference ("screen_view"). */
-  z.object({ ...timed, type: z.literal("screen_view"), screenName: z.string().min(1).optional(), attributes: z.record(z.string(), z.string()) }),
+  z.object({ ...timed, type: z.literal("screen_view"), screenName: z.optional(z.string().check(z.minLength(1))), attributes: z.record(z.string(), z.string()) }),
   z.object({ ...timed, type: z.literal("user_attribute_change"), added: z.record(z.string(), z.string()), removed: z.array(z.string()) }),
-  z.object({ ...timed, type: z.literal("push_subscription"), action: z.enum(["subscribe", "unsubscribe"]), token: z.string().min(1) }),
+  z.object({ ...timed, type: z.literal("push_subscription"), action: z.enum(["subscribe", "unsubscribe"]), token: z.string().check(z.minLength(1)) }),
   /**
    * The app was uninstalled from the batch's device. Only the Events API JSON (the Webhook output) has an
    * `uninstall` event; the Firehose has neither such an event nor an `application_state` "uninstall"
@@ -70,9 +67,9 @@ export const mparticleEventSchema = z.discriminatedUnion("type", [
    * A data subject's erasure request (Firehose `dsr_processing_request`, OpenDSR): the subject's raw
    * identities by mParticle type (`controller_customer_id`, `ios_vendor_id`, `android_id`, `email`, ...).
    */
-  z.object({ ...base, type: z.literal("erasure"), subjectRequestId: z.string().min(1), identities: z.array(identitySchema) }),
-  z.object({ ...base, type: z.literal("audience_subscription"), audienceId: z.number().int(), audienceName: z.string().min(1), action: z.enum(["add", "update", "remove"]) }),
-  z.object({ ...base, type: z.literal("audience_membership"), mpid: z.string().min(1).optional(), identities: z.array(identitySchema), audiences: z.array(audienceChangeSchema) }),
+  z.object({ ...base, type: z.literal("erasure"), subjectRequestId: z.string().check(z.minLength(1)), identities: z.array(identitySchema) }),
+  z.object({ ...base, type: z.literal("audience_subscription"), audienceId: z.int(), audienceName: z.string().check(z.minLength(1)), action: z.enum(["add", "update", "remove"]) }),
+  z.object({ ...base, type: z.literal("audience_membership"), mpid: z.optional(z.string().check(z.minLength(1))), identities: z.array(identitySchema), audiences: z.array(audienceChangeSchema) }),
   /**
    * A document mParticle sent that could not be normalised at ingest (a batch, a message or one event in
    * its batch), kept as it came less its account settings. The worker normalises it again with the code
@@ -95,6 +92,9 @@ export interface NormalisedBatch {
   rejection?: ValidationError;
 }
 
+const PRINTED_NSDATA = /^<([0-9a-fA-F\s]+)>$/;
+const WHITESPACE = /\s+/g;
+
 /**
  * A push token as a device reports it. An APNs token printed as Objective-C prints its NSData,
  * "<e481f135 9629f0c3 ...>" (as in mParticle's JSON reference, device_info.push_token), becomes its
@@ -102,9 +102,9 @@ export interface NormalisedBatch {
  */
 export function normalisePushToken(token: string): string {
   const trimmed = token.trim();
-  const match = /^<([0-9a-fA-F\s]+)>$/.exec(trimmed);
+  const match = PRINTED_NSDATA.exec(trimmed);
   if (!match) return trimmed;
-  const hex = match[1]!.replace(/\s+/g, "").toLowerCase();
+  const hex = match[1]!.replace(WHITESPACE, "").toLowerCase();
   return hex.length === 64 ? hex : trimmed;
 }
 

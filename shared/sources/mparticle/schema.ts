@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../../zod.js";
 
 /**
  * The mParticle partner-integration ("Firehose") messages we accept, after the JSON schemas of
@@ -8,56 +8,56 @@ import { z } from "zod";
 const stringMap = z.record(z.string(), z.string());
 
 export const envelopeSchema = z.object({
-  id: z.string().min(1),
-  timestamp_ms: z.number().int(),
-  firehose_version: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  timestamp_ms: z.int(),
+  firehose_version: z.string().check(z.minLength(1)),
 });
 
 export const identitySchema = z.object({
-  type: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
   encoding: z.enum(["raw", "md5", "sha1", "sha256"]),
   value: z.string(),
 });
 export type Identity = z.infer<typeof identitySchema>;
 
 export const accountSchema = z.object({
-  account_id: z.number().int(),
-  account_settings: stringMap.default({}),
+  account_id: z.int(),
+  account_settings: z._default(stringMap, {}),
 });
 
 export const runtimeEnvironmentSchema = z.object({
-  type: z.string().default("unknown"),
-  identities: z.array(identitySchema).default([]),
-  http_header_user_agent: z.string().optional(),
+  type: z._default(z.string(), "unknown"),
+  identities: z._default(z.array(identitySchema), []),
+  http_header_user_agent: z.optional(z.string()),
   /** Web runtime environments carry the web push token here. */
-  push_token: z.string().optional(),
+  push_token: z.optional(z.string()),
   /** Hours from UTC. */
-  timezone_offset: z.number().optional(),
-  locale_language: z.string().optional(),
+  timezone_offset: z.optional(z.number()),
+  locale_language: z.optional(z.string()),
 });
 export type RuntimeEnvironment = z.infer<typeof runtimeEnvironmentSchema>;
 
-const eventBase = z.object({ id: z.string().min(1), timestamp_ms: z.number().int() });
+const eventBase = z.object({ id: z.string().check(z.minLength(1)), timestamp_ms: z.int() });
 
-export const customEventSchema = eventBase.extend({
+export const customEventSchema = z.extend(eventBase, {
   type: z.literal("custom_event"),
-  name: z.string().min(1),
-  attributes: stringMap.default({}),
+  name: z.string().check(z.minLength(1)),
+  attributes: z._default(stringMap, {}),
 });
-export const screenViewSchema = eventBase.extend({
+export const screenViewSchema = z.extend(eventBase, {
   type: z.literal("screen_view"),
-  screen_name: z.string().optional(),
-  attributes: stringMap.default({}),
+  screen_name: z.optional(z.string()),
+  attributes: z._default(stringMap, {}),
 });
-export const userAttributeChangeSchema = eventBase.extend({
+export const userAttributeChangeSchema = z.extend(eventBase, {
   type: z.literal("user_attribute_change"),
-  added: stringMap.default({}),
-  removed: stringMap.default({}),
+  added: z._default(stringMap, {}),
+  removed: z._default(stringMap, {}),
 });
-export const pushSubscriptionSchema = eventBase.extend({
+export const pushSubscriptionSchema = z.extend(eventBase, {
   type: z.literal("push_subscription"),
   action: z.enum(["subscribe", "unsubscribe"]),
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
 });
 /** The event types the relay reads; every other type (the SDK's Event.Type has more, and mParticle may add some) is skipped. */
 export const USED_EVENT_SCHEMAS = {
@@ -68,19 +68,19 @@ export const USED_EVENT_SCHEMAS = {
 } as const;
 export type MparticleEvent = z.infer<(typeof USED_EVENT_SCHEMAS)[keyof typeof USED_EVENT_SCHEMAS]>;
 
-export const moduleRegistrationRequestSchema = envelopeSchema.extend({ type: z.literal("module_registration_request") });
+export const moduleRegistrationRequestSchema = z.extend(envelopeSchema, { type: z.literal("module_registration_request") });
 export type ModuleRegistrationRequest = z.infer<typeof moduleRegistrationRequestSchema>;
 
-export const eventProcessingRequestSchema = envelopeSchema.extend({
+export const eventProcessingRequestSchema = z.extend(envelopeSchema, {
   type: z.literal("event_processing_request"),
   account: accountSchema,
-  mpid: z.string().min(1).optional(),
-  user_identities: z.array(identitySchema).default([]),
-  user_attributes: stringMap.default({}),
-  user_attribute_lists: z.record(z.string(), z.array(z.string())).default({}),
-  runtime_environment: runtimeEnvironmentSchema.default({ type: "unknown", identities: [] }),
+  mpid: z.optional(z.string().check(z.minLength(1))),
+  user_identities: z._default(z.array(identitySchema), []),
+  user_attributes: z._default(stringMap, {}),
+  user_attribute_lists: z._default(z.record(z.string(), z.array(z.string())), {}),
+  runtime_environment: z._default(runtimeEnvironmentSchema, { type: "unknown", identities: [] }),
   /** Read one by one (USED_EVENT_SCHEMAS), so that one event that fails is parked alone. */
-  events: z.array(z.unknown()).default([]),
+  events: z._default(z.array(z.unknown()), []),
 });
 export type EventProcessingRequest = z.infer<typeof eventProcessingRequestSchema>;
 
@@ -90,56 +90,55 @@ export type EventProcessingRequest = z.infer<typeof eventProcessingRequestSchema
  * (`controller_customer_id`, `ios_vendor_id`, `android_id`, `email`, ...) to `{encoding: "raw", value}`.
  * The Java model requires `account`, its JSON example omits it: both are accepted.
  */
-export const dsrProcessingRequestSchema = envelopeSchema.extend({
+export const dsrProcessingRequestSchema = z.extend(envelopeSchema, {
   type: z.literal("dsr_processing_request"),
-  account: accountSchema.optional(),
-  subject_request_id: z.string().min(1),
-  subject_request_type: z.string().min(1),
-  subject_identities: z.record(z.string().min(1), z.object({ encoding: z.string().default("raw"), value: z.string() })).default({}),
-  regulation: z.string().optional(),
+  account: z.optional(accountSchema),
+  subject_request_id: z.string().check(z.minLength(1)),
+  subject_request_type: z.string().check(z.minLength(1)),
+  subject_identities: z._default(z.record(z.string().check(z.minLength(1)), z.object({ encoding: z._default(z.string(), "raw"), value: z.string() })), {}),
+  regulation: z.optional(z.string()),
 });
 export type DsrProcessingRequest = z.infer<typeof dsrProcessingRequestSchema>;
 
-export const audienceSubscriptionRequestSchema = envelopeSchema.extend({
+export const audienceSubscriptionRequestSchema = z.extend(envelopeSchema, {
   type: z.literal("audience_subscription_request"),
   account: accountSchema,
-  audience_id: z.number().int(),
-  audience_name: z.string().min(1),
+  audience_id: z.int(),
+  audience_name: z.string().check(z.minLength(1)),
   action: z.enum(["add", "update", "remove"]),
 });
 export type AudienceSubscriptionRequest = z.infer<typeof audienceSubscriptionRequestSchema>;
 
 const audienceUserAttributeSchema = z.object({
-  key: z.string().min(1),
-  value: z.string().optional(),
-  list_value: z.array(z.string()).optional(),
+  key: z.string().check(z.minLength(1)),
+  value: z.optional(z.string()),
+  list_value: z.optional(z.array(z.string())),
   action: z.enum(["upsert", "delete"]),
 });
 type AudienceUserAttribute = z.infer<typeof audienceUserAttributeSchema>;
 
 export const audienceMembershipSchema = z.object({
-  audience_id: z.number().int(),
-  audience_name: z.string().min(1),
+  audience_id: z.int(),
+  audience_name: z.string().check(z.minLength(1)),
   action: z.enum(["add", "delete", "attribute_update"]),
   // The SDK's own sample holds an empty `{ }` entry; those say nothing and are dropped.
-  user_attributes: z
-    .array(z.union([audienceUserAttributeSchema, z.object({}).strict()]))
-    .default([])
-    .transform((entries) => entries.filter((entry): entry is AudienceUserAttribute => "key" in entry)),
+  user_attributes: z.pipe(
+    z._default(z.array(z.union([audienceUserAttributeSchema, z.strictObject({})])), []),
+    z.transform((entries) => entries.filter((entry): entry is AudienceUserAttribute => "key" in entry)),
+  ),
 });
 
 export const userProfileSchema = z.object({
-  mpid: z.string().min(1).optional(),
-  user_identities: z.array(identitySchema).default([]),
-  device_identities: z.array(identitySchema).default([]),
-  audiences: z.array(audienceMembershipSchema).default([]),
+  mpid: z.optional(z.string().check(z.minLength(1))),
+  user_identities: z._default(z.array(identitySchema), []),
+  device_identities: z._default(z.array(identitySchema), []),
+  audiences: z._default(z.array(audienceMembershipSchema), []),
 });
-export type UserProfile = z.infer<typeof userProfileSchema>;
 
-export const audienceMembershipChangeRequestSchema = envelopeSchema.extend({
+export const audienceMembershipChangeRequestSchema = z.extend(envelopeSchema, {
   type: z.literal("audience_membership_change_request"),
   account: accountSchema,
-  user_profiles: z.array(userProfileSchema).default([]),
+  user_profiles: z._default(z.array(userProfileSchema), []),
 });
 export type AudienceMembershipChangeRequest = z.infer<typeof audienceMembershipChangeRequestSchema>;
 

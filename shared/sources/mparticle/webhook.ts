@@ -1,29 +1,16 @@
-import { isConfiguredSecretValue, loadSecrets, unconfiguredPushwooshCredentials } from "../../config/secrets.js";
-import { refuseUnconfigured } from "../../http/ingest.js";
+import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
+import { SecretNotConfiguredError } from "../../errors.js";
 import type { AcceptedWork } from "../../queue/ingest.js";
 import { accept, type MparticleAcceptContext } from "./accept.js";
 import type { ReadWebhookBody } from "./webhookBatch.js";
 
 /** The mParticle Webhook output's door (docs.mparticle.com/integrations/webhook): its credentials and its answer. */
 
-/** The Authorization value the Webhook output presents; it also seals this door's Pushwoosh credentials. */
+/** The Authorization value the Webhook output presents (the flows seal what they carry under it). */
 export async function inboundWebhookAuthorization(): Promise<string> {
   const value = (await loadSecrets()).inbound.mparticleWebhookAuthorization;
-  if (!isConfiguredSecretValue(value)) refuseUnconfigured("inbound.mparticleWebhookAuthorization");
+  if (!isConfiguredSecretValue(value)) throw new SecretNotConfiguredError("inbound.mparticleWebhookAuthorization");
   return value;
-}
-
-/**
- * The Pushwoosh application of this door, from the secret document, as the account settings the flow
- * reads. Refuses the request with 503 naming the first unconfigured field (fail closed).
- */
-export async function webhookAccountSettings(): Promise<Record<string, string>> {
-  const { pushwoosh } = await loadSecrets();
-  const [unconfigured] = unconfiguredPushwooshCredentials(pushwoosh);
-  if (unconfigured || !pushwoosh) refuseUnconfigured(unconfigured ?? "pushwoosh.applicationCode");
-  const settings: Record<string, string> = { applicationCode: pushwoosh.applicationCode.trim(), apiToken: pushwoosh.apiToken.trim() };
-  if (isConfiguredSecretValue(pushwoosh.serverApiToken)) settings.serverApiToken = pushwoosh.serverApiToken.trim();
-  return settings;
 }
 
 /** The answer to the Webhook output: counts only (mParticle reads nothing but the status). */

@@ -14,12 +14,12 @@ import {
   normalisePushToken,
   type Device,
   type EventFailure,
-  type Identity,
   type MparticleEvent,
   type NormalisedBatch,
   type Platform,
   type TokenKind,
 } from "./model.js";
+import type { Identity } from "./schema.js";
 
 /**
  * mParticle's JSON batches as its Webhook output POSTs them (docs.mparticle.com/integrations/webhook, in

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { planBulkRequests } from "../../../shared/destinations/mparticle/map.js";
 import type { MparticleBatch } from "../../../shared/destinations/mparticle/schema.js";
 import { fitEventLimits } from "../../../shared/destinations/mixpanel/limits.js";
-import { currentsRoutes, destinationsFor, ROUTING_DEFAULTS, patternToRegExp, type CurrentsRouting } from "../../../shared/flows/brazeRouting.js";
+import { currentsRoutes, ROUTING_DEFAULTS, patternToRegExp, type CurrentsRouting } from "../../../shared/flows/brazeRouting.js";
+import { currentsDestinationsOf } from "../../support/currentsDestinations.js";
 import { toMixpanelEvent } from "../../../shared/flows/brazeToMixpanel.js";
 import { toMparticlePayload } from "../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema, type BrazeEvent } from "../../../shared/sources/braze/schema.js";
@@ -97,7 +98,7 @@ describe("Braze's Currents glossary as data", () => {
     ) as CurrentsRouting;
     const event = GLOSSARY.events[eventType]!;
 
-    const destinations = destinationsFor(eventType, routing);
+    const destinations = currentsDestinationsOf(eventType, routing);
 
     if (event.mixpanel) expect(destinations).toContain("mixpanel");
     if (event.mparticle) expect(destinations).toContain("mparticle");

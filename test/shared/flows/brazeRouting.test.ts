@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { currentRouting, currentsRoutes, destinationsFor, patternToRegExp } from "../../../shared/flows/brazeRouting.js";
+import { currentRouting, currentsRoutes, patternToRegExp } from "../../../shared/flows/brazeRouting.js";
+import { currentsDestinationsOf } from "../../support/currentsDestinations.js";
 import { withEnv } from "../../support/env.js";
 import { fixtureEventTypes } from "../sources/braze/factories.js";
 
@@ -61,14 +62,14 @@ describe("default routing", () => {
     ["agentconsole.ToolInvocation", []],
     ["users.messages.telegram.Send", ["mparticle", "mixpanel"]],
   ])("routes %s to %j", (eventType, expected) => {
-    expect(destinationsFor(eventType, routing)).toEqual(expected);
+    expect(currentsDestinationsOf(eventType, routing)).toEqual(expected);
   });
 
   it("sends every mParticle event type to Mixpanel too", () => {
-    const mparticleTypes = fixtureEventTypes().filter((type) => destinationsFor(type, routing).includes("mparticle"));
+    const mparticleTypes = fixtureEventTypes().filter((type) => currentsDestinationsOf(type, routing).includes("mparticle"));
 
     expect(mparticleTypes.length).toBeGreaterThan(60);
-    for (const type of mparticleTypes) expect(destinationsFor(type, routing)).toContain("mixpanel");
+    for (const type of mparticleTypes) expect(currentsDestinationsOf(type, routing)).toContain("mixpanel");
   });
 });
 
@@ -76,15 +77,15 @@ describe("configured routing", () => {
   it("takes comma-separated patterns per destination", () => {
     const routing = routingFromEnv({ BRAZE_MPARTICLE_EVENT_TYPES: " users.behaviors.*, users.messages.email.* " });
 
-    expect(destinationsFor("users.behaviors.Purchase", routing)).toEqual(["mparticle", "mixpanel"]);
-    expect(destinationsFor("users.messages.sms.Send", routing)).toEqual(["mixpanel"]);
+    expect(currentsDestinationsOf("users.behaviors.Purchase", routing)).toEqual(["mparticle", "mixpanel"]);
+    expect(currentsDestinationsOf("users.messages.sms.Send", routing)).toEqual(["mixpanel"]);
   });
 
   it("switches a destination off", () => {
     const routing = routingFromEnv({ BRAZE_TO_MIXPANEL: "off", BRAZE_TO_MPARTICLE: "on" });
 
-    expect(destinationsFor("users.messages.sms.Send", routing)).toEqual(["mparticle"]);
-    expect(destinationsFor("users.behaviors.Purchase", routing)).toEqual([]);
+    expect(currentsDestinationsOf("users.messages.sms.Send", routing)).toEqual(["mparticle"]);
+    expect(currentsDestinationsOf("users.behaviors.Purchase", routing)).toEqual([]);
   });
 
   it("refuses a switch that is neither on nor off", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "../../../shared/zod.js";
 import { PermanentError, RetryableError, type DeliveryOutcome } from "../../../shared/errors.js";
 import type { DestinationDelivery } from "../../../shared/destinations/delivery.js";
 import { defineFlow, flowWorker } from "../../../shared/flows/flow.js";

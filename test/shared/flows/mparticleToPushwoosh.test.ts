@@ -1,13 +1,15 @@
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { describe, expect, it, vi } from "vitest";
-import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/config/settings.js";
 import { openCredentials } from "../../../shared/destinations/pushwoosh/credentials.js";
 import { pushwooshPayloadSchema, type PushwooshCall } from "../../../shared/destinations/pushwoosh/schema.js";
 import { logger } from "../../../shared/observability.js";
-import {
-  ERASURE_REASONS, TAG_SKIPPED_REASON, contextSchema, convertToTagType, deviceTypeFor, erasureTargets, hwidFromToken, mparticleToPushwoosh, pushwooshCalls,
-  pushwooshRoute, tagValue, toPushwooshDate, toTypedValue, toTypedValues, userIdOf,
-} from "../../../shared/flows/mparticleToPushwoosh.js";
+import { mparticleToPushwoosh } from "../../../shared/flows/mparticleToPushwoosh.js";
+import { pushwooshCalls } from "../../../shared/flows/mparticleToPushwoosh/calls.js";
+import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh/context.js";
+import { ERASURE_REASONS, erasureTargets, pushwooshRoute } from "../../../shared/flows/mparticleToPushwoosh/route.js";
+import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/flows/mparticleToPushwoosh/settings.js";
+import { TAG_SKIPPED_REASON, convertToTagType, tagValue, toPushwooshDate, toTypedValue, toTypedValues } from "../../../shared/flows/mparticleToPushwoosh/tags.js";
+import { deviceTypeFor, hwidFromToken, userIdOf } from "../../../shared/flows/mparticleToPushwoosh/users.js";
 import { packWorkBatch } from "../../../shared/queue/enqueue.js";
 import type { WorkBatch } from "../../../shared/queue/workItem.js";
 import {

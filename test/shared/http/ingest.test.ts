@@ -3,9 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { lambdaContext } from "../../../infra/local/lambdaContext.js";
 import type { RelaySecrets } from "../../../shared/config/secrets.js";
 import { AuthError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError, ValidationError } from "../../../shared/errors.js";
-import { z } from "zod";
+import * as z from "../../../shared/zod.js";
 import type * as Ingest from "../../../shared/http/ingest.js";
-import { ingestHandler, jsonResponse, parseWith, requireAuthorization, type AuthorizationOptions } from "../../../shared/http/ingest.js";
+import { ingestHandler, jsonResponse, parseWith, requireAuthorization } from "../../../shared/http/ingest.js";
+import type { RouteAuth } from "../../../shared/http/routeAuth.js";
 import type { IngestLimits } from "../../../shared/http/limits.js";
 import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
 import { httpApiEvent } from "../../support/httpApiEvent.js";
@@ -16,7 +17,7 @@ const LIMITS: IngestLimits = { maxBodyBytes: 4096, maxDecodedBytes: 8192, maxDep
 const context = () => lambdaContext("ingest-test", 10, "us-east-1");
 
 /** A route that answers with what the chain made of the body. */
-function echoRoute(auth?: AuthorizationOptions, limits = LIMITS) {
+function echoRoute(auth?: RouteAuth, limits = LIMITS) {
   return ingestHandler(async (event) => jsonResponse(200, { json: event.json }), { limits, auth: auth && requireAuthorization(auth) });
 }
 
@@ -25,7 +26,7 @@ async function call(handler: ReturnType<typeof echoRoute>, body: string | Buffer
   return { status: response.statusCode, body: JSON.parse(String(response.body)) as { error?: { message: string; field?: string }; json?: unknown } };
 }
 
-const BRAZE: AuthorizationOptions = { scheme: "Bearer", current: "brazeToken", previous: "previousBrazeToken" };
+const BRAZE: RouteAuth = { scheme: "Bearer", current: "brazeToken", previous: "previousBrazeToken" };
 
 function withInbound(inbound: Partial<RelaySecrets["inbound"]> & Record<string, unknown>): RelaySecrets {
   return { ...TEST_SECRETS, inbound: inbound as RelaySecrets["inbound"] };

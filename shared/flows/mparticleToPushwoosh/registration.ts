@@ -1,18 +1,18 @@
-import type { ModuleRegistrationRequest } from "./schema.js";
-import { responseTo } from "./accept.js";
+import type { ModuleRegistrationRequest } from "../../sources/mparticle/schema.js";
+import { responseTo } from "../../sources/mparticle/accept.js";
 
 /** Setting ids are public contract: mParticle stores the customer's values under them. */
-export const ACCOUNT_SETTING_IDS = {
+const ACCOUNT_SETTING_IDS = {
   applicationCode: "applicationCode",
   apiToken: "apiToken",
   serverApiToken: "serverApiToken",
 } as const;
 
-export const MODULE_NAME = "Pushwoosh (cdp-relay)";
-export const MODULE_VERSION = "1.0";
+const MODULE_NAME = "Pushwoosh (cdp-relay)";
+const MODULE_VERSION = "1.0";
 
 /** The event types we forward; mParticle sends only these. */
-export const SUPPORTED_EVENT_TYPES = [
+const SUPPORTED_EVENT_TYPES = [
   "custom_event",
   "screen_view",
   "user_attribute_change",
@@ -20,15 +20,15 @@ export const SUPPORTED_EVENT_TYPES = [
 ] as const;
 
 /** The only data subject request type the Firehose knows (mparticle-firehose-java-sdk DsrProcessingRegistration). */
-export const SUPPORTED_DSR_TYPES = ["erasure"] as const;
+const SUPPORTED_DSR_TYPES = ["erasure"] as const;
 /**
  * The OpenDSR processor domain the module declares. mParticle does not document what it expects here
  * (the SDK example says "TEST_DOMAIN"); the processor of the erased data is Pushwoosh.
  */
-export const DSR_DOMAIN = "pushwoosh.com";
+const DSR_DOMAIN = "pushwoosh.com";
 
 /** Devices register on iOS, Android and the web; tags and events work from any environment. */
-export const SUPPORTED_RUNTIME_ENVIRONMENTS = ["ios", "android", "mobileweb", "unknown"] as const;
+const SUPPORTED_RUNTIME_ENVIRONMENTS = ["ios", "android", "mobileweb", "unknown"] as const;
 
 const ACCOUNT_SETTINGS = [
   {
