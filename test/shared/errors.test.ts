@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import {
   AuthError, PartnerThrottledError, PartnerUnreachableError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError,
   UnsupportedMediaTypeError, ValidationError, classifyResponse, parseRetryAfter, partnerConditionOf, partnerOutcomeOf, toRelayError, validationErrorOf,
