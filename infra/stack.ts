@@ -59,20 +59,7 @@ export class CdpRelayStack extends Stack {
     if (clashes.length > 0) throw new Error(`relayEnvironment may not set ${clashes.join(", ")}: the stack wires them`);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
-    this.secret = new Secret(this, "RelaySecret", {
-      description: "cdp-relay secret document: inbound tokens, mParticle feed keys, Mixpanel token. Replace every REPLACE_ME value.",
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify(SECRET_TEMPLATE),
-        generateStringKey: GENERATED_TOKEN_KEY,
-        excludePunctuation: true,
-        passwordLength: 40,
-      },
-    });
-    Validations.of(this.secret).acknowledge({
-      id: "AwsSolutions-SMG4",
-      reason: "The values are issued by partners (mParticle feed keys, Mixpanel token) or pasted into partner consoles (inbound tokens); they can only be rotated by a person in those consoles.",
-    });
-
+    this.secret = this.createSecret();
     this.alarmTopic = new Topic(this, "AlarmTopic", { displayName: "cdp-relay alarms", enforceSSL: true });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
@@ -89,10 +76,45 @@ export class CdpRelayStack extends Stack {
         ...relayEnvironment,
       },
     };
-
     // RETRY_HOLD_SECONDS and PARTNER_PROBE_SECONDS are common settings (relayEnvironment) like RETRY_BASE_SECONDS:
     // read here as the workers will read them, so the probe rule and the retention check follow what they do.
-    const outage = readOutageSettings(functionDefaults.environment);
+    const rateMinutes = probeRateMinutes(readOutageSettings(functionDefaults.environment).partnerProbeSeconds);
+    const { workers, queueOf } = this.createWorkers(functionDefaults, rateMinutes);
+    this.workers = workers;
+
+    ({ api: this.api, stage: this.stage } = this.createApi(id, logRetention));
+    this.webhooks = HTTP_FUNCTIONS.map(
+      (wiring) => new WebhookToQueue(this, `${pascalCase(wiring.name)}Webhook`, { api: this.api, wiring, queueOf, functionDefaults }),
+    );
+    this.monitoring = new RelayMonitoring(this, "Monitoring", {
+      api: this.api,
+      workers,
+      webhooks: this.webhooks,
+      alarmTopic: this.alarmTopic,
+      probeRateMinutes: rateMinutes,
+    });
+    this.addOutputs();
+  }
+
+  private createSecret(): Secret {
+    const secret = new Secret(this, "RelaySecret", {
+      description: "cdp-relay secret document: inbound tokens, mParticle feed keys, Mixpanel token. Replace every REPLACE_ME value.",
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(SECRET_TEMPLATE),
+        generateStringKey: GENERATED_TOKEN_KEY,
+        excludePunctuation: true,
+        passwordLength: 40,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "The values are issued by partners (mParticle feed keys, Mixpanel token) or pasted into partner consoles (inbound tokens); they can only be rotated by a person in those consoles.",
+    });
+    return secret;
+  }
+
+  /** A queue, its DLQ and its worker per destination; `queueOf` finds the queue a wiring names. */
+  private createWorkers(functionDefaults: RelayFunctionDefaults, rateMinutes: number) {
     const workers = new Map<Destination, QueueToWorker>();
     const queueOf = ({ destination, deadLetter }: QueueRef) => {
       const pair = workers.get(destination);
@@ -107,19 +129,22 @@ export class CdpRelayStack extends Stack {
           functionDefaults,
           queueOf,
           maxConcurrency: readMaxConcurrency(this.node, wiring.trigger.destination, wiring.trigger.eventSource.maxConcurrency),
-          probeRateMinutes: probeRateMinutes(outage.partnerProbeSeconds),
+          probeRateMinutes: rateMinutes,
         }),
       );
     }
-    this.workers = workers;
+    return { workers, queueOf };
+  }
 
+  /** The webhook HTTP API and its one stage, throttled, with JSON access logs. */
+  private createApi(id: string, logRetention: RetentionDays): { api: HttpApi; stage: HttpStage } {
     const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    this.api = new HttpApi(this, "WebhookApi", {
+    const api = new HttpApi(this, "WebhookApi", {
       apiName: `${id}-webhooks`,
       description: "cdp-relay partner webhooks",
       createDefaultStage: false,
     });
-    this.stage = this.api.addStage("DefaultStage", {
+    const stage = api.addStage("DefaultStage", {
       stageName: "$default",
       autoDeploy: true,
       throttle: readApiThrottle(this.node),
@@ -140,19 +165,11 @@ export class CdpRelayStack extends Stack {
         ),
       },
     });
+    return { api, stage };
+  }
 
-    this.webhooks = HTTP_FUNCTIONS.map(
-      (wiring) => new WebhookToQueue(this, `${pascalCase(wiring.name)}Webhook`, { api: this.api, wiring, queueOf, functionDefaults }),
-    );
-
-    this.monitoring = new RelayMonitoring(this, "Monitoring", {
-      api: this.api,
-      workers,
-      webhooks: this.webhooks,
-      alarmTopic: this.alarmTopic,
-      probeRateMinutes: probeRateMinutes(outage.partnerProbeSeconds),
-    });
-
+  /** What a person needs after deploying: the route URLs for the partners' consoles, the queues, the secret, the alarms. */
+  private addOutputs(): void {
     new CfnOutput(this, API_URL_OUTPUT, { value: this.stage.url, description: "Base URL of the webhook API" });
     for (const { name, trigger } of HTTP_FUNCTIONS) {
       new CfnOutput(this, outputKeyForRoute(name), {
@@ -160,7 +177,7 @@ export class CdpRelayStack extends Stack {
         description: `${trigger.method} ${trigger.path}: paste into the partner's console`,
       });
     }
-    for (const [destination, pair] of workers) {
+    for (const [destination, pair] of this.workers) {
       new CfnOutput(this, outputKeyForQueue(destination, false), { value: pair.queue.queueUrl, description: `${destination} queue` });
       new CfnOutput(this, outputKeyForQueue(destination, true), {
         value: pair.deadLetterQueue.queueUrl,

@@ -64,6 +64,22 @@ export class ValidationError extends RelayError {
   readonly errorClass = "validation" as const;
 }
 
+/** What a failed schema parse reports (a zod error, described by shape so this module needs no zod). */
+export interface ParseFailure {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>;
+}
+
+/**
+ * A failed parse as a ValidationError: its message and `field` name the first issue's path under `prefix`,
+ * `root` when that path is empty.
+ */
+export function validationErrorOf(failure: ParseFailure, prefix: ReadonlyArray<string | number> = [], root = "body"): ValidationError {
+  const issue = failure.issues[0];
+  const path = [...prefix, ...(issue?.path ?? [])].map(String);
+  const field = path.length > 0 ? path.join(".") : root;
+  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+}
+
 /**
  * Too large to take: a body or its decompressed form over the route's limit, too many events in one
  * request, or one event too large for any SQS message. Ingest answers 413 (Braze then splits the batch);

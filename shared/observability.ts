@@ -17,6 +17,16 @@ export function createMetrics(defaultDimensions: Record<string, string>): Metric
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions });
 }
 
+/**
+ * A count with dimensions of its own (a reason, a flow), published at once beside the handler's stored
+ * metrics. Each dimension set is one more way CloudWatch aggregates it; none: the handler's defaults.
+ */
+export function publishCount(metrics: Metrics, name: string, count: number, ...dimensionSets: Array<Record<string, string>>): void {
+  const metric = metrics.singleMetric();
+  for (const dimensions of dimensionSets) metric.addDimensions(dimensions);
+  metric.addMetric(name, MetricUnit.Count, count);
+}
+
 /** Counts of what a mapper cut from one event to fit a partner's limits, by limit. */
 export type LimitCuts = Record<string, number>;
 
@@ -27,11 +37,7 @@ export function reportTrimmed(flow: string, eventId: string, cuts: LimitCuts): v
   const limits = Object.entries(cuts).filter(([, count]) => count > 0);
   if (limits.length === 0) return;
   logger.warn("event cut to the destination's limits", { flow, eventId, cuts: Object.fromEntries(limits) });
-  for (const [limit, count] of limits) {
-    const metric = trimMetrics.singleMetric();
-    metric.addDimensions({ flow, limit });
-    metric.addMetric("trimmed", MetricUnit.Count, count);
-  }
+  for (const [limit, count] of limits) publishCount(trimMetrics, "trimmed", count, { flow, limit });
 }
 
 export const REDACTED = "[REDACTED]";

@@ -3,6 +3,7 @@ import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
 import {
   Alarm,
   ComparisonOperator,
+  type AlarmProps,
   Dashboard,
   GraphWidget,
   MathExpression,
@@ -78,68 +79,104 @@ export class RelayMonitoring extends Construct {
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
 
+  private readonly action: SnsAction;
+
   constructor(scope: Construct, id: string, props: RelayMonitoringProps) {
     super(scope, id);
-    const stackName = Stack.of(this).stackName;
-    const action = new SnsAction(props.alarmTopic);
-    const alarmWhenAboveZero = (alarmId: string, alarmName: string, description: string, metric: IMetric): void => {
-      const alarm = new Alarm(this, alarmId, {
-        alarmName: `${stackName}-${alarmName}`,
-        alarmDescription: description,
-        metric,
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms.push(alarm);
-    };
+    this.action = new SnsAction(props.alarmTopic);
+    const parkedAtIngest = parkedAtIngestMetrics([...props.workers.keys()]);
+    this.addAlarms(props, parkedAtIngest.total);
+    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: Stack.of(this).stackName, defaultInterval: Duration.hours(3) });
+    this.addIngestRows(props, parkedAtIngest.byDestination);
+    for (const [destination, pair] of props.workers) this.addDestinationRow(destination, pair);
+    this.addPartnerRow(props);
+  }
 
+  /** An alarm named after the stack that notifies the topic when it fires and when it clears. */
+  private alarm(alarmId: string, alarmName: string, props: Omit<AlarmProps, "alarmName">): void {
+    const alarm = new Alarm(this, alarmId, { ...props, alarmName: `${Stack.of(this).stackName}-${alarmName}` });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+  }
+
+  private alarmWhenAboveZero(alarmId: string, alarmName: string, description: string, metric: IMetric): void {
+    this.alarm(alarmId, alarmName, {
+      alarmDescription: description,
+      metric,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private addAlarms(props: RelayMonitoringProps, parkedAtIngest: IMetric): void {
     for (const [destination, pair] of props.workers) {
-      alarmWhenAboveZero(
+      this.alarmWhenAboveZero(
         `${pascalCase(destination)}DeadLetterQueueAlarm`,
         `${destination}-dlq-not-empty`,
         `Messages for ${destination} were parked in the DLQ. Inspect the failure attribute, fix the cause, then redrive.`,
         pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum" }),
       );
-      alarmWhenAboveZero(
+      this.alarmWhenAboveZero(
         `${pascalCase(destination)}WorkerErrorsAlarm`,
         `${destination}-worker-errors`,
         `The ${destination} worker failed whole invocations (a crash, timeout or a batch where every record failed).`,
         pair.worker.handler.metricErrors({ period: PERIOD, statistic: "Sum" }),
       );
-      alarmWhenAboveZero(
+      this.alarmWhenAboveZero(
         `${pascalCase(destination)}CredentialFailuresAlarm`,
         `${destination}-credential-failures`,
         `${destination} rejected our credentials (401/403). Update the relay secret; messages are kept and retried slowly.`,
         relayMetric("credentialFailures", destination),
       );
     }
-    this.addPartnerOutageAlarms(props, action);
-    alarmWhenAboveZero(
+    this.addPartnerOutageAlarms(props);
+    this.alarmWhenAboveZero(
       "IngestSecretNotConfiguredAlarm",
       "ingest-secret-not-configured",
       "A webhook was refused with 503 because an inbound credential in the relay secret is missing, empty or a REPLACE_ME placeholder. The function log names the field.",
       new Metric({ namespace: METRICS_NAMESPACE, metricName: SECRET_NOT_CONFIGURED_METRIC, dimensionsMap: { service: SERVICE_NAME }, statistic: "Sum", period: PERIOD }),
     );
-    alarmWhenAboveZero(
+    this.alarmWhenAboveZero(
       "Ingest5xxAlarm",
       "ingest-5xx",
       "The webhook API answered 5xx: partners will retry, but check the ingest function logs.",
       props.api.metricServerError({ period: PERIOD, statistic: "Sum" }),
     );
-
-    const parkedAtIngest = parkedAtIngestMetrics([...props.workers.keys()]);
-    alarmWhenAboveZero(
+    this.alarmWhenAboveZero(
       "ParkedAtIngestAlarm",
       "parked-at-ingest",
       "A webhook door parked authenticated input it could not map in a DLQ and answered 2xx (metric parkedAtIngest). `npx cdp-relay dlq list` shows it with the reason; fix the mapping, then redrive.",
-      parkedAtIngest.total,
+      parkedAtIngest,
     );
+  }
 
-    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: stackName, defaultInterval: Duration.hours(3) });
+  /**
+   * PartnerOutageAlarm per destination: every probe of a paused worker reports partnerDown 1 (0 when its
+   * partner is healthy), once per probe rate; the alarm fires when every probe of 15 minutes found it down.
+   */
+  private addPartnerOutageAlarms(props: RelayMonitoringProps): void {
+    const period = Duration.minutes(props.probeRateMinutes);
+    const periods = Math.max(1, Math.ceil(PARTNER_OUTAGE_ALARM_MINUTES / props.probeRateMinutes));
+    for (const destination of props.workers.keys()) {
+      this.alarm(`${pascalCase(destination)}PartnerOutageAlarm`, `${destination}-PartnerOutageAlarm`, {
+        alarmDescription:
+          `${destination} has been down (timeouts, resets, 408 or 5xx on every call) for ${PARTNER_OUTAGE_ALARM_MINUTES} minutes. ` +
+          "Its worker paused consumption and holds the events (nothing is parked before RETRY_HOLD_SECONDS); check the partner's status page. Runbook: docs/operations.md, \"A partner is down\".",
+        metric: relayMetric("partnerDown", destination, "Maximum").with({ period }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+
+  /** The webhook API's requests, errors and latency, and what its doors parked. */
+  private addIngestRows(props: RelayMonitoringProps, parkedAtIngest: Metric[]): void {
     this.dashboard.addWidgets(
       new TextWidget({ markdown: "# Ingest (webhook API)", width: 24, height: 1 }),
       new GraphWidget({
@@ -163,74 +200,47 @@ export class RelayMonitoring extends Construct {
         width: 12,
       }),
     );
-    this.dashboard.addWidgets(new GraphWidget({ title: "Parked at ingest (events, by destination)", left: parkedAtIngest.byDestination, width: 24 }));
-    for (const [destination, pair] of props.workers) {
-      this.dashboard.addWidgets(
-        new TextWidget({ markdown: `# ${destination}`, width: 24, height: 1 }),
-        new GraphWidget({
-          title: `${destination} outcomes`,
-          left: [
-            relayMetric("delivered", destination).with({ label: "delivered" }),
-            relayMetric("retried", destination).with({ label: "retried" }),
-            relayMetricAllReasons("parked", destination),
-            relayMetricAllReasons("skipped", destination),
-          ],
-          width: 6,
-        }),
-        new GraphWidget({
-          title: `${destination} partner latency`,
-          left: [
-            relayMetric("partnerLatency", destination, "p50").with({ label: "p50" }),
-            relayMetric("partnerLatency", destination, "p99").with({ label: "p99" }),
-          ],
-          width: 6,
-        }),
-        new GraphWidget({
-          title: `${destination} queue and DLQ depth`,
-          left: [
-            pair.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "queue" }),
-            pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "DLQ" }),
-          ],
-          right: [pair.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: "Maximum", label: "oldest message age (s)" })],
-          width: 6,
-        }),
-        new GraphWidget({
-          title: `${destination} worker`,
-          left: [pair.worker.handler.metricErrors({ period: PERIOD, statistic: "Sum", label: "errors" })],
-          right: [pair.worker.handler.metricDuration({ period: PERIOD, statistic: "p99", label: "duration p99 (ms)" })],
-          width: 6,
-        }),
-      );
-    }
-
-    this.addPartnerRow(props);
+    this.dashboard.addWidgets(new GraphWidget({ title: "Parked at ingest (events, by destination)", left: parkedAtIngest, width: 24 }));
   }
 
-  /**
-   * PartnerOutageAlarm per destination: every probe of a paused worker reports partnerDown 1 (0 when its
-   * partner is healthy), once per probe rate; the alarm fires when every probe of 15 minutes found it down.
-   */
-  private addPartnerOutageAlarms(props: RelayMonitoringProps, action: SnsAction): void {
-    const stackName = Stack.of(this).stackName;
-    const period = Duration.minutes(props.probeRateMinutes);
-    const periods = Math.max(1, Math.ceil(PARTNER_OUTAGE_ALARM_MINUTES / props.probeRateMinutes));
-    for (const destination of props.workers.keys()) {
-      const alarm = new Alarm(this, `${pascalCase(destination)}PartnerOutageAlarm`, {
-        alarmName: `${stackName}-${destination}-PartnerOutageAlarm`,
-        alarmDescription:
-          `${destination} has been down (timeouts, resets, 408 or 5xx on every call) for ${PARTNER_OUTAGE_ALARM_MINUTES} minutes. ` +
-          "Its worker paused consumption and holds the events (nothing is parked before RETRY_HOLD_SECONDS); check the partner's status page. Runbook: docs/operations.md, \"A partner is down\".",
-        metric: relayMetric("partnerDown", destination, "Maximum").with({ period }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: periods,
-        datapointsToAlarm: periods,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-      this.alarms.push(alarm);
-    }
+  /** One destination: its outcomes, its partner's latency, its queue and DLQ, its worker. */
+  private addDestinationRow(destination: Destination, pair: QueueToWorker): void {
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: `# ${destination}`, width: 24, height: 1 }),
+      new GraphWidget({
+        title: `${destination} outcomes`,
+        left: [
+          relayMetric("delivered", destination).with({ label: "delivered" }),
+          relayMetric("retried", destination).with({ label: "retried" }),
+          relayMetricAllReasons("parked", destination),
+          relayMetricAllReasons("skipped", destination),
+        ],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: `${destination} partner latency`,
+        left: [
+          relayMetric("partnerLatency", destination, "p50").with({ label: "p50" }),
+          relayMetric("partnerLatency", destination, "p99").with({ label: "p99" }),
+        ],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: `${destination} queue and DLQ depth`,
+        left: [
+          pair.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "queue" }),
+          pair.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: "Maximum", label: "DLQ" }),
+        ],
+        right: [pair.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: "Maximum", label: "oldest message age (s)" })],
+        width: 6,
+      }),
+      new GraphWidget({
+        title: `${destination} worker`,
+        left: [pair.worker.handler.metricErrors({ period: PERIOD, statistic: "Sum", label: "errors" })],
+        right: [pair.worker.handler.metricDuration({ period: PERIOD, statistic: "p99", label: "duration p99 (ms)" })],
+        width: 6,
+      }),
+    );
   }
 
   /** One row: per destination, whether its partner is down, the events held for it and the 429s it answered. */

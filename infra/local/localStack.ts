@@ -1,15 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, SQSBatchResponse } from "aws-lambda";
-import { runInFunctionEnvironment } from "../../shared/config/environment.js";
-import { loadSecrets, resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
-import { partnerProbeSeconds, type PARTNER_URL_DEFAULTS } from "../../shared/config/settings.js";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { resetSecretsCache, type RelaySecrets } from "../../shared/config/secrets.js";
 import {
   FUNCTION_NAME_ENV_VAR,
-  HTTP_FUNCTIONS,
   LAMBDA_ENDPOINT_ENV_VAR,
   SECRETS_FILE_ENV_VAR,
   WIRED_ENV_VARS,
@@ -18,23 +10,25 @@ import {
   wiredEnvironment,
   type FunctionWiring,
 } from "../wiring.js";
-import { startApiServer, type HttpApiHandler } from "./apiServer.js";
-import { DEVELOPMENT_SECRETS } from "./devSecrets.js";
-import { loadHandler } from "./functions.js";
-import { EventSourceMappings, LocalEventSourceMapping, startLambdaApi } from "./lambdaApi.js";
-import { lambdaContext, localFunctionArn, localFunctionName } from "./lambdaContext.js";
+import { EventSourceMappings, startLambdaApi } from "./lambdaApi.js";
+import { localFunctionName } from "./lambdaContext.js";
 import { LiveView } from "./live/liveView.js";
-import { explainPortInUse } from "./portInUse.js";
-import { SqsPoller, type BatchSummary, type WorkerEvent } from "./poller.js";
-import { scheduledEvent, startProbeTimer } from "./probeSchedule.js";
-import { createMixpanelSandbox, type MixpanelSandbox } from "./sandboxes/mixpanel.js";
-import { createMparticleSandbox, type MparticleSandbox } from "./sandboxes/mparticle.js";
-import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "./sandboxes/pushwoosh.js";
-import type { PartnerSandbox } from "./sandboxes/sandbox.js";
-import { DEFAULT_LOCAL_SQS_PORT, ensureQueues, startLocalSqs, type QueueUrls } from "./sqs.js";
-
-const DEFAULT_PORT = 3000;
-const LOCAL_REGION = "us-east-1";
+import type { BatchSummary, SqsPoller } from "./poller.js";
+import type { MixpanelSandbox } from "./sandboxes/mixpanel.js";
+import type { MparticleSandbox } from "./sandboxes/mparticle.js";
+import type { PushwooshSandbox } from "./sandboxes/pushwoosh.js";
+import type { QueueUrls } from "./sqs.js";
+import {
+  EnvironmentOverlay,
+  applyCommonEnvironment,
+  readSecrets,
+  scopedLoader,
+  startHttpApi,
+  startQueues,
+  startSandboxes,
+  startWorker,
+  type Startup,
+} from "./localStackParts.js";
 
 export interface LocalStackOptions {
   /** HTTP port; 0 picks a free one. Default: PORT, else 3000. */
@@ -77,32 +71,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Sets the common settings every handler shares and remembers what to put back on stop. */
-class EnvironmentOverlay {
-  private readonly saved = new Map<string, string | undefined>();
-
-  set(name: string, value: string): void {
-    if (!this.saved.has(name)) this.saved.set(name, process.env[name]);
-    process.env[name] = value;
-  }
-
-  unset(name: string): void {
-    if (!this.saved.has(name)) this.saved.set(name, process.env[name]);
-    delete process.env[name];
-  }
-
-  setDefault(name: string, value: string): void {
-    if (!process.env[name]) this.set(name, value);
-  }
-
-  restore(): void {
-    for (const [name, value] of this.saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
-
 /**
  * What the stack gives a function in AWS, locally: the common settings of this process plus exactly the
  * function's wired variables (its queues' URLs, the secret document if it reads it), nothing else; and what
@@ -125,19 +93,19 @@ export function localFunctionEnvironment(
   return { ...common, ...wired, [FUNCTION_NAME_ENV_VAR]: localFunctionName(fn.name), ...lambda };
 }
 
-function envPort(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value >= 0 ? value : fallback;
-}
-
 /**
  * The whole connector in one process: embedded SQS with the stack's queues, the HTTP API stand-in,
  * pollers that drive the workers, and a partner sandbox for each partner URL that is not configured.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const log = options.quiet ? undefined : (options.log ?? ((line: string) => console.log(line)));
-  const env = new EnvironmentOverlay();
-  const stoppers: Array<() => Promise<void>> = [];
+  const startup: Startup = {
+    options,
+    log: options.quiet ? undefined : (options.log ?? ((line: string) => console.log(line))),
+    env: new EnvironmentOverlay(),
+    live: new LiveView(),
+    stoppers: [],
+  };
+  const { env, live, stoppers } = startup;
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => {});
     stoppers.length = 0;
@@ -145,139 +113,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     resetSecretsCache();
   };
 
-  const live = new LiveView();
   stoppers.push(async () => live.stop());
   try {
-    const writeDevelopmentSecrets = async () => {
-      const folder = await mkdtemp(join(tmpdir(), "cdp-relay-"));
-      stoppers.push(() => rm(folder, { recursive: true, force: true }));
-      const file = join(folder, "secrets.json");
-      await writeFile(file, JSON.stringify(DEVELOPMENT_SECRETS, null, 2), { mode: 0o600 });
-      return file;
-    };
-    env.setDefault("AWS_REGION", LOCAL_REGION);
-    env.setDefault("AWS_ACCESS_KEY_ID", "local");
-    env.setDefault("AWS_SECRET_ACCESS_KEY", "local");
-    env.setDefault("RETRY_BASE_SECONDS", "1");
-    // The console gets one readable line per call; structured logs only when something goes wrong.
-    env.setDefault("POWERTOOLS_LOG_LEVEL", "WARN");
-    env.setDefault("POWERTOOLS_METRICS_DISABLED", "true");
-    for (const [name, value] of Object.entries(options.env ?? {})) env.set(name, value);
-    const region = process.env.AWS_REGION ?? LOCAL_REGION;
-
-    // The wired variables (queue URLs, the secret's location) are never in process.env: each handler
-    // gets exactly those its wiring gives it, per invocation (localFunctionEnvironment).
-    const secretsFile = options.secretsFile ?? process.env.RELAY_SECRETS_FILE;
-    for (const name of WIRED_ENV_VARS) env.unset(name);
-    const secretsDocument = secretsFile ?? (await writeDevelopmentSecrets());
-    resetSecretsCache();
-    const secrets = await runInFunctionEnvironment({ [SECRETS_FILE_ENV_VAR]: secretsDocument }, () => loadSecrets());
-
-    const sandboxes: LocalStack["sandboxes"] = {};
-    const startSandbox = async <Sandbox extends PartnerSandbox>(variable: keyof typeof PARTNER_URL_DEFAULTS, sandbox: Sandbox) => {
-      env.set(variable, await sandbox.start(0));
-      stoppers.push(() => sandbox.stop());
-      live.addSandbox(sandbox);
-      return sandbox;
-    };
-    if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
-    if (!process.env.MPARTICLE_API_URL) {
-      sandboxes.mparticle = await startSandbox("MPARTICLE_API_URL", createMparticleSandbox({ log, feeds: secrets.mparticle.feeds }));
-    }
-    if (!process.env.MIXPANEL_API_URL) {
-      sandboxes.mixpanel = await startSandbox("MIXPANEL_API_URL", createMixpanelSandbox({ log, mixpanel: secrets.mixpanel }));
-    }
-
-    const sqsPort = options.sqsPort ?? envPort("LOCAL_SQS_PORT", DEFAULT_LOCAL_SQS_PORT);
-    const localSqs = await startLocalSqs({
-      port: sqsPort,
-      externalEndpoint: options.sqsEndpoint ?? process.env.AWS_ENDPOINT_URL_SQS,
-      beforeListen: (app) => live.watchQueues(app),
-    }).catch(explainPortInUse("LOCAL_SQS_PORT", sqsPort));
-    stoppers.push(() => localSqs.stop());
-    env.set("AWS_ENDPOINT_URL_SQS", localSqs.endpoint);
-    const sqs = new SQSClient({ endpoint: localSqs.endpoint, region });
-    stoppers.push(async () => sqs.destroy());
-    const queueUrls = await ensureQueues(sqs);
-    live.useQueues({ sqs, queueUrls });
+    const region = applyCommonEnvironment(startup);
+    const { secretsFile, secretsDocument, secrets } = await readSecrets(startup);
+    const sandboxes = await startSandboxes(startup, secrets);
+    const { endpoint: sqsEndpoint, sqs, queueUrls } = await startQueues(startup, region);
 
     const eventSourceMappings = new EventSourceMappings();
     const lambdaApi = await startLambdaApi(eventSourceMappings, options.lambdaPort ?? 0);
     stoppers.push(() => lambdaApi.stop());
     const environmentOf = (fn: FunctionWiring) => localFunctionEnvironment(fn, queueUrls, secretsDocument, process.env, lambdaApi.endpoint);
-
-    /** Loads a function's handler and runs each invocation inside that function's environment. */
-    const loadScoped = async <Event, Result>(fn: FunctionWiring, executionEnvironment = 0) => {
-      const handler = await loadHandler<Event, Result>(fn.name, executionEnvironment);
-      return (event: Event, context: Context) => runInFunctionEnvironment(environmentOf(fn), () => handler(event, context));
-    };
+    const loadScoped = scopedLoader(environmentOf);
 
     let ready = false;
-    const routes = await Promise.all(
-      HTTP_FUNCTIONS.map(async (fn) => ({
-        method: fn.trigger.method,
-        path: fn.trigger.path,
-        functionName: fn.name,
-        handler: live.tracer.ingest(fn.trigger.method, fn.trigger.path, await loadScoped<Parameters<HttpApiHandler>[0], Awaited<ReturnType<HttpApiHandler>>>(fn)),
-      })),
-    );
-    const timeoutOf = new Map(HTTP_FUNCTIONS.map((fn) => [fn.name, fn.timeoutSeconds]));
-    const port = options.port ?? envPort("PORT", DEFAULT_PORT);
-    const api = await startApiServer(port, {
-      routes,
-      context: (functionName) => lambdaContext(functionName, timeoutOf.get(functionName) ?? 0, region),
-      isReady: () => ready,
-      localPages: live.handle,
-      log,
-    }).catch(explainPortInUse("PORT", port));
-    stoppers.push(() => closeServer(api.server));
-
+    const api = await startHttpApi(startup, loadScoped, region, () => ready);
     const pollers: SqsPoller[] = [];
     for (const worker of WORKER_FUNCTIONS) {
-      const queueUrl = queueUrls[worker.trigger.destination].queue;
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
-      const mapping = eventSourceMappings.add(
-        new LocalEventSourceMapping(localFunctionName(worker.name), localFunctionArn(worker.name, region), Attributes?.QueueArn ?? "", worker.trigger.eventSource),
-      );
-      live.watchMapping(worker.trigger.destination, mapping);
-      const poller = new SqsPoller({
-        sqs,
-        queueUrl,
-        region,
-        mapping,
-        handlers: await Promise.all(
-          Array.from({ length: options.pollerConcurrency ?? 2 }, (_, environment) =>
-            loadScoped<WorkerEvent, SQSBatchResponse | void>(worker, environment).then((handler) => live.tracer.worker(worker.trigger.destination, handler)),
-          ),
-        ),
-        context: () => lambdaContext(worker.name, worker.timeoutSeconds, region),
-        onBatch: (summary) => {
-          options.onWorkerBatch?.(worker.name, summary);
-          const failed = summary.failed > 0 ? `, ${summary.failed} to retry` : "";
-          const error = summary.error ? ` (${summary.error})` : "";
-          log?.(`[${worker.name}] batch of ${summary.records}${failed}${error}`);
-        },
-      });
-      await poller.start();
-      pollers.push(poller);
-      stoppers.push(() => poller.stop());
-      if (probesPartner(worker)) {
-        // The EventBridge rule of the deployed stack, every PARTNER_PROBE_SECONDS as the worker reads it.
-        const seconds = runInFunctionEnvironment(environmentOf(worker), () => partnerProbeSeconds());
-        const stopProbing = startProbeTimer(
-          seconds,
-          () => poller.invokeScheduled(scheduledEvent(`${localFunctionName(worker.name)}-probe`, region)),
-          (error) => log?.(`[${worker.name}] probe failed: ${error.message}`),
-        );
-        stoppers.push(stopProbing);
-      }
+      pollers.push(await startWorker(startup, worker, { sqs, queueUrls, region, eventSourceMappings, loadScoped, environmentOf }));
     }
     ready = true;
 
     return {
       apiUrl: api.url,
       liveUrl: `${api.url}/_live`,
-      sqsEndpoint: localSqs.endpoint,
+      sqsEndpoint,
       sqs,
       queueUrls,
       secrets,
@@ -295,9 +155,4 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw error;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

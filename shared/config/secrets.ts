@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "../zod.js";
 import { environmentVariable } from "./environment.js";
+import { secretsTtlSeconds } from "./settings.js";
 
 const feedSchema = z.object({ key: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)) });
 
@@ -84,9 +85,6 @@ export const relaySecretsSchema = z.object({
 });
 export type RelaySecrets = z.infer<typeof relaySecretsSchema>;
 
-/** Re-read after this long, so a rotated secret takes effect without a redeploy. */
-const DEFAULT_SECRETS_TTL_SECONDS = 300;
-
 let cached: { value: RelaySecrets; expiresAt: number } | undefined;
 let secretsManager: SecretsManagerClient | undefined;
 
@@ -99,11 +97,6 @@ async function readDocument(): Promise<string> {
   const result = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (!result.SecretString) throw new Error("the relay secret has no string value");
   return result.SecretString;
-}
-
-function ttlMilliseconds(): number {
-  const configured = Number(environmentVariable("RELAY_SECRETS_TTL_SECONDS"));
-  return (Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_SECRETS_TTL_SECONDS) * 1000;
 }
 
 /** The secret document, read once per cold start and again after the TTL. Errors never echo its content. */
@@ -120,7 +113,7 @@ export async function loadSecrets(now = Date.now()): Promise<RelaySecrets> {
     const paths = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new Error(`the relay secret does not match the documented shape (check: ${paths})`);
   }
-  cached = { value: parsed.data, expiresAt: now + ttlMilliseconds() };
+  cached = { value: parsed.data, expiresAt: now + secretsTtlSeconds() * 1000 };
   return parsed.data;
 }
 

@@ -17,15 +17,29 @@ export function partnerBaseUrl(variable: PartnerUrlVariable): string {
   return (environmentVariable(variable) || PARTNER_URL_DEFAULTS[variable]).replace(TRAILING_SLASHES, "");
 }
 
-/** A positive number from the environment; `fallback` when unset, not a number, zero or negative. */
-function positiveNumberSetting(name: string, fallback: number): number {
+/**
+ * A number from the environment; `fallback` when unset, not a number, negative, or zero (unless
+ * `allowZero`: a setting for which zero means "never", such as a cache lifetime).
+ */
+function numberSetting(name: string, fallback: number, { allowZero = false } = {}): number {
   const configured = Number(environmentVariable(name));
-  return Number.isFinite(configured) && configured > 0 ? configured : fallback;
+  return Number.isFinite(configured) && (configured > 0 || (allowZero && configured === 0)) ? configured : fallback;
+}
+
+/** Production default for RELAY_SECRETS_TTL_SECONDS. */
+export const DEFAULT_SECRETS_TTL_SECONDS = 300;
+
+/**
+ * RELAY_SECRETS_TTL_SECONDS: how long the secret document is kept before it is read again, so a rotated
+ * secret takes effect without a redeploy; 0 reads it on every use.
+ */
+export function secretsTtlSeconds(): number {
+  return numberSetting("RELAY_SECRETS_TTL_SECONDS", DEFAULT_SECRETS_TTL_SECONDS, { allowZero: true });
 }
 
 /** Milliseconds a partner call may take before it counts as a (retryable) timeout. */
 export function partnerTimeoutMs(): number {
-  return positiveNumberSetting("PARTNER_TIMEOUT_MS", 10_000);
+  return numberSetting("PARTNER_TIMEOUT_MS", 10_000);
 }
 
 /** A variable's trimmed value, undefined when unset or blank. */
@@ -58,11 +72,12 @@ export function ownFunctionName(): string {
   return name;
 }
 
+/** Production default for RETRY_BASE_SECONDS: 30 s, 60 s, 2 min, 4 min between the five attempts. */
 export const DEFAULT_RETRY_BASE_SECONDS = 30;
 
 /** RETRY_BASE_SECONDS: the first backoff step of the retry policy. */
 export function retryBaseSeconds(): number {
-  return positiveNumberSetting("RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS);
+  return numberSetting("RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS);
 }
 
 /**
@@ -73,7 +88,7 @@ const DEFAULT_RETRY_HOLD_SECONDS = 86_400;
 
 /** RETRY_HOLD_SECONDS: how long an event may be held while its partner is down or throttling, counted from intake. */
 export function retryHoldSeconds(): number {
-  return positiveNumberSetting("RETRY_HOLD_SECONDS", DEFAULT_RETRY_HOLD_SECONDS);
+  return numberSetting("RETRY_HOLD_SECONDS", DEFAULT_RETRY_HOLD_SECONDS);
 }
 
 /** Production default for PARTNER_PROBE_SECONDS. */
@@ -81,7 +96,7 @@ const DEFAULT_PARTNER_PROBE_SECONDS = 60;
 
 /** PARTNER_PROBE_SECONDS: while a partner is down, one probe per this many seconds per destination. */
 export function partnerProbeSeconds(): number {
-  return positiveNumberSetting("PARTNER_PROBE_SECONDS", DEFAULT_PARTNER_PROBE_SECONDS);
+  return numberSetting("PARTNER_PROBE_SECONDS", DEFAULT_PARTNER_PROBE_SECONDS);
 }
 
 /**
@@ -92,7 +107,7 @@ export const AUTH_BACKOFF_FACTOR = 30;
 
 /** RETRY_AUTH_BACKOFF_FACTOR: how many times the retry backoff a credential failure (401/403) waits. */
 export function authBackoffFactor(): number {
-  return positiveNumberSetting("RETRY_AUTH_BACKOFF_FACTOR", AUTH_BACKOFF_FACTOR);
+  return numberSetting("RETRY_AUTH_BACKOFF_FACTOR", AUTH_BACKOFF_FACTOR);
 }
 
 /** MPARTICLE_ATTRIBUTE_PREFIX: put before every custom attribute name Braze → mParticle writes. */

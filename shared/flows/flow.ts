@@ -1,5 +1,5 @@
 import type * as z from "../zod.js";
-import { ValidationError, toRelayError, type DeliveryOutcome, type RelayError } from "../errors.js";
+import { ValidationError, toRelayError, validationErrorOf, type DeliveryOutcome, type RelayError } from "../errors.js";
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
 import { eventKey } from "../queue/workerMessage.js";
@@ -29,12 +29,6 @@ export interface Flow<Item> {
   mapMessage(events: QueuedEvent[], context: unknown): { items: MappedItem<Item>[]; failed: Map<string, RelayError> };
 }
 
-function invalid(error: z.core.$ZodError, prefix: string): ValidationError {
-  const issue = error.issues[0];
-  const field = [prefix, ...(issue?.path ?? [])].join(".");
-  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
-}
-
 export function defineFlow<SourceEvent, Context, Item>(spec: FlowSpec<SourceEvent, Context, Item>): Flow<Item> & { spec: FlowSpec<SourceEvent, Context, Item> } {
   return {
     name: spec.name,
@@ -44,7 +38,7 @@ export function defineFlow<SourceEvent, Context, Item>(spec: FlowSpec<SourceEven
       const failed = new Map<string, RelayError>();
       const context = spec.contextSchema.safeParse(rawContext);
       if (!context.success) {
-        const error = invalid(context.error, "context");
+        const error = validationErrorOf(context.error, ["context"]);
         for (const queued of events) failed.set(queued.id, error);
         return { items: [], failed };
       }
@@ -52,7 +46,7 @@ export function defineFlow<SourceEvent, Context, Item>(spec: FlowSpec<SourceEven
       for (const queued of events) {
         const parsed = spec.eventSchema.safeParse(queued.event);
         if (parsed.success) valid.push({ id: queued.id, event: parsed.data });
-        else failed.set(queued.id, invalid(parsed.error, "event"));
+        else failed.set(queued.id, validationErrorOf(parsed.error, ["event"]));
       }
       try {
         return { items: spec.map(valid, context.data), failed };

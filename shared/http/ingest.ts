@@ -3,7 +3,6 @@ import { gunzipSync } from "node:zlib";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { MiddlewareObj } from "@middy/core";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import type * as z from "../zod.js";
 import { isConfiguredSecretValue, loadSecrets, type InboundSecrets } from "../config/secrets.js";
@@ -14,8 +13,9 @@ import {
   SecretNotConfiguredError,
   UnsupportedMediaTypeError,
   ValidationError,
+  validationErrorOf,
 } from "../errors.js";
-import { createMetrics, logger, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
+import { createMetrics, logger, publishCount, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import type { IngestLimits } from "./limits.js";
 import type { RouteAuth } from "./routeAuth.js";
 
@@ -81,7 +81,7 @@ function reportUnconfigured(field: string): void {
     reportedUnconfigured.add(field);
     logger.error("relay secret not configured: requests that need it are refused with 503", { field });
   }
-  metrics.singleMetric().addMetric(SECRET_NOT_CONFIGURED_METRIC, MetricUnit.Count, 1);
+  publishCount(metrics, SECRET_NOT_CONFIGURED_METRIC, 1);
 }
 
 /** The credential the header presents; undefined without one in the route's scheme (case-insensitive, RFC 9110). */
@@ -301,9 +301,7 @@ function jsonErrors(): MiddlewareObj<IngestEvent, IngestResult> {
 export function parseWith<Schema extends z.ZodMiniType>(schema: Schema, value: unknown): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
-  throw new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
+  throw validationErrorOf(result.error);
 }
 
 export interface IngestOptions {

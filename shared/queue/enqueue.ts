@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import { RetryableError } from "../errors.js";
+import { fillBatches } from "../fillBatches.js";
 import { logger } from "../observability.js";
 import type { Destination } from "./definition.js";
 import { sqsJson } from "./messageText.js";
@@ -41,51 +42,30 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
   const { events, priorAttempts = 0, ...envelope } = batch;
   const head = sqsJson({ workItemId: UNSET_ID, ...envelope, priorAttempts }).slice(0, -1);
   const frameBytes = Buffer.byteLength(head) + Buffer.byteLength(',"events":[]}');
-  const messages: PackedMessage[] = [];
   const tooLarge: TooLargeEvent[] = [];
-  let pieces: string[] = [];
-  let ids: string[] = [];
-  let bytes = frameBytes;
-  const close = () => {
-    if (pieces.length === 0) return;
-    const workItemId = deriveWorkItemId(batch.flow, ...ids);
-    const body = `${head.replace(UNSET_ID, workItemId)},"events":[${pieces.join(",")}]}`;
-    // Each piece was counted with a comma; n pieces have n - 1.
-    messages.push({ destination: batch.destination, workItemId, correlationId: batch.correlationId, body, bytes: bytes - 1, eventIds: ids });
-    pieces = [];
-    ids = [];
-    bytes = frameBytes;
-  };
+  const pieces: Array<{ id: string; json: string; size: number }> = [];
   for (const event of events) {
-    const piece = sqsJson(event);
-    const size = Buffer.byteLength(piece) + 1;
+    const json = sqsJson(event);
+    const size = Buffer.byteLength(json) + 1;
     if (frameBytes + size > MESSAGE_BUDGET) {
       tooLarge.push({ id: event.id, destination: batch.destination, reason: `event is ${size} bytes; a queue message holds at most ${MESSAGE_BUDGET - frameBytes}` });
-      continue;
+    } else {
+      pieces.push({ id: event.id, json, size });
     }
-    if (bytes + size > MESSAGE_BUDGET) close();
-    pieces.push(piece);
-    ids.push(event.id);
-    bytes += size;
   }
-  close();
+  const messages = fillBatches(pieces, (piece) => piece.size, { bytes: MESSAGE_BUDGET, frameBytes }).map(({ items, bytes }): PackedMessage => {
+    const eventIds = items.map((piece) => piece.id);
+    const workItemId = deriveWorkItemId(batch.flow, ...eventIds);
+    const body = `${head.replace(UNSET_ID, workItemId)},"events":[${items.map((piece) => piece.json).join(",")}]}`;
+    // Each piece was counted with a comma; n pieces have n - 1.
+    return { destination: batch.destination, workItemId, correlationId: batch.correlationId, body, bytes: bytes - 1, eventIds };
+  });
   return { messages, tooLarge };
 }
 
 /** Messages → SendMessageBatch calls of at most 10 entries and the batch byte budget. */
-export function* sendBatches(messages: PackedMessage[]): Generator<PackedMessage[]> {
-  let chunk: PackedMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    if (chunk.length === SQS_LIMITS.batchEntries || (chunk.length > 0 && bytes + message.bytes > BATCH_BUDGET)) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(message);
-    bytes += message.bytes;
-  }
-  if (chunk.length > 0) yield chunk;
+export function sendBatches(messages: PackedMessage[]): PackedMessage[][] {
+  return fillBatches(messages, (message) => message.bytes, { count: SQS_LIMITS.batchEntries, bytes: BATCH_BUDGET }).map((chunk) => chunk.items);
 }
 
 async function sendChunk(queueUrl: string, chunk: PackedMessage[], delaySeconds: number | undefined): Promise<void> {
@@ -144,7 +124,7 @@ export function packWork(batches: WorkBatch[]): PackedWork {
 export async function sendPackedWork(packed: PackedWork, delaySeconds?: number): Promise<void> {
   await Promise.all([...packed.byDestination].flatMap(([destination, messages]) => {
     const queueUrl = queueUrlFor(destination);
-    return [...sendBatches(messages)].map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
+    return sendBatches(messages).map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
   }));
   // Stryker disable next-line StringLiteral,ObjectLiteral: a debug log line, not behaviour
   logger.debug("enqueued work", { messages: packed.messages.length, tooLarge: packed.tooLarge.length });

@@ -1,6 +1,5 @@
 import { PayloadTooLargeError, RetryableError, type ValidationError } from "../errors.js";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { createMetrics, logger } from "../observability.js";
+import { createMetrics, logger, publishCount } from "../observability.js";
 import { packWork, packWorkBatch, sendPackedWork, type PackedMessage, type TooLargeEvent } from "./enqueue.js";
 import { park, parkRecord } from "./park.js";
 import type { WorkBatch } from "./workItem.js";
@@ -47,20 +46,15 @@ async function parkRejected(messages: PackedMessage[], { batch, error }: Rejecte
       error: error.message,
       correlationId: batch.correlationId,
     });
-    const metric = metrics.singleMetric();
     // Two dimension sets: the per-destination total the alarm reads, and its split by flow.
-    metric.addDimensions({ destination: batch.destination });
-    metric.addDimensions({ destination: batch.destination, flow: batch.flow });
-    metric.addMetric(PARKED_AT_INGEST_METRIC, MetricUnit.Count, message.eventIds.length);
+    publishCount(metrics, PARKED_AT_INGEST_METRIC, message.eventIds.length, { destination: batch.destination }, { destination: batch.destination, flow: batch.flow });
   }
 }
 
 function refuseTooLarge(first: TooLargeEvent, tooLarge: TooLargeEvent[]): never {
   const eventIds = [...new Set(tooLarge.map((event) => event.id))];
   logger.warn("request refused: events too large to enqueue", { eventIds, reason: first.reason });
-  const metric = metrics.singleMetric();
-  metric.addDimensions({ reason: "too-large-to-queue" });
-  metric.addMetric("rejected", MetricUnit.Count, eventIds.length);
+  publishCount(metrics, "rejected", eventIds.length, { reason: "too-large-to-queue" });
   throw new PayloadTooLargeError(`event ${first.id} is too large to queue: ${first.reason}`, { field: "events", eventId: first.id });
 }
 

@@ -1,13 +1,13 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import type { Context, SQSRecord } from "aws-lambda";
 import { retryHoldSeconds } from "../config/settings.js";
-import { logger } from "../observability.js";
+import { logger, publishCount } from "../observability.js";
 import { processBatch, type BatchOptions } from "./batch.js";
 import { consumptionPaused, pauseConsumption, resumeConsumption } from "./consumption.js";
 import { emptyTally, type PartnerTally } from "./partnerGuard.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { waitedSeconds } from "./workerMessage.js";
-import { countBy, type WorkerRuntime } from "./workerRuntime.js";
+import type { WorkerRuntime } from "./workerRuntime.js";
 
 /** Messages one probe receives: one is the probe, the others are held (or parked once too old). */
 const PROBE_RECEIVE = 10;
@@ -127,7 +127,7 @@ async function resumeUnlessHeld(runtime: WorkerRuntime): Promise<void> {
  */
 export async function probe(runtime: WorkerRuntime, context: Context): Promise<void> {
   const paused = await consumptionPaused(runtime.destination);
-  countBy(runtime, "partnerDown", {}, paused ? 1 : 0);
+  publishCount(runtime.metrics, "partnerDown", paused ? 1 : 0);
   if (!paused) return;
   const messages = await receive(runtime);
   if (messages.length === 0) return resumeUnlessHeld(runtime);

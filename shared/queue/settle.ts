@@ -1,14 +1,14 @@
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { RetryableError, type DeliveryOutcome, type RelayError } from "../errors.js";
-import { logger } from "../observability.js";
+import { logger, publishCount } from "../observability.js";
 import { enqueueWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
 import { sqsJson } from "./messageText.js";
 import { park, parkRecord } from "./park.js";
 import { MAX_DELAY_SECONDS, decideFailure, type FailureSituation, type ParkReason } from "./retryPolicy.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { eventKey, firstFailedAt, passThroughAttributes, receiveCount, waitedSeconds, type WorkerMessage } from "./workerMessage.js";
-import { count, countBy, type WorkerRuntime } from "./workerRuntime.js";
+import { count, type WorkerRuntime } from "./workerRuntime.js";
 import type { QueuedEvent } from "./workItem.js";
 
 interface Failed {
@@ -35,7 +35,7 @@ function failuresOf(runtime: WorkerRuntime, message: WorkerMessage, outcomes: Ma
     if (outcome?.kind === "delivered") delivered++;
     else if (outcome?.kind === "skipped") {
       logger.info("event skipped", { destination: runtime.destination, workItemId, correlationId, eventId: event.id, reason: outcome.reason });
-      countBy(runtime, "skipped", { reason: outcome.reason }, 1);
+      publishCount(runtime.metrics, "skipped", 1, { reason: outcome.reason });
     } else failed.push({ event, error: outcome?.error ?? new RetryableError("the destination reported no outcome for this event") });
   }
   count(runtime, "delivered", delivered);
@@ -142,7 +142,7 @@ async function parkFailures(runtime: WorkerRuntime, record: SQSRecord, message: 
     destination, workItemId: workItem.workItemId, correlationId: workItem.correlationId, attempt, reason, events: failures.length,
     errorClass: error.errorClass, status: error.status, error: error.message, ...waited,
   });
-  countBy(runtime, "parked", { reason }, failures.length);
+  publishCount(runtime.metrics, "parked", failures.length, { reason });
 }
 
 /**
@@ -176,5 +176,5 @@ export async function parkUnreadable(runtime: WorkerRuntime, record: SQSRecord, 
   const { destination } = runtime;
   await park(destination, record.body, parkRecord(destination, workItemId, "validation", error, attempt, firstFailedAt(record)), passThroughAttributes(record));
   logger.error("work item parked in the DLQ", { destination, workItemId, correlationId, attempt, reason: "validation", error: error.message });
-  countBy(runtime, "parked", { reason: "validation" }, 1);
+  publishCount(runtime.metrics, "parked", 1, { reason: "validation" });
 }

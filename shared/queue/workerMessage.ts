@@ -1,5 +1,5 @@
 import type { SQSRecord } from "aws-lambda";
-import { ValidationError } from "../errors.js";
+import { ValidationError, validationErrorOf } from "../errors.js";
 import { workItemSchema, type ParsedWorkItem } from "./workItem.js";
 
 export interface WorkerMessage {
@@ -43,10 +43,9 @@ export function parseRecord(record: SQSRecord): { message: WorkerMessage } | { e
   }
   const parsed = workItemSchema.safeParse(json);
   if (!parsed.success) {
-    // A failed parse has at least one issue; the park record keeps the message, so no `field` here.
-    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
-    const issue = parsed.error.issues[0]!;
-    return { error: new ValidationError(`work item invalid at ${issue.path.join(".") || "(root)"}: ${issue.message}`) };
+    // The park record keeps the message, so the error names no `field` of its own.
+    const { message } = validationErrorOf(parsed.error, [], "(root)");
+    return { error: new ValidationError(`work item invalid at ${message}`) };
   }
   return { message: { messageId: record.messageId, workItem: parsed.data, attempt: parsed.data.priorAttempts + receiveCount(record) } };
 }

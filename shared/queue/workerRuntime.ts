@@ -24,13 +24,6 @@ export interface WorkerRuntime {
   guard: PartnerGuard;
 }
 
-/** A metric with a dimension of its own (a reason), published at once beside the handler's stored ones. */
-export function countBy(runtime: WorkerRuntime, name: string, dimensions: Record<string, string>, count: number): void {
-  const metric = runtime.metrics.singleMetric();
-  metric.addDimensions(dimensions);
-  metric.addMetric(name, MetricUnit.Count, count);
-}
-
 /** A count stored with the handler's metrics, published when the invocation ends. */
 export function count(runtime: WorkerRuntime, name: string, value: number): void {
   if (value > 0) runtime.metrics.addMetric(name, MetricUnit.Count, value);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import * as z from "../../shared/zod.js";
 import {
   AuthError, PartnerThrottledError, PartnerUnreachableError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError,
-  UnsupportedMediaTypeError, ValidationError, classifyResponse, parseRetryAfter, partnerConditionOf, partnerOutcomeOf, toRelayError,
+  UnsupportedMediaTypeError, ValidationError, classifyResponse, parseRetryAfter, partnerConditionOf, partnerOutcomeOf, toRelayError, validationErrorOf,
 } from "../../shared/errors.js";
 
 function answer(status: number, headers: Record<string, string> = {}) {
@@ -124,5 +125,30 @@ describe("what a partner call says about the partner", () => {
     expect(partnerConditionOf(new RetryableError("status_code 500", { status: 200 }))).toBeUndefined();
     expect(partnerConditionOf(new PermanentError("HTTP 400", { status: 400 }))).toBeUndefined();
     expect(partnerConditionOf(new AuthError("HTTP 503?", { status: 503 }))).toBeUndefined();
+  });
+});
+
+describe("validationErrorOf", () => {
+  const schema = z.object({ events: z.array(z.object({ id: z.string() })) });
+  const failure = (value: unknown) => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) throw new Error("expected a failed parse");
+    return parsed.error;
+  };
+
+  it("names the first issue's path as the field, under the prefix", () => {
+    const error = validationErrorOf(failure({ events: [{ id: 1 }] }), ["batch", 2]);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.field).toBe("batch.2.events.0.id");
+    expect(error.message).toMatch(/^batch\.2\.events\.0\.id: ./);
+  });
+
+  it("names the root when the issue has no path", () => {
+    expect(validationErrorOf(failure("text")).field).toBe("body");
+    expect(validationErrorOf(failure("text"), [], "(root)").message).toMatch(/^\(root\): ./);
+  });
+
+  it("still says something for a failure without issues", () => {
+    expect(validationErrorOf({ issues: [] }, ["event"])).toMatchObject({ field: "event", message: "event: invalid" });
   });
 });

@@ -47,3 +47,37 @@ describe("reportTrimmed", () => {
     expect(jsonLines(() => reportTrimmed("braze-to-mparticle", "event-2", { attributes: 0 }))).toEqual([]);
   });
 });
+
+describe("publishCount", () => {
+  let observability: typeof Observability;
+
+  beforeAll(async () => {
+    vi.resetModules();
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "false");
+    observability = await import("../../shared/observability.js");
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it("publishes the count at once, under each dimension set beside the handler's defaults", () => {
+    const metrics = observability.createMetrics({ destination: "mixpanel" });
+    const [line, ...rest] = jsonLines(() => observability.publishCount(metrics, "parked", 3, { reason: "validation" }, { reason: "validation", flow: "braze-to-mixpanel" }));
+
+    expect(rest).toEqual([]);
+    expect(line).toMatchObject({ parked: 3, destination: "mixpanel", reason: "validation", flow: "braze-to-mixpanel" });
+    expect((line?._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ["service", "destination", "reason"],
+      ["service", "destination", "reason", "flow"],
+    ]);
+  });
+
+  it("publishes under the handler's defaults alone when given no dimension set", () => {
+    const metrics = observability.createMetrics({ destination: "pushwoosh" });
+    const [line] = jsonLines(() => observability.publishCount(metrics, "partnerDown", 1));
+
+    expect(line).toMatchObject({ partnerDown: 1, destination: "pushwoosh" });
+    expect((line?._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "destination"]]);
+  });
+});

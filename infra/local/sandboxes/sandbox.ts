@@ -86,6 +86,15 @@ export type FaultFilter = (request: SandboxRequest) => boolean;
 /** Told of each finished partner call (answered or lost), e.g. by the local live view. */
 export type CallObserver = (call: RecordedCall) => void;
 
+/** The body as JSON when it is JSON, else undefined (the partner's own validation answers it). */
+function jsonOf(body: Buffer): unknown {
+  try {
+    return body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the client gets from a status fault, in the partner's place. */
 export function injectedAnswer(fault: Extract<Fault, { kind: "status" }>): SandboxAnswer {
   return {
@@ -280,23 +289,9 @@ export class PartnerSandbox {
       this.control(method, url.pathname.slice(CONTROL_PREFIX.length), rawBody, res);
       return;
     }
-    let body = rawBody;
-    if (String(headers["content-encoding"] ?? "").includes("gzip")) {
-      try {
-        body = gunzipSync(rawBody);
-      } catch {
-        this.reply(res, { status: 400, body: { error: "body is marked gzip but does not decompress" } });
-        return;
-      }
-    }
-    const request: SandboxRequest = { method, path: url.pathname, query: url.searchParams, headers, body };
-    let json: unknown;
-    try {
-      json = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const call: RecordedCall = { ...request, json, status: 0, at: Date.now() };
+    const request = this.decode(method, url, headers, rawBody, res);
+    if (!request) return;
+    const call: RecordedCall = { ...request, json: jsonOf(request.body), status: 0, at: Date.now() };
     this.calls.push(call);
 
     const fault = this.pickFault(request);
@@ -315,21 +310,7 @@ export class PartnerSandbox {
       // The client gave up waiting: the request never reaches the partner.
       if (socket.destroyed) return lost();
     }
-    let answer: SandboxAnswer;
-    const throttled = fault ? undefined : this.overRate(Date.now());
-    if (fault?.kind === "status") {
-      answer = injectedAnswer(fault);
-    } else if (throttled) {
-      answer = throttled;
-      call.answer = answer;
-    } else {
-      try {
-        answer = await this.answer(request);
-      } catch (error) {
-        answer = { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } };
-      }
-      call.answer = answer;
-    }
+    const answer = await this.decide(request, call, fault);
     if (fault?.kind === "reset") {
       socket.destroy();
       return lost();
@@ -340,6 +321,38 @@ export class PartnerSandbox {
     call.status = answer.status;
     this.log(call);
     this.reply(res, answer);
+  }
+
+  /** The request as the partner reads it, gzip undone; undefined when the body does not decompress (answered 400 here). */
+  private decode(method: string, url: URL, headers: IncomingHttpHeaders, rawBody: Buffer, res: ServerResponse): SandboxRequest | undefined {
+    let body = rawBody;
+    if (String(headers["content-encoding"] ?? "").includes("gzip")) {
+      try {
+        body = gunzipSync(rawBody);
+      } catch {
+        this.reply(res, { status: 400, body: { error: "body is marked gzip but does not decompress" } });
+        return undefined;
+      }
+    }
+    return { method, path: url.pathname, query: url.searchParams, headers, body };
+  }
+
+  /** What the partner answers: the injected status of a fault, a 429 over the rate, else the sandbox's own answer (recorded). */
+  private async decide(request: SandboxRequest, call: RecordedCall, fault: Fault | undefined): Promise<SandboxAnswer> {
+    if (fault?.kind === "status") return injectedAnswer(fault);
+    const throttled = fault ? undefined : this.overRate(Date.now());
+    let answer: SandboxAnswer;
+    if (throttled) {
+      answer = throttled;
+    } else {
+      try {
+        answer = await this.answer(request);
+      } catch (error) {
+        answer = { status: 500, body: { error: `sandbox bug: ${(error as Error).message}` } };
+      }
+    }
+    call.answer = answer;
+    return answer;
   }
 
   private reply(res: ServerResponse, answer: SandboxAnswer): void {

@@ -1,5 +1,6 @@
 import { gzipSync } from "node:zlib";
 import type { RelaySecrets } from "../../config/secrets.js";
+import { fillBatches } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
@@ -36,28 +37,12 @@ function importTarget(credentials: RelaySecrets["mixpanel"], baseUrl: string): {
 export function importRequests(items: KeyedItem<MixpanelEvent>[], credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest[] {
   const { url, authorization } = importTarget(credentials, baseUrl);
   const headers = { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" };
-  const requests: ImportRequest[] = [];
-  let pieces: string[] = [];
-  let keys: string[] = [];
-  let insertIds: string[] = [];
-  let bytes = 2;
-  const close = () => {
-    if (pieces.length === 0) return;
-    requests.push({ http: { method: "POST", url, headers, body: gzipSync(`[${pieces.join(",")}]`) }, keys, insertIds });
-    pieces = [];
-    keys = [];
-    insertIds = [];
-    bytes = 2;
-  };
-  for (const { key, item } of items) {
-    const piece = JSON.stringify(item);
-    const size = Buffer.byteLength(piece) + 1;
-    if (pieces.length === IMPORT_LIMITS.events || (pieces.length > 0 && bytes + size > IMPORT_LIMITS.bytes)) close();
-    pieces.push(piece);
-    keys.push(key);
-    insertIds.push(item.properties.$insert_id);
-    bytes += size;
-  }
-  close();
-  return requests;
+  const pieces = items.map(({ key, item }) => ({ key, insertId: item.properties.$insert_id, json: JSON.stringify(item) }));
+  // Each piece is counted with a comma, the list with its brackets.
+  const batches = fillBatches(pieces, (piece) => Buffer.byteLength(piece.json) + 1, { count: IMPORT_LIMITS.events, bytes: IMPORT_LIMITS.bytes, frameBytes: 2 });
+  return batches.map(({ items: batch }) => ({
+    http: { method: "POST", url, headers, body: gzipSync(`[${batch.map((piece) => piece.json).join(",")}]`) },
+    keys: batch.map((piece) => piece.key),
+    insertIds: batch.map((piece) => piece.insertId),
+  }));
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RelaySecrets } from "../../config/secrets.js";
+import { fillBatches } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
@@ -128,31 +129,17 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
     reject(rejected, items.map(({ key }) => key), invalidHeader);
     return [];
   }
-  const empty = (): MparticleBatch => ({ ...header, events: [] });
-  const batches: SizedBatch[] = [];
-  let batch = empty();
-  const baseBytes = bytesOf(batch);
-  let bytes = baseBytes;
-  let keys: string[] = [];
+  const baseBytes = bytesOf({ ...header, events: [] });
+  const events: Array<{ key: string; event: MparticlePayload["event"]; bytes: number }> = [];
   for (const { key, item } of items) {
-    const eventBytes = bytesOf(item.event) + 1;
-    const problems = [...eventProblems(item.event), ...sizeProblems(baseBytes + eventBytes)];
-    if (problems.length > 0) {
-      reject(rejected, [key], problems);
-      continue;
-    }
-    if (bytes + eventBytes >= BULK_LIMITS.batchBytes) {
-      batches.push(closeBatch(feed, batch, keys));
-      batch = empty();
-      bytes = baseBytes;
-      keys = [];
-    }
-    batch.events.push(item.event);
-    bytes += eventBytes;
-    keys.push(key);
+    const bytes = bytesOf(item.event) + 1;
+    const problems = [...eventProblems(item.event), ...sizeProblems(baseBytes + bytes)];
+    if (problems.length > 0) reject(rejected, [key], problems);
+    else events.push({ key, event: item.event, bytes });
   }
-  if (batch.events.length > 0) batches.push(closeBatch(feed, batch, keys));
-  return batches;
+  // Under the batch limit, not at it (sizeProblems).
+  const batches = fillBatches(events, (event) => event.bytes, { bytes: BULK_LIMITS.batchBytes - 1, frameBytes: baseBytes });
+  return batches.map(({ items: batch }) => closeBatch(feed, { ...header, events: batch.map(({ event }) => event) }, batch.map(({ key }) => key)));
 }
 
 export interface BulkTarget {
@@ -181,21 +168,25 @@ export function planBulkRequests(items: Item[], target: BulkTarget): { requests:
     groups.set(groupKey, group);
   }
   const rejected: Rejected = new Map();
-  const open = new Map<MparticleFeed, { batches: string[]; keys: string[]; bytes: number }>();
-  const planned: Array<{ feed: MparticleFeed; batches: string[]; keys: string[] }> = [];
+  const byFeed = new Map<MparticleFeed, Array<SizedBatch & { order: number }>>();
+  let order = 0;
   for (const { feed, items: userItems } of groups.values()) {
-    for (const sized of userBatches(feed, userItems, target.environment, rejected)) {
-      let current = open.get(feed);
-      if (!current || current.batches.length === BULK_LIMITS.batches || current.bytes + sized.bytes + 1 >= BULK_LIMITS.requestBytes) {
-        current = { batches: [], keys: [], bytes: 2 };
-        open.set(feed, current);
-        planned.push({ feed, batches: current.batches, keys: current.keys });
-      }
-      current.batches.push(sized.json);
-      current.keys.push(...sized.keys);
-      current.bytes += sized.bytes + 1;
-    }
+    const sized = byFeed.get(feed) ?? [];
+    for (const batch of userBatches(feed, userItems, target.environment, rejected)) sized.push({ ...batch, order: order++ });
+    byFeed.set(feed, sized);
   }
+  // Each batch is counted with a comma, the list with its brackets; under the request limit, not at it.
+  const limits = { count: BULK_LIMITS.batches, bytes: BULK_LIMITS.requestBytes - 1, frameBytes: 2 };
+  const planned = [...byFeed].flatMap(([feed, sized]) =>
+    fillBatches(sized, (batch) => batch.bytes + 1, limits).map(({ items: batches }) => ({
+      feed,
+      batches: batches.map((batch) => batch.json),
+      keys: batches.flatMap((batch) => batch.keys),
+      order: batches[0]?.order ?? 0,
+    })),
+  );
+  // In the order the requests were opened, feeds interleaved as their users came.
+  planned.sort((a, b) => a.order - b.order);
   const url = `${target.baseUrl}${BULK_EVENTS_PATH}`;
   const requests = planned.map(({ feed, batches, keys }) => {
     const { key, secret } = target.feeds[feed];

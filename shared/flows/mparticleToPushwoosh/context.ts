@@ -1,6 +1,5 @@
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import * as z from "../../zod.js";
-import { createMetrics } from "../../observability.js";
+import { createMetrics, publishCount } from "../../observability.js";
 import { userSchema } from "../../sources/mparticle/model.js";
 
 export const FLOW = "mparticle-to-pushwoosh";
@@ -19,7 +18,5 @@ const metrics = createMetrics({ flow: FLOW });
 
 /** Counts one occurrence of `metric` with the dimension `reason`. */
 export function count(metric: string, reason: string): void {
-  const single = metrics.singleMetric();
-  single.addDimensions({ reason });
-  single.addMetric(metric, MetricUnit.Count, 1);
+  publishCount(metrics, metric, 1, { reason });
 }

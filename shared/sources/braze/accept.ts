@@ -1,6 +1,5 @@
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { ValidationError } from "../../errors.js";
-import { createMetrics, logger } from "../../observability.js";
+import { validationErrorOf, type ValidationError } from "../../errors.js";
+import { createMetrics, logger, publishCount } from "../../observability.js";
 import type { Destination } from "../../queue/definition.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
@@ -40,14 +39,6 @@ export interface CurrentsContext {
   routes: BrazeRoute[];
 }
 
-/** The first issue of a failed parse as a ValidationError naming its field under `prefix` (the body when there is none). */
-function validationError(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: Array<string | number>): ValidationError {
-  const issue = issues[0];
-  const path = [...prefix, ...(issue?.path ?? [])].map(String);
-  const field = path.length > 0 ? path.join(".") : "body";
-  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
-}
-
 /** Keyed on the Braze id when it has one, else on the content: a redelivery parks under the same id. */
 function rejectedId(raw: unknown): string {
   const id = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
@@ -63,7 +54,7 @@ function rejectedId(raw: unknown): string {
 export function acceptBody(body: unknown, context: CurrentsContext): CurrentsWork {
   const batch = currentsBatchSchema.safeParse(body);
   if (batch.success) return accept(batch.data.events, context);
-  const error = validationError(batch.error.issues, []);
+  const error = validationErrorOf(batch.error);
   const work = accept([], context);
   for (const route of context.routes) {
     work.rejected.push({ batch: { flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt, events: [{ id: rejectedId(body), event: body }] }, error });
@@ -87,7 +78,7 @@ export function accept(events: unknown[], context: CurrentsContext): CurrentsWor
   events.forEach((raw, index) => {
     const parsed = brazeEventSchema.safeParse(raw);
     if (!parsed.success) {
-      const error = validationError(parsed.error.issues, ["events", index]);
+      const error = validationErrorOf(parsed.error, ["events", index]);
       const record = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
       const eventType = typeof record.event_type === "string" ? record.event_type : undefined;
       const routes = eventType ? context.routes.filter((route) => route.takes(eventType)) : context.routes;
@@ -145,16 +136,12 @@ export function reportCurrents(work: CurrentsWork, correlationId: string): void 
     log("braze events skipped", { correlationId, reason, destination, count: eventIds.length, eventIds });
     // Not routed is the routing doing its job: a debug line, not an EMF metric line per request.
     if (reason === "not-routed") continue;
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason, destination });
-    metric.addMetric("skipped", MetricUnit.Count, eventIds.length);
+    publishCount(metrics, "skipped", eventIds.length, { reason, destination });
   }
   for (const rejected of work.rejectedEvents) {
     const wholeBody = rejected.index === undefined;
     logger.warn(wholeBody ? "braze body rejected" : "braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ reason: wholeBody ? "not-a-batch" : "validation" });
-    metric.addMetric("rejected", MetricUnit.Count, 1);
+    publishCount(metrics, "rejected", 1, { reason: wholeBody ? "not-a-batch" : "validation" });
   }
-  if (work.duplicates > 0) metrics.singleMetric().addMetric("duplicates", MetricUnit.Count, work.duplicates);
+  if (work.duplicates > 0) publishCount(metrics, "duplicates", work.duplicates);
 }

@@ -5,10 +5,9 @@ import { logger } from "../../observability.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import type { WorkBatch } from "../../queue/workItem.js";
 import { createHash } from "node:crypto";
-import type { ValidationError } from "../../errors.js";
+import { validationErrorOf, type ValidationError } from "../../errors.js";
 import {
   normalisePushToken,
-  validationErrorOf,
   type Device,
   type Door,
   type EventFailure,

@@ -1,5 +1,5 @@
 import * as z from "../../zod.js";
-import { ValidationError } from "../../errors.js";
+import type { ValidationError } from "../../errors.js";
 import { identitySchema } from "./schema.js";
 
 /**
@@ -106,14 +106,6 @@ export function normalisePushToken(token: string): string {
   if (digits === undefined) return trimmed;
   const hex = digits.replace(WHITESPACE, "").toLowerCase();
   return hex.length === 64 ? hex : trimmed;
-}
-
-/** A failed parse as the error that parks it: the message and the field name the first issue's path. */
-export function validationErrorOf(error: z.core.$ZodError, prefix: Array<string | number> = []): ValidationError {
-  const issue = error.issues[0];
-  const path = [...prefix, ...(issue?.path ?? [])];
-  const field = path.length > 0 ? path.join(".") : "body";
-  return new ValidationError(`${field}: ${issue?.message ?? "invalid"}`, { field });
 }
 
 /** One event of a batch that failed its type's schema: it is parked alone, in its batch. */

@@ -1,8 +1,8 @@
 import { normaliseFirehoseRequest } from "./accept.js";
-import { validationErrorOf, type Door, type NormalisedBatch } from "./model.js";
+import type { Door, NormalisedBatch } from "./model.js";
 import { firehoseRequestSchema } from "./schema.js";
 import { normaliseWebhookBatch, readWebhookBatch } from "./webhookBatch.js";
-import { ValidationError } from "../../errors.js";
+import { ValidationError, validationErrorOf } from "../../errors.js";
 
 /**
  * A document parked at ingest (a `raw_document` event), normalised again with the parsers deployed now:

@@ -1,4 +1,4 @@
-import { ValidationError } from "../../errors.js";
+import { ValidationError, validationErrorOf } from "../../errors.js";
 import { documentKey, rawDocumentBatch } from "./accept.js";
 import {
   EVENTS_API_EVENT_TYPES,
@@ -8,10 +8,10 @@ import {
   type AttributeValue,
   type DeviceInfo,
   type EventsApiBatch,
+  type UsedEventsApiEvent,
 } from "./eventsApiBatch.js";
 import {
   normalisePushToken,
-  validationErrorOf,
   type Device,
   type EventFailure,
   type MparticleEvent,
@@ -97,6 +97,47 @@ export interface NormalisedWebhookBatch {
   failures: EventFailure[];
 }
 
+/** The user and device a batch's events read and, for attribute changes, complete. */
+interface BatchUser {
+  device: Device;
+  attributes: Record<string, string>;
+  attributeLists: Record<string, string[]>;
+}
+
+/**
+ * One event of a type the relay takes → its normalised form; undefined for a push registration without a
+ * token (neither its own nor the device's). An attribute change's value becomes the user's latest when the
+ * batch's own attributes lack it.
+ */
+function normaliseEvent(event: UsedEventsApiEvent, id: string, timestampMs: number, user: BatchUser): MparticleEvent | undefined {
+  switch (event.event_type) {
+    case "custom_event":
+      // The schema refuses a missing or empty name; its refinement leaves the type optional.
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
+      return { id, timestampMs, type: "custom_event", name: event.data.event_name!, attributes: stringValues(event.data.custom_attributes).scalars };
+    case "screen_view":
+      return { id, timestampMs, type: "screen_view", ...(event.data.screen_name ? { screenName: event.data.screen_name } : {}), attributes: stringValues(event.data.custom_attributes).scalars };
+    case "push_registration": {
+      const token = event.data.registration_token ? normalisePushToken(event.data.registration_token) : user.device.token?.value;
+      return token ? { id, timestampMs, type: "push_subscription", action: event.data.register ? "subscribe" : "unsubscribe", token } : undefined;
+    }
+    case "uninstall":
+      return { id, timestampMs, type: "uninstall" };
+    case "user_attribute_change": {
+      const { user_attribute_name: name, new: value, deleted } = event.data;
+      // As for event_name: the schema refuses a missing or empty name.
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
+      const attribute = name!;
+      const removed = deleted === true || value === null || value === undefined;
+      const list = Array.isArray(value) ? value.filter((item) => item !== null).map(String) : undefined;
+      if (!removed && list) user.attributeLists[attribute] ??= list;
+      else if (!removed) user.attributes[attribute] ??= String(value);
+      const added = removed ? {} : { [attribute]: list ? list.join(",") : String(value) };
+      return { id, timestampMs, type: "user_attribute_change", added, removed: removed ? [attribute] : [] };
+    }
+  }
+}
+
 /**
  * One batch → the normalised model. `custom_event`, `screen_view` and `uninstall` as they are,
  * `push_registration` as a push subscription (its token, else the device's), `user_attribute_change` and
@@ -130,43 +171,11 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
     // mParticle's own id when it has one (and it is unique here), else the batch's key and the position.
     const id = ownId && !seen.has(ownId) ? ownId : `${key}:${index}`;
     const timestampMs = event.data.timestamp_unixtime_ms ?? batchTime;
-    let normalised: MparticleEvent;
-    switch (event.event_type) {
-      case "custom_event":
-        // The schema refuses a missing or empty name; zod's `refine` keeps the type optional.
-        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
-        normalised = { id, timestampMs, type: "custom_event", name: event.data.event_name!, attributes: stringValues(event.data.custom_attributes).scalars };
-        break;
-      case "screen_view":
-        normalised = { id, timestampMs, type: "screen_view", ...(event.data.screen_name ? { screenName: event.data.screen_name } : {}), attributes: stringValues(event.data.custom_attributes).scalars };
-        break;
-      case "push_registration": {
-        const token = event.data.registration_token ? normalisePushToken(event.data.registration_token) : device.token?.value;
-        if (!token) {
-          const field = [...prefix, "events", index, "data", "registration_token"].join(".");
-          failures.push({ index, error: new ValidationError(`${field}: a push registration needs a token (here or in device_info.push_token)`, { field }) });
-          return;
-        }
-        normalised = { id, timestampMs, type: "push_subscription", action: event.data.register ? "subscribe" : "unsubscribe", token };
-        break;
-      }
-      case "uninstall":
-        normalised = { id, timestampMs, type: "uninstall" };
-        break;
-      case "user_attribute_change": {
-        const { user_attribute_name: name, new: value, deleted } = event.data;
-        // As for event_name: the schema refuses a missing or empty name.
-        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
-        const attribute = name!;
-        const removed = deleted === true || value === null || value === undefined;
-        const list = Array.isArray(value) ? value.filter((item) => item !== null).map(String) : undefined;
-        // The change's value is the user's latest when the batch's own attributes lack it.
-        if (!removed && list) attributeLists[attribute] ??= list;
-        else if (!removed) attributes[attribute] ??= String(value);
-        const added = removed ? {} : { [attribute]: list ? list.join(",") : String(value) };
-        normalised = { id, timestampMs, type: "user_attribute_change", added, removed: removed ? [attribute] : [] };
-        break;
-      }
+    const normalised = normaliseEvent(event, id, timestampMs, { device, attributes, attributeLists });
+    if (normalised === undefined) {
+      const field = [...prefix, "events", index, "data", "registration_token"].join(".");
+      failures.push({ index, error: new ValidationError(`${field}: a push registration needs a token (here or in device_info.push_token)`, { field }) });
+      return;
     }
     seen.add(id);
     sourceEventIds.add(id);

@@ -11,6 +11,7 @@ import {
   requiredUrl,
   retryBaseSeconds,
   retryHoldSeconds,
+  secretsTtlSeconds,
   switchSetting,
 } from "../../../shared/config/settings.js";
 import { withEnv } from "../../support/env.js";
@@ -33,6 +34,16 @@ describe("settings", () => {
     ["soon", 10_000],
   ])("reads PARTNER_TIMEOUT_MS=%s as %i ms", (value, expected) => {
     expect(withEnv({ PARTNER_TIMEOUT_MS: value }, partnerTimeoutMs)).toBe(expected);
+  });
+
+  it.each([
+    [undefined, 300],
+    ["60", 60],
+    ["0", 0],
+    ["-5", 300],
+    ["daily", 300],
+  ])("reads RELAY_SECRETS_TTL_SECONDS=%s as %i s (zero: read on every use)", (value, expected) => {
+    expect(withEnv({ RELAY_SECRETS_TTL_SECONDS: value }, secretsTtlSeconds)).toBe(expected);
   });
 
   it("reads RETRY_BASE_SECONDS, defaulting to 30", () => {

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PurgeQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { AuthError, PermanentError, RetryableError } from "../../../shared/errors.js";
+import { AuthError, PermanentError, RetryableError, type DeliveryOutcome } from "../../../shared/errors.js";
 import type { Destination } from "../../../shared/queue/definition.js";
 import { workerFor } from "../../../infra/wiring.js";
 import type { ParkRecord } from "../../../shared/queue/park.js";
-import type { DeliveryOutcome } from "../../../shared/errors.js";
 import { createWorkerHandler } from "../../../shared/queue/worker.js";
 import { eventKey } from "../../../shared/queue/workerMessage.js";
 import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { AuthError, PermanentError, RetryableError, ValidationError, type RelayError } from "../../../shared/errors.js";
+import { AuthError, PermanentError, RetryableError, ValidationError, type DeliveryOutcome, type RelayError } from "../../../shared/errors.js";
 import type { Destination } from "../../../shared/queue/definition.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../../shared/queue/park.js";
-import type { DeliveryOutcome } from "../../../shared/errors.js";
 import { MAX_DELAY_SECONDS } from "../../../shared/queue/retryPolicy.js";
 import { createWorkerHandler } from "../../../shared/queue/worker.js";
 import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
