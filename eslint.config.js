@@ -40,7 +40,10 @@ export default defineConfig(
     // The partner sandboxes stand in for the partners: sharing the relay's code would let one mistake pass both sides.
     files: ["infra/local/sandboxes/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/shared/**", "**/functions/**"], message: "the sandboxes import nothing from the relay" }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/shared/**", "**/functions/**"], message: "the sandboxes import nothing from the relay" }] },
+      ],
     },
   },
 );

@@ -12,6 +12,13 @@ export default defineConfig({
     setupFiles: ["test/support/logCapture.ts"],
     // One temp folder per run, removed at the end (test/support/tempRoot.ts).
     globalSetup: ["test/support/tempRoot.ts"],
-    env: { POWERTOOLS_DEV: "false", POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "true", AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" },
+    env: {
+      POWERTOOLS_DEV: "false",
+      POWERTOOLS_LOG_LEVEL: "ERROR",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    },
   },
 });

@@ -10,8 +10,7 @@ import base from "./vitest.config.js";
  */
 class KillersFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const last = (file: TestSpecification) =>
-      this.ctx.cache.getFileTestResults(`${file.project.name}:${relative(this.ctx.config.root, file.moduleId)}`);
+    const last = (file: TestSpecification) => this.ctx.cache.getFileTestResults(`${file.project.name}:${relative(this.ctx.config.root, file.moduleId)}`);
     return [...files].sort((a, b) => {
       const [resultA, resultB] = [last(a), last(b)];
       return Number(resultB?.failed ?? false) - Number(resultA?.failed ?? false) || (resultA?.duration ?? 0) - (resultB?.duration ?? 0);

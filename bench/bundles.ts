@@ -39,7 +39,9 @@ function timedImport(file: string, nodeOptions: string): Promise<number> {
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`importing ${file} failed (${code}): ${stderr.slice(0, 500)}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`importing ${file} failed (${code}): ${stderr.slice(0, 500)}`)),
+    );
   });
 }
 
@@ -59,7 +61,14 @@ export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure
       const bundle = path.join(fn.assetDir, "index.mjs");
       const map = `${bundle}.map`;
       const nodeOptions = typeof fn.variables.NODE_OPTIONS === "string" ? fn.variables.NODE_OPTIONS : "";
-      return { name: fn.name, bundle, bytes: statSync(bundle).size, sourceMapBytes: existsSync(map) ? statSync(map).size : 0, nodeOptions, samples: [] as number[] };
+      return {
+        name: fn.name,
+        bundle,
+        bytes: statSync(bundle).size,
+        sourceMapBytes: existsSync(map) ? statSync(map).size : 0,
+        nodeOptions,
+        samples: [] as number[],
+      };
     });
     const emptySamples: number[] = [];
     for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
@@ -68,7 +77,14 @@ export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure
     }
     const emptyMs = median(emptySamples);
     return functions
-      .map((fn) => ({ function: fn.name, bytes: fn.bytes, sourceMapBytes: fn.sourceMapBytes, initMs: round(median(fn.samples) - emptyMs, 1), emptyMs: round(emptyMs, 1), nodeOptions: fn.nodeOptions }))
+      .map((fn) => ({
+        function: fn.name,
+        bytes: fn.bytes,
+        sourceMapBytes: fn.sourceMapBytes,
+        initMs: round(median(fn.samples) - emptyMs, 1),
+        emptyMs: round(emptyMs, 1),
+        nodeOptions: fn.nodeOptions,
+      }))
       .sort((a, b) => a.function.localeCompare(b.function));
   } finally {
     rmSync(scratch, { recursive: true, force: true });

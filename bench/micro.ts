@@ -50,7 +50,13 @@ type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<
  * Median over rounds of the per-event time of `work` (run `repeat` times on `events` events) and of the
  * floor (JSON.parse + JSON.stringify of each text in `floorText`, which holds `floorEvents` events), interleaved.
  */
-async function interleaved(events: number, work: () => Promise<void> | void, floorText: string[], floorEvents: number, repeat: number): Promise<{ value: number; floor: number }> {
+async function interleaved(
+  events: number,
+  work: () => Promise<void> | void,
+  floorText: string[],
+  floorEvents: number,
+  repeat: number,
+): Promise<{ value: number; floor: number }> {
   const values: number[] = [];
   const floors: number[] = [];
   for (let roundIndex = 0; roundIndex < ROUNDS + 2; roundIndex++) {
@@ -76,7 +82,10 @@ function stubSqsSend(): void {
     (next, context) => async (args) => {
       if (context.commandName !== "SendMessageBatchCommand") return next(args);
       const input = args.input as SendMessageBatchCommandInput;
-      return { output: { Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: "" })), Failed: [], $metadata: {} }, response: {} } as never;
+      return {
+        output: { Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: "" })), Failed: [], $metadata: {} },
+        response: {},
+      } as never;
     },
     { step: "initialize", name: "benchSqsStub" },
   );
@@ -106,7 +115,13 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     let next = 0;
     const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
     const headers = { authorization: `Bearer ${brazeToken}` };
-    const result = await interleaved(events, async () => check(await braze(httpApiEvent("/braze/currents", bodies[next++ % bodies.length], { headers }), context())), bodies.slice(0, 10), 10 * events, 10);
+    const result = await interleaved(
+      events,
+      async () => check(await braze(httpApiEvent("/braze/currents", bodies[next++ % bodies.length], { headers }), context())),
+      bodies.slice(0, 10),
+      10 * events,
+      10,
+    );
     figures.push({ name: `ingest.braze${suffix}`, description: `POST /braze/currents handler, ${events} events, ${where}; µs per event`, ...result });
   }
   {
@@ -114,7 +129,13 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     let next = 0;
     const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
     const headers = { authorization: `Token ${mparticleToken}` };
-    const result = await interleaved(events, async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context())), bodies, 40 * events, 40);
+    const result = await interleaved(
+      events,
+      async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context())),
+      bodies,
+      40 * events,
+      40,
+    );
     figures.push({ name: `ingest.mparticle${suffix}`, description: `POST /mparticle/events handler, ${events} events, ${where}; µs per event`, ...result });
   }
   {
@@ -122,8 +143,18 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     let next = 0;
     const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
     const headers = { authorization: webhookAuthorization };
-    const result = await interleaved(events, async () => check(await webhook(httpApiEvent("/mparticle/webhook", bodies[next++ % bodies.length], { headers }), context())), bodies, 40 * events, 40);
-    figures.push({ name: `ingest.mparticle-webhook${suffix}`, description: `POST /mparticle/webhook handler, one batch of ${events} events, ${where}; µs per event`, ...result });
+    const result = await interleaved(
+      events,
+      async () => check(await webhook(httpApiEvent("/mparticle/webhook", bodies[next++ % bodies.length], { headers }), context())),
+      bodies,
+      40 * events,
+      40,
+    );
+    figures.push({
+      name: `ingest.mparticle-webhook${suffix}`,
+      description: `POST /mparticle/webhook handler, one batch of ${events} events, ${where}; µs per event`,
+      ...result,
+    });
   }
   return figures;
 }
@@ -139,9 +170,7 @@ function asQueued(batches: WorkBatch[]): Array<{ events: QueuedEvent[]; context:
 async function mappingCases(): Promise<MicroFigure[]> {
   const now = new Date().toISOString();
   // Every Braze event through both flows (routing is ingest's job; the mapping takes any Braze event).
-  const everyBrazeType = [
-    { flow: "all", destination: "mixpanel" as const, takes: () => true },
-  ];
+  const everyBrazeType = [{ flow: "all", destination: "mixpanel" as const, takes: () => true }];
   const brazeBatches: WorkBatch[] = [];
   for (let sequence = 0; sequence * 100 < MAPPING_EVENTS; sequence++) {
     const body = brazeCurrentsBatch(sequence, { users: BRAZE_USERS, platforms: BENCH_PLATFORMS });
@@ -161,12 +190,18 @@ async function mappingCases(): Promise<MicroFigure[]> {
   ];
   for (const { name, flow, messages, what } of cases) {
     const events = messages.reduce((sum, message) => sum + message.events.length, 0);
-    const result = await interleaved(events, () => {
-      for (const message of messages) {
-        const { failed } = flow.mapMessage(message.events, message.context);
-        if (failed.size > 0) throw new Error(`${name}: ${[...failed.values()][0]?.message}`);
-      }
-    }, messages.flatMap((message) => message.text), events, 1);
+    const result = await interleaved(
+      events,
+      () => {
+        for (const message of messages) {
+          const { failed } = flow.mapMessage(message.events, message.context);
+          if (failed.size > 0) throw new Error(`${name}: ${[...failed.values()][0]?.message}`);
+        }
+      },
+      messages.flatMap((message) => message.text),
+      events,
+      1,
+    );
     figures.push({ name, description: `${flow.name} mapMessage (validation + mapping) over ${events} ${what} with fresh ids; µs per event`, ...result });
   }
   return figures;

@@ -56,7 +56,15 @@ export function firehoseCustomEvents(request: number, firstSeq: number, count: n
     runtime_environment: { type: "unknown", identities: [] },
     events: Array.from({ length: count }, (_, e) => {
       const seq = firstSeq + e;
-      return { type: "custom_event", id: id(910_000_000 + seq), timestamp_ms: 1767225600000 + seq, session_id: 1, name: RATE_EVENT, custom_event_type: "other", attributes: { seq: String(seq) } };
+      return {
+        type: "custom_event",
+        id: id(910_000_000 + seq),
+        timestamp_ms: 1767225600000 + seq,
+        session_id: 1,
+        name: RATE_EVENT,
+        custom_event_type: "other",
+        attributes: { seq: String(seq) },
+      };
     }),
   };
 }
@@ -76,7 +84,12 @@ async function queueEmpty(stack: LocalStack, destination: Destination): Promise<
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
     }),
   );
-  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0;
+  return (
+    Number(Attributes.ApproximateNumberOfMessages) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) ===
+    0
+  );
 }
 
 const post = (stack: LocalStack, path: string, authorization: string, body: unknown) =>
@@ -117,13 +130,23 @@ async function rate(stack: LocalStack, requests: number): Promise<RateFigure> {
   pushwoosh.createEvents(RATE_EVENT);
   pushwoosh.enforceRate(RATE_REQUESTS_PER_SECOND);
   const before = pushwoosh.calls.length;
-  for (let r = 0; r < requests; r++) await post(stack, "/mparticle/events", `Token ${stack.secrets.inbound.mparticleToken}`, firehoseCustomEvents(r, 700_000 + r * 50, 50));
-  await until(async () => (await queueEmpty(stack, "pushwoosh")) && pushwoosh.calls.slice(before).filter((call) => call.status === 200).length >= requests * 50, 300_000, "the Pushwoosh backlog to drain");
+  for (let r = 0; r < requests; r++)
+    await post(stack, "/mparticle/events", `Token ${stack.secrets.inbound.mparticleToken}`, firehoseCustomEvents(r, 700_000 + r * 50, 50));
+  await until(
+    async () => (await queueEmpty(stack, "pushwoosh")) && pushwoosh.calls.slice(before).filter((call) => call.status === 200).length >= requests * 50,
+    300_000,
+    "the Pushwoosh backlog to drain",
+  );
   pushwoosh.enforceRate(undefined);
   const calls = pushwoosh.calls.slice(before);
   const perSecond = takenPerWholeSecond(calls);
   const utilisation = perSecond.reduce((sum, count) => sum + count, 0) / Math.max(1, perSecond.length * RATE_REQUESTS_PER_SECOND);
-  return { utilisation: Math.round(utilisation * 1000) / 1000, requestsPerSecond: RATE_REQUESTS_PER_SECOND, calls: calls.length, throttled: calls.filter((call) => call.status === 429).length };
+  return {
+    utilisation: Math.round(utilisation * 1000) / 1000,
+    requestsPerSecond: RATE_REQUESTS_PER_SECOND,
+    calls: calls.length,
+    throttled: calls.filter((call) => call.status === 429).length,
+  };
 }
 
 /** Both figures, on a local stack of their own with issue 19's settings made small. */

@@ -74,7 +74,10 @@ function sqsMinimum(perRequest: AwsCall[][]): { calls: number; messages: number 
 async function queuesEmpty(stack: LocalStack): Promise<boolean> {
   for (const destination of DESTINATIONS) {
     const { Attributes = {} } = await stack.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: stack.queueUrls[destination].queue, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.queueUrls[destination].queue,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      }),
     );
     if (Object.values(Attributes).some((value) => Number(value) > 0)) return false;
   }

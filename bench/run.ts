@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { startLocalStack, type LocalStack } from "../infra/local/localStack.js";
 import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from "./partnerOutage.js";
-import { BRAZE_BATCH_SIZE, MPARTICLE_CUSTOM_EVENTS, MPARTICLE_EVENTS_PER_REQUEST, brazeCurrentsBatch, mparticleEventsRequest, mparticleHeartbeat } from "./payloads.js";
+import {
+  BRAZE_BATCH_SIZE,
+  MPARTICLE_CUSTOM_EVENTS,
+  MPARTICLE_EVENTS_PER_REQUEST,
+  brazeCurrentsBatch,
+  mparticleEventsRequest,
+  mparticleHeartbeat,
+} from "./payloads.js";
 import { round, summarize } from "./stats.js";
 import { measureBundles, type BundleFigure } from "./bundles.js";
 import type { MicroFigure } from "./micro.js";
@@ -66,7 +73,10 @@ function expectEqual(what: string, actual: unknown, expected: unknown): void {
 function cases(stack: LocalStack): { baseline: BenchCase; brazeJson: BenchCase; measured: BenchCase[] } {
   const mparticleHeaders = { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" };
   const brazeHeaders = { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json", "braze-currents-version": "1" };
-  const firehose = (body: Record<string, unknown>): BenchRequest => ({ path: "/mparticle/events", init: { method: "POST", headers: mparticleHeaders, body: JSON.stringify(body) } });
+  const firehose = (body: Record<string, unknown>): BenchRequest => ({
+    path: "/mparticle/events",
+    init: { method: "POST", headers: mparticleHeaders, body: JSON.stringify(body) },
+  });
   const checkFirehose = (body: string) => expectEqual("mParticle answer type", json(body).type, "event_processing_response");
   const checkCurrents = (body: string) => {
     const summary = json(body);
@@ -216,7 +226,18 @@ function printTable(results: BenchResults): void {
   const header = ["case", "n", "p50 ms", "p95 ms", "p99 ms", "max ms", "p50 ×base", "p95 ×base", "events/s", `p99<${TARGET_MS}ms`];
   const rows = [
     [results.baseline.name, results.baseline.n, results.baseline.p50Ms, results.baseline.p95Ms, results.baseline.p99Ms, results.baseline.maxMs, 1, 1, "", ""],
-    ...results.cases.map((c) => [c.name, c.n, c.p50Ms, c.p95Ms, c.p99Ms, c.maxMs, c.ratioP50ToBaseline, c.ratioP95ToBaseline, c.eventsPerSecond ?? "", c.p99Ms < TARGET_MS ? "yes" : "NO"]),
+    ...results.cases.map((c) => [
+      c.name,
+      c.n,
+      c.p50Ms,
+      c.p95Ms,
+      c.p99Ms,
+      c.maxMs,
+      c.ratioP50ToBaseline,
+      c.ratioP95ToBaseline,
+      c.eventsPerSecond ?? "",
+      c.p99Ms < TARGET_MS ? "yes" : "NO",
+    ]),
   ].map((row) => row.map((cell, index) => (typeof cell === "number" ? cell.toFixed(index === 1 || index === 8 ? 0 : 2) : cell)));
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => String(row[index]).length)));
   const line = (cells: string[]) => cells.map((cell, index) => pad(cell, widths[index] ?? 0, index === 0)).join("  ");
@@ -228,11 +249,15 @@ function printTable(results: BenchResults): void {
     console.log(`  ${pad(entry.name, widths[0] ?? 0, true)}  ${entry.p50ByRoundMs.map((value) => value.toFixed(2)).join(" ")}`);
   }
   const idle = results.idleBaseline;
-  console.log(`\n${idle.name}: p50 ${idle.p50Ms.toFixed(2)} ms, p95 ${idle.p95Ms.toFixed(2)} ms, p99 ${idle.p99Ms.toFixed(2)} ms (n ${idle.n}); the baseline above shares the process with busy workers`);
+  console.log(
+    `\n${idle.name}: p50 ${idle.p50Ms.toFixed(2)} ms, p95 ${idle.p95Ms.toFixed(2)} ms, p99 ${idle.p99Ms.toFixed(2)} ms (n ${idle.n}); the baseline above shares the process with busy workers`,
+  );
   if ("skipped" in results.endToEnd) console.log(`\nend-to-end delivery: skipped (${results.endToEnd.skipped})`);
   else {
     const e2e = results.endToEnd;
-    console.log(`\nend-to-end delivery: ${e2e.events} Braze events to the Mixpanel sandbox in ${e2e.deliveredSeconds.toFixed(2)} s (ingest ${e2e.ingestSeconds.toFixed(2)} s): ${e2e.eventsPerSecond} events/s`);
+    console.log(
+      `\nend-to-end delivery: ${e2e.events} Braze events to the Mixpanel sandbox in ${e2e.deliveredSeconds.toFixed(2)} s (ingest ${e2e.ingestSeconds.toFixed(2)} s): ${e2e.eventsPerSecond} events/s`,
+    );
   }
 }
 
@@ -328,7 +353,9 @@ async function microFigures(): Promise<MicroFigure[]> {
   const output = join(folder, "micro.json");
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output], { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.on("error", reject);
@@ -342,9 +369,18 @@ async function microFigures(): Promise<MicroFigure[]> {
 
 function printFigures(figures: Figure[]): void {
   const header = ["figure", "value", "unit", "floor", "ratio", "goal", "met"];
-  const rows = figures.map((f) => [f.name, String(f.value), f.unit, f.floor === null ? "" : String(f.floor), f.ratio === null ? "" : `${f.ratio}×`, f.goal === null ? "" : f.floor === null ? `≤ ${f.goal}` : `≤ ${f.goal}×`, f.met === null ? "" : f.met ? "yes" : "NO"]);
+  const rows = figures.map((f) => [
+    f.name,
+    String(f.value),
+    f.unit,
+    f.floor === null ? "" : String(f.floor),
+    f.ratio === null ? "" : `${f.ratio}×`,
+    f.goal === null ? "" : f.floor === null ? `≤ ${f.goal}` : `≤ ${f.goal}×`,
+    f.met === null ? "" : f.met ? "yes" : "NO",
+  ]);
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, index) => (index === 0 || index === 2 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, index) => (index === 0 || index === 2 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join("  ");
   console.log(line(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of rows) console.log(line(row));
@@ -377,10 +413,15 @@ async function main(): Promise<void> {
     const { baseline, brazeJson, measured } = cases(stack);
     const all = [baseline, ...measured];
 
-    console.log(`cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`);
+    console.log(
+      `cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`,
+    );
     // Before anything is queued: what the baseline costs when the workers have nothing to do.
     await runCase(stack.apiUrl, baseline, WARMUP_PER_CASE);
-    const idleBaseline = entry({ ...baseline, name: `${baseline.name} (idle stack)`, description: "The baseline before any webhook was sent: no worker load" }, [await runCase(stack.apiUrl, baseline, IDLE_BASELINE_REQUESTS)]);
+    const idleBaseline = entry(
+      { ...baseline, name: `${baseline.name} (idle stack)`, description: "The baseline before any webhook was sent: no worker load" },
+      [await runCase(stack.apiUrl, baseline, IDLE_BASELINE_REQUESTS)],
+    );
 
     let mixpanelEvents = 0;
     for (const benchCase of all) {
@@ -428,13 +469,43 @@ async function main(): Promise<void> {
     const figures: Figure[] = [
       ...micro.map((m) => figure(m.name, m.description, m.value, "µs/event", m.floor)),
       ...requests.counts.map((c) => figure(c.name, c.description, c.value, c.name.includes("per-braze-post") ? "messages" : "requests", c.minimum)),
-      ...bundles.map((b) => figure(`bundle.${b.function}`, `index.mjs as the stack builds it${b.sourceMapBytes ? ` (+ ${b.sourceMapBytes} bytes of source map)` : ""}`, b.bytes, "bytes", null, BUNDLE_GOAL_BYTES)),
-      ...bundles.map((b) => figure(`init.${b.function}`, `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module (${b.emptyMs} ms); medians of 20 interleaved`, b.initMs, "ms", null, INIT_GOAL_MS)),
+      ...bundles.map((b) =>
+        figure(
+          `bundle.${b.function}`,
+          `index.mjs as the stack builds it${b.sourceMapBytes ? ` (+ ${b.sourceMapBytes} bytes of source map)` : ""}`,
+          b.bytes,
+          "bytes",
+          null,
+          BUNDLE_GOAL_BYTES,
+        ),
+      ),
+      ...bundles.map((b) =>
+        figure(
+          `init.${b.function}`,
+          `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module (${b.emptyMs} ms); medians of 20 interleaved`,
+          b.initMs,
+          "ms",
+          null,
+          INIT_GOAL_MS,
+        ),
+      ),
     ];
     if (!("skipped" in e2e)) figures.push(figure("e2e.throughput", e2e.description, e2e.eventsPerSecond, "events/s", null));
     figures.push(
-      figure("outage.recovery_seconds", `${partner.outage.events} Mixpanel events held through an outage: from the probe's success to the last held event delivered (probe every ${partner.outage.probeSeconds} s)`, partner.outage.recovery_seconds, "s", null),
-      figure("rate.utilisation", `calls the Pushwoosh sandbox took per whole second of a backlog over the ${partner.rate.requestsPerSecond}/s it enforced (bar: ≥ 0.8)`, partner.rate.utilisation, "ratio", null),
+      figure(
+        "outage.recovery_seconds",
+        `${partner.outage.events} Mixpanel events held through an outage: from the probe's success to the last held event delivered (probe every ${partner.outage.probeSeconds} s)`,
+        partner.outage.recovery_seconds,
+        "s",
+        null,
+      ),
+      figure(
+        "rate.utilisation",
+        `calls the Pushwoosh sandbox took per whole second of a backlog over the ${partner.rate.requestsPerSecond}/s it enforced (bar: ≥ 0.8)`,
+        partner.rate.utilisation,
+        "ratio",
+        null,
+      ),
     );
     if (brazeCase) {
       figures.push(figure("e2e.p50", `${brazeCase.description}: p50 answer while the workers deliver`, brazeCase.p50Ms, "ms", null));
@@ -453,14 +524,26 @@ async function main(): Promise<void> {
         arch: process.arch,
         memoryGb: round(totalmem() / 1024 ** 3, 1),
       },
-      settings: { rounds: ROUNDS, slotsPerRound: SLOTS_PER_ROUND, warmupPerCase: WARMUP_PER_CASE, pollerConcurrency: POLLER_CONCURRENCY, targetMs: TARGET_MS, percentiles: "linear interpolation between closest ranks (type 7)" },
+      settings: {
+        rounds: ROUNDS,
+        slotsPerRound: SLOTS_PER_ROUND,
+        warmupPerCase: WARMUP_PER_CASE,
+        pollerConcurrency: POLLER_CONCURRENCY,
+        targetMs: TARGET_MS,
+        percentiles: "linear interpolation between closest ranks (type 7)",
+      },
       baseline: baselineEntry,
       idleBaseline,
       cases: caseResults,
       endToEnd: e2e,
       load: { start: loadAtStart, end: loadavg().map((value) => round(value, 2)) },
       figures,
-      requests: { workerSqsCalls: requests.workerSqsCalls, drainSeconds: round(requests.drainSeconds, 1), workers: requests.workers, sentBytes: requests.sentBytes },
+      requests: {
+        workerSqsCalls: requests.workerSqsCalls,
+        drainSeconds: round(requests.drainSeconds, 1),
+        workers: requests.workers,
+        sentBytes: requests.sentBytes,
+      },
       bundles,
       outage: partner.outage,
       rate: partner.rate,

@@ -4,7 +4,10 @@ import { registrationResponse } from "../shared/flows/mparticleToPushwoosh/regis
 import { moduleRegistrationRequestSchema } from "../shared/sources/mparticle/schema.js";
 
 /** POST /mparticle/registration: no auth (mParticle sends none); answers what the module needs and offers. */
-export const handler = ingestHandler(async (event) => {
-  const request = parseWith(moduleRegistrationRequestSchema, event.json);
-  return jsonResponse(200, registrationResponse(request));
-}, { limits: REGISTRATION_LIMITS });
+export const handler = ingestHandler(
+  async (event) => {
+    const request = parseWith(moduleRegistrationRequestSchema, event.json);
+    return jsonResponse(200, registrationResponse(request));
+  },
+  { limits: REGISTRATION_LIMITS },
+);

@@ -17,18 +17,31 @@ checkPushwooshSettings();
  * POST /mparticle/webhook: mParticle's Webhook output. Read, normalise, enqueue, answer; what cannot be read
  * is parked with the reason and answered 200 too (mParticle drops a batch answered 4xx). Never calls Pushwoosh.
  */
-export const handler = ingestHandler(async (event) => {
-  const accountSettings = await webhookAccountSettings();
-  const receivedAt = new Date();
-  const body = readWebhookBody(event.json, accountSettings, receivedAt.getTime());
-  const accepted = acceptWebhookBatches(body, { correlationId: event.correlationId, receivedAt: receivedAt.toISOString(), routes: await mparticleWebhookRoutes() });
-  const { workItemIds } = await ingestWork(accepted, receivedAt);
-  reportRejected(accepted.rejected, event.correlationId);
-  const summary = { ...accepted.summary, workItems: workItemIds.length };
-  logger.info("mParticle webhook batches accepted", { ...summary });
-  return jsonResponse(200, { batches: summary.batches, events: summary.events, workItems: summary.workItems, parked: summary.parked, skipped: summary.skipped });
-}, {
-  limits: MPARTICLE_WEBHOOK_LIMITS,
-  parse: parseEventsApiJson,
-  auth: requireAuthorization(MPARTICLE_WEBHOOK_AUTH),
-});
+export const handler = ingestHandler(
+  async (event) => {
+    const accountSettings = await webhookAccountSettings();
+    const receivedAt = new Date();
+    const body = readWebhookBody(event.json, accountSettings, receivedAt.getTime());
+    const accepted = acceptWebhookBatches(body, {
+      correlationId: event.correlationId,
+      receivedAt: receivedAt.toISOString(),
+      routes: await mparticleWebhookRoutes(),
+    });
+    const { workItemIds } = await ingestWork(accepted, receivedAt);
+    reportRejected(accepted.rejected, event.correlationId);
+    const summary = { ...accepted.summary, workItems: workItemIds.length };
+    logger.info("mParticle webhook batches accepted", { ...summary });
+    return jsonResponse(200, {
+      batches: summary.batches,
+      events: summary.events,
+      workItems: summary.workItems,
+      parked: summary.parked,
+      skipped: summary.skipped,
+    });
+  },
+  {
+    limits: MPARTICLE_WEBHOOK_LIMITS,
+    parse: parseEventsApiJson,
+    auth: requireAuthorization(MPARTICLE_WEBHOOK_AUTH),
+  },
+);

@@ -85,7 +85,9 @@ export function readMaxConcurrency(node: Node, destination: Destination, wired: 
   const chosen = value === undefined || value === null || value === "" ? wired : typeof value === "number" ? value : Number(value);
   const { min, max } = MAX_CONCURRENCY_RANGE;
   if (!Number.isInteger(chosen) || chosen < min || chosen > max) {
-    throw new Error(`context ${key} must be a whole number from ${min} to ${max} (the event source mapping's MaximumConcurrency), got ${JSON.stringify(value ?? wired)}`);
+    throw new Error(
+      `context ${key} must be a whole number from ${min} to ${max} (the event source mapping's MaximumConcurrency), got ${JSON.stringify(value ?? wired)}`,
+    );
   }
   return chosen;
 }

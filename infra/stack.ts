@@ -31,7 +31,6 @@ import { GENERATED_TOKEN_KEY, SECRET_TEMPLATE } from "./secretTemplate.js";
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-
 export interface CdpRelayStackProps extends StackProps {
   /** Extra env vars for every function (partner URLs, RETRY_BASE_SECONDS, ...): context `relayEnvironment`. */
   relayEnvironment?: Readonly<Record<string, string>>;
@@ -108,7 +107,8 @@ export class CdpRelayStack extends Stack {
     });
     Validations.of(secret).acknowledge({
       id: "AwsSolutions-SMG4",
-      reason: "The values are issued by partners (mParticle feed keys, Mixpanel token) or pasted into partner consoles (inbound tokens); they can only be rotated by a person in those consoles.",
+      reason:
+        "The values are issued by partners (mParticle feed keys, Mixpanel token) or pasted into partner consoles (inbound tokens); they can only be rotated by a person in those consoles.",
     });
     return secret;
   }

@@ -1,11 +1,5 @@
 import { BRAZE_CURRENTS_AUTH, MPARTICLE_FIREHOSE_AUTH, MPARTICLE_WEBHOOK_AUTH, type RouteAuth } from "../shared/http/routeAuth.js";
-import {
-  DESTINATIONS,
-  QUEUE_SETTINGS,
-  deadLetterQueueUrlEnvVar,
-  queueUrlEnvVar,
-  type Destination,
-} from "../shared/queue/definition.js";
+import { DESTINATIONS, QUEUE_SETTINGS, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../shared/queue/definition.js";
 
 /**
  * The one description of the deployed functions: what drives each one, which queues it may send to,
@@ -144,18 +138,16 @@ export const FUNCTIONS: readonly FunctionWiring[] = [
     readsSecret: true,
     ...INGEST,
   },
-  ...DESTINATIONS.map(
-    (destination): WorkerFunction => ({
-      name: `${destination}-worker`,
-      trigger: { kind: "queue", destination, eventSource: EVENT_SOURCES[destination], partnerProbe: { scheduled: true } },
-      // Parks final failures with their reason; re-enqueues the unfinished part of a multi-event message.
-      sendsTo: [queue(destination), deadLetterQueue(destination)],
-      // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
-      readsSecret: true,
-      memorySize: 512,
-      timeoutSeconds: 30,
-    }),
-  ),
+  ...DESTINATIONS.map((destination): WorkerFunction => ({
+    name: `${destination}-worker`,
+    trigger: { kind: "queue", destination, eventSource: EVENT_SOURCES[destination], partnerProbe: { scheduled: true } },
+    // Parks final failures with their reason; re-enqueues the unfinished part of a multi-event message.
+    sendsTo: [queue(destination), deadLetterQueue(destination)],
+    // Feed keys and project tokens (mParticle, Mixpanel), the sealing key of Pushwoosh credentials.
+    readsSecret: true,
+    memorySize: 512,
+    timeoutSeconds: 30,
+  })),
 ];
 
 export const HTTP_FUNCTIONS: readonly HttpFunction[] = FUNCTIONS.filter((fn): fn is HttpFunction => fn.trigger.kind === "http");

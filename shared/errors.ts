@@ -114,10 +114,7 @@ export class SecretNotConfiguredError extends RetryableError {
 }
 
 /** What became of one event (or one partner item) in a delivery: the one outcome type of every destination. */
-export type DeliveryOutcome =
-  | { kind: "delivered" }
-  | { kind: "skipped"; reason: string }
-  | { kind: "failed"; error: RelayError };
+export type DeliveryOutcome = { kind: "delivered" } | { kind: "skipped"; reason: string } | { kind: "failed"; error: RelayError };
 
 const PARTNER_MESSAGE_MAX = 500;
 

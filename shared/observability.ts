@@ -47,7 +47,8 @@ export const REDACTED = "[REDACTED]";
  */
 const AUTH_SCHEME_VALUE = /\b(Bearer|Basic|Token|Digest)\s+[\w.~+/=-]{8,}/gi;
 /** `"apiToken": "..."` and `api_token=...` inside free text, such as a partner's error body. */
-const SECRET_PAIR_IN_TEXT = /(["']?[\w-]*(?:token|secret|auth|passw|api[-_]?key|credential)[\w-]*["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:(?:Bearer|Basic|Token|Digest)\s+)?[^\s,;&}]+)/gi;
+const SECRET_PAIR_IN_TEXT =
+  /(["']?[\w-]*(?:token|secret|auth|passw|api[-_]?key|credential)[\w-]*["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:(?:Bearer|Basic|Token|Digest)\s+)?[^\s,;&}]+)/gi;
 
 /**
  * Text with credential-looking parts replaced. A partner's error text can echo the credential it

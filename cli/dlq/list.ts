@@ -7,9 +7,7 @@ import { peekMessages } from "./reader.js";
 async function readEntries(context: DlqContext, max?: number): Promise<DlqEntry[]> {
   const { sqs, target, settings } = context;
   const messages = await peekMessages(sqs, target.deadLetterQueueUrl, { max, waitTimeSeconds: settings.receiveWaitSeconds });
-  return messages
-    .map((message) => toDlqEntry(message, target.destination))
-    .sort((a, b) => (a.sentAt ?? "").localeCompare(b.sentAt ?? ""));
+  return messages.map((message) => toDlqEntry(message, target.destination)).sort((a, b) => (a.sentAt ?? "").localeCompare(b.sentAt ?? ""));
 }
 
 function age(entry: DlqEntry, now: number): string {

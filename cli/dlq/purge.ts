@@ -28,9 +28,7 @@ export async function purge(context: DlqContext, options: { yes: boolean }): Pro
       AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     }),
   );
-  const count =
-    (Number(attributes.Attributes?.ApproximateNumberOfMessages) || 0) +
-    (Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible) || 0);
+  const count = (Number(attributes.Attributes?.ApproximateNumberOfMessages) || 0) + (Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible) || 0);
   if (!options.yes) {
     if (!io.stdin.isTTY) throw new UsageError(`refusing to purge ${target.name} without --yes: stdin is not a terminal`);
     if (!(await confirm(context, count, target.destination ?? target.name))) {

@@ -139,9 +139,7 @@ async function moveOneByOne(context: DlqContext, sourceQueueUrl: string, options
       await Promise.all(
         chosen.map(async (message) => {
           try {
-            await sqs.send(
-              new SendMessageCommand({ QueueUrl: sourceQueueUrl, MessageBody: message.Body, MessageAttributes: resendAttributes(message) }),
-            );
+            await sqs.send(new SendMessageCommand({ QueueUrl: sourceQueueUrl, MessageBody: message.Body, MessageAttributes: resendAttributes(message) }));
           } catch (error) {
             counts.sendFailed++;
             errors.push(error instanceof Error ? error.message : String(error));

@@ -5,13 +5,7 @@ import { Policy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Queue, QueueEncryption, type IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import {
-  MAX_RECEIVE_COUNT,
-  QUEUE_SETTINGS,
-  RETENTION_SECONDS,
-  deadLetterQueueName,
-  queueName,
-} from "../../shared/queue/definition.js";
+import { MAX_RECEIVE_COUNT, QUEUE_SETTINGS, RETENTION_SECONDS, deadLetterQueueName, queueName } from "../../shared/queue/definition.js";
 import type { QueueRef, WorkerFunction } from "../wiring.js";
 import { RelayFunction, type RelayFunctionDefaults } from "./RelayFunction.js";
 
@@ -119,11 +113,13 @@ export class QueueToWorker extends Construct {
     Validations.of(policy).acknowledge(
       {
         id: "AwsSolutions-IAM5[Resource::*]",
-        reason: "lambda:ListEventSourceMappings supports no resource-level permission; the worker lists to find its own mapping's UUID. Get and Update are limited to mappings of this function by lambda:FunctionArn.",
+        reason:
+          "lambda:ListEventSourceMappings supports no resource-level permission; the worker lists to find its own mapping's UUID. Get and Update are limited to mappings of this function by lambda:FunctionArn.",
       },
       {
         id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:event-source-mapping:*]",
-        reason: "A mapping's UUID is assigned at deploy and cannot be named in its function's policy without a cycle; the condition lambda:FunctionArn = this worker limits Get and Update to its own mapping.",
+        reason:
+          "A mapping's UUID is assigned at deploy and cannot be named in its function's policy without a cycle; the condition lambda:FunctionArn = this worker limits Get and Update to its own mapping.",
       },
     );
   }

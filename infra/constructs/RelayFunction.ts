@@ -88,7 +88,8 @@ export class RelayFunction extends Construct {
       },
       {
         id: "AwsSolutions-L1",
-        reason: "Node.js 22 is the runtime the relay is built and tested for (esbuild target node22); moving to a newer runtime is a deliberate, tested change.",
+        reason:
+          "Node.js 22 is the runtime the relay is built and tested for (esbuild target node22); moving to a newer runtime is a deliberate, tested change.",
       },
     );
   }

@@ -66,7 +66,9 @@ function parkedAtIngestMetrics(destinations: Destination[]): { byDestination: Me
   const byDestination = destinations.map((destination) => relayMetric(PARKED_AT_INGEST_METRIC, destination).with({ label: destination }));
   const usingMetrics = Object.fromEntries(byDestination.map((metric, index) => [`parked${index}`, metric]));
   const total = new MathExpression({
-    expression: `SUM([${Object.keys(usingMetrics).map((id) => `FILL(${id}, 0)`).join(", ")}])`,
+    expression: `SUM([${Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(", ")}])`,
     usingMetrics,
     label: "parked at ingest",
     period: PERIOD,
@@ -137,7 +139,13 @@ export class RelayMonitoring extends Construct {
       "IngestSecretNotConfiguredAlarm",
       "ingest-secret-not-configured",
       "A webhook was refused with 503 because an inbound credential in the relay secret is missing, empty or a REPLACE_ME placeholder. The function log names the field.",
-      new Metric({ namespace: METRICS_NAMESPACE, metricName: SECRET_NOT_CONFIGURED_METRIC, dimensionsMap: { service: SERVICE_NAME }, statistic: "Sum", period: PERIOD }),
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: SECRET_NOT_CONFIGURED_METRIC,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: "Sum",
+        period: PERIOD,
+      }),
     );
     this.alarmWhenAboveZero(
       "Ingest5xxAlarm",
@@ -164,7 +172,7 @@ export class RelayMonitoring extends Construct {
       this.alarm(`${pascalCase(destination)}PartnerOutageAlarm`, `${destination}-PartnerOutageAlarm`, {
         alarmDescription:
           `${destination} has been down (timeouts, resets, 408 or 5xx on every call) for ${PARTNER_OUTAGE_ALARM_MINUTES} minutes. ` +
-          "Its worker paused consumption and holds the events (nothing is parked before RETRY_HOLD_SECONDS); check the partner's status page. Runbook: docs/operations.md, \"A partner is down\".",
+          'Its worker paused consumption and holds the events (nothing is parked before RETRY_HOLD_SECONDS); check the partner\'s status page. Runbook: docs/operations.md, "A partner is down".',
         metric: relayMetric("partnerDown", destination, "Maximum").with({ period }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -35,7 +35,8 @@ export class WebhookToQueue extends Construct {
     for (const httpRoute of this.routes) {
       Validations.of(httpRoute).acknowledge({
         id: "AwsSolutions-APIG4",
-        reason: "mParticle and Braze Currents send a static token in the Authorization header; the function checks it in constant time against the relay secret.",
+        reason:
+          "mParticle and Braze Currents send a static token in the Authorization header; the function checks it in constant time against the relay secret.",
       });
     }
   }

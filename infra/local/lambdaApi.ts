@@ -158,7 +158,11 @@ interface Answer {
 }
 
 // Errors as the REST JSON protocol carries them: the type in X-Amzn-ErrorType, the message in the body.
-const notFound = (what: string): Answer => ({ status: 404, errorType: "ResourceNotFoundException", body: { Type: "User", Message: `The resource you requested does not exist. (${what})` } });
+const notFound = (what: string): Answer => ({
+  status: 404,
+  errorType: "ResourceNotFoundException",
+  body: { Type: "User", Message: `The resource you requested does not exist. (${what})` },
+});
 const invalid = (message: string): Answer => ({ status: 400, errorType: "InvalidParameterValueException", body: { Type: "User", Message: message } });
 
 /** The local stack's mappings, one per worker, and the Lambda API over them. */
@@ -182,7 +186,8 @@ export class EventSourceMappings {
       const source = input.EventSourceArn === undefined ? undefined : String(input.EventSourceArn);
       // FunctionName takes a name or an ARN (https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html).
       const found = this.mappings.filter(
-        (mapping) => (name === undefined || name === mapping.functionName || name === mapping.functionArn) && (source === undefined || source === mapping.eventSourceArn),
+        (mapping) =>
+          (name === undefined || name === mapping.functionName || name === mapping.functionArn) && (source === undefined || source === mapping.eventSourceArn),
       );
       return { status: 200, body: { EventSourceMappings: found.map((mapping) => mapping.configuration()) } };
     }
@@ -191,7 +196,8 @@ export class EventSourceMappings {
     if (action === "GetEventSourceMapping") return { status: 200, body: mapping.configuration() };
     const { Enabled, BatchSize, ScalingConfig } = input as { Enabled?: unknown; BatchSize?: unknown; ScalingConfig?: { MaximumConcurrency?: unknown } };
     if (Enabled !== undefined && typeof Enabled !== "boolean") return invalid("Enabled must be a boolean");
-    if (BatchSize !== undefined && (!Number.isInteger(BatchSize) || (BatchSize as number) < 1 || (BatchSize as number) > 10_000)) return invalid("BatchSize must be 1 to 10000");
+    if (BatchSize !== undefined && (!Number.isInteger(BatchSize) || (BatchSize as number) < 1 || (BatchSize as number) > 10_000))
+      return invalid("BatchSize must be 1 to 10000");
     const concurrency = ScalingConfig?.MaximumConcurrency;
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || (concurrency as number) < 2 || (concurrency as number) > 1000)) {
       return invalid("ScalingConfig.MaximumConcurrency must be 2 to 1000");
@@ -221,7 +227,9 @@ export async function startLambdaApi(mappings: EventSourceMappings, port = 0): P
       let answer: Answer;
       try {
         const operation = lambdaOperationOf(req.method ?? "GET", req.url ?? "/", Buffer.concat(chunks).toString("utf8"));
-        answer = operation ? mappings.answer(operation) : { status: 404, errorType: "UnknownOperationException", body: { Type: "User", Message: `${req.method} ${req.url} is not served here` } };
+        answer = operation
+          ? mappings.answer(operation)
+          : { status: 404, errorType: "UnknownOperationException", body: { Type: "User", Message: `${req.method} ${req.url} is not served here` } };
       } catch (error) {
         answer = invalid(`the request body is not JSON: ${(error as Error).message}`);
       }

@@ -113,7 +113,11 @@ export async function startSandboxes({ env, live, log, stoppers }: Startup, secr
     live.addSandbox(sandbox);
     return sandbox;
   };
-  if (!process.env.PUSHWOOSH_API_URL) sandboxes.pushwoosh = await startSandbox("PUSHWOOSH_API_URL", createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }));
+  if (!process.env.PUSHWOOSH_API_URL)
+    sandboxes.pushwoosh = await startSandbox(
+      "PUSHWOOSH_API_URL",
+      createPushwooshSandbox({ log, credentials: DEVELOPMENT_PUSHWOOSH_CREDENTIALS, events: DEVELOPMENT_PUSHWOOSH_EVENTS }),
+    );
   if (!process.env.MPARTICLE_API_URL) {
     sandboxes.mparticle = await startSandbox("MPARTICLE_API_URL", createMparticleSandbox({ log, feeds: secrets.mparticle.feeds }));
   }
@@ -183,7 +187,11 @@ interface WorkerSetup {
 }
 
 /** One worker as Lambda runs it: its event source mapping, a poller honouring it, and its probe schedule. */
-export async function startWorker({ live, log, options, stoppers }: Startup, worker: (typeof WORKER_FUNCTIONS)[number], setup: WorkerSetup): Promise<SqsPoller> {
+export async function startWorker(
+  { live, log, options, stoppers }: Startup,
+  worker: (typeof WORKER_FUNCTIONS)[number],
+  setup: WorkerSetup,
+): Promise<SqsPoller> {
   const { sqs, queueUrls, region, eventSourceMappings, loadScoped, environmentOf } = setup;
   const queueUrl = queueUrls[worker.trigger.destination].queue;
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));

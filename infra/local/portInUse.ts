@@ -1,6 +1,9 @@
 /** A port `npm start` was told to use is taken; the message names the variable that moves it. */
 export class PortInUseError extends Error {
-  constructor(readonly variable: string, readonly port: number) {
+  constructor(
+    readonly variable: string,
+    readonly port: number,
+  ) {
     super(`port ${port} is already in use; set ${variable} to a free port (${variable}=0 picks one)`);
   }
 }

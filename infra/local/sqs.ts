@@ -46,9 +46,7 @@ export async function ensureQueues(sqs: SQSClient): Promise<QueueUrls> {
   const urls = {} as QueueUrls;
   for (const destination of DESTINATIONS) {
     const retention = String(RETENTION_SECONDS);
-    const dlq = await sqs.send(
-      new CreateQueueCommand({ QueueName: deadLetterQueueName(destination), Attributes: { MessageRetentionPeriod: retention } }),
-    );
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: deadLetterQueueName(destination), Attributes: { MessageRetentionPeriod: retention } }));
     const dlqArn = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }));
     const queue = await sqs.send(
       new CreateQueueCommand({

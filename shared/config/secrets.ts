@@ -79,7 +79,11 @@ export const relaySecretsSchema = z.object({
   mixpanel: z.union([
     z.object({ projectToken: z.string().check(z.minLength(1)) }),
     z.object({
-      serviceAccount: z.object({ username: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)), projectId: z.string().check(z.minLength(1)) }),
+      serviceAccount: z.object({
+        username: z.string().check(z.minLength(1)),
+        secret: z.string().check(z.minLength(1)),
+        projectId: z.string().check(z.minLength(1)),
+      }),
     }),
   ]),
 });

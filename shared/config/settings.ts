@@ -125,7 +125,10 @@ export function switchSetting(name: string): boolean {
 
 /** A comma-separated list; undefined when unset or empty, so the caller's default applies. */
 export function listSetting(name: string): string[] | undefined {
-  const list = environmentVariable(name)?.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const list = environmentVariable(name)
+    ?.split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   return list && list.length > 0 ? list : undefined;
 }
 

@@ -33,7 +33,11 @@ const MIXPANEL_EVENT_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Braze fields the export renames: `os_version` → `$os` (the OS version), `device_model` → `$device`, `content_card_id` → `card_id`. */
-const RENAMED: ReadonlyMap<string, string> = new Map([["os_version", "$os"], ["device_model", "$device"], ["content_card_id", "card_id"]]);
+const RENAMED: ReadonlyMap<string, string> = new Map([
+  ["os_version", "$os"],
+  ["device_model", "$device"],
+  ["content_card_id", "card_id"],
+]);
 
 /** Copies `bag` into `target`, each name prefixed. Plain loops: this runs per event (docs/performance.md, "Mapping"). */
 function addPrefixed(target: Record<string, unknown>, bag: Record<string, unknown> | null | undefined, prefix: string): void {

@@ -126,7 +126,15 @@ const AD_ID_FIELDS: Record<string, "ios_advertising_id" | "android_advertising_i
 const PHONE_CHANNEL_TYPES = ["users.messages.sms.", "users.messages.whatsapp.", "users.messages.rcs."];
 
 /** Properties Braze's connector moves out of the custom attributes (into identities, device_info, user_attributes) or drops. */
-const MOVED_PROPERTIES: ReadonlySet<string> = new Set(["email_address", "platform", "os_version", "device_model", "ad_id", "ad_id_type", "ad_tracking_enabled"]);
+const MOVED_PROPERTIES: ReadonlySet<string> = new Set([
+  "email_address",
+  "platform",
+  "os_version",
+  "device_model",
+  "ad_id",
+  "ad_id_type",
+  "ad_tracking_enabled",
+]);
 const PHONE_PROPERTIES: ReadonlySet<string> = new Set(["to_phone_number", "user_phone_number", "media_urls"]);
 /** Braze fields the connector sends under another name: a content card's `content_card_id` is `card_id` (glossary, mParticle tabs). */
 const RENAMED: ReadonlyMap<string, string> = new Map([["content_card_id", "card_id"]]);

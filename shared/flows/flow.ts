@@ -29,7 +29,9 @@ export interface Flow<Item> {
   mapMessage(events: QueuedEvent[], context: unknown): { items: MappedItem<Item>[]; failed: Map<string, RelayError> };
 }
 
-export function defineFlow<SourceEvent, Context, Item>(spec: FlowSpec<SourceEvent, Context, Item>): Flow<Item> & { spec: FlowSpec<SourceEvent, Context, Item> } {
+export function defineFlow<SourceEvent, Context, Item>(
+  spec: FlowSpec<SourceEvent, Context, Item>,
+): Flow<Item> & { spec: FlowSpec<SourceEvent, Context, Item> } {
   return {
     name: spec.name,
     destination: spec.destination,
@@ -93,7 +95,10 @@ export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flo
         mapped.forEach((entry, index) => {
           const key = `${messageId}\u001f#${index}`;
           items.push({ key, item: entry.item });
-          eventsOf.set(key, entry.eventIds.map((id) => eventKey(messageId, id)));
+          eventsOf.set(
+            key,
+            entry.eventIds.map((id) => eventKey(messageId, id)),
+          );
         });
       }
       if (items.length === 0) return outcomes;

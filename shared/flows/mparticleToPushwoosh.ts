@@ -18,5 +18,8 @@ export const mparticleToPushwoosh = defineFlow({
   eventSchema: mparticleEventSchema,
   contextSchema,
   map: (events, context): MappedItem<PushwooshPayload>[] =>
-    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item }) => ({ eventIds, item: { credentials: context.credentials, call: item } })),
+    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item }) => ({
+      eventIds,
+      item: { credentials: context.credentials, call: item },
+    })),
 });

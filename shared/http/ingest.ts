@@ -135,7 +135,10 @@ function checkContentType(value: string | undefined): void {
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new UnsupportedMediaTypeError(`content-type must be application/json, not ${JSON.stringify(mediaType.slice(0, 100))}`, { field: "content-type" });
   }
-  const charset = parameters.find((parameter) => parameter.startsWith("charset="))?.slice("charset=".length).replace(QUOTES, "");
+  const charset = parameters
+    .find((parameter) => parameter.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(QUOTES, "");
   if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
     throw new UnsupportedMediaTypeError("content-type charset must be utf-8", { field: "content-type" });
   }

@@ -63,7 +63,8 @@ async function send(partner: string, request: PartnerHttpRequest): Promise<Partn
   } catch (error) {
     const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : "failed";
     const detail = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    if (partnerCalls.hasSubscribers) partnerCalls.publish({ partner, request, failure: { reason, detail }, durationMs: performance.now() - started } satisfies PartnerCallMessage);
+    if (partnerCalls.hasSubscribers)
+      partnerCalls.publish({ partner, request, failure: { reason, detail }, durationMs: performance.now() - started } satisfies PartnerCallMessage);
     // The URL's path names the method; the query string may hold credentials, so it is left out.
     throw new PartnerUnreachableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
   }

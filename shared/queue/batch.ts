@@ -24,7 +24,12 @@ function readRecords(records: SQSRecord[]): { messages: Map<string, WorkerMessag
 }
 
 /** Delivers every message in one call under the partner guard; a thrown delivery fails every event alike. */
-async function deliverAll(runtime: WorkerRuntime, messages: WorkerMessage[], tally: PartnerTally, options: WatchOptions): Promise<Map<string, DeliveryOutcome>> {
+async function deliverAll(
+  runtime: WorkerRuntime,
+  messages: WorkerMessage[],
+  tally: PartnerTally,
+  options: WatchOptions,
+): Promise<Map<string, DeliveryOutcome>> {
   if (messages.length === 0) return new Map();
   const started = performance.now();
   try {
@@ -42,7 +47,12 @@ async function deliverAll(runtime: WorkerRuntime, messages: WorkerMessage[], tal
  * One batch of records through the runtime: parse, deliver the whole batch, then settle each message by
  * the outcomes of its events (partial batch response). Returns the response and how the partner calls went.
  */
-export async function processBatch(runtime: WorkerRuntime, event: SQSEvent, context: Context, options: BatchOptions = {}): Promise<{ response: SQSBatchResponse; tally: PartnerTally }> {
+export async function processBatch(
+  runtime: WorkerRuntime,
+  event: SQSEvent,
+  context: Context,
+  options: BatchOptions = {},
+): Promise<{ response: SQSBatchResponse; tally: PartnerTally }> {
   const { messages, unreadable } = readRecords(event.Records);
   const tally = emptyTally();
   const outcomes = await deliverAll(runtime, [...messages.values()], tally, options);

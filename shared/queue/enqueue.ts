@@ -48,7 +48,11 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
     const json = sqsJson(event);
     const size = Buffer.byteLength(json) + 1;
     if (frameBytes + size > MESSAGE_BUDGET) {
-      tooLarge.push({ id: event.id, destination: batch.destination, reason: `event is ${size} bytes; a queue message holds at most ${MESSAGE_BUDGET - frameBytes}` });
+      tooLarge.push({
+        id: event.id,
+        destination: batch.destination,
+        reason: `event is ${size} bytes; a queue message holds at most ${MESSAGE_BUDGET - frameBytes}`,
+      });
     } else {
       pieces.push({ id: event.id, json, size });
     }
@@ -122,10 +126,12 @@ export function packWork(batches: WorkBatch[]): PackedWork {
  * time is recognisable downstream. `delaySeconds` (≤ 900, SQS's limit) delays every message.
  */
 export async function sendPackedWork(packed: PackedWork, delaySeconds?: number): Promise<void> {
-  await Promise.all([...packed.byDestination].flatMap(([destination, messages]) => {
-    const queueUrl = queueUrlFor(destination);
-    return sendBatches(messages).map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
-  }));
+  await Promise.all(
+    [...packed.byDestination].flatMap(([destination, messages]) => {
+      const queueUrl = queueUrlFor(destination);
+      return sendBatches(messages).map((chunk) => sendChunk(queueUrl, chunk, delaySeconds));
+    }),
+  );
   // Stryker disable next-line StringLiteral,ObjectLiteral: a debug log line, not behaviour
   logger.debug("enqueued work", { messages: packed.messages.length, tooLarge: packed.tooLarge.length });
 }

@@ -28,12 +28,11 @@ const metrics = createMetrics({});
 async function parkRejected(messages: PackedMessage[], { batch, error }: RejectedWork, now: Date): Promise<void> {
   for (const message of messages) {
     try {
-      await park(
-        batch.destination,
-        message.body,
-        parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now),
-        { destination: batch.destination, workItemId: message.workItemId, correlationId: batch.correlationId },
-      );
+      await park(batch.destination, message.body, parkRecord(batch.destination, message.workItemId, "validation", error, 0, now.toISOString(), now), {
+        destination: batch.destination,
+        workItemId: message.workItemId,
+        correlationId: batch.correlationId,
+      });
     } catch (cause) {
       // Like a failed enqueue: the sender is answered 503 and sends again; the work item id stays the same.
       throw new RetryableError(`SQS SendMessage to the ${batch.destination} DLQ failed: ${(cause as Error).message}`, { cause });
@@ -47,7 +46,13 @@ async function parkRejected(messages: PackedMessage[], { batch, error }: Rejecte
       correlationId: batch.correlationId,
     });
     // Two dimension sets: the per-destination total the alarm reads, and its split by flow.
-    publishCount(metrics, PARKED_AT_INGEST_METRIC, message.eventIds.length, { destination: batch.destination }, { destination: batch.destination, flow: batch.flow });
+    publishCount(
+      metrics,
+      PARKED_AT_INGEST_METRIC,
+      message.eventIds.length,
+      { destination: batch.destination },
+      { destination: batch.destination, flow: batch.flow },
+    );
   }
 }
 

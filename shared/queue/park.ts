@@ -48,17 +48,10 @@ export function parkRecord(
 }
 
 /** Sends a message to the DLQ with the reason; the caller deletes the original only after this resolves. */
-export async function park(
-  destination: Destination,
-  body: string,
-  record: ParkRecord,
-  passThroughAttributes: Record<string, string>,
-): Promise<void> {
+export async function park(destination: Destination, body: string, record: ParkRecord, passThroughAttributes: Record<string, string>): Promise<void> {
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
   for (const [name, value] of Object.entries(passThroughAttributes)) attributes[name] = { DataType: "String", StringValue: value };
   // Replaces the record of an earlier park (a redriven message carries it).
   attributes[PARK_ATTRIBUTE] = { DataType: "String", StringValue: sqsJson(record) };
-  await sqsClient().send(
-    new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }),
-  );
+  await sqsClient().send(new SendMessageCommand({ QueueUrl: deadLetterQueueUrlFor(destination), MessageBody: body, MessageAttributes: attributes }));
 }

@@ -42,7 +42,9 @@ function recordOf(message: Message): SQSRecord {
       SenderId: attributes.SenderId ?? "",
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? "",
     },
-    messageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { dataType: value.DataType ?? "String", stringValue: value.StringValue }])),
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { dataType: value.DataType ?? "String", stringValue: value.StringValue }]),
+    ),
     md5OfBody: message.MD5OfBody ?? "",
     eventSource: "aws:sqs",
     // Not read by the runtime; the probe receives the queue itself.
@@ -52,12 +54,14 @@ function recordOf(message: Message): SQSRecord {
 }
 
 async function receive(runtime: WorkerRuntime): Promise<Message[]> {
-  const { Messages } = await sqsClient().send(new ReceiveMessageCommand({
-    QueueUrl: queueUrlFor(runtime.destination),
-    MaxNumberOfMessages: PROBE_RECEIVE,
-    MessageSystemAttributeNames: ["All"],
-    MessageAttributeNames: ["All"],
-  }));
+  const { Messages } = await sqsClient().send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrlFor(runtime.destination),
+      MaxNumberOfMessages: PROBE_RECEIVE,
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+  );
   return Messages ?? [];
 }
 
@@ -69,10 +73,12 @@ async function settleReceived(runtime: WorkerRuntime, messages: Message[], conte
   const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
   const settled = event.Records.filter((record) => !failed.has(record.messageId));
   if (settled.length > 0) {
-    await sqsClient().send(new DeleteMessageBatchCommand({
-      QueueUrl: queueUrlFor(runtime.destination),
-      Entries: settled.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-    }));
+    await sqsClient().send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrlFor(runtime.destination),
+        Entries: settled.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+      }),
+    );
   }
   return tally;
 }
@@ -113,10 +119,12 @@ async function resume(runtime: WorkerRuntime, why: string): Promise<void> {
 
 /** Nothing visible to probe with: stay paused while held messages are due back, else resume. */
 async function resumeUnlessHeld(runtime: WorkerRuntime): Promise<void> {
-  const { Attributes } = await sqsClient().send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrlFor(runtime.destination),
-    AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
-  }));
+  const { Attributes } = await sqsClient().send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrlFor(runtime.destination),
+      AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
+    }),
+  );
   if (Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0) === 0) await resume(runtime, "the queue is empty");
 }
 

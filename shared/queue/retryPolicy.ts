@@ -9,9 +9,7 @@ export const MAX_DELAY_SECONDS = 900;
 
 export type ParkReason = "permanent" | "validation" | "retries-exhausted" | "credentials" | "outage-exceeded";
 
-export type RetryDecision =
-  | { action: "retry"; delaySeconds: number }
-  | { action: "park"; reason: ParkReason };
+export type RetryDecision = { action: "retry"; delaySeconds: number } | { action: "park"; reason: ParkReason };
 
 /** Held: re-sent after `delaySeconds` with no attempt spent, because the partner (not the message) failed. */
 export type FailureDecision = RetryDecision | { action: "hold"; delaySeconds: number };
@@ -32,12 +30,7 @@ function backoff(base: number, attempt: number, random: () => number): number {
  * The retry policy, in one place. `attempt` is the receive count of the message that just failed.
  * The last allowed attempt parks instead of retrying, so the DLQ copy carries the reason.
  */
-export function decideRetry(
-  error: RelayError,
-  attempt: number,
-  base = retryBaseSeconds(),
-  random: () => number = Math.random,
-): RetryDecision {
+export function decideRetry(error: RelayError, attempt: number, base = retryBaseSeconds(), random: () => number = Math.random): RetryDecision {
   switch (error.errorClass) {
     case "permanent":
       return { action: "park", reason: "permanent" };

@@ -67,12 +67,22 @@ async function retryInPlace(runtime: WorkerRuntime, record: SQSRecord, message: 
   // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
   const error = plan.retry[0]!.error;
   logger.warn("delivery failed, will retry", {
-    destination: runtime.destination, workItemId, correlationId, attempt: message.attempt, delaySeconds: plan.retryDelaySeconds,
-    errorClass: error.errorClass, status: error.status, error: error.message,
+    destination: runtime.destination,
+    workItemId,
+    correlationId,
+    attempt: message.attempt,
+    delaySeconds: plan.retryDelaySeconds,
+    errorClass: error.errorClass,
+    status: error.status,
+    error: error.message,
   });
   count(runtime, "retried", plan.retry.length);
   await sqsClient().send(
-    new ChangeMessageVisibilityCommand({ QueueUrl: queueUrlFor(runtime.destination), ReceiptHandle: record.receiptHandle, VisibilityTimeout: plan.retryDelaySeconds }),
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrlFor(runtime.destination),
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: plan.retryDelaySeconds,
+    }),
   );
   throw error;
 }
@@ -101,8 +111,14 @@ async function retryAsNewMessage(runtime: WorkerRuntime, message: WorkerMessage,
   await resend(message, plan.retry, message.attempt, plan.retryDelaySeconds);
   const { workItemId, correlationId } = message.workItem;
   logger.warn("some events failed, retrying them in a new message", {
-    destination: runtime.destination, workItemId, correlationId, attempt: message.attempt, delaySeconds: plan.retryDelaySeconds,
-    events: plan.retry.length, errorClass: first.error.errorClass, error: first.error.message,
+    destination: runtime.destination,
+    workItemId,
+    correlationId,
+    attempt: message.attempt,
+    delaySeconds: plan.retryDelaySeconds,
+    events: plan.retry.length,
+    errorClass: first.error.errorClass,
+    error: first.error.message,
   });
   count(runtime, "retried", plan.retry.length);
 }
@@ -115,8 +131,13 @@ async function hold(runtime: WorkerRuntime, message: WorkerMessage, plan: Failur
   const { workItemId, correlationId } = message.workItem;
   const { error } = first;
   logger.info("events held: the partner is down or asked to slow down", {
-    destination: runtime.destination, workItemId, correlationId, events: plan.hold.length, delaySeconds: plan.holdDelaySeconds,
-    status: error.status, error: error.message,
+    destination: runtime.destination,
+    workItemId,
+    correlationId,
+    events: plan.hold.length,
+    delaySeconds: plan.holdDelaySeconds,
+    status: error.status,
+    error: error.message,
   });
   count(runtime, "held", plan.hold.length);
 }
@@ -130,17 +151,31 @@ async function parkFailures(runtime: WorkerRuntime, record: SQSRecord, message: 
   const error = failures[0]!.error;
   // Parked with no attempts spent, so a redrive gets the whole retry budget again. A message parked
   // whole keeps its id; a part of one gets the id of its own events.
-  const messages = failures.length === workItem.events.length
-    ? [{ workItemId: workItem.workItemId, body: sqsJson({ ...workItem, priorAttempts: 0 }) }]
-    : packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages;
+  const messages =
+    failures.length === workItem.events.length
+      ? [{ workItemId: workItem.workItemId, body: sqsJson({ ...workItem, priorAttempts: 0 }) }]
+      : packWorkBatch({ ...envelope, priorAttempts: 0, events: failures.map((failure) => failure.event) }).messages;
   const waited = reason === "outage-exceeded" ? { waitedSeconds: waitedSeconds(workItem) } : {};
   for (const parked of messages) {
     const attributes = { ...passThroughAttributes(record), workItemId: parked.workItemId };
-    await park(destination, parked.body, { ...parkRecord(destination, parked.workItemId, reason, error, attempt, firstFailedAt(record)), ...waited }, attributes);
+    await park(
+      destination,
+      parked.body,
+      { ...parkRecord(destination, parked.workItemId, reason, error, attempt, firstFailedAt(record)), ...waited },
+      attributes,
+    );
   }
   logger.error("work item parked in the DLQ", {
-    destination, workItemId: workItem.workItemId, correlationId: workItem.correlationId, attempt, reason, events: failures.length,
-    errorClass: error.errorClass, status: error.status, error: error.message, ...waited,
+    destination,
+    workItemId: workItem.workItemId,
+    correlationId: workItem.correlationId,
+    attempt,
+    reason,
+    events: failures.length,
+    errorClass: error.errorClass,
+    status: error.status,
+    error: error.message,
+    ...waited,
   });
   publishCount(runtime.metrics, "parked", failures.length, { reason });
 }

@@ -14,9 +14,14 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const SOURCES = join(ROOT, "shared", "sources");
 const DESTINATIONS = join(ROOT, "shared", "destinations");
 
-const folders = (path: string): string[] => readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+const folders = (path: string): string[] =>
+  readdirSync(path, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
 const files = (path: string): string[] =>
-  readdirSync(path, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  readdirSync(path, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
 
 const DESTINATION_WORDS = [...new Set(["pushwoosh", "mixpanel", ...folders(DESTINATIONS)])];
 

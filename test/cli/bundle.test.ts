@@ -17,7 +17,17 @@ function packageOf(specifier: string): string {
 
 /** Every module the committed bundle imports (esbuild reads them; none is followed). */
 async function importsOfBundle(): Promise<string[]> {
-  const result = await build({ absWorkingDir: REPO, entryPoints: [CLI_BUNDLE_PATH], bundle: true, platform: "node", format: "esm", packages: "external", write: false, metafile: true, logLevel: "silent" });
+  const result = await build({
+    absWorkingDir: REPO,
+    entryPoints: [CLI_BUNDLE_PATH],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
   return Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
 }
 
@@ -34,7 +44,13 @@ describe("the CLI bundle (bin/cdp-relay.bundle.mjs)", () => {
 
     expect(imports.filter((path) => path.startsWith("."))).toEqual([]);
     expect(packages).toContain("@aws-sdk/client-sqs");
-    expect(packages.filter((name) => !(name in PACKAGE.dependencies)), "imported by the CLI but not in dependencies").toEqual([]);
-    expect(packages.filter((name) => !productionPackages().includes(name)), "imported by the CLI but marked dev in package-lock.json").toEqual([]);
+    expect(
+      packages.filter((name) => !(name in PACKAGE.dependencies)),
+      "imported by the CLI but not in dependencies",
+    ).toEqual([]);
+    expect(
+      packages.filter((name) => !productionPackages().includes(name)),
+      "imported by the CLI but marked dev in package-lock.json",
+    ).toEqual([]);
   });
 });

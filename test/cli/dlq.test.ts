@@ -5,17 +5,7 @@ import { outputKeyForQueue } from "../../infra/outputs.js";
 import { PARK_ATTRIBUTE } from "../../shared/queue/park.js";
 import { MAX_RECEIVE_COUNT } from "../../shared/queue/definition.js";
 import { startFakeCloudFormation, startMoveTaskProxy } from "./fakeEndpoints.js";
-import {
-  SECRETS,
-  depth,
-  drain,
-  moveBySqs,
-  parkWorkItem,
-  runCli,
-  useHarness,
-  workItemFactory,
-  type CapturedRun,
-} from "./harness.js";
+import { SECRETS, depth, drain, moveBySqs, parkWorkItem, runCli, useHarness, workItemFactory, type CapturedRun } from "./harness.js";
 
 const harness = useHarness();
 
@@ -214,9 +204,7 @@ describe("dlq redrive", () => {
     expect(run.stdout).toBe("Moved 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (receive/send/delete).\n");
     expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
     const resent = await drain(harness().sqs, harness().urls.mixpanel.queue);
-    expect(resent.map((message) => JSON.parse(message.Body ?? "")).sort(byWorkItemId)).toEqual(
-      [permanent, credentials, crashed].sort(byWorkItemId),
-    );
+    expect(resent.map((message) => JSON.parse(message.Body ?? "")).sort(byWorkItemId)).toEqual([permanent, credentials, crashed].sort(byWorkItemId));
     for (const message of resent) {
       const body = JSON.parse(message.Body ?? "") as { workItemId: string; correlationId: string };
       expect(message.MessageAttributes?.[PARK_ATTRIBUTE]).toBeUndefined();
@@ -273,13 +261,9 @@ describe("dlq redrive", () => {
 
       expect(run.code).toBe(0);
       expect(run.stderr).toBe("");
-      expect(run.stdout).toBe(
-        "\rmoving... 0/3\n" + "Moved 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (StartMessageMoveTask).\n",
-      );
+      expect(run.stdout).toBe("\rmoving... 0/3\n" + "Moved 3 message(s) from cdp-relay-mixpanel-dlq to cdp-relay-mixpanel (StartMessageMoveTask).\n");
       const arns = await harness().sqs.send(new GetQueueAttributesCommand({ QueueUrl: harness().urls.mixpanel.queue, AttributeNames: ["QueueArn"] }));
-      expect(proxy.startCalls).toEqual([
-        { SourceArn: "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel-dlq", DestinationArn: arns.Attributes?.QueueArn },
-      ]);
+      expect(proxy.startCalls).toEqual([{ SourceArn: "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel-dlq", DestinationArn: arns.Attributes?.QueueArn }]);
       expect(await depth(harness().sqs, harness().urls.mixpanel.dlq)).toBe(0);
       expect(await depth(harness().sqs, harness().urls.mixpanel.queue)).toBe(3);
     } finally {
@@ -338,7 +322,7 @@ describe("dlq purge", () => {
     const confirmed = await runCli(["dlq", "purge", "--queue", "mixpanel"], { stdinTty: true, input: "mixpanel\n" });
 
     expect(declined.code).toBe(1);
-    expect(declined.stdout).toContain('About to delete about 3 message(s) from cdp-relay-mixpanel-dlq. This cannot be undone.\n');
+    expect(declined.stdout).toContain("About to delete about 3 message(s) from cdp-relay-mixpanel-dlq. This cannot be undone.\n");
     expect(declined.stdout).toContain('Type "mixpanel" to confirm: ');
     expect(declined.stderr).toBe("Purge cancelled; nothing was deleted.\n");
     expect(depthAfterDecline).toBe(3);

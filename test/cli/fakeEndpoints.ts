@@ -1,13 +1,7 @@
 import { once } from "node:events";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  DeleteMessageCommand,
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -42,8 +36,7 @@ export interface MoveTaskProxy {
 export async function startMoveTaskProxy(upstream: string, sqs: SQSClient): Promise<MoveTaskProxy> {
   const startCalls: Array<Record<string, unknown>> = [];
   let task: { moved: number; polls: number; sourceArn: string } | undefined;
-  const queueUrlOfArn = async (arn: string) =>
-    (await sqs.send(new GetQueueUrlCommand({ QueueName: arn.slice(arn.lastIndexOf(":") + 1) }))).QueueUrl;
+  const queueUrlOfArn = async (arn: string) => (await sqs.send(new GetQueueUrlCommand({ QueueName: arn.slice(arn.lastIndexOf(":") + 1) }))).QueueUrl;
 
   async function moveAll(sourceArn: string, destinationArn: string): Promise<number> {
     const [from, to] = await Promise.all([queueUrlOfArn(sourceArn), queueUrlOfArn(destinationArn)]);
@@ -80,13 +73,15 @@ export async function startMoveTaskProxy(upstream: string, sqs: SQSClient): Prom
         current.polls++;
         const running = current.polls === 1;
         answer({
-          Results: [{
-            Status: running ? "RUNNING" : "COMPLETED",
-            SourceArn: current.sourceArn,
-            ApproximateNumberOfMessagesMoved: running ? 0 : current.moved,
-            ApproximateNumberOfMessagesToMove: current.moved,
-            StartedTimestamp: Date.now(),
-          }],
+          Results: [
+            {
+              Status: running ? "RUNNING" : "COMPLETED",
+              SourceArn: current.sourceArn,
+              ApproximateNumberOfMessagesMoved: running ? 0 : current.moved,
+              ApproximateNumberOfMessagesToMove: current.moved,
+              StartedTimestamp: Date.now(),
+            },
+          ],
         });
         return;
       }

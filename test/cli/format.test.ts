@@ -16,7 +16,14 @@ describe("formatAge", () => {
 
 describe("renderTable", () => {
   it("aligns columns and clips long cells", () => {
-    const table = renderTable(["ID", "ERROR"], [["a", "x".repeat(10)], ["bbb", "short"]], 6);
+    const table = renderTable(
+      ["ID", "ERROR"],
+      [
+        ["a", "x".repeat(10)],
+        ["bbb", "short"],
+      ],
+      6,
+    );
 
     expect(table).toBe(["ID   ERROR", "a    xxxxx…", "bbb  short"].join("\n"));
   });

@@ -6,13 +6,7 @@ import { ensureQueues, type QueueUrls } from "../../infra/local/sqs.js";
 import type { CliIo } from "../../cli/io.js";
 import { main } from "../../cli/main.js";
 import type { DlqSettings } from "../../cli/dlq/context.js";
-import {
-  DESTINATIONS,
-  MAX_RECEIVE_COUNT,
-  deadLetterQueueUrlEnvVar,
-  queueUrlEnvVar,
-  type Destination,
-} from "../../shared/queue/definition.js";
+import { DESTINATIONS, MAX_RECEIVE_COUNT, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../../shared/queue/definition.js";
 import { park, type ParkRecord } from "../../shared/queue/park.js";
 import { deriveWorkItemId, type WorkItem } from "../../shared/queue/workItem.js";
 
@@ -127,15 +121,17 @@ export async function parkWorkItem(item: WorkItem, record: Partial<ParkRecord> =
  */
 export async function moveBySqs(harness: Harness, item: WorkItem): Promise<void> {
   const queueUrl = harness.urls[item.destination].queue;
-  await harness.sqs.send(new SendMessageCommand({
-    QueueUrl: queueUrl,
-    MessageBody: JSON.stringify(item),
-    MessageAttributes: {
-      destination: { DataType: "String", StringValue: item.destination },
-      workItemId: { DataType: "String", StringValue: item.workItemId },
-      correlationId: { DataType: "String", StringValue: item.correlationId },
-    },
-  }));
+  await harness.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(item),
+      MessageAttributes: {
+        destination: { DataType: "String", StringValue: item.destination },
+        workItemId: { DataType: "String", StringValue: item.workItemId },
+        correlationId: { DataType: "String", StringValue: item.correlationId },
+      },
+    }),
+  );
   for (let receive = 0; receive <= MAX_RECEIVE_COUNT; receive++) {
     await harness.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0, MaxNumberOfMessages: 10 }));
   }
@@ -143,9 +139,7 @@ export async function moveBySqs(harness: Harness, item: WorkItem): Promise<void>
 }
 
 export async function depth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const result = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
-  );
+  const result = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
   return Number(result.Attributes?.ApproximateNumberOfMessages);
 }
 
@@ -168,10 +162,7 @@ export interface CapturedRun {
 }
 
 /** Runs the CLI in-process, as `cdp-relay <argv>` would, capturing its output. */
-export async function runCli(
-  argv: string[],
-  options: { stdinTty?: boolean; stdoutTty?: boolean; input?: string } = {},
-): Promise<CapturedRun> {
+export async function runCli(argv: string[], options: { stdinTty?: boolean; stdoutTty?: boolean; input?: string } = {}): Promise<CapturedRun> {
   let stdout = "";
   let stderr = "";
   const stdin = Object.assign(new PassThrough(), { isTTY: options.stdinTty ?? false });

@@ -68,7 +68,11 @@ describe("cdp-relay command line", () => {
       const run = await runCli(["dlq", "list", "--queue", "mparticle"]);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`^cdp-relay: queue cdp-relay-mparticle-dlq not found at ${harness().endpoint} \\(.*\\); is the local stack running \\(npm start\\), or did you mean --stack\\?\\n$`));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^cdp-relay: queue cdp-relay-mparticle-dlq not found at ${harness().endpoint} \\(.*\\); is the local stack running \\(npm start\\), or did you mean --stack\\?\\n$`,
+        ),
+      );
     } finally {
       harness().server.createQueue("cdp-relay-mparticle-dlq");
     }
@@ -102,7 +106,9 @@ describe("cdp-relay command line", () => {
       const run = await spawnBin(["dlq", "list", "--queue", "mparticle"], { PATH: process.env.PATH, HOME: home, AWS_ENDPOINT_URL_SQS: endpoint });
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toBe(`cdp-relay: nothing answers at AWS_ENDPOINT_URL_SQS=${endpoint}: is the local stack running (npm start; its port is LOCAL_SQS_PORT)?\n`);
+      expect(run.stderr).toBe(
+        `cdp-relay: nothing answers at AWS_ENDPOINT_URL_SQS=${endpoint}: is the local stack running (npm start; its port is LOCAL_SQS_PORT)?\n`,
+      );
     });
   });
 

@@ -35,9 +35,7 @@ describe("redact", () => {
   it("scrubs Authorization-like values and key/value secrets inside free text", () => {
     expect(redactText("sent Authorization: Bearer abc.def-ghi to the partner")).toBe(`sent Authorization: "${REDACTED}" to the partner`);
     expect(redactText("header was Basic dXNlcjpwYXNz, retry")).toBe(`header was Basic ${REDACTED}, retry`);
-    expect(redactText('{"status":"error","api_token":"t-123","reason":"bad"}')).toBe(
-      `{"status":"error","api_token":"${REDACTED}","reason":"bad"}`,
-    );
+    expect(redactText('{"status":"error","api_token":"t-123","reason":"bad"}')).toBe(`{"status":"error","api_token":"${REDACTED}","reason":"bad"}`);
     expect(redactText("url?auth=xyz&id=1")).toBe(`url?auth="${REDACTED}"&id=1`);
     expect(redactText("Mixpanel answered HTTP 400: 2 records failed")).toBe("Mixpanel answered HTTP 400: 2 records failed");
     expect(redactText("Token has expired")).toBe("Token has expired");

@@ -26,7 +26,10 @@ function headingSlugs(markdown: string): Set<string> {
   const withoutFences = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
   const slugs = new Set<string>();
   for (const [, text] of withoutFences.matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
-    const base = defined(text).toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
+    const base = defined(text)
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "")
+      .replace(/ /g, "-");
     let slug = base;
     for (let repeat = 1; slugs.has(slug); repeat += 1) slug = `${base}-${repeat}`;
     slugs.add(slug);
@@ -50,7 +53,11 @@ function brokenLinks(file: string): string[] {
 /** Names the configuration code reads, directly or through a helper given the name as a literal. */
 function environmentVariablesRead(): Set<string> {
   const folders = ["shared/config", "infra/local"].map((folder) => join(ROOT, folder));
-  const sources = folders.flatMap((folder) => readdirSync(folder).filter((name) => name.endsWith(".ts")).map((name) => readFileSync(join(folder, name), "utf8")));
+  const sources = folders.flatMap((folder) =>
+    readdirSync(folder)
+      .filter((name) => name.endsWith(".ts"))
+      .map((name) => readFileSync(join(folder, name), "utf8")),
+  );
   const names = new Set<string>();
   for (const source of sources) {
     const patterns = [/process\.env\.([A-Z][A-Z0-9_]*)/g, /process\.env\[\s*["'`]([A-Z][A-Z0-9_]*)["'`]\s*\]/g];

@@ -19,7 +19,13 @@ const TYPES = [
   "users.behaviors.app.SessionStart",
   "users.behaviors.Uninstall",
 ];
-const MPARTICLE_TYPES = new Set(["users.messages.pushnotification.Send", "users.messages.email.Delivery", "users.messages.inappmessage.Click", "users.canvas.Entry", "users.behaviors.Uninstall"]);
+const MPARTICLE_TYPES = new Set([
+  "users.messages.pushnotification.Send",
+  "users.messages.email.Delivery",
+  "users.messages.inappmessage.Click",
+  "users.canvas.Entry",
+  "users.behaviors.Uninstall",
+]);
 const PLATFORMS = ["ios", "android", "web", "kindle", null] as const;
 const FEED_OF: Record<string, string> = { ios: "ios", android: "android", kindle: "android", web: "web" };
 
@@ -61,18 +67,26 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ events: 100, workItems: forMparticle.length + sent.length, duplicates: 0, skipped: 10, rejected: 0 });
-    await waitFor(() => mixpanel.imported.length === sent.length && mparticle.accepted.flatMap((a) => a.batch.events as unknown[]).length === forMparticle.length, 30_000, "deliveries");
+    await waitFor(
+      () => mixpanel.imported.length === sent.length && mparticle.accepted.flatMap((a) => a.batch.events as unknown[]).length === forMparticle.length,
+      30_000,
+      "deliveries",
+    );
 
     // mParticle: one bulk request per feed, authenticated with that feed's key; each batch one user.
     const calls = mparticle.callsTo("/v2/bulkevents");
     expect(calls.every((call) => call.status === 202)).toBe(true);
     const feeds = stack.secrets.mparticle.feeds;
     const callFeeds = calls.map((call) => call.headers.authorization);
-    expect(new Set(callFeeds)).toEqual(new Set(["ios", "android", "web", "unbound"].map((feed) => basic(feeds[feed as keyof typeof feeds].key, feeds[feed as keyof typeof feeds].secret))));
+    expect(new Set(callFeeds)).toEqual(
+      new Set(["ios", "android", "web", "unbound"].map((feed) => basic(feeds[feed as keyof typeof feeds].key, feeds[feed as keyof typeof feeds].secret))),
+    );
     // Every batch was valid: nothing was dropped behind a 202.
     expect(mparticle.dropped).toEqual([]);
     // Named as Braze's own mParticle connector names them.
-    const names = new Set(mparticle.accepted.flatMap((accepted) => (accepted.batch.events as Array<{ data: { event_name?: string } }>).map((event) => event.data.event_name)));
+    const names = new Set(
+      mparticle.accepted.flatMap((accepted) => (accepted.batch.events as Array<{ data: { event_name?: string } }>).map((event) => event.data.event_name)),
+    );
     expect(names).toEqual(new Set(["Push Notification Sends", "Email Deliveries", "In-App Message Clicks", "Canvas Entries", undefined]));
     for (const call of calls) {
       const feed = mparticle.feedOf(call);
@@ -130,7 +144,9 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     expect(unmappable.status).toBe(200);
     expect(await unmappable.json()).toEqual({ ...empty, rejected: 1 });
     // Ops see it where they see every parked message: the DLQ tooling (here through the live view's API).
-    const parked = (await (await fetch(`${stack.liveUrl}/parked`)).json()) as { queues: Array<{ destination: string; entries: Array<{ reason: string; attempts: number; message: string }> }> };
+    const parked = (await (await fetch(`${stack.liveUrl}/parked`)).json()) as {
+      queues: Array<{ destination: string; entries: Array<{ reason: string; attempts: number; message: string }> }>;
+    };
     for (const destination of ["mparticle", "mixpanel"]) {
       expect(parked.queues.find((queue) => queue.destination === destination)?.entries).toContainEqual(
         expect.objectContaining({ reason: "validation", attempts: 0, message: "events: Invalid input: expected array, received undefined" }),
@@ -155,10 +171,14 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
     await post(batch);
     // Each delivery's rejected event is parked on its own (its batch-mates were delivered); SQS does not dedupe them.
     const parked: Message[] = [];
-    await waitFor(async () => {
-      parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
-      return parked.length === 2;
-    }, 30_000, "both copies of the rejected event in the DLQ");
+    await waitFor(
+      async () => {
+        parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
+        return parked.length === 2;
+      },
+      30_000,
+      "both copies of the rejected event in the DLQ",
+    );
     await waitFor(() => mixpanel.imported.length === before + 2, 30_000, "the valid events");
 
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);

@@ -211,7 +211,15 @@ function buildLoad(brazeBatches: number, mparticleRequests: number, firstEvent: 
       // The relay types mParticle's string attributes (an integer string becomes a number).
       sent.pushwoosh.set(String(seq), { userId: customer, event: name, attributes: { seq }, timestampUTC: Math.floor(timestampMs / 1000) });
       // Ids derived from the sequence, so the same load is sent byte for byte in every run.
-      return { type: "custom_event", id: eventId(900_000_000 + seq), timestamp_ms: timestampMs, session_id: 1, name, custom_event_type: "other", attributes: { seq: String(seq) } };
+      return {
+        type: "custom_event",
+        id: eventId(900_000_000 + seq),
+        timestamp_ms: timestampMs,
+        session_id: 1,
+        name,
+        custom_event_type: "other",
+        attributes: { seq: String(seq) },
+      };
     });
     load.mparticleRequests.push({
       type: "event_processing_request",
@@ -237,7 +245,9 @@ function carriedIds(destination: Destination, call: RecordedCall): string[] {
     case "pushwoosh":
       return call.path === "/json/1.3/postEvent" ? [String(((json as Json).request as Json & { attributes: Json }).attributes.seq)] : [];
     case "mparticle":
-      return (json as Array<{ events: Array<{ data: { source_message_id: string } }> }>).flatMap((batch) => batch.events.map((event) => event.data.source_message_id));
+      return (json as Array<{ events: Array<{ data: { source_message_id: string } }> }>).flatMap((batch) =>
+        batch.events.map((event) => event.data.source_message_id),
+      );
     case "mixpanel":
       return (json as Array<{ properties: { $insert_id: string } }>).map((event) => event.properties.$insert_id);
   }
@@ -247,7 +257,10 @@ function carriedIds(destination: Destination, call: RecordedCall): string[] {
 function historyOf(destination: Destination, calls: readonly RecordedCall[], id: string, client: ClientOutcomes): string {
   return calls
     .filter((call) => carriedIds(destination, call).includes(id))
-    .map((call) => `${new Date(call.at).toISOString().slice(11, 23)} ${call.status}${call.fault ? ` (${faultName(call.fault)})` : ""} partner answered ${call.answer?.status ?? "-"}${client.failed(call.headers[CALL_HEADER]) ? ", relay gave up" : ""}`)
+    .map(
+      (call) =>
+        `${new Date(call.at).toISOString().slice(11, 23)} ${call.status}${call.fault ? ` (${faultName(call.fault)})` : ""} partner answered ${call.answer?.status ?? "-"}${client.failed(call.headers[CALL_HEADER]) ? ", relay gave up" : ""}`,
+    )
     .join("; ");
 }
 
@@ -298,7 +311,9 @@ function deliveredContent(destination: Destination, call: RecordedCall, id: stri
       return { userId, event, attributes, timestampUTC, application };
     }
     case "mparticle": {
-      const batch = (call.json as Array<{ user_identities: Json; events: Array<{ data: Json }> }>).find((candidate) => candidate.events.some((event) => event.data.source_message_id === id));
+      const batch = (call.json as Array<{ user_identities: Json; events: Array<{ data: Json }> }>).find((candidate) =>
+        candidate.events.some((event) => event.data.source_message_id === id),
+      );
       const event = batch?.events.find((candidate) => candidate.data.source_message_id === id);
       return { customerId: batch?.user_identities.customer_id, timestampMs: event?.data.timestamp_unixtime_ms };
     }
@@ -380,19 +395,21 @@ describe("the fault run", () => {
 
   async function ingest(load: Load): Promise<void> {
     const requests = [
-      ...load.brazeBatches.map((events) => () =>
-        fetch(`${stack.apiUrl}/braze/currents`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json" },
-          body: JSON.stringify({ events }),
-        }),
+      ...load.brazeBatches.map(
+        (events) => () =>
+          fetch(`${stack.apiUrl}/braze/currents`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json" },
+            body: JSON.stringify({ events }),
+          }),
       ),
-      ...load.mparticleRequests.map((body) => () =>
-        fetch(`${stack.apiUrl}/mparticle/events`, {
-          method: "POST",
-          headers: { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" },
-          body: JSON.stringify(body),
-        }),
+      ...load.mparticleRequests.map(
+        (body) => () =>
+          fetch(`${stack.apiUrl}/mparticle/events`, {
+            method: "POST",
+            headers: { authorization: `Token ${stack.secrets.inbound.mparticleToken}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          }),
       ),
     ];
     const statuses: number[] = [];
@@ -411,7 +428,10 @@ describe("the fault run", () => {
           AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
         }),
       );
-      const inQueue = Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+      const inQueue =
+        Number(Attributes?.ApproximateNumberOfMessages) +
+        Number(Attributes?.ApproximateNumberOfMessagesNotVisible) +
+        Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
       if (inQueue > 0) return false;
     }
     return true;
@@ -477,7 +497,10 @@ describe("the fault run", () => {
     for (const row of rows) {
       expect(row.lost, `${row.destination}: lost`).toBe(0);
       expect(row.delivered, `${row.destination}: delivered`).toBe(row.expected - load.permanent[row.destination].size);
-      expect(unexplainedExtraDeliveries(row, sandboxOf(stack, row.destination).calls, client), `${row.destination}: delivered more than once without faults`).toEqual([]);
+      expect(
+        unexplainedExtraDeliveries(row, sandboxOf(stack, row.destination).calls, client),
+        `${row.destination}: delivered more than once without faults`,
+      ).toEqual([]);
       expect([...row.deliveries.perId.values()].every((entry) => entry.accepted === 1)).toBe(true);
     }
     checkContent(load, rows);
@@ -491,7 +514,10 @@ describe("the fault run", () => {
       mixpanel: scheduledPlan(SEED, schedules.mixpanel),
       mparticle: scheduledPlan(SEED, schedules.mparticle),
     };
-    const firstCall = Object.fromEntries(DESTINATIONS.map((destination) => [destination, sandboxOf(stack, destination).calls.length])) as Record<Destination, number>;
+    const firstCall = Object.fromEntries(DESTINATIONS.map((destination) => [destination, sandboxOf(stack, destination).calls.length])) as Record<
+      Destination,
+      number
+    >;
     for (const destination of DESTINATIONS) sandboxOf(stack, destination).setFaultPlan(plans[destination]);
     const callsOf = (destination: Destination) => sandboxOf(stack, destination).calls.slice(firstCall[destination]);
 
@@ -508,7 +534,9 @@ describe("the fault run", () => {
         return [destination, counts];
       }),
     ) as Record<Destination, Partial<Record<FaultName, number>>>;
-    console.log(`Faults injected (seed ${SEED}): ${JSON.stringify(injected)}; calls/schedule: mixpanel ${callsOf("mixpanel").length}/${schedules.mixpanel.length}, mparticle ${callsOf("mparticle").length}/${schedules.mparticle.length}`);
+    console.log(
+      `Faults injected (seed ${SEED}): ${JSON.stringify(injected)}; calls/schedule: mixpanel ${callsOf("mixpanel").length}/${schedules.mixpanel.length}, mparticle ${callsOf("mparticle").length}/${schedules.mparticle.length}`,
+    );
     for (const destination of ["mixpanel", "mparticle"] as const) {
       const planned: Partial<Record<FaultName, number>> = {};
       for (const fault of schedules[destination]) if (fault) planned[faultName(fault)] = (planned[faultName(fault)] ?? 0) + 1;
@@ -517,7 +545,8 @@ describe("the fault run", () => {
     }
     for (const destination of DESTINATIONS) {
       const perKind = destination === "pushwoosh" ? 5 : destination === "mixpanel" ? MIXPANEL_SCHEDULE.perKind : MPARTICLE_SCHEDULE.perKind;
-      for (const name of Object.keys(FAULT_KINDS) as FaultName[]) expect(injected[destination][name] ?? 0, `${destination}: ${name}`).toBeGreaterThanOrEqual(perKind);
+      for (const name of Object.keys(FAULT_KINDS) as FaultName[])
+        expect(injected[destination][name] ?? 0, `${destination}: ${name}`).toBeGreaterThanOrEqual(perKind);
       expect(injected[destination]["401"] ?? 0, `${destination}: 401`).toBeGreaterThanOrEqual(2);
     }
 
@@ -544,14 +573,21 @@ describe("the fault run", () => {
       const refusedIds = new Set(refused.flatMap((call) => carriedIds(row.destination, call)));
       expect(refusedIds.size, `${row.destination}: ids refused with 401`).toBeGreaterThan(0);
       for (const id of refusedIds) {
-        expect(row.deliveries.perId.has(id) || row.parkedIds.get(id) === "credentials" || load.permanent[row.destination].has(id), `${row.destination} ${id} after a 401`).toBe(true);
+        expect(
+          row.deliveries.perId.has(id) || row.parkedIds.get(id) === "credentials" || load.permanent[row.destination].has(id),
+          `${row.destination} ${id} after a 401`,
+        ).toBe(true);
       }
       // A 401 the relay never heard (its own timeout fired first on a loaded machine) was retried as a
       // timeout, with the ordinary backoff: only the 401s it received must hold the credential backoff.
       for (const call of refused.filter((refusal) => !client.failed(refusal.headers[CALL_HEADER]))) {
         const [id] = carriedIds(row.destination, call);
         const next = calls.find((later) => later.at > call.at && carriedIds(row.destination, later).includes(defined(id)));
-        if (next) expect(next.at - call.at, `${row.destination} ${id}: retry after a 401 (${historyOf(row.destination, calls, defined(id), client)})`).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
+        if (next)
+          expect(
+            next.at - call.at,
+            `${row.destination} ${id}: retry after a 401 (${historyOf(row.destination, calls, defined(id), client)})`,
+          ).toBeGreaterThanOrEqual(minimumAuthBackoffMs);
       }
     }
     checkContent(load, underFaults);
@@ -561,7 +597,11 @@ describe("the fault run", () => {
     for (const destination of DESTINATIONS) {
       for (const reason of ["retries-exhausted", "outage-exceeded", "credentials", "receive-limit"]) {
         const output = new PassThrough();
-        const io = { stdout: { write: (text: string) => output.write(text) }, stderr: { write: (text: string) => output.write(text) }, stdin: new PassThrough() };
+        const io = {
+          stdout: { write: (text: string) => output.write(text) },
+          stderr: { write: (text: string) => output.write(text) },
+          stdin: new PassThrough(),
+        };
         expect(await main(["dlq", "redrive", "--queue", destination, "--reason", reason], io, { ...DEFAULT_DLQ_SETTINGS, receiveWaitSeconds: 0 })).toBe(0);
       }
     }

@@ -55,7 +55,9 @@ function firehoseBatch(id: string, userId: string) {
 }
 
 describe.skipIf(!HAS_CHROMIUM)(
-  HAS_CHROMIUM ? "the live view in headless Chromium" : `the live view in headless Chromium: SKIPPED, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  HAS_CHROMIUM
+    ? "the live view in headless Chromium"
+    : `the live view in headless Chromium: SKIPPED, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
   // Room for every element wait in a test to take its whole bound.
   { timeout: 240_000 },
   () => {
@@ -71,7 +73,16 @@ describe.skipIf(!HAS_CHROMIUM)(
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
       });
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await page.goto(stack.liveUrl);
@@ -97,7 +108,11 @@ describe.skipIf(!HAS_CHROMIUM)(
      * asked (LIVE_VIEW_SCREENSHOT=update) or missing, so a test run leaves the working tree as it was.
      */
     async function screenshot(focus: Locator): Promise<void> {
-      await focus.locator(".call").first().locator("details").evaluateAll((nodes) => nodes.forEach((node) => ((node as unknown as { open: boolean }).open = true)));
+      await focus
+        .locator(".call")
+        .first()
+        .locator("details")
+        .evaluateAll((nodes) => nodes.forEach((node) => ((node as unknown as { open: boolean }).open = true)));
       const png = await page.screenshot();
       expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
       if (process.env.LIVE_VIEW_SCREENSHOT === "update" || !existsSync(SCREENSHOT)) {
@@ -112,7 +127,14 @@ describe.skipIf(!HAS_CHROMIUM)(
     it("shows a Braze batch and a Firehose batch, their work items and their partner calls with redacted bodies", async () => {
       const started = Date.now();
       expect(await post("/braze/currents", "live-braze", `Bearer ${stack.secrets.inbound.brazeToken}`, brazeBatch)).toBe(200);
-      expect(await post("/mparticle/events", "live-firehose", `Token ${stack.secrets.inbound.mparticleToken}`, firehoseBatch("b3d9def7-0000-4650-87b1-000000000001", FIREHOSE_USER))).toBe(200);
+      expect(
+        await post(
+          "/mparticle/events",
+          "live-firehose",
+          `Token ${stack.secrets.inbound.mparticleToken}`,
+          firehoseBatch("b3d9def7-0000-4650-87b1-000000000001", FIREHOSE_USER),
+        ),
+      ).toBe(200);
 
       const pushwooshCall = callOf("live-firehose", "pushwoosh");
       await pushwooshCall.waitFor({ timeout: SEEN_WITHIN_MS });
@@ -120,7 +142,9 @@ describe.skipIf(!HAS_CHROMIUM)(
       await callOf("live-braze", "mparticle").waitFor({ timeout: SEEN_WITHIN_MS });
       await callOf("live-braze", "mixpanel").waitFor({ timeout: SEEN_WITHIN_MS });
       const allSeenMs = Date.now() - started;
-      console.log(`live view: Pushwoosh call on the page ${pushwooshSeenMs} ms after the POST; all three partners' calls after ${allSeenMs} ms (mParticle and Mixpanel wait out the 1 s batching window)`);
+      console.log(
+        `live view: Pushwoosh call on the page ${pushwooshSeenMs} ms after the POST; all three partners' calls after ${allSeenMs} ms (mParticle and Mixpanel wait out the 1 s batching window)`,
+      );
 
       // The inbound requests: route, status, event count, and the credentials gone from the body.
       const firehose = card("live-firehose");
@@ -131,30 +155,51 @@ describe.skipIf(!HAS_CHROMIUM)(
       await expect(card("live-braze").locator("h3").textContent()).resolves.toMatch(/POST \/braze\/currents/);
 
       // The work items each request became.
-      expect(await card("live-braze").locator(".work-item").evaluateAll((items) => items.map((item) => item.getAttribute("data-destination")).sort())).toEqual(["mixpanel", "mparticle"]);
+      expect(
+        await card("live-braze")
+          .locator(".work-item")
+          .evaluateAll((items) => items.map((item) => item.getAttribute("data-destination")).sort()),
+      ).toEqual(["mixpanel", "mparticle"]);
       expect(await firehose.locator(".work-item").getAttribute("data-destination")).toBe("pushwoosh");
 
       // The partner calls: what was sent and what came back.
       expect(await pushwooshCall.textContent()).toMatch(/200\s*POST http:\/\/127\.0\.0\.1:\d+\/json\/1\.3\/postEvent/);
       expect(JSON.parse((await pushwooshCall.locator(".request-body").textContent()) ?? "")).toEqual({
-        request: { application: "ABCDE-12345", userId: FIREHOSE_USER, event: "Level Up", attributes: { level: 7 }, timestampUTC: 1714592744, timestampCurrent: 1714592744 },
+        request: {
+          application: "ABCDE-12345",
+          userId: FIREHOSE_USER,
+          event: "Level Up",
+          attributes: { level: 7 },
+          timestampUTC: 1714592744,
+          timestampCurrent: 1714592744,
+        },
       });
       expect(await pushwooshCall.locator(".answer").textContent()).toContain('"status_code": 200');
-      const mixpanelBody = JSON.parse((await callOf("live-braze", "mixpanel").locator(".request-body").textContent()) ?? "") as Array<{ event: string; properties: Record<string, unknown> }>;
-      expect(mixpanelBody).toEqual([expect.objectContaining({ event: "Push Notification Send", properties: expect.objectContaining({ distinct_id: BRAZE_USER }) })]);
+      const mixpanelBody = JSON.parse((await callOf("live-braze", "mixpanel").locator(".request-body").textContent()) ?? "") as Array<{
+        event: string;
+        properties: Record<string, unknown>;
+      }>;
+      expect(mixpanelBody).toEqual([
+        expect.objectContaining({ event: "Push Notification Send", properties: expect.objectContaining({ distinct_id: BRAZE_USER }) }),
+      ]);
       const mparticleBody = await callOf("live-braze", "mparticle").locator(".request-body").textContent();
       expect(mparticleBody).toContain('"customer_id": "' + BRAZE_USER + '"');
 
       // No credential anywhere on the page.
       const html = await page.content();
-      for (const secret of [PUSHWOOSH_TOKEN, stack.secrets.inbound.brazeToken, stack.secrets.inbound.mparticleToken, "dev-ios-key", "dev-ios-secret"]) expect(html).not.toContain(secret);
+      for (const secret of [PUSHWOOSH_TOKEN, stack.secrets.inbound.brazeToken, stack.secrets.inbound.mparticleToken, "dev-ios-key", "dev-ios-secret"])
+        expect(html).not.toContain(secret);
 
       // Filters: by user id, then by partner.
       await page.fill("#filter-user", BRAZE_USER);
-      await expect.poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id")))).toEqual(["live-braze"]);
+      await expect
+        .poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id"))))
+        .toEqual(["live-braze"]);
       await page.fill("#filter-user", "");
       await page.selectOption("#filter-partner", "pushwoosh");
-      await expect.poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id")))).toEqual(["live-firehose"]);
+      await expect
+        .poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id"))))
+        .toEqual(["live-firehose"]);
       await page.selectOption("#filter-partner", "");
       await page.selectOption("#filter-route", "/braze/currents");
       await expect.poll(() => page.locator(".card").count()).toBe(1);
@@ -170,7 +215,9 @@ describe.skipIf(!HAS_CHROMIUM)(
       expect(await webhook.locator(".inbound-body").textContent()).toContain(`"mpid": ${MPID},`);
       expect(await page.content()).not.toContain(String(Number(MPID)));
       await page.fill("#filter-user", MPID);
-      await expect.poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id")))).toEqual(["live-mpid"]);
+      await expect
+        .poll(() => page.locator(".card").evaluateAll((cards) => cards.map((node) => node.getAttribute("data-correlation-id"))))
+        .toEqual(["live-mpid"]);
       await page.fill("#filter-user", "");
     });
 
@@ -180,19 +227,34 @@ describe.skipIf(!HAS_CHROMIUM)(
       await pushwooshSwitch.locator('[data-action="fault-on"]').click();
       await pushwooshSwitch.locator(".state", { hasText: "every call: 401" }).waitFor();
 
-      expect(await post("/mparticle/events", "live-fault", `Token ${stack.secrets.inbound.mparticleToken}`, firehoseBatch("b3d9def7-0000-4650-87b1-000000000002", FAULT_USER))).toBe(200);
+      expect(
+        await post(
+          "/mparticle/events",
+          "live-fault",
+          `Token ${stack.secrets.inbound.mparticleToken}`,
+          firehoseBatch("b3d9def7-0000-4650-87b1-000000000002", FAULT_USER),
+        ),
+      ).toBe(200);
       const faulted = card("live-fault");
       await faulted.locator(".tag.retry").first().waitFor({ timeout: PARKED_WITHIN_MS });
       await faulted.locator(".tag.parked", { hasText: "parked: credentials" }).waitFor({ timeout: PARKED_WITHIN_MS });
       const attempts = await faulted.locator('.call[data-status="401"] .tag:not(.fault)').allTextContents();
-      expect(attempts.sort()).toEqual(["pushwoosh · attempt 1", "pushwoosh · attempt 2", "pushwoosh · attempt 3", "pushwoosh · attempt 4", "pushwoosh · attempt 5"]);
+      expect(attempts.sort()).toEqual([
+        "pushwoosh · attempt 1",
+        "pushwoosh · attempt 2",
+        "pushwoosh · attempt 3",
+        "pushwoosh · attempt 4",
+        "pushwoosh · attempt 5",
+      ]);
       expect(await faulted.locator(".call .tag.fault").first().textContent()).toBe("injected 401");
 
       const parkedRow = page.locator('.parked-queue[data-queue="pushwoosh"] .parked-entry[data-correlation-id="live-fault"]');
       await parkedRow.waitFor({ timeout: SEEN_WITHIN_MS });
       expect(await parkedRow.textContent()).toContain("credentials");
       await screenshot(faulted);
-      expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({ message: "work item parked in the DLQ", correlationId: "live-fault", reason: "credentials" }));
+      expect(structuredLogs("ERROR")).toContainEqual(
+        expect.objectContaining({ message: "work item parked in the DLQ", correlationId: "live-fault", reason: "credentials" }),
+      );
 
       // Fix the "credentials", then redrive from the page: the message is delivered on its next attempt.
       await pushwooshSwitch.locator('[data-action="fault-off"]').click();

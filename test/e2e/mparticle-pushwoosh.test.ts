@@ -6,7 +6,14 @@ import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
-  CUSTOMER_ID, attributeChange, configured, customEvent, fixture, iosBatch, membershipChange, pushSubscription,
+  CUSTOMER_ID,
+  attributeChange,
+  configured,
+  customEvent,
+  fixture,
+  iosBatch,
+  membershipChange,
+  pushSubscription,
 } from "../shared/sources/mparticle/factories.js";
 
 const IDFV = "97b826c2-ab80-4876-a184-db36cc39b1ee";
@@ -58,7 +65,10 @@ describe("mParticle → Pushwoosh through the local stack", () => {
       },
     );
     const answered = await post("/mparticle/events", batch);
-    expect(answered).toEqual({ status: 200, body: { type: "event_processing_response", id: batch.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" } });
+    expect(answered).toEqual({
+      status: 200,
+      body: { type: "event_processing_response", id: batch.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" },
+    });
 
     // An audience is connected, then three users join it.
     const subscription = configured(fixture("AudienceSubscriptionRequest.json"));
@@ -66,8 +76,11 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     const membership = membershipChange(3, ["New Users Low Engagement"]);
     expect((await post("/mparticle/audiences", membership)).status).toBe(200);
 
-    await waitFor(() => callsTo("setTags").length >= 4 && callsTo("postEvent").length >= 2 && callsTo("registerDevice").length >= 1
-      && callsTo("createFilter").length >= 1, 20_000, "the Pushwoosh calls");
+    await waitFor(
+      () => callsTo("setTags").length >= 4 && callsTo("postEvent").length >= 2 && callsTo("registerDevice").length >= 1 && callsTo("createFilter").length >= 1,
+      20_000,
+      "the Pushwoosh calls",
+    );
 
     const userSetTags = callsTo("setTags").find((call) => JSON.stringify(call.json).includes(CUSTOMER_ID));
     expect(userSetTags?.headers).toMatchObject(DEVICE_HEADERS);
@@ -78,9 +91,33 @@ describe("mParticle → Pushwoosh through the local stack", () => {
         tags: { Age: 34, Balance: 12.5, Premium: true, Signup: "2024-05-01 00:15", Zip: "02134", Nickname: "Bri", Genres: ["jazz", "blues"], Churned: null },
       },
     });
-    expect(callsTo("postEvent").map((call) => call.json).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
-      { request: { application: "ABCDE-12345", userId: CUSTOMER_ID, hwid: IDFV, event: "Added To Cart", attributes: { sku: "A-1", quantity: 2 }, timestampUTC: 1714592744, timestampCurrent: 1714592744 - 8 * 3600 } },
-      { request: { application: "ABCDE-12345", userId: CUSTOMER_ID, hwid: IDFV, event: "Checkout", attributes: {}, timestampUTC: 1714592745, timestampCurrent: 1714592745 - 8 * 3600 } },
+    expect(
+      callsTo("postEvent")
+        .map((call) => call.json)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([
+      {
+        request: {
+          application: "ABCDE-12345",
+          userId: CUSTOMER_ID,
+          hwid: IDFV,
+          event: "Added To Cart",
+          attributes: { sku: "A-1", quantity: 2 },
+          timestampUTC: 1714592744,
+          timestampCurrent: 1714592744 - 8 * 3600,
+        },
+      },
+      {
+        request: {
+          application: "ABCDE-12345",
+          userId: CUSTOMER_ID,
+          hwid: IDFV,
+          event: "Checkout",
+          attributes: {},
+          timestampUTC: 1714592745,
+          timestampCurrent: 1714592745 - 8 * 3600,
+        },
+      },
     ]);
     expect(callsTo("registerDevice").map((call) => call.json)).toEqual([
       { request: { application: "ABCDE-12345", hwid: IDFV, push_token: APNS_TOKEN, device_type: 1, userId: CUSTOMER_ID, timezone: -28800, language: "en" } },
@@ -119,16 +156,29 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.id).toBe(request.id);
     expect(firehoseValidator(responseSchema)(answer.body)).toBe(true);
-    const arrived = await waitFor(() => {
-      const calls = pushwoosh.calls.slice(before);
-      return calls.length >= methods.length ? calls : undefined;
-    }, 20_000, `the calls of ${sample}`);
+    const arrived = await waitFor(
+      () => {
+        const calls = pushwoosh.calls.slice(before);
+        return calls.length >= methods.length ? calls : undefined;
+      },
+      20_000,
+      `the calls of ${sample}`,
+    );
     // Every message settled: nothing more can reach Pushwoosh once the queue is empty.
-    await waitFor(async () => {
-      const counts = await queueCounts(stack.sqs, stack.queueUrls.pushwoosh.queue);
-      return counts.visible + counts.inFlight + counts.delayed === 0;
-    }, 20_000, "the pushwoosh queue empty");
-    expect(pushwoosh.calls.slice(before).map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(methods);
+    await waitFor(
+      async () => {
+        const counts = await queueCounts(stack.sqs, stack.queueUrls.pushwoosh.queue);
+        return counts.visible + counts.inFlight + counts.delayed === 0;
+      },
+      20_000,
+      "the pushwoosh queue empty",
+    );
+    expect(
+      pushwoosh.calls
+        .slice(before)
+        .map((call) => call.path.replace("/json/1.3/", ""))
+        .sort(),
+    ).toEqual(methods);
     expect(arrived.every((call) => call.status === 200)).toBe(true);
   });
 
@@ -136,7 +186,16 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     const userId = "existing-attributes-user";
     const batch = iosBatch([customEvent("Opened")], {
       user_identities: [{ type: "customer", encoding: "raw", value: userId }],
-      user_attributes: { $Zip: "33431", $Mobile: "15551234567", $Age: "41", $FirstName: "Brian", Level: "7", Balance: "12.5", Premium: "false", Signup: "2024-05-01" },
+      user_attributes: {
+        $Zip: "33431",
+        $Mobile: "15551234567",
+        $Age: "41",
+        $FirstName: "Brian",
+        Level: "7",
+        Balance: "12.5",
+        Premium: "false",
+        Signup: "2024-05-01",
+      },
       user_attribute_lists: { Genres: ["jazz", "blues"] },
     });
 
@@ -148,7 +207,17 @@ describe("mParticle → Pushwoosh through the local stack", () => {
       request: {
         application: "ABCDE-12345",
         userId,
-        tags: { $Zip: "33431", $Mobile: "15551234567", $Age: 41, $FirstName: "Brian", Level: 7, Balance: 12.5, Premium: false, Signup: "2024-05-01 00:00", Genres: ["jazz", "blues"] },
+        tags: {
+          $Zip: "33431",
+          $Mobile: "15551234567",
+          $Age: 41,
+          $FirstName: "Brian",
+          Level: 7,
+          Balance: 12.5,
+          Premium: false,
+          Signup: "2024-05-01 00:00",
+          Genres: ["jazz", "blues"],
+        },
       },
     });
     expect(pushwoosh.tagType("$Zip")).toBe("String");
@@ -172,7 +241,10 @@ describe("mParticle → Pushwoosh through the local stack", () => {
     };
     const answer = await post("/mparticle/events", erasure);
 
-    expect(answer).toEqual({ status: 200, body: { type: "dsr_processing_response", id: erasure.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" } });
+    expect(answer).toEqual({
+      status: 200,
+      body: { type: "dsr_processing_response", id: erasure.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" },
+    });
     await waitFor(() => !pushwoosh.devices.has(hwid), 20_000, "the deleted device");
     expect(pushwoosh.tagsOfUser(userId)).toBeUndefined();
     expect(pushwoosh.callsTo("/api/v2/device-api/deleteUser").map((call) => call.json)).toEqual([{ application: "ABCDE-12345", user_id: userId }]);

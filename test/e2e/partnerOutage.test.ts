@@ -42,7 +42,11 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
 
   /** A live view or sandbox switch, as the page sends it. */
   const live = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${stack.apiUrl}${path}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     expect(response.status, `${method} ${path}`).toBe(200);
     return response.json() as Promise<Record<string, unknown>>;
   };
@@ -62,7 +66,9 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
     // 10 posts of 100 custom events, each for Mixpanel only.
     const ids = Array.from({ length: 1000 }, (_, n) => eventId(50_000 + n));
     for (let post = 0; post < 10; post++) {
-      const events = ids.slice(post * 100, post * 100 + 100).map((id, i) => brazeEvent("users.behaviors.CustomEvent", { id, time: 1767225600 + i, externalUserId: `outage-${i % 13}` }));
+      const events = ids
+        .slice(post * 100, post * 100 + 100)
+        .map((id, i) => brazeEvent("users.behaviors.CustomEvent", { id, time: 1767225600 + i, externalUserId: `outage-${i % 13}` }));
       const response = await fetch(`${stack.apiUrl}/braze/currents`, {
         method: "POST",
         headers: { authorization: `Bearer ${stack.secrets.inbound.brazeToken}`, "content-type": "application/json" },
@@ -86,7 +92,11 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
     expect(await parked()).toEqual([]);
 
     await live("DELETE", "/_sandbox/mixpanel/faults");
-    await waitFor(async () => delivered("mixpanel", mixpanel.calls).size === ids.length && (await empty("mixpanel")), 120_000, "every event imported after the outage");
+    await waitFor(
+      async () => delivered("mixpanel", mixpanel.calls).size === ids.length && (await empty("mixpanel")),
+      120_000,
+      "every event imported after the outage",
+    );
     expect(mapping.currentState).toBe("Enabled");
     expect([...delivered("mixpanel", mixpanel.calls)].sort()).toEqual([...ids].sort());
     expect(await parked()).toEqual([]);
@@ -111,7 +121,11 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
       expect(response.status).toBe(200);
     }
 
-    await waitFor(async () => delivered("pushwoosh", pushwoosh.calls.slice(before)).size === seqs.length && (await empty("pushwoosh")), 180_000, "every event posted to Pushwoosh");
+    await waitFor(
+      async () => delivered("pushwoosh", pushwoosh.calls.slice(before)).size === seqs.length && (await empty("pushwoosh")),
+      180_000,
+      "every event posted to Pushwoosh",
+    );
     await live("DELETE", "/_sandbox/pushwoosh/rate");
     const calls = pushwoosh.calls.slice(before);
     expect([...delivered("pushwoosh", calls)].sort()).toEqual([...seqs].sort());

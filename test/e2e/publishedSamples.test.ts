@@ -42,13 +42,19 @@ function manifest(partner: (typeof PARTNERS)[number]): SourceOf[] {
 }
 
 const SOURCES = PARTNERS.flatMap(manifest);
-const SAMPLES: Sample[] = SOURCES.map((source) => ({ ...source, name: `${source.partner}/${source.file}`, text: readFileSync(join(CORPUS, source.partner, source.file), "utf8") }));
+const SAMPLES: Sample[] = SOURCES.map((source) => ({
+  ...source,
+  name: `${source.partner}/${source.file}`,
+  text: readFileSync(join(CORPUS, source.partner, source.file), "utf8"),
+}));
 
 /** Every file of a partner's folder but its manifest, licences and the originals a sample was made from. */
 function corpusFiles(partner: string): string[] {
   const folder = join(CORPUS, partner);
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [relative(folder, join(dir, entry.name))]));
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name)) : [relative(folder, join(dir, entry.name))],
+    );
   return walk(folder).filter((file) => file !== "sources.json" && !file.startsWith("LICENSE") && !file.includes(".snippet."));
 }
 
@@ -74,7 +80,10 @@ interface Verdict {
 }
 
 const recordsOf = (records: LiveRecord[], correlationId: string) =>
-  records.filter((record) => ("correlationId" in record && record.correlationId === correlationId) || (record.kind === "partnerCall" && record.correlationIds.includes(correlationId)));
+  records.filter(
+    (record) =>
+      ("correlationId" in record && record.correlationId === correlationId) || (record.kind === "partnerCall" && record.correlationIds.includes(correlationId)),
+  );
 
 /** What became of one request, from the live view's records (work items, attempts, partner calls, parks) and the logs. */
 function verdictOf(records: LiveRecord[], correlationId: string, status: number, answer: unknown): Verdict {
@@ -98,7 +107,9 @@ function verdictOf(records: LiveRecord[], correlationId: string, status: number,
     delivered: calls.filter((call) => answered(call.status)).length,
     failedCalls: calls.filter((call) => !answered(call.status)).map((call) => `${call.partner} ${call.url} → ${call.status}`),
     skipped: [...new Set(skipped)],
-    parked: mine.flatMap((record) => (record.kind === "parked" ? [`${record.destination}: ${record.reason}${record.message ? ` (${record.message})` : ""}`] : [])),
+    parked: mine.flatMap((record) =>
+      record.kind === "parked" ? [`${record.destination}: ${record.reason}${record.message ? ` (${record.message})` : ""}`] : [],
+    ),
   };
 }
 
@@ -112,7 +123,11 @@ function carriesNothingToSend(sample: Sample): boolean {
 describe("the published corpus", () => {
   it("lists every sample file in its partner's sources.json, with a source and a licence", () => {
     for (const partner of PARTNERS) {
-      expect(corpusFiles(partner).sort()).toEqual(SOURCES.filter((source) => source.partner === partner).map((source) => source.file).sort());
+      expect(corpusFiles(partner).sort()).toEqual(
+        SOURCES.filter((source) => source.partner === partner)
+          .map((source) => source.file)
+          .sort(),
+      );
     }
     for (const source of SOURCES) {
       expect(source.source.url ?? source.source.repository, source.file).toBeTruthy();
@@ -167,17 +182,27 @@ describe("every published sample through the real door and on to the sandboxes",
       }
       return true;
     };
-    const current = () => SAMPLES.map((sample, index) => verdictOf(feed.records, `published-${index}`, defined(answers.get(sample.name)).status, defined(answers.get(sample.name)).answer));
+    const current = () =>
+      SAMPLES.map((sample, index) =>
+        verdictOf(feed.records, `published-${index}`, defined(answers.get(sample.name)).status, defined(answers.get(sample.name)).answer),
+      );
     // Settled: every work item of every request has its final verdict and no queue holds anything.
     // A sample that never settles is reported by its own test (unsettled work items), not by this hook.
-    await waitFor(async () => current().every((verdict) => verdict.unsettled.length === 0) && (await idle()), 150_000, "every work item settled").catch(() => undefined);
+    await waitFor(async () => current().every((verdict) => verdict.unsettled.length === 0) && (await idle()), 150_000, "every work item settled").catch(
+      () => undefined,
+    );
     for (const [index, verdict] of current().entries()) verdicts.set(defined(SAMPLES[index]).name, verdict);
     console.log(
-      [`Published samples (${SAMPLES.length}):`, ...SAMPLES.map((sample) => {
-        const v = defined(verdicts.get(sample.name));
-        const outcome = [v.delivered ? `delivered ×${v.delivered}` : "", ...v.skipped.map((s) => `skipped ${s}`), ...v.parked.map((p) => `parked ${p}`)].filter(Boolean).join("; ");
-        return `  ${v.status} ${sample.name}: ${outcome || "nothing"}${v.status >= 300 ? ` ${JSON.stringify(v.answer)}` : ""}`;
-      })].join("\n"),
+      [
+        `Published samples (${SAMPLES.length}):`,
+        ...SAMPLES.map((sample) => {
+          const v = defined(verdicts.get(sample.name));
+          const outcome = [v.delivered ? `delivered ×${v.delivered}` : "", ...v.skipped.map((s) => `skipped ${s}`), ...v.parked.map((p) => `parked ${p}`)]
+            .filter(Boolean)
+            .join("; ");
+          return `  ${v.status} ${sample.name}: ${outcome || "nothing"}${v.status >= 300 ? ` ${JSON.stringify(v.answer)}` : ""}`;
+        }),
+      ].join("\n"),
     );
   }, 240_000);
 
@@ -194,9 +219,15 @@ describe("every published sample through the real door and on to the sandboxes",
     expect(verdict.status, `answer ${JSON.stringify(verdict.answer)}`).toBeLessThan(300);
     expect(verdict.unsettled, "work items still waiting for a verdict").toEqual([]);
     expect((verdict.answer as { rejected?: number } | undefined)?.rejected ?? 0, "events the door rejected").toBe(0);
-    expect(verdict.parked.every((parked) => /: \S/.test(parked)), `a park without a reason: ${verdict.parked.join(", ")}`).toBe(true);
+    expect(
+      verdict.parked.every((parked) => /: \S/.test(parked)),
+      `a park without a reason: ${verdict.parked.join(", ")}`,
+    ).toBe(true);
     const accounted = verdict.delivered > 0 || verdict.skipped.length > 0 || verdict.parked.length > 0;
-    expect(accounted || (carriesNothingToSend(sample) && verdict.workItems.length === 0), `nothing delivered, skipped or parked: ${JSON.stringify(verdict)}`).toBe(true);
+    expect(
+      accounted || (carriesNothingToSend(sample) && verdict.workItems.length === 0),
+      `nothing delivered, skipped or parked: ${JSON.stringify(verdict)}`,
+    ).toBe(true);
     // A failed partner call ends in a retry or a park, both of which the checks above see.
     if (verdict.failedCalls.length > 0) expect(verdict.parked.length + verdict.delivered, verdict.failedCalls.join(", ")).toBeGreaterThan(0);
   });

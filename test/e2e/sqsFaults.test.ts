@@ -38,9 +38,10 @@ describe("SQS faults at ingest", () => {
       caller: "local-stack",
       target: sqs.endpoint,
       // SQS's own answer to a failure on its side; the SDK retries it, then gives up.
-      hook: (call) => call.action === "SendMessageBatch" && call.input.QueueUrl === failSendsTo
-        ? { status: 500, body: { __type: "com.amazonaws.sqs#InternalError", message: "injected by the fault run" } }
-        : undefined,
+      hook: (call) =>
+        call.action === "SendMessageBatch" && call.input.QueueUrl === failSendsTo
+          ? { status: 500, body: { __type: "com.amazonaws.sqs#InternalError", message: "injected by the fault run" } }
+          : undefined,
     });
     stack = await startLocalStack({ port: 0, sqsEndpoint: proxy.endpoint, quiet: true, env: { RETRY_BASE_SECONDS: "1" } });
   });
@@ -94,10 +95,14 @@ describe("SQS faults at ingest", () => {
     const retried = await post(events);
     expect(retried.status).toBe(200);
 
-    await waitFor(async () => {
-      const mixpanel = deliveries("mixpanel");
-      return mixpanelIds.every((id) => mixpanel.has(id)) && (await empty(stack.queueUrls.mparticle.queue)) && (await empty(stack.queueUrls.mixpanel.queue));
-    }, 30_000, "every event delivered after the retry");
+    await waitFor(
+      async () => {
+        const mixpanel = deliveries("mixpanel");
+        return mixpanelIds.every((id) => mixpanel.has(id)) && (await empty(stack.queueUrls.mparticle.queue)) && (await empty(stack.queueUrls.mixpanel.queue));
+      },
+      30_000,
+      "every event delivered after the retry",
+    );
 
     // Mixpanel: each id exactly once (its first enqueue failed whole). mParticle: each id twice, once per
     // enqueue, the bound being the events of the refused request that another queue took; both copies

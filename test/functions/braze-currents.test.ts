@@ -133,7 +133,12 @@ describe("POST /braze/currents", () => {
 
   it("enqueues one work item per event per destination, deduplicated and skipping users without an external id", async () => {
     const push = brazeEvent("users.messages.pushnotification.Send", { id: eventId(1) });
-    const events = [push, push, brazeEvent("users.behaviors.Purchase", { id: eventId(2) }), brazeEvent("users.messages.sms.Send", { id: eventId(3), externalUserId: null })];
+    const events = [
+      push,
+      push,
+      brazeEvent("users.behaviors.Purchase", { id: eventId(2) }),
+      brazeEvent("users.messages.sms.Send", { id: eventId(3), externalUserId: null }),
+    ];
 
     const response = await handler(currentsRequest({ events }, { gzip: true }), context());
 

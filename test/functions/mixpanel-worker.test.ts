@@ -40,21 +40,30 @@ describe("mixpanel-worker on the embedded SQS", () => {
       brazeEvent("users.behaviors.CustomEvent", { id: rejectedId, externalUserId: "dana", properties: { name: "x".repeat(300) } }),
       brazeEvent("users.behaviors.Purchase", { id: eventId(2), externalUserId: "dana" }),
     ];
-    await enqueueWork([{
-      flow: "braze-to-mixpanel",
-      destination: "mixpanel",
-      correlationId: "corr-mixpanel-worker",
-      receivedAt: new Date().toISOString(),
-      events: events.map((event) => ({ id: event.id, event })),
-    }]);
+    await enqueueWork([
+      {
+        flow: "braze-to-mixpanel",
+        destination: "mixpanel",
+        correlationId: "corr-mixpanel-worker",
+        receivedAt: new Date().toISOString(),
+        events: events.map((event) => ({ id: event.id, event })),
+      },
+    ]);
 
-    const [parked] = await waitFor(async () => {
-      const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
-      return found.length > 0 ? found : undefined;
-    }, 10_000, "the rejected event in the DLQ");
+    const [parked] = await waitFor(
+      async () => {
+        const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
+        return found.length > 0 ? found : undefined;
+      },
+      10_000,
+      "the rejected event in the DLQ",
+    );
 
     expect(sandbox.calls.filter((call) => call.path === "/import")).toHaveLength(1);
-    expect(sandbox.imported.map((event) => [event.event, event.properties.$insert_id])).toEqual([["Canvas Entry", eventId(1)], ["Purchase", eventId(2)]]);
+    expect(sandbox.imported.map((event) => [event.event, event.properties.$insert_id])).toEqual([
+      ["Canvas Entry", eventId(1)],
+      ["Purchase", eventId(2)],
+    ]);
     expect(JSON.parse(parked?.Body ?? "{}")).toMatchObject({ flow: "braze-to-mixpanel", events: [{ id: rejectedId }] });
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord).toMatchObject({
       reason: "permanent",
@@ -66,20 +75,29 @@ describe("mixpanel-worker on the embedded SQS", () => {
 
   it("parks a message of another flow as a validation failure, sending nothing", async () => {
     const before = sandbox.calls.length;
-    await enqueueWork([{
-      flow: "mparticle-to-pushwoosh",
-      destination: "mixpanel",
-      correlationId: "corr-wrong-flow",
-      receivedAt: new Date().toISOString(),
-      events: [{ id: "x-1", event: {} }],
-    }]);
+    await enqueueWork([
+      {
+        flow: "mparticle-to-pushwoosh",
+        destination: "mixpanel",
+        correlationId: "corr-wrong-flow",
+        receivedAt: new Date().toISOString(),
+        events: [{ id: "x-1", event: {} }],
+      },
+    ]);
 
-    const [parked] = await waitFor(async () => {
-      const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
-      return found.length > 0 ? found : undefined;
-    }, 10_000, "the misrouted message in the DLQ");
+    const [parked] = await waitFor(
+      async () => {
+        const found = await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq);
+        return found.length > 0 ? found : undefined;
+      },
+      10_000,
+      "the misrouted message in the DLQ",
+    );
 
-    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ reason: "validation", message: 'no flow "mparticle-to-pushwoosh" delivers to mixpanel' });
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
+      reason: "validation",
+      message: 'no flow "mparticle-to-pushwoosh" delivers to mixpanel',
+    });
     expect(sandbox.calls.length).toBe(before);
   });
 });

@@ -10,7 +10,6 @@ import { defined } from "../support/defined.js";
 const context = () => lambdaContext("mparticle-audiences", 10, "us-east-1");
 const post = (body: unknown, headers: Record<string, string> = AUTHORIZED) => handler(apiEvent("/mparticle/audiences", body, headers), context());
 
-
 describe("POST /mparticle/audiences", () => {
   beforeAll(() => useDevelopmentSecrets());
   const takeEnqueued = useEnqueuedMessages("pushwoosh");
@@ -62,12 +61,16 @@ describe("POST /mparticle/audiences", () => {
 
   it.each([
     ["an unknown action", { ...configured(fixture("AudienceSubscriptionRequest.json")), action: "rename" }, "action"],
-    ["a profile audience without an id", (() => {
-      const request = membershipChange(2, ["VIP"]);
-      const profiles = request.user_profiles as Array<{ audiences: Array<Record<string, unknown>> }>;
-      delete profiles[1]?.audiences[0]?.audience_id;
-      return request;
-    })(), "user_profiles.1.audiences.0.audience_id"],
+    [
+      "a profile audience without an id",
+      (() => {
+        const request = membershipChange(2, ["VIP"]);
+        const profiles = request.user_profiles as Array<{ audiences: Array<Record<string, unknown>> }>;
+        delete profiles[1]?.audiences[0]?.audience_id;
+        return request;
+      })(),
+      "user_profiles.1.audiences.0.audience_id",
+    ],
   ])("answers 200 to %s, parks it whole in the Pushwoosh DLQ naming the field, and enqueues nothing", async (_label, body, field) => {
     const result = await post(body);
 

@@ -5,7 +5,15 @@ import { useEnqueuedMessages } from "../support/embeddedSqs.js";
 import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
 import { firehoseValidator } from "../shared/sources/mparticle/firehoseSchemas.js";
 import {
-  AUTHORIZED, apiEvent, configured, customEvent, fixture, heartbeat, iosBatch, PUSHWOOSH_CREDENTIALS, useDevelopmentSecrets,
+  AUTHORIZED,
+  apiEvent,
+  configured,
+  customEvent,
+  fixture,
+  heartbeat,
+  iosBatch,
+  PUSHWOOSH_CREDENTIALS,
+  useDevelopmentSecrets,
 } from "../shared/sources/mparticle/factories.js";
 import { defined } from "../support/defined.js";
 
@@ -55,8 +63,16 @@ describe("POST /mparticle/events", () => {
     const result = await post(request);
 
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(String(result.body))).toEqual({ type: "dsr_processing_response", id: request.id, timestamp_ms: expect.any(Number), firehose_version: "3.2.0" });
-    expect(pushwooshCallsOf(await enqueued())).toEqual([{ method: "deleteUser", userId: "erase-me" }, { method: "unregisterDevice", hwid: "IDFV-1" }]);
+    expect(JSON.parse(String(result.body))).toEqual({
+      type: "dsr_processing_response",
+      id: request.id,
+      timestamp_ms: expect.any(Number),
+      firehose_version: "3.2.0",
+    });
+    expect(pushwooshCallsOf(await enqueued())).toEqual([
+      { method: "deleteUser", userId: "erase-me" },
+      { method: "unregisterDevice", hwid: "IDFV-1" },
+    ]);
   });
 
   it("answers the data subject request sample and enqueues nothing: no identity Pushwoosh can act on", async () => {
@@ -116,7 +132,7 @@ describe("POST /mparticle/events", () => {
   });
 
   it("answers 400 to a body that is not JSON, and enqueues and parks nothing", async () => {
-    const result = await post("{\"type\":");
+    const result = await post('{"type":');
 
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(String(result.body))).toMatchObject({ error: { field: "body" } });

@@ -40,7 +40,10 @@ describe("POST /mparticle/registration", () => {
   });
 
   it("answers 400 naming the field for another message type", async () => {
-    const result = await handler(apiEvent("/mparticle/registration", { ...fixture("ModuleRegistrationRequest.json"), type: "event_processing_request" }), context());
+    const result = await handler(
+      apiEvent("/mparticle/registration", { ...fixture("ModuleRegistrationRequest.json"), type: "event_processing_request" }),
+      context(),
+    );
 
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(String(result.body))).toMatchObject({ error: { field: "type" } });

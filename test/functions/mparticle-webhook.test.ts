@@ -65,23 +65,52 @@ describe("POST /mparticle/webhook", () => {
     const calls = pushwooshCallsOf(await enqueued());
     expect(calls.find((call) => call.method === "setTags")).toMatchObject({
       userId: MASTER_CUSTOMER_ID,
-      tags: { $age: 18, $zip: "10016", a_custom_attribute: "some_value", a_custom_list: ["value1", "value2", "valueN"], an_old_attribute_name: null, another_old_attribute: null },
+      tags: {
+        $age: 18,
+        $zip: "10016",
+        a_custom_attribute: "some_value",
+        a_custom_list: ["value1", "value2", "valueN"],
+        an_old_attribute_name: null,
+        another_old_attribute: null,
+      },
     });
     expect(calls.find((call) => call.method === "registerDevice")).toEqual({
-      method: "registerDevice", hwid: MASTER_IDFV, push_token: MASTER_PUSH_TOKEN, device_type: 1, userId: MASTER_CUSTOMER_ID, timezone: -4 * 3600, language: "en",
+      method: "registerDevice",
+      hwid: MASTER_IDFV,
+      push_token: MASTER_PUSH_TOKEN,
+      device_type: 1,
+      userId: MASTER_CUSTOMER_ID,
+      timezone: -4 * 3600,
+      language: "en",
     });
   });
 
   it("takes the Master Sample made outgoing, with every field outgoing JSON adds (nulls, 64-bit literals, unknown fields at every level)", async () => {
-    const additions = { message_id: "6004677780660780000", message_type: 4, session_id: "4957918240501247982", session_uuid: null, session_start_unixtime: 1402521613976, event_start_unixtime_ms: 1402521613976, unknown_field: { nested: [1, null] } };
+    const additions = {
+      message_id: "6004677780660780000",
+      message_type: 4,
+      session_id: "4957918240501247982",
+      session_uuid: null,
+      session_start_unixtime: 1402521613976,
+      event_start_unixtime_ms: 1402521613976,
+      unknown_field: { nested: [1, null] },
+    };
     const events = [{ ...publishedEvent("custom_event"), data: { ...publishedEvent("custom_event").data, ...additions, location: null, custom_flags: null } }];
-    const outgoing = outgoingMasterSampleText(events).replace(/^\{/, '{"batch_id":-8433569191518584284,"message_type":null,"schema_version":2,"timestamp_unixtime_ms":1402521614000,"unique_id":"app-1","source_info":{"channel":"native","partner":null},"system_notifications":[],"future_field":{"a":[{}]},"application_info":null,"consent_state":null,');
+    const outgoing = outgoingMasterSampleText(events).replace(
+      /^\{/,
+      '{"batch_id":-8433569191518584284,"message_type":null,"schema_version":2,"timestamp_unixtime_ms":1402521614000,"unique_id":"app-1","source_info":{"channel":"native","partner":null},"system_notifications":[],"future_field":{"a":[{}]},"application_info":null,"consent_state":null,',
+    );
 
     const answer = await post(outgoing);
 
     expect(answer).toEqual({ status: 200, body: { batches: 1, events: 1, workItems: 1, parked: 0, skipped: {} } });
     const calls = pushwooshCallsOf(await enqueued());
-    expect(calls.find((call) => call.method === "postEvent")).toMatchObject({ userId: OUTGOING_CUSTOMER_ID, event: "click", attributes: { button_name: "home", other_attribute: "xyz" }, timestampUTC: 1402521613 });
+    expect(calls.find((call) => call.method === "postEvent")).toMatchObject({
+      userId: OUTGOING_CUSTOMER_ID,
+      event: "click",
+      attributes: { button_name: "home", other_attribute: "xyz" },
+      timestampUTC: 1402521613,
+    });
   });
 
   it("keeps a 64-bit mpid exact as the user id of a user without customer id", async () => {
@@ -110,7 +139,10 @@ describe("POST /mparticle/webhook", () => {
   });
 
   it("enqueues nothing for a batch with neither events nor attributes", async () => {
-    expect(await post(JSON.stringify({ environment: "production", mpid: 42, events: [] }))).toEqual({ status: 200, body: { batches: 1, events: 0, workItems: 0, parked: 0, skipped: {} } });
+    expect(await post(JSON.stringify({ environment: "production", mpid: 42, events: [] }))).toEqual({
+      status: 200,
+      body: { batches: 1, events: 0, workItems: 0, parked: 0, skipped: {} },
+    });
     expect(await enqueued()).toEqual([]);
   });
 
@@ -119,7 +151,14 @@ describe("POST /mparticle/webhook", () => {
     ["register: false unregisters it", false, "unregisterDevice"],
   ])("takes the JSON reference's push_registration: %s", async (_label, register, method) => {
     const event = publishedEvent("push_registration");
-    const batch = { ...masterSample(), user_attributes: null, deleted_user_attributes: null, events: [{ ...event, data: { ...event.data, register, registration_token: "<E481F135 9629F0C3 FB634BE0 82CA18B1 73EA45A2 B0B96A6E 2A00C829 BC9FF6EB>" } }] };
+    const batch = {
+      ...masterSample(),
+      user_attributes: null,
+      deleted_user_attributes: null,
+      events: [
+        { ...event, data: { ...event.data, register, registration_token: "<E481F135 9629F0C3 FB634BE0 82CA18B1 73EA45A2 B0B96A6E 2A00C829 BC9FF6EB>" } },
+      ],
+    };
 
     expect((await post(JSON.stringify(batch))).status).toBe(200);
     const calls = pushwooshCallsOf(await enqueued());
@@ -136,19 +175,41 @@ describe("POST /mparticle/webhook", () => {
       const answer = await post(JSON.stringify(batch));
 
       expect(answer).toEqual({ status: 200, body: { batches: 1, events: 2, workItems: 1, parked: 1, skipped: {} } });
-      expect(pushwooshCallsOf(await enqueued()).map((call) => call.method).sort()).toEqual(["postEvent", "registerDevice", "setTags"]);
+      expect(
+        pushwooshCallsOf(await enqueued())
+          .map((call) => call.method)
+          .sort(),
+      ).toEqual(["postEvent", "registerDevice", "setTags"]);
       const [first, ...more] = await parked();
       expect(more).toEqual([]);
       const message = defined(first, "a parked message");
-      expect(parkRecordOf(message)).toMatchObject({ destination: "pushwoosh", reason: "validation", errorClass: "validation", attempts: 0, message: expect.stringContaining("events.1.data.event_name") });
-      const workItem = JSON.parse(defined(message.Body)) as { events: Array<{ event: { type: string; door: string; document: { events: unknown[]; user_identities: unknown } } }>; context: { credentials: string } };
+      expect(parkRecordOf(message)).toMatchObject({
+        destination: "pushwoosh",
+        reason: "validation",
+        errorClass: "validation",
+        attempts: 0,
+        message: expect.stringContaining("events.1.data.event_name"),
+      });
+      const workItem = JSON.parse(defined(message.Body)) as {
+        events: Array<{ event: { type: string; door: string; document: { events: unknown[]; user_identities: unknown } } }>;
+        context: { credentials: string };
+      };
       expect(workItem.events).toHaveLength(1);
-      expect(defined(workItem.events[0]).event).toMatchObject({ type: "raw_document", door: "webhook", document: { events: [nameless], user_identities: masterSample().user_identities } });
+      expect(defined(workItem.events[0]).event).toMatchObject({
+        type: "raw_document",
+        door: "webhook",
+        document: { events: [nameless], user_identities: masterSample().user_identities },
+      });
       expect(message.Body).not.toContain(defined(DEVELOPMENT_SECRETS.pushwoosh).apiToken);
     });
 
     it.each([
-      ["a batch whose user attributes are not an object, in an array", () => [masterSample(), { ...masterSample(), user_attributes: "Age=34" }], "1.user_attributes", 1],
+      [
+        "a batch whose user attributes are not an object, in an array",
+        () => [masterSample(), { ...masterSample(), user_attributes: "Age=34" }],
+        "1.user_attributes",
+        1,
+      ],
       ["a body that is JSON but no batch", () => 42, "body", 0],
     ])("%s: parked whole", async (_label, body, field, workItems) => {
       const answer = await post(JSON.stringify(body()));
@@ -175,7 +236,9 @@ describe("POST /mparticle/webhook", () => {
       bug.mockRestore();
 
       // What `npx cdp-relay dlq redrive` puts back on the queue is the parked body; the worker maps it so.
-      expect(pushwooshCallsOf(parkedMessages)).toContainEqual(expect.objectContaining({ method: "postEvent", event: "click", userId: MASTER_CUSTOMER_ID, hwid: MASTER_IDFV }));
+      expect(pushwooshCallsOf(parkedMessages)).toContainEqual(
+        expect.objectContaining({ method: "postEvent", event: "click", userId: MASTER_CUSTOMER_ID, hwid: MASTER_IDFV }),
+      );
     });
   });
 
@@ -197,7 +260,10 @@ describe("POST /mparticle/webhook", () => {
   ])("answers 401 for %s and enqueues and parks nothing", async (_label, headers) => {
     const answer = await post(webhookFixtureText("json-reference-master-sample.json"), headers);
 
-    expect(answer).toEqual({ status: 401, body: { error: { message: "missing or wrong Authorization header (expected the configured value)", field: "authorization" } } });
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: { message: "missing or wrong Authorization header (expected the configured value)", field: "authorization" } },
+    });
     expect(await enqueued()).toEqual([]);
     expect(await parked()).toEqual([]);
   });
@@ -211,7 +277,11 @@ describe("POST /mparticle/webhook", () => {
   describe("while the secret document has no Pushwoosh application", () => {
     it.each([
       ["no pushwoosh section", { ...DEVELOPMENT_SECRETS, pushwoosh: undefined }, "pushwoosh.applicationCode"],
-      ["the template's placeholders", { ...DEVELOPMENT_SECRETS, pushwoosh: { applicationCode: "REPLACE_ME_pushwoosh_application_code", apiToken: "REPLACE_ME_x" } }, "pushwoosh.applicationCode"],
+      [
+        "the template's placeholders",
+        { ...DEVELOPMENT_SECRETS, pushwoosh: { applicationCode: "REPLACE_ME_pushwoosh_application_code", apiToken: "REPLACE_ME_x" } },
+        "pushwoosh.applicationCode",
+      ],
       ["an empty apiToken", { ...DEVELOPMENT_SECRETS, pushwoosh: { applicationCode: "ABCDE-12345", apiToken: " " } }, "pushwoosh.apiToken"],
     ])("answers 503 naming the field with %s, and enqueues nothing", async (_label, document, field) => {
       useSecretsDocument(document);

@@ -15,13 +15,15 @@ import { startWorkerPoller } from "../support/workerPoller.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
 
 function enqueueBraze(events: RawBrazeEvent[]) {
-  return enqueueWork([{
-    flow: "braze-to-mparticle",
-    destination: "mparticle",
-    correlationId: "corr-mparticle-worker",
-    receivedAt: new Date().toISOString(),
-    events: events.map((event) => ({ id: event.id, event })),
-  }]);
+  return enqueueWork([
+    {
+      flow: "braze-to-mparticle",
+      destination: "mparticle",
+      correlationId: "corr-mparticle-worker",
+      receivedAt: new Date().toISOString(),
+      events: events.map((event) => ({ id: event.id, event })),
+    },
+  ]);
 }
 
 describe("mparticle-worker on the embedded SQS", () => {
@@ -69,8 +71,14 @@ describe("mparticle-worker on the embedded SQS", () => {
 
     const requests = sandbox.calls.slice(callsBefore).filter((call) => call.path === "/v2/bulkevents" && call.status === 202);
     expect(requests).toHaveLength(1);
-    const batches = (requests[0]?.json as Array<{ user_identities: { customer_id: string }; events: unknown[] }>).map((batch) => [batch.user_identities.customer_id, batch.events.length]);
-    expect(batches).toEqual([["alice", 2], ["bob", 1]]);
+    const batches = (requests[0]?.json as Array<{ user_identities: { customer_id: string }; events: unknown[] }>).map((batch) => [
+      batch.user_identities.customer_id,
+      batch.events.length,
+    ]);
+    expect(batches).toEqual([
+      ["alice", 2],
+      ["bob", 1],
+    ]);
   });
 
   it("delivers a parked message with the mapping in force at redrive time (a mapping fix repairs the DLQ)", async () => {
@@ -78,11 +86,15 @@ describe("mparticle-worker on the embedded SQS", () => {
     sandbox.setFaultRate(1, [{ kind: "status", status: 400 }]);
     const event = brazeEvent("users.canvas.Entry", { id: eventId(50), externalUserId: "carol" });
     await enqueueBraze([event]);
-    const [parked] = await waitFor(async () => {
-      // The DLQ tooling's own peek: read once, left in place for the redrive.
-      const found = await peekMessages(sqs.sqs, sqs.queueUrls.mparticle.dlq, { waitTimeSeconds: 0 });
-      return found.length > 0 ? found : undefined;
-    }, 10_000, "the parked message");
+    const [parked] = await waitFor(
+      async () => {
+        // The DLQ tooling's own peek: read once, left in place for the redrive.
+        const found = await peekMessages(sqs.sqs, sqs.queueUrls.mparticle.dlq, { waitTimeSeconds: 0 });
+        return found.length > 0 ? found : undefined;
+      },
+      10_000,
+      "the parked message",
+    );
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord).toMatchObject({ reason: "permanent", status: 400 });
     expect(attributesOf(eventId(50))).toBeUndefined();
 
@@ -91,7 +103,9 @@ describe("mparticle-worker on the embedded SQS", () => {
     process.env.MPARTICLE_ATTRIBUTE_PREFIX = "braze_";
     const output = new PassThrough();
     const io = { stdout: { write: (text: string) => output.write(text) }, stderr: { write: (text: string) => output.write(text) }, stdin: new PassThrough() };
-    expect(await main(["dlq", "redrive", "--queue", "mparticle"], io, { ...DEFAULT_DLQ_SETTINGS, receiveWaitSeconds: 0, moveTaskPollMilliseconds: 50 })).toBe(0);
+    expect(await main(["dlq", "redrive", "--queue", "mparticle"], io, { ...DEFAULT_DLQ_SETTINGS, receiveWaitSeconds: 0, moveTaskPollMilliseconds: 50 })).toBe(
+      0,
+    );
 
     const attributes = await waitFor(() => attributesOf(eventId(50)), 15_000, "the redriven event at mParticle");
     expect(attributes).toMatchObject({ braze_canvas_name: "canvas_name" });

@@ -34,14 +34,16 @@ async function enqueueEvents(events: MparticleEvent[], options: { userId?: strin
       device: options.device ?? { platform: "other" },
     },
   };
-  const { messages } = await enqueueWork([{
-    flow: "mparticle-to-pushwoosh",
-    destination: "pushwoosh",
-    correlationId: `corr-${sequence}`,
-    receivedAt: new Date().toISOString(),
-    context,
-    events: events.map((event) => ({ id: event.id, event })),
-  }]);
+  const { messages } = await enqueueWork([
+    {
+      flow: "mparticle-to-pushwoosh",
+      destination: "pushwoosh",
+      correlationId: `corr-${sequence}`,
+      receivedAt: new Date().toISOString(),
+      context,
+      events: events.map((event) => ({ id: event.id, event })),
+    },
+  ]);
   return defined(messages[0]).workItemId;
 }
 
@@ -72,14 +74,30 @@ describe("pushwoosh-worker on the embedded SQS", () => {
 
   it("opens the sealed credentials and makes the exact device API call", async () => {
     await enqueueEvents(
-      [{ type: "push_subscription", id: "sub-1", timestampMs: MS, action: "subscribe", token: "1111111111111111111111111111111111111111111111111111111111111111" }],
+      [
+        {
+          type: "push_subscription",
+          id: "sub-1",
+          timestampMs: MS,
+          action: "subscribe",
+          token: "1111111111111111111111111111111111111111111111111111111111111111",
+        },
+      ],
       { userId: "u-1", device: { platform: "ios", deviceId: "idfv-1" } },
     );
 
     const call = await waitFor(() => sandbox.callsTo("/json/1.3/registerDevice")[0], 10_000, "registerDevice");
 
     expect(call.headers.authorization).toBe("Token device-api-token");
-    expect(call.json).toEqual({ request: { application: "ABCDE-12345", hwid: "idfv-1", push_token: "1111111111111111111111111111111111111111111111111111111111111111", device_type: 1, userId: "u-1" } });
+    expect(call.json).toEqual({
+      request: {
+        application: "ABCDE-12345",
+        hwid: "idfv-1",
+        push_token: "1111111111111111111111111111111111111111111111111111111111111111",
+        device_type: 1,
+        userId: "u-1",
+      },
+    });
     expect(sandbox.devices.get("idfv-1")).toMatchObject({ push_token: "1111111111111111111111111111111111111111111111111111111111111111", userId: "u-1" });
   });
 
@@ -89,7 +107,15 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     resetSecretsCache();
     try {
       await enqueueEvents(
-        [{ type: "push_subscription", id: "sub-webhook", timestampMs: MS, action: "subscribe", token: "2222222222222222222222222222222222222222222222222222222222222222" }],
+        [
+          {
+            type: "push_subscription",
+            id: "sub-webhook",
+            timestampMs: MS,
+            action: "subscribe",
+            token: "2222222222222222222222222222222222222222222222222222222222222222",
+          },
+        ],
         { userId: "u-webhook", device: { platform: "ios", deviceId: "idfv-webhook" }, secret: webhookAuthorization },
       );
 
@@ -103,10 +129,14 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   it("parks an argument error (210) at once, with Pushwoosh's message and no credential in the DLQ", async () => {
     const workItemId = await enqueueEvents([{ type: "custom_event", id: "long-1", timestampMs: MS, name: "x".repeat(40), attributes: {} }], { userId: "u" });
 
-    const [parked] = await waitFor(async () => {
-      const messages = await dlq();
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the DLQ");
+    const [parked] = await waitFor(
+      async () => {
+        const messages = await dlq();
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the DLQ",
+    );
 
     const record = JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord;
     expect(record).toMatchObject({ workItemId, reason: "permanent", attempts: 1, partnerMessage: expect.stringMatching(/longer than 32/) });
@@ -116,12 +146,18 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   });
 
   it("parks an event Pushwoosh does not know as permanent, saying to create it in Events", async () => {
-    const workItemId = await enqueueEvents([{ type: "custom_event", id: "unknown-1", timestampMs: MS, name: "Never Created", attributes: {} }], { userId: "u" });
+    const workItemId = await enqueueEvents([{ type: "custom_event", id: "unknown-1", timestampMs: MS, name: "Never Created", attributes: {} }], {
+      userId: "u",
+    });
 
-    const [parked] = await waitFor(async () => {
-      const messages = await dlq();
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the DLQ");
+    const [parked] = await waitFor(
+      async () => {
+        const messages = await dlq();
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the DLQ",
+    );
 
     const record = JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}") as ParkRecord;
     expect(record).toMatchObject({ workItemId, reason: "permanent", errorClass: "permanent", attempts: 1 });
@@ -133,19 +169,42 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     sandbox.createEvents("Seen");
     await enqueueEvents(
       [
-        { type: "push_subscription", id: "erase-sub", timestampMs: MS, action: "subscribe", token: "3333333333333333333333333333333333333333333333333333333333333333" },
+        {
+          type: "push_subscription",
+          id: "erase-sub",
+          timestampMs: MS,
+          action: "subscribe",
+          token: "3333333333333333333333333333333333333333333333333333333333333333",
+        },
         { type: "user_attribute_change", id: "erase-attr", timestampMs: MS, added: { Plan: "gold" }, removed: [] },
       ],
       { userId: "erase-me", device: { platform: "ios", deviceId: "idfv-erase" } },
     );
-    await enqueueEvents([{ type: "push_subscription", id: "other-sub", timestampMs: MS, action: "subscribe", token: "android-token" }], { device: { platform: "android", deviceId: "android-id-9" } });
-    await waitFor(() => sandbox.tagsOfUser("erase-me") && sandbox.devices.has("idfv-erase") && sandbox.devices.has("android-id-9"), 10_000, "the user and devices");
+    await enqueueEvents([{ type: "push_subscription", id: "other-sub", timestampMs: MS, action: "subscribe", token: "android-token" }], {
+      device: { platform: "android", deviceId: "android-id-9" },
+    });
+    await waitFor(
+      () => sandbox.tagsOfUser("erase-me") && sandbox.devices.has("idfv-erase") && sandbox.devices.has("android-id-9"),
+      10_000,
+      "the user and devices",
+    );
 
-    await enqueueEvents([{
-      type: "erasure", id: "dsr-1", subjectRequestId: "req-1",
-      identities: [{ type: "controller_customer_id", encoding: "raw", value: "erase-me" }, { type: "android_id", encoding: "raw", value: "android-id-9" }],
-    }]);
-    await waitFor(() => sandbox.calls.some((call) => call.path === "/api/v2/device-api/deleteUser") && sandbox.devices.get("android-id-9")?.push_token === undefined, 10_000, "the erasure");
+    await enqueueEvents([
+      {
+        type: "erasure",
+        id: "dsr-1",
+        subjectRequestId: "req-1",
+        identities: [
+          { type: "controller_customer_id", encoding: "raw", value: "erase-me" },
+          { type: "android_id", encoding: "raw", value: "android-id-9" },
+        ],
+      },
+    ]);
+    await waitFor(
+      () => sandbox.calls.some((call) => call.path === "/api/v2/device-api/deleteUser") && sandbox.devices.get("android-id-9")?.push_token === undefined,
+      10_000,
+      "the erasure",
+    );
 
     const [deleteUser] = sandbox.callsTo("/api/v2/device-api/deleteUser");
     expect(deleteUser?.headers.authorization).toBe("Token device-api-token");
@@ -167,10 +226,14 @@ describe("pushwoosh-worker on the embedded SQS", () => {
     await waitFor(() => sandbox.callsTo("/json/1.3/createFilter").length === 2, 10_000, "the second createFilter");
     // Done means deleted: the queue empties. A retried item would stay in flight until its retries ran
     // out (a few seconds at base 0.2 s) and leave more calls and a parked copy behind.
-    await waitFor(async () => {
-      const counts = await queueCounts(sqs.sqs, sqs.queueUrls.pushwoosh.queue);
-      return counts.visible + counts.inFlight + counts.delayed === 0;
-    }, 20_000, "the pushwoosh queue empty");
+    await waitFor(
+      async () => {
+        const counts = await queueCounts(sqs.sqs, sqs.queueUrls.pushwoosh.queue);
+        return counts.visible + counts.inFlight + counts.delayed === 0;
+      },
+      20_000,
+      "the pushwoosh queue empty",
+    );
 
     expect(sandbox.callsTo("/json/1.3/createFilter")).toHaveLength(2);
     expect(await queueCounts(sqs.sqs, sqs.queueUrls.pushwoosh.dlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
@@ -187,17 +250,21 @@ describe("pushwoosh-worker on the embedded SQS", () => {
   });
 
   it("parks items sealed under another inbound token, saying the token may have rotated", async () => {
-    await enqueueEvents(
-      [{ type: "uninstall", id: "bye-1", timestampMs: MS }],
-      { device: { platform: "android", deviceId: "h" }, secret: "a-rotated-token" },
+    await enqueueEvents([{ type: "uninstall", id: "bye-1", timestampMs: MS }], { device: { platform: "android", deviceId: "h" }, secret: "a-rotated-token" });
+
+    const [parked] = await waitFor(
+      async () => {
+        const messages = await dlq();
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the DLQ",
     );
 
-    const [parked] = await waitFor(async () => {
-      const messages = await dlq();
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the DLQ");
-
-    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({ reason: "permanent", message: expect.stringMatching(/rotated/) });
+    expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
+      reason: "permanent",
+      message: expect.stringMatching(/rotated/),
+    });
     expect(sandbox.callsTo("/json/1.3/unregisterDevice")).toHaveLength(0);
   });
 

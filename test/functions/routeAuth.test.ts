@@ -53,7 +53,10 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [`${fn.trigger.method} ${fn.trigger.pat
   });
 
   it("is in the route auth table", () => {
-    expect(fn.trigger.auth, `${fn.name}: add an \`auth\` entry to its trigger in infra/wiring.ts (null if the partner sends no credential)`).not.toBeUndefined();
+    expect(
+      fn.trigger.auth,
+      `${fn.name}: add an \`auth\` entry to its trigger in infra/wiring.ts (null if the partner sends no credential)`,
+    ).not.toBeUndefined();
   });
 
   const auth = fn.trigger.auth;
@@ -74,8 +77,16 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [`${fn.trigger.method} ${fn.trigger.pat
     ["an empty Authorization header", ""],
     ["a wrong credential", presented(auth, `${own}-wrong`)],
     ["its credential with a character changed", presented(auth, `${own.slice(0, -1)}X`)],
-    ...INBOUND_CREDENTIALS.filter((field) => field !== auth.current).map((field): [string, string] => [`the ${field} credential`, presented(auth, INBOUND[field])]),
-    ...(auth.scheme === null ? [] : [[`its credential under ${otherScheme}`, presented(auth, own, otherScheme)], ["its bare credential", own]] as Array<[string, string]>),
+    ...INBOUND_CREDENTIALS.filter((field) => field !== auth.current).map((field): [string, string] => [
+      `the ${field} credential`,
+      presented(auth, INBOUND[field]),
+    ]),
+    ...(auth.scheme === null
+      ? []
+      : ([
+          [`its credential under ${otherScheme}`, presented(auth, own, otherScheme)],
+          ["its bare credential", own],
+        ] as Array<[string, string]>)),
   ];
   it.each(refused)("answers 401 to %s", async (_label, authorization) => {
     const answer = await post(fn, authorization);

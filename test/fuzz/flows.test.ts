@@ -16,15 +16,13 @@ import type { PushwooshFlowContext } from "../../shared/flows/mparticleToPushwoo
 import { toPushwooshDate, toTypedValue } from "../../shared/flows/mparticleToPushwoosh/tags.js";
 import type { QueuedEvent } from "../../shared/queue/workItem.js";
 import { brazeEventSchema } from "../../shared/sources/braze/schema.js";
-import { normaliseAudienceMembership, normaliseAudienceSubscription, normaliseDsrProcessing, normaliseEventProcessing } from "../../shared/sources/mparticle/accept.js";
 import {
-  PLATFORMS,
-  TOKEN_KINDS,
-  mparticleEventSchema,
-  userSchema,
-  type MparticleEvent,
-  type MparticleUser,
-} from "../../shared/sources/mparticle/model.js";
+  normaliseAudienceMembership,
+  normaliseAudienceSubscription,
+  normaliseDsrProcessing,
+  normaliseEventProcessing,
+} from "../../shared/sources/mparticle/accept.js";
+import { PLATFORMS, TOKEN_KINDS, mparticleEventSchema, userSchema, type MparticleEvent, type MparticleUser } from "../../shared/sources/mparticle/model.js";
 import {
   audienceMembershipChangeRequestSchema,
   audienceSubscriptionRequestSchema,
@@ -137,7 +135,11 @@ function mparticleViolations(payloads: MparticlePayload[]): string[] {
     }
   }
   const items = payloads.map((item, index) => ({ key: `item-${index}`, item }));
-  const { requests, rejected } = planBulkRequests(items, { environment: "development", feeds: TEST_SECRETS.mparticle.feeds, baseUrl: "https://inbound.mparticle.com/s2s" });
+  const { requests, rejected } = planBulkRequests(items, {
+    environment: "development",
+    feeds: TEST_SECRETS.mparticle.feeds,
+    baseUrl: "https://inbound.mparticle.com/s2s",
+  });
   // An item the destination refuses to send (its batch fails the schema or a limit) is a mapping the partner would not take.
   for (const [key, reason] of rejected) problems.push(`${key} refused by the destination: ${reason}`);
   const planned = new Set([...rejected.keys(), ...requests.flatMap((request) => request.keys)]);
@@ -231,9 +233,17 @@ const attributeString: fc.Arbitrary<string> = fc.oneof(
   fc.integer().map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
   fc.constantFrom("02134", "1.50", "1e3", "12345678901234567890", "TRUE", "false", "-0", "0.0"),
-  fc.date({ noInvalidDate: true, min: new Date(Date.UTC(-1000, 0, 1)), max: new Date(Date.UTC(12_000, 0, 1)) }).chain((date) =>
-    fc.constantFrom(date.toISOString(), date.toISOString().slice(0, 10), date.toISOString().slice(0, 16), date.toISOString().replace("Z", "+05:30"), date.toISOString().slice(0, 19).replace("T", " ")),
-  ),
+  fc
+    .date({ noInvalidDate: true, min: new Date(Date.UTC(-1000, 0, 1)), max: new Date(Date.UTC(12_000, 0, 1)) })
+    .chain((date) =>
+      fc.constantFrom(
+        date.toISOString(),
+        date.toISOString().slice(0, 10),
+        date.toISOString().slice(0, 16),
+        date.toISOString().replace("Z", "+05:30"),
+        date.toISOString().slice(0, 19).replace("T", " "),
+      ),
+    ),
   fc.constantFrom("0000-01-01", "9999-12-31T23:59:00-05:00", "2024-02-30", "2024-02-29T24:00", "1969-12-31T23:59:59Z", "2024-13-01"),
 );
 
@@ -265,7 +275,10 @@ const generatedUser: fc.Arbitrary<MparticleUser> = fc.record({
       platform: fc.constantFrom(...PLATFORMS),
       deviceId: nonEmptyText,
       token: fc.record({ value: nonEmptyText, kind: fc.constantFrom(...TOKEN_KINDS) }),
-      userAgent: fc.oneof(text, fc.constantFrom("Mozilla/5.0 Firefox/120.0", "Mozilla/5.0 Chrome/120.0 Safari/537.36", "Mozilla/5.0 Version/17.0 Safari/605.1.15")),
+      userAgent: fc.oneof(
+        text,
+        fc.constantFrom("Mozilla/5.0 Firefox/120.0", "Mozilla/5.0 Chrome/120.0 Safari/537.36", "Mozilla/5.0 Version/17.0 Safari/605.1.15"),
+      ),
       timezoneSeconds: fc.integer({ min: -50_400, max: 50_400 }),
       language: nonEmptyText,
     },
@@ -278,7 +291,12 @@ const audienceChange = fc.record({
   audienceName: nonEmptyText,
   action: fc.constantFrom("add", "delete", "attribute_update" as const),
   attributes: fc.array(
-    fc.record({ key: nonEmptyText, value: fc.option(attributeString, { nil: undefined }), listValue: fc.option(fc.array(text, { maxLength: 4 }), { nil: undefined }), action: fc.constantFrom("upsert", "delete" as const) }),
+    fc.record({
+      key: nonEmptyText,
+      value: fc.option(attributeString, { nil: undefined }),
+      listValue: fc.option(fc.array(text, { maxLength: 4 }), { nil: undefined }),
+      action: fc.constantFrom("upsert", "delete" as const),
+    }),
     { maxLength: 3 },
   ),
 });
@@ -287,23 +305,43 @@ const generatedEvent: fc.Arbitrary<MparticleEvent> = fc.oneof(
   fc.record({ id: fc.uuid(), timestampMs, type: fc.constant("custom_event" as const), name: nonEmptyText, attributes }),
   fc.record({ id: fc.uuid(), timestampMs, type: fc.constant("screen_view" as const), screenName: nonEmptyText, attributes }),
   fc.record({ id: fc.uuid(), timestampMs, type: fc.constant("user_attribute_change" as const), added: attributes, removed: fc.array(text, { maxLength: 3 }) }),
-  fc.record({ id: fc.uuid(), timestampMs, type: fc.constant("push_subscription" as const), action: fc.constantFrom("subscribe", "unsubscribe" as const), token: nonEmptyText }),
+  fc.record({
+    id: fc.uuid(),
+    timestampMs,
+    type: fc.constant("push_subscription" as const),
+    action: fc.constantFrom("subscribe", "unsubscribe" as const),
+    token: nonEmptyText,
+  }),
   fc.record({ id: fc.uuid(), timestampMs, type: fc.constant("uninstall" as const) }),
   fc.record({ id: fc.uuid(), type: fc.constant("device_state" as const) }),
   fc.record({ id: fc.uuid(), type: fc.constant("user_attributes" as const) }),
   fc.record({ id: fc.uuid(), type: fc.constant("erasure" as const), subjectRequestId: nonEmptyText, identities: fc.array(identity, { maxLength: 3 }) }),
-  fc.record({ id: fc.uuid(), type: fc.constant("audience_subscription" as const), audienceId: fc.integer(), audienceName: nonEmptyText, action: fc.constantFrom("add", "update", "remove" as const) }),
-  fc.record({ id: fc.uuid(), type: fc.constant("audience_membership" as const), mpid: fc.option(nonEmptyText, { nil: undefined }), identities: fc.array(identity, { maxLength: 3 }), audiences: fc.array(audienceChange, { maxLength: 4 }) }),
+  fc.record({
+    id: fc.uuid(),
+    type: fc.constant("audience_subscription" as const),
+    audienceId: fc.integer(),
+    audienceName: nonEmptyText,
+    action: fc.constantFrom("add", "update", "remove" as const),
+  }),
+  fc.record({
+    id: fc.uuid(),
+    type: fc.constant("audience_membership" as const),
+    mpid: fc.option(nonEmptyText, { nil: undefined }),
+    identities: fc.array(identity, { maxLength: 3 }),
+    audiences: fc.array(audienceChange, { maxLength: 4 }),
+  }),
 );
 const mparticleEvent = fc.oneof(fc.constantFrom(...SAMPLE_EVENTS), generatedEvent).filter((event) => mparticleEventSchema.safeParse(event).success);
 const mparticleMessage = messageOf(mparticleEvent, (event) => event.id);
 
 const INBOUND_TOKEN = TEST_SECRETS.inbound.mparticleToken;
-const pushwooshContext: fc.Arbitrary<PushwooshFlowContext> = fc.record({
-  credentials: fc.constant(sealCredentials(PUSHWOOSH_CREDENTIALS, INBOUND_TOKEN)),
-  serverApi: fc.boolean(),
-  user: fc.option(user, { nil: undefined }),
-}).map(({ user: value, ...rest }) => (value ? { ...rest, user: value } : rest));
+const pushwooshContext: fc.Arbitrary<PushwooshFlowContext> = fc
+  .record({
+    credentials: fc.constant(sealCredentials(PUSHWOOSH_CREDENTIALS, INBOUND_TOKEN)),
+    serverApi: fc.boolean(),
+    user: fc.option(user, { nil: undefined }),
+  })
+  .map(({ user: value, ...rest }) => (value ? { ...rest, user: value } : rest));
 
 // ---- Pushwoosh's field rules (Pushwoosh API reference; protocols §5).
 
@@ -387,7 +425,16 @@ describe("mapper fuzzing: any schema-valid input maps to what the partner takes"
     it("an attribute named like an Object method, or with no name, never becomes a tag from Object's prototype or an empty tag name", () => {
       const user: MparticleUser = { mpid: "42", identities: [], attributes: { plan: "gold" }, attributeLists: {}, device: { platform: "ios" } };
       const events = [
-        { id: "e1", event: { id: "e1", timestampMs: 0, type: "user_attribute_change", added: { toString: "x", constructor: "7", "": "lost", plan: "gold" }, removed: [""] } },
+        {
+          id: "e1",
+          event: {
+            id: "e1",
+            timestampMs: 0,
+            type: "user_attribute_change",
+            added: { toString: "x", constructor: "7", "": "lost", plan: "gold" },
+            removed: [""],
+          },
+        },
         { id: "e2", event: { id: "e2", timestampMs: 0, type: "custom_event", name: "Opened", attributes: { "": "no name", valueOf: "1" } } },
       ];
       const context = { credentials: sealCredentials(PUSHWOOSH_CREDENTIALS, INBOUND_TOKEN), serverApi: false, user };

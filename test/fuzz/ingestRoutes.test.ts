@@ -78,7 +78,9 @@ const SEEDS: Record<string, RouteSeeds> = {
     authorization: `Bearer ${TEST_SECRETS.inbound.brazeToken}`,
     limits: BRAZE_CURRENTS_LIMITS,
     valid: () => [
-      { events: [brazeEvent("users.behaviors.Purchase", { id: eventId(1) }), brazeEvent("users.messages.pushnotification.Send", { id: eventId(2) })] } as unknown as Json,
+      {
+        events: [brazeEvent("users.behaviors.Purchase", { id: eventId(1) }), brazeEvent("users.messages.pushnotification.Send", { id: eventId(2) })],
+      } as unknown as Json,
       { events: [brazeEvent("users.canvas.Entry", { id: eventId(3) })] } as unknown as Json,
     ],
     parksUnmappable: true,
@@ -183,7 +185,15 @@ function refusedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const seedText = seed.map((value) => JSON.stringify(value));
   // A route that parks unmappable JSON answers any JSON 2xx (and a check request's empty body): those are not refusals there.
   const refusable = (request: FuzzRequest) => !seeds.parksUnmappable || !takenBy(seeds, request.body);
-  const notJsonType = fc.constantFrom("text/plain", "text/html", "application/xml", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "image/png", "application/json; charset=utf-16");
+  const notJsonType = fc.constantFrom(
+    "text/plain",
+    "text/html",
+    "application/xml",
+    "multipart/form-data; boundary=x",
+    "application/x-www-form-urlencoded",
+    "image/png",
+    "application/json; charset=utf-16",
+  );
   const notAnEncoding = fc.constantFrom("br", "deflate", "compress", "zstd", "gzip, br", "gzip;q=1", "*");
   const items = seeds.limits.items;
   // Cheap cases carry most of the weight; the ones that build megabytes (or deep text) are rarer.
@@ -191,46 +201,115 @@ function refusedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const costly = (arbitrary: fc.Arbitrary<FuzzRequest>) => ({ arbitrary, weight: 1 });
   const cases: Array<{ arbitrary: fc.Arbitrary<FuzzRequest>; weight: number }> = [
     // Truncated JSON: any strict prefix of a valid request.
-    cheap(seedText.chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`))).filter(refusable)),
+    cheap(
+      seedText
+        .chain((text) => fc.integer({ min: 0, max: text.length - 1 }).map((end) => asRequest(text.slice(0, end), `truncated at ${end}`)))
+        .filter(refusable),
+    ),
     ...(seeds.parksUnmappable ? [] : [cheap(notADocumentOf(seeds).map((text) => asRequest(text, "JSON that is not an object")))]),
-    cheap(fc.string({ unit: "grapheme", maxLength: 200 }).filter((text) => !/^\s*[[{]/.test(text)).map((text) => asRequest(text, "random text")).filter(refusable)),
-    cheap(fc.uint8Array({ maxLength: 300 }).map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64")).filter(refusable)),
-    cheap(fc.constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000").map((body) => asRequest(body, "empty body")).filter(refusable)),
+    cheap(
+      fc
+        .string({ unit: "grapheme", maxLength: 200 })
+        .filter((text) => !/^\s*[[{]/.test(text))
+        .map((text) => asRequest(text, "random text"))
+        .filter(refusable),
+    ),
+    cheap(
+      fc
+        .uint8Array({ maxLength: 300 })
+        .map((bytes) => asRequest(Buffer.from(bytes), "random bytes as base64"))
+        .filter(refusable),
+    ),
+    cheap(
+      fc
+        .constantFrom<string | undefined>(undefined, "", " ", "\n\t ", "\u0000")
+        .map((body) => asRequest(body, "empty body"))
+        .filter(refusable),
+    ),
     cheap(fc.tuple(seedText, notJsonType).map(([text, type]) => asRequest(text, `content-type ${type}`, { "content-type": type }))),
     cheap(fc.tuple(seedText, notAnEncoding).map(([text, encoding]) => asRequest(text, `content-encoding ${encoding}`, { "content-encoding": encoding }))),
     cheap(seedText.map((text) => asRequest(text, "marked gzip but plain", { "content-encoding": "gzip" }))),
-    cheap(seedText.chain((text) => {
-      const gzip = gzipSync(text);
-      return fc.integer({ min: 0, max: gzip.length - 9 }).map((end) => asRequest(gzip.subarray(0, end), "truncated gzip", { "content-encoding": "gzip" }));
-    })),
-    // Unescaped control characters inside a string are not JSON.
-    cheap(fc.tuple(seedText, fc.integer({ min: 0, max: 0x1f })).map(([text, code]) => asRequest(text.replace(/":"/, `":"${String.fromCharCode(code)}`), "raw control character"))),
-    // Nesting past the limit, anywhere in a valid request.
-    costly(fc.tuple(seed, fc.integer({ min: seeds.limits.maxDepth + 1, max: 5000 })).chain(([value, depth]) =>
-      fc.constantFrom(...pathsOf(value).filter((path) => path.length > 0)).map((path) => {
-        const marker = "\u0001deep\u0001";
-        const text = JSON.stringify(edit(value, path, (parent, key) => (parent[key] = marker))).replace(JSON.stringify(marker), `${"[".repeat(depth)}${"]".repeat(depth)}`);
-        return asRequest(text, `${depth} levels at ${path.join(".")}`);
+    cheap(
+      seedText.chain((text) => {
+        const gzip = gzipSync(text);
+        return fc.integer({ min: 0, max: gzip.length - 9 }).map((end) => asRequest(gzip.subarray(0, end), "truncated gzip", { "content-encoding": "gzip" }));
       }),
-    )),
+    ),
+    // Unescaped control characters inside a string are not JSON.
+    cheap(
+      fc
+        .tuple(seedText, fc.integer({ min: 0, max: 0x1f }))
+        .map(([text, code]) => asRequest(text.replace(/":"/, `":"${String.fromCharCode(code)}`), "raw control character")),
+    ),
+    // Nesting past the limit, anywhere in a valid request.
+    costly(
+      fc.tuple(seed, fc.integer({ min: seeds.limits.maxDepth + 1, max: 5000 })).chain(([value, depth]) =>
+        fc.constantFrom(...pathsOf(value).filter((path) => path.length > 0)).map((path) => {
+          const marker = "\u0001deep\u0001";
+          const text = JSON.stringify(edit(value, path, (parent, key) => (parent[key] = marker))).replace(
+            JSON.stringify(marker),
+            `${"[".repeat(depth)}${"]".repeat(depth)}`,
+          );
+          return asRequest(text, `${depth} levels at ${path.join(".")}`);
+        }),
+      ),
+    ),
     costly(fc.constantFrom(10_000, 100_000).map((depth) => asRequest(`${"[".repeat(depth)}${"]".repeat(depth)}`, `${depth} levels`))),
     // Over the body size: one huge string value, or padding.
-    costly(fc.tuple(seed, fc.constantFrom(0, 1, 1000)).chain(([value, extra]) =>
-      fc.constantFrom(...pathsOf(value).filter((path) => path.length > 0)).map((path) =>
-        asRequest(JSON.stringify(edit(value, path, (parent, key) => (parent[key] = "x".repeat(seeds.limits.maxBodyBytes + extra)))), `huge string at ${path.join(".")}`)),
-    )),
-    costly(seedText.map((text) => asRequest(gzipSync(text + " ".repeat(seeds.limits.maxDecodedBytes)), "inflates past the limit", { "content-encoding": "gzip" }))),
+    costly(
+      fc
+        .tuple(seed, fc.constantFrom(0, 1, 1000))
+        .chain(([value, extra]) =>
+          fc
+            .constantFrom(...pathsOf(value).filter((path) => path.length > 0))
+            .map((path) =>
+              asRequest(
+                JSON.stringify(edit(value, path, (parent, key) => (parent[key] = "x".repeat(seeds.limits.maxBodyBytes + extra)))),
+                `huge string at ${path.join(".")}`,
+              ),
+            ),
+        ),
+    ),
+    costly(
+      seedText.map((text) => asRequest(gzipSync(text + " ".repeat(seeds.limits.maxDecodedBytes)), "inflates past the limit", { "content-encoding": "gzip" })),
+    ),
   ];
   if (items) {
-    cases.push(costly(seed.map((value) => asRequest(JSON.stringify({ ...(value as object), [items.field]: Array.from({ length: items.max + 1 }, () => 0) }), `${items.max + 1} ${items.field}`))));
+    cases.push(
+      costly(
+        seed.map((value) =>
+          asRequest(JSON.stringify({ ...(value as object), [items.field]: Array.from({ length: items.max + 1 }, () => 0) }), `${items.max + 1} ${items.field}`),
+        ),
+      ),
+    );
   }
   if (seeds.authorization) {
     const authorization = seeds.authorization;
-    const wrongAuthorization = fc.oneof(
-      fc.string({ maxLength: 60 }),
-      fc.constantFrom("", "Bearer", "Token", "Bearer ", "Token  ", `${authorization}x`, authorization.toUpperCase(), "Basic dXNlcjpwYXNz", "REPLACE_ME_braze_token", "Bearer REPLACE_ME_braze_token", "Token REPLACE_ME_mparticle_token"),
-    ).filter((value) => value.trim() !== authorization && !value.trim().toLowerCase().startsWith(`${authorization.toLowerCase()} `));
-    cases.push(cheap(fc.tuple(seedText, wrongAuthorization).map(([text, presented]) => asRequest(text, `authorization ${JSON.stringify(presented)}`, { authorization: presented }))));
+    const wrongAuthorization = fc
+      .oneof(
+        fc.string({ maxLength: 60 }),
+        fc.constantFrom(
+          "",
+          "Bearer",
+          "Token",
+          "Bearer ",
+          "Token  ",
+          `${authorization}x`,
+          authorization.toUpperCase(),
+          "Basic dXNlcjpwYXNz",
+          "REPLACE_ME_braze_token",
+          "Bearer REPLACE_ME_braze_token",
+          "Token REPLACE_ME_mparticle_token",
+        ),
+      )
+      .filter((value) => value.trim() !== authorization && !value.trim().toLowerCase().startsWith(`${authorization.toLowerCase()} `));
+    cases.push(
+      cheap(
+        fc
+          .tuple(seedText, wrongAuthorization)
+          .map(([text, presented]) => asRequest(text, `authorization ${JSON.stringify(presented)}`, { authorization: presented })),
+      ),
+    );
   }
   return fc.oneof(...cases);
 }
@@ -243,27 +322,45 @@ function mutatedRequests(seeds: RouteSeeds): fc.Arbitrary<FuzzRequest> {
   const asJson = (value: Json, what: string) => asRequest(JSON.stringify(value), what);
   return fc.oneof(
     // A wrong type (or a strange value) at every field path of a valid request.
-    fc.tuple(anyPath, strangeValue).map(([[value, path], replacement]) => asJson(edit(value, path, (parent, key) => (parent[key] = replacement)), `${JSON.stringify(replacement)?.slice(0, 40)} at ${path.join(".")}`)),
-    anyPath.map(([value, path]) => asJson(edit(value, path, (parent, key) => (Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key])), `without ${path.join(".")}`)),
+    fc.tuple(anyPath, strangeValue).map(([[value, path], replacement]) =>
+      asJson(
+        edit(value, path, (parent, key) => (parent[key] = replacement)),
+        `${JSON.stringify(replacement)?.slice(0, 40)} at ${path.join(".")}`,
+      ),
+    ),
+    anyPath.map(([value, path]) =>
+      asJson(
+        edit(value, path, (parent, key) => (Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key])),
+        `without ${path.join(".")}`,
+      ),
+    ),
     // Prototype keys as own properties, as JSON.parse makes them.
-    fc.tuple(objectPath, fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty"), strangeValue).map(([[value, path], key, replacement]) => {
-      const copy = structuredClone(value);
-      Object.defineProperty(at(copy, path), key, { value: replacement, enumerable: true, configurable: true, writable: true });
-      return asJson(copy, `key ${key} at ${path.join(".")}`);
-    }),
+    fc
+      .tuple(objectPath, fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty"), strangeValue)
+      .map(([[value, path], key, replacement]) => {
+        const copy = structuredClone(value);
+        Object.defineProperty(at(copy, path), key, { value: replacement, enumerable: true, configurable: true, writable: true });
+        return asJson(copy, `key ${key} at ${path.join(".")}`);
+      }),
     // Duplicate keys: JSON.parse keeps the last one.
     fc.tuple(objectPath, strangeValue).map(([[value, path], replacement]) => {
       const target = at(value, path) as Record<string, Json>;
       const key = Object.keys(target)[0] ?? "type";
       const marker = "\u0001dup\u0001";
-      const text = JSON.stringify(edit(value, [...path, marker], (parent) => (parent[marker] = replacement))).replace(JSON.stringify(marker), JSON.stringify(key));
+      const text = JSON.stringify(edit(value, [...path, marker], (parent) => (parent[marker] = replacement))).replace(
+        JSON.stringify(marker),
+        JSON.stringify(key),
+      );
       return asRequest(text, `duplicate key ${key} at ${path.join(".")}`);
     }),
     // JSON that is no document at all (parked on the doors that park what they cannot read).
     fc.constantFrom("[]", "null", "0", '"events"', "true", "[1]", "{}").map((text) => asRequest(text, `the document ${text}`)),
     // The same documents, base64-encoded or gzipped as API Gateway passes them.
-    fc.tuple(fc.constantFrom(...valid), fc.boolean()).map(([value, gzip]) =>
-      gzip ? asRequest(gzipSync(JSON.stringify(value)), "gzip", { "content-encoding": "gzip" }) : asRequest(JSON.stringify(value), "base64", {}, true)),
+    fc
+      .tuple(fc.constantFrom(...valid), fc.boolean())
+      .map(([value, gzip]) =>
+        gzip ? asRequest(gzipSync(JSON.stringify(value)), "gzip", { "content-encoding": "gzip" }) : asRequest(JSON.stringify(value), "base64", {}, true),
+      ),
   );
 }
 
@@ -321,9 +418,16 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
 
   async function enqueued(urls = queueUrls): Promise<number> {
     const counts = await Promise.all(
-      urls.map((url) => queues.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }))),
+      urls.map((url) =>
+        queues.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"] }),
+        ),
+      ),
     );
-    return counts.reduce((sum, result) => sum + Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(result.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0), 0);
+    return counts.reduce(
+      (sum, result) => sum + Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(result.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0),
+      0,
+    );
   }
 
   /**
@@ -357,23 +461,28 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     expect(unhandled).toEqual([]);
   });
 
-  it.runIf(seeds?.emptyIsCheck)("answers authenticated JSON that is no document with 2xx, parking it whole in each DLQ, and an empty body with 2xx", async () => {
-    const deadLetterUrls = route.sendsTo.filter((ref) => ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].dlq);
-    const workQueueUrls = route.sendsTo.filter((ref) => !ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].queue);
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(notADocumentOf(defined(seeds)), fc.constantFrom("", " ", "\n")), async (text) => {
-        const answer = await send(asRequest(text, `${JSON.stringify(text).slice(0, 60)} as the body`));
-        expect(answer.status, text).toBe(200);
-        for (const url of workQueueUrls) expect(await drainVisible(queues.sqs, url), text).toEqual([]);
-        for (const url of deadLetterUrls) {
-          const parked = (await drainVisible(queues.sqs, url)).map((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ event: unknown }> }).events.map(({ event }) => event));
-          expect(parked, text).toEqual(text.trim() === "" ? [] : [[JSON.parse(text)]]);
-        }
-      }),
-      { numRuns: 100, seed: FUZZ_SEED, endOnFailure: true },
-    );
-    expect(unhandled).toEqual([]);
-  });
+  it.runIf(seeds?.emptyIsCheck)(
+    "answers authenticated JSON that is no document with 2xx, parking it whole in each DLQ, and an empty body with 2xx",
+    async () => {
+      const deadLetterUrls = route.sendsTo.filter((ref) => ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].dlq);
+      const workQueueUrls = route.sendsTo.filter((ref) => !ref.deadLetter).map((ref) => queues.queueUrls[ref.destination].queue);
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(notADocumentOf(defined(seeds)), fc.constantFrom("", " ", "\n")), async (text) => {
+          const answer = await send(asRequest(text, `${JSON.stringify(text).slice(0, 60)} as the body`));
+          expect(answer.status, text).toBe(200);
+          for (const url of workQueueUrls) expect(await drainVisible(queues.sqs, url), text).toEqual([]);
+          for (const url of deadLetterUrls) {
+            const parked = (await drainVisible(queues.sqs, url)).map((message) =>
+              (JSON.parse(message.Body ?? "{}") as { events: Array<{ event: unknown }> }).events.map(({ event }) => event),
+            );
+            expect(parked, text).toEqual(text.trim() === "" ? [] : [[JSON.parse(text)]]);
+          }
+        }),
+        { numRuns: 100, seed: FUZZ_SEED, endOnFailure: true },
+      );
+      expect(unhandled).toEqual([]);
+    },
+  );
 
   /** Sends a request that may be valid; a refused one must leave the queues empty. Counts what got through. */
   async function sendMaybeValid(request: FuzzRequest): Promise<boolean> {
@@ -393,7 +502,12 @@ describe.each(HTTP_FUNCTIONS.map((fn) => [fn.trigger.path, fn] as const))("fuzzi
     for (const valid of defined(seeds).valid()) {
       for (const fieldPath of pathsOf(valid).filter((candidate) => candidate.length > 0)) {
         for (const replacement of wrongTypes(at(valid, fieldPath))) {
-          await sendMaybeValid(asRequest(JSON.stringify(edit(valid, fieldPath, (parent, key) => (parent[key] = replacement))), `${JSON.stringify(replacement)} at ${fieldPath.join(".")}`));
+          await sendMaybeValid(
+            asRequest(
+              JSON.stringify(edit(valid, fieldPath, (parent, key) => (parent[key] = replacement))),
+              `${JSON.stringify(replacement)} at ${fieldPath.join(".")}`,
+            ),
+          );
           cases++;
         }
       }

@@ -41,23 +41,42 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     });
     const answer = (await response.json()) as Record<string, unknown>;
     const functionName = stack.functionOfRoute(path) ?? path;
-    const errors = stack.output(functionName).split("\n").filter((line) => line.includes('"level":"ERROR"')).slice(-1);
-    return { status: response.status, body: answer, answer: `${path} answered ${JSON.stringify(answer)}${response.status >= 500 ? `; ${functionName} logged ${errors.join("")}` : ""}` };
+    const errors = stack
+      .output(functionName)
+      .split("\n")
+      .filter((line) => line.includes('"level":"ERROR"'))
+      .slice(-1);
+    return {
+      status: response.status,
+      body: answer,
+      answer: `${path} answered ${JSON.stringify(answer)}${response.status >= 500 ? `; ${functionName} logged ${errors.join("")}` : ""}`,
+    };
   };
   const postCurrents = (events: RawBrazeEvent[]) => post("/braze/currents", { events }, `Bearer ${stack.secrets.inbound.brazeToken}`);
   const parkedIn = async (dlqName: string, count: number): Promise<Message[]> => {
     const parked: Message[] = [];
-    await waitFor(async () => {
-      parked.push(...(await drainVisible(stack.sqs, stack.queueUrl(dlqName))));
-      return parked.length >= count;
-    }, 30_000, `${count} message(s) parked in ${dlqName}`);
+    await waitFor(
+      async () => {
+        parked.push(...(await drainVisible(stack.sqs, stack.queueUrl(dlqName))));
+        return parked.length >= count;
+      },
+      30_000,
+      `${count} message(s) parked in ${dlqName}`,
+    );
     return parked;
   };
   const failureOf = (message: Message | undefined) => JSON.parse(message?.MessageAttributes?.failure?.StringValue ?? "{}") as Record<string, unknown>;
 
   it("runs every function of the template, each with its own bundle", () => {
     expect(stack.functions.map((fn) => fn.name).sort()).toEqual([
-      "braze-currents", "mixpanel-worker", "mparticle-audiences", "mparticle-events", "mparticle-registration", "mparticle-webhook", "mparticle-worker", "pushwoosh-worker",
+      "braze-currents",
+      "mixpanel-worker",
+      "mparticle-audiences",
+      "mparticle-events",
+      "mparticle-registration",
+      "mparticle-webhook",
+      "mparticle-worker",
+      "pushwoosh-worker",
     ]);
     expect(new Set(stack.functions.map((fn) => fn.assetDir)).size).toBe(stack.functions.length);
   });
@@ -95,7 +114,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     await stack.drained();
     const calls = stack.sandboxes.pushwoosh.calls.slice(before);
     expect(calls.map((call) => call.path.replace("/json/1.3/", "")).sort()).toEqual(["registerDevice", "setTags"]);
-    expect(calls.every((call) => call.status === 200 && (call.json as { request: { application: string } }).request.application === stack.secrets.pushwoosh?.applicationCode)).toBe(true);
+    expect(
+      calls.every(
+        (call) => call.status === 200 && (call.json as { request: { application: string } }).request.application === stack.secrets.pushwoosh?.applicationCode,
+      ),
+    ).toBe(true);
     expect(await drainVisible(stack.sqs, stack.queueUrl(deadLetterQueueName("pushwoosh")))).toEqual([]);
   });
 
@@ -113,14 +136,18 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
     expect(parked).toHaveLength(1);
     // zod's English message, from the bundle: zod/mini alone would say only "Invalid input" (shared/zod.ts).
-    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "validation", message: "events.1.time: Invalid input: expected number, received string" });
+    expect(failureOf(parked[0])).toMatchObject({
+      destination: "mixpanel",
+      reason: "validation",
+      message: "events.1.time: Invalid input: expected number, received string",
+    });
     const { mixpanel, mparticle } = stack.sandboxes;
-    await waitFor(() => [eventId(700), eventId(701)].every((id) => mixpanel.imported.some((event) => event.properties.$insert_id === id)), 30_000, "the good events in Mixpanel");
     await waitFor(
-      () => mparticle.accepted.some((accepted) => JSON.stringify(accepted.batch).includes(eventId(700))),
+      () => [eventId(700), eventId(701)].every((id) => mixpanel.imported.some((event) => event.properties.$insert_id === id)),
       30_000,
-      "the canvas entry in mParticle",
+      "the good events in Mixpanel",
     );
+    await waitFor(() => mparticle.accepted.some((accepted) => JSON.stringify(accepted.batch).includes(eventId(700))), 30_000, "the canvas entry in mParticle");
     await stack.drained();
     expect(mixpanel.imported.some((event) => event.properties.$insert_id === eventId(702))).toBe(false);
   });
@@ -133,7 +160,12 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
     expect(answered.status, answered.answer).toBe(200);
 
     const parked = await parkedIn(deadLetterQueueName("mixpanel"), 1);
-    expect(failureOf(parked[0])).toMatchObject({ destination: "mixpanel", reason: "permanent", errorClass: "permanent", partnerMessage: "'event' must be at most 255 characters" });
+    expect(failureOf(parked[0])).toMatchObject({
+      destination: "mixpanel",
+      reason: "permanent",
+      errorClass: "permanent",
+      partnerMessage: "'event' must be at most 255 characters",
+    });
     expect(JSON.parse(parked[0]?.Body ?? "{}")).toMatchObject({ flow: "braze-to-mixpanel", events: [{ id: rejectedId }] });
     await stack.drained();
   });
@@ -156,10 +188,14 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
 
     pushwoosh.clearFaults();
     // Each probe takes one held event; once the partner answers, consumption resumes.
-    await waitFor(async () => {
-      await stack.probe("pushwoosh-worker");
-      return mapping?.currentState === "Enabled";
-    }, 30_000, "a probe to resume the mapping");
+    await waitFor(
+      async () => {
+        await stack.probe("pushwoosh-worker");
+        return mapping?.currentState === "Enabled";
+      },
+      30_000,
+      "a probe to resume the mapping",
+    );
     await stack.drained();
     const calls = pushwoosh.calls.slice(before);
     const delivered = calls.filter((call) => call.status === 200).map((call) => call.path.replace("/json/1.3/", ""));

@@ -18,7 +18,11 @@ describe("the credential provider the deployed bundles get (infra/bundling/lambd
 
   it("returns the execution role's keys and session token from the environment", async () => {
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "ASIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret-example", AWS_SESSION_TOKEN: "session-example" });
-    await expect(defaultProvider()()).resolves.toMatchObject({ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret-example", sessionToken: "session-example" });
+    await expect(defaultProvider()()).resolves.toMatchObject({
+      accessKeyId: "ASIAEXAMPLE",
+      secretAccessKey: "secret-example",
+      sessionToken: "session-example",
+    });
   });
 
   it("reads the environment on each call, so rotated keys are picked up", async () => {

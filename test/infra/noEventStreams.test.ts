@@ -5,7 +5,10 @@ import { EventStreamSerde, eventStreamSerdeProvider, resolveEventStreamSerdeConf
 const esm = (path: string) => readFileSync(new URL(`../../node_modules/${path}`, import.meta.url), "utf8");
 /** The names an ESM file imports from @smithy/core/event-streams, statically or lazily. */
 const importedNames = (source: string) =>
-  [...source.matchAll(/(?:import|const) \{([^}]*)\} = ?(?:await import\()?(?:from )?"@smithy\/core\/event-streams"/g), ...source.matchAll(/import \{([^}]*)\} from "@smithy\/core\/event-streams"/g)]
+  [
+    ...source.matchAll(/(?:import|const) \{([^}]*)\} = ?(?:await import\()?(?:from )?"@smithy\/core\/event-streams"/g),
+    ...source.matchAll(/import \{([^}]*)\} from "@smithy\/core\/event-streams"/g),
+  ]
     .flatMap((match) => (match[1] ?? "").split(",").map((name) => name.trim()))
     .filter(Boolean);
 

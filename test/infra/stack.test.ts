@@ -12,7 +12,17 @@ import { DEFAULT_API_THROTTLE, readRelayContext } from "../../infra/context.js";
 import { outputKeyForQueue, outputKeyForRoute } from "../../infra/outputs.js";
 import { localFunctionEnvironment } from "../../infra/local/localStack.js";
 import type { QueueUrls } from "../../infra/local/sqs.js";
-import { FUNCTIONS, HTTP_FUNCTIONS, WIRED_ENV_VARS, WORKER_FUNCTIONS, probesPartner, queueEnvVar, queuesOf, workerFor, type QueueRef } from "../../infra/wiring.js";
+import {
+  FUNCTIONS,
+  HTTP_FUNCTIONS,
+  WIRED_ENV_VARS,
+  WORKER_FUNCTIONS,
+  probesPartner,
+  queueEnvVar,
+  queuesOf,
+  workerFor,
+  type QueueRef,
+} from "../../infra/wiring.js";
 import { HOLD_PARKING_MARGIN_SECONDS, probeRateMinutes } from "../../infra/outageSettings.js";
 import { relaySecretsSchema } from "../../shared/config/secrets.js";
 import { synthesizeRelay, type SynthesizedRelay } from "../support/synthesizedStack.js";
@@ -56,10 +66,7 @@ function queueId(destination: Destination, deadLetter: boolean): string {
 }
 
 function functionId(functionName: string): string {
-  return onlyKey(
-    template.findResources("AWS::Lambda::Function", { Properties: { Description: `cdp-relay ${functionName}` } }),
-    `function ${functionName}`,
-  );
+  return onlyKey(template.findResources("AWS::Lambda::Function", { Properties: { Description: `cdp-relay ${functionName}` } }), `function ${functionName}`);
 }
 
 const arnOf = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
@@ -72,7 +79,8 @@ interface Statement {
 }
 
 /** The statements that let a worker pause and resume its own event source mapping (infra/constructs/QueueToWorker.ts). */
-const isMappingStatement = (statement: Statement) => asList(statement.Action).every((action) => action.startsWith("lambda:") && action.includes("EventSourceMapping"));
+const isMappingStatement = (statement: Statement) =>
+  asList(statement.Action).every((action) => action.startsWith("lambda:") && action.includes("EventSourceMapping"));
 
 function policyStatementsOf(functionLogicalId: string): Statement[] {
   const roleId = (template.toJSON().Resources[functionLogicalId].Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
@@ -131,9 +139,7 @@ describe("CdpRelayStack", () => {
         template.hasResourceProperties("AWS::SQS::QueuePolicy", {
           Queues: [{ Ref: queueId(destination, deadLetter) }],
           PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({ Effect: "Deny", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
-            ]),
+            Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
           },
         });
       }
@@ -179,7 +185,9 @@ describe("CdpRelayStack", () => {
     expect(mappingOf("pushwoosh")?.Properties.ScalingConfig).toEqual({ MaximumConcurrency: workerFor("pushwoosh").trigger.eventSource.maxConcurrency });
     for (const refused of [1, 1001, 2.5, "many"]) {
       const app = new App({ context: { pushwooshMaxConcurrency: refused } });
-      expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node)), String(refused)).toThrow(/pushwooshMaxConcurrency must be a whole number from 2 to 1000/);
+      expect(() => new CdpRelayStack(app, "CdpRelay", readRelayContext(app.node)), String(refused)).toThrow(
+        /pushwooshMaxConcurrency must be a whole number from 2 to 1000/,
+      );
     }
   });
 
@@ -193,7 +201,11 @@ describe("CdpRelayStack", () => {
         State: "ENABLED",
         Targets: [Match.objectLike({ Arn: arnOf(functionId(name)), RetryPolicy: { MaximumRetryAttempts: 0 } })],
       });
-      template.hasResourceProperties("AWS::Lambda::Permission", { Action: "lambda:InvokeFunction", FunctionName: arnOf(functionId(name)), Principal: "events.amazonaws.com" });
+      template.hasResourceProperties("AWS::Lambda::Permission", {
+        Action: "lambda:InvokeFunction",
+        FunctionName: arnOf(functionId(name)),
+        Principal: "events.amazonaws.com",
+      });
     }
     expect([20, 60, 89, 150, 300].map(probeRateMinutes)).toEqual([1, 1, 1, 3, 5]);
   });
@@ -207,14 +219,26 @@ describe("CdpRelayStack", () => {
         {
           Effect: "Allow",
           Action: ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping"],
-          Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":lambda:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-source-mapping:*"]] },
+          Resource: {
+            "Fn::Join": [
+              "",
+              ["arn:", { Ref: "AWS::Partition" }, ":lambda:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":event-source-mapping:*"],
+            ],
+          },
           Condition: { StringEquals: { "lambda:FunctionArn": arnOf(id) } },
         },
       ]);
       // The policy names the function's ARN, so the function must not wait for it (its default policy it does wait for).
-      const policyIds = Object.keys(template.findResources("AWS::IAM::Policy", { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: "lambda:ListEventSourceMappings" })]) } } }));
+      const policyIds = Object.keys(
+        template.findResources("AWS::IAM::Policy", {
+          Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: "lambda:ListEventSourceMappings" })]) } },
+        }),
+      );
       const functionDependsOn = (template.toJSON().Resources[id].DependsOn ?? []) as string[];
-      expect(functionDependsOn.filter((dependency) => policyIds.includes(dependency)), name).toEqual([]);
+      expect(
+        functionDependsOn.filter((dependency) => policyIds.includes(dependency)),
+        name,
+      ).toEqual([]);
     }
     for (const { name } of HTTP_FUNCTIONS) expect(policyStatementsOf(functionId(name)).filter(isMappingStatement), name).toEqual([]);
   });
@@ -298,7 +322,10 @@ describe("CdpRelayStack", () => {
       // The event source mapping statements are checked on their own below (ListEventSourceMappings has no resource-level permission).
       const statements = policyStatementsOf(functionId(fn.name)).filter((statement) => statement.Effect === "Allow" && !isMappingStatement(statement));
       const actions = statements.flatMap((statement) => asList(statement.Action));
-      expect(actions.filter((action) => action.includes("*")), fn.name).toEqual([]);
+      expect(
+        actions.filter((action) => action.includes("*")),
+        fn.name,
+      ).toEqual([]);
       const resources = new Set(statements.flatMap((statement) => asList(statement.Resource)).map(key));
       const wired = [...queuesOf(fn).map((ref) => arnOf(queueId(ref.destination, ref.deadLetter))), ...(fn.readsSecret ? [secret] : [])].map(key);
       expect([...resources].sort(), fn.name).toEqual([...new Set(wired)].sort());
@@ -353,10 +380,13 @@ describe("CdpRelayStack", () => {
   });
 
   it("passes the relayEnvironment context to every function, given as a JSON string", () => {
-    const { template: configured } = synthRelay({
-      relayEnvironment: JSON.stringify({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }),
-      alarmEmail: "ops@example.com",
-    }, { bundle: false });
+    const { template: configured } = synthRelay(
+      {
+        relayEnvironment: JSON.stringify({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }),
+        alarmEmail: "ops@example.com",
+      },
+      { bundle: false },
+    );
     configured.allResourcesProperties("AWS::Lambda::Function", {
       Environment: { Variables: Match.objectLike({ MPARTICLE_API_URL: "https://s2s.eu1.mparticle.com", RETRY_BASE_SECONDS: "5" }) },
     });
@@ -445,7 +475,10 @@ describe("CdpRelayStack", () => {
         AlarmName: `CdpRelay-${destination}-PartnerOutageAlarm`,
         Namespace: "CdpRelay",
         MetricName: "partnerDown",
-        Dimensions: Match.arrayWith([{ Name: "destination", Value: destination }, { Name: "service", Value: "cdp-relay" }]),
+        Dimensions: Match.arrayWith([
+          { Name: "destination", Value: destination },
+          { Name: "service", Value: "cdp-relay" },
+        ]),
         Statistic: "Maximum",
         Period: 60,
         EvaluationPeriods: 15,
@@ -457,21 +490,44 @@ describe("CdpRelayStack", () => {
     // A slower probe makes fewer, longer periods that still cover 15 minutes, and a slower schedule.
     const { template: slow } = synthRelay({ relayEnvironment: { PARTNER_PROBE_SECONDS: "300" } }, { bundle: false });
     slow.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "partnerDown", Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
-    expect(Object.values(slow.findResources("AWS::Events::Rule")).map((rule) => rule.Properties.ScheduleExpression)).toEqual(WORKER_FUNCTIONS.map(() => "rate(5 minutes)"));
+    expect(Object.values(slow.findResources("AWS::Events::Rule")).map((rule) => rule.Properties.ScheduleExpression)).toEqual(
+      WORKER_FUNCTIONS.map(() => "rate(5 minutes)"),
+    );
   });
 
   it("alarms on events parked at ingest, summing parkedAtIngest over every destination", () => {
     const alarms = Object.entries(template.findResources("AWS::CloudWatch::Alarm")).filter(([id]) => id.includes("ParkedAtIngestAlarm"));
     expect(alarms).toHaveLength(1);
     const [, alarm] = defined(alarms[0]);
-    expect(alarm.Properties).toMatchObject({ AlarmName: "CdpRelay-parked-at-ingest", ComparisonOperator: "GreaterThanThreshold", Threshold: 0, TreatMissingData: "notBreaching" });
-    const queries = alarm.Properties.Metrics as Array<{ Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> }; Stat: string } }>;
+    expect(alarm.Properties).toMatchObject({
+      AlarmName: "CdpRelay-parked-at-ingest",
+      ComparisonOperator: "GreaterThanThreshold",
+      Threshold: 0,
+      TreatMissingData: "notBreaching",
+    });
+    const queries = alarm.Properties.Metrics as Array<{
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> }; Stat: string };
+    }>;
     const summed = queries.filter((query) => query.MetricStat);
-    expect(summed.map((query) => query.MetricStat)).toEqual(expect.arrayContaining(DESTINATIONS.map((destination) => ({
-      Metric: { Namespace: "CdpRelay", MetricName: "parkedAtIngest", Dimensions: expect.arrayContaining([{ Name: "destination", Value: destination }, { Name: "service", Value: "cdp-relay" }]) },
-      Period: 300,
-      Stat: "Sum",
-    }))));
+    expect(summed.map((query) => query.MetricStat)).toEqual(
+      expect.arrayContaining(
+        DESTINATIONS.map((destination) => ({
+          Metric: {
+            Namespace: "CdpRelay",
+            MetricName: "parkedAtIngest",
+            Dimensions: expect.arrayContaining([
+              { Name: "destination", Value: destination },
+              { Name: "service", Value: "cdp-relay" },
+            ]),
+          },
+          Period: 300,
+          Stat: "Sum",
+        })),
+      ),
+    );
     expect(summed).toHaveLength(DESTINATIONS.length);
     const [expression] = queries.filter((query) => query.Expression);
     expect(expression?.Expression).toBe(`SUM([${summed.map((query) => `FILL(${query.Id}, 0)`).join(", ")}])`);
@@ -517,7 +573,8 @@ describe("CdpRelayStack", () => {
     // Each ingest function's duration, the mParticle Webhook's included.
     for (const { name: functionName } of HTTP_FUNCTIONS) expect(shows(`"AWS/Lambda","Duration"`, functionId(functionName)), functionName).toBe(true);
     for (const metric of ["4xx", "5xx", "Latency"]) expect(shows(`"AWS/ApiGateway","${metric}"`)).toBe(true);
-    for (const destination of DESTINATIONS) expect(shows(`"CdpRelay","parkedAtIngest"`, `"destination","${destination}"`), `parkedAtIngest ${destination}`).toBe(true);
+    for (const destination of DESTINATIONS)
+      expect(shows(`"CdpRelay","parkedAtIngest"`, `"destination","${destination}"`), `parkedAtIngest ${destination}`).toBe(true);
   });
 
   it("outputs the webhook URLs, the queue URLs under the CLI's keys, and the secret", () => {
@@ -552,7 +609,9 @@ describe("CdpRelayStack", () => {
 
   it("passes the cdk-nag AwsSolutions checks, every finding acknowledged with a reason", () => {
     const report = new AwsSolutionsChecks().validateScope(relay.app);
-    const findings = report.violations.map((violation) => `${violation.ruleName} (${violation.severity}) at ${violation.violatingResources.map((resource) => resource.constructPath).join(", ")}`);
+    const findings = report.violations.map(
+      (violation) => `${violation.ruleName} (${violation.severity}) at ${violation.violatingResources.map((resource) => resource.constructPath).join(", ")}`,
+    );
     expect(findings).toEqual([]);
     for (const construct of relay.app.node.findAll()) {
       for (const entry of construct.node.metadata.filter((metadata) => metadata.type === "aws:cdk:acknowledged-rules")) {

@@ -51,7 +51,8 @@ describe("hostile requests", () => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     queues = await startEmbeddedSqs();
-    for (const name of ["mparticle-events", "mparticle-audiences", "mparticle-webhook", "braze-currents", "mparticle-registration"]) handlers[name] = await loadHandler(name);
+    for (const name of ["mparticle-events", "mparticle-audiences", "mparticle-webhook", "braze-currents", "mparticle-registration"])
+      handlers[name] = await loadHandler(name);
   });
   afterAll(async () => {
     await queues.stop();
@@ -69,9 +70,12 @@ describe("hostile requests", () => {
       ["braze-currents", "/braze/currents", "Bearer REPLACE_ME_braze_token", "inbound.brazeToken"],
       ["mparticle-webhook", "/mparticle/webhook", "REPLACE_ME_mparticle_webhook_authorization", "inbound.mparticleWebhookAuthorization"],
     ])("%s refuses the public placeholder token with 503 naming %s", async (functionName, path, authorization, field) => {
-      const body = functionName === "braze-currents" ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] }
-        : functionName === "mparticle-webhook" ? masterSample()
-        : configured(fixture("EventProcessingRequest_ios.json"));
+      const body =
+        functionName === "braze-currents"
+          ? { events: [brazeEvent("users.canvas.Entry", { id: eventId(1) })] }
+          : functionName === "mparticle-webhook"
+            ? masterSample()
+            : configured(fixture("EventProcessingRequest_ios.json"));
 
       const response = await post(functionName, path, JSON.stringify(body), { authorization });
 
@@ -108,11 +112,21 @@ describe("hostile requests", () => {
     });
 
     it.each([
-      ["mparticle-events", "/mparticle/events", () => ({ ...configured(fixture("EventProcessingRequest_ios.json")), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.mparticle],
-      ["mparticle-audiences", "/mparticle/audiences", () => {
-        const request = configured(fixture("AudienceMembershipChangeRequest.json"));
-        return { ...request, id: "x".repeat(5 * MIB) };
-      }, AUTH.mparticle],
+      [
+        "mparticle-events",
+        "/mparticle/events",
+        () => ({ ...configured(fixture("EventProcessingRequest_ios.json")), user_attributes: { huge: "x".repeat(5 * MIB) } }),
+        AUTH.mparticle,
+      ],
+      [
+        "mparticle-audiences",
+        "/mparticle/audiences",
+        () => {
+          const request = configured(fixture("AudienceMembershipChangeRequest.json"));
+          return { ...request, id: "x".repeat(5 * MIB) };
+        },
+        AUTH.mparticle,
+      ],
       ["mparticle-webhook", "/mparticle/webhook", () => ({ ...(masterSample() as object), user_attributes: { huge: "x".repeat(5 * MIB) } }), AUTH.webhook],
     ])("%s answers 413 to a valid request with one 5 MB string value, and enqueues nothing", async (functionName, path, body, headers = AUTH.mparticle) => {
       const response = await post(functionName, path, JSON.stringify(body()), headers);
@@ -147,9 +161,15 @@ describe("hostile requests", () => {
     it("answers 413 to a gzip body that inflates to 512 MiB", async () => {
       const member = gzipSync(Buffer.alloc(32 * MIB), { level: 9 });
 
-      const response = await post("braze-currents", "/braze/currents", Buffer.concat(Array.from({ length: 16 }, () => member)), { ...AUTH.braze, "content-encoding": "gzip" });
+      const response = await post("braze-currents", "/braze/currents", Buffer.concat(Array.from({ length: 16 }, () => member)), {
+        ...AUTH.braze,
+        "content-encoding": "gzip",
+      });
 
-      expect(response).toEqual({ status: 413, body: { error: { message: "body: the decompressed body is larger than the limit of 1048576 bytes", field: "body" } } });
+      expect(response).toEqual({
+        status: 413,
+        body: { error: { message: "body: the decompressed body is larger than the limit of 1048576 bytes", field: "body" } },
+      });
     });
 
     it("answers 413 to more than 1000 events over the batches of one mParticle Webhook request", async () => {
@@ -170,7 +190,7 @@ describe("hostile requests", () => {
     });
 
     it.each([
-      ["a body that is not JSON", "{\"events\":[", {}, 400, "body"],
+      ["a body that is not JSON", '{"events":[', {}, 400, "body"],
       ["a body that is not UTF-8", Buffer.from([0x7b, 0xff, 0x7d]), {}, 400, "body"],
       ["a form body", "events=1", { "content-type": "application/x-www-form-urlencoded" }, 415, "content-type"],
       ["a brotli body", "{}", { "content-encoding": "br" }, 415, "content-encoding"],

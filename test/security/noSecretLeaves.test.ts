@@ -100,7 +100,10 @@ function leaks(): string[] {
 /** Captures stdout, stderr and console for the whole file (Powertools writes to process.stdout). */
 function captureOutput(): () => void {
   const restore: Array<() => void> = [];
-  for (const [name, stream] of [["stdout", process.stdout], ["stderr", process.stderr]] as const) {
+  for (const [name, stream] of [
+    ["stdout", process.stdout],
+    ["stderr", process.stderr],
+  ] as const) {
     const original = stream.write.bind(stream);
     stream.write = ((chunk: unknown) => {
       record(name, Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
@@ -179,11 +182,15 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
   async function cli(...argv: string[]): Promise<{ code: number; stdout: string }> {
     let stdout = "";
     let stderr = "";
-    const code = await main(argv, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      stdin: process.stdin,
-    }, FAST_SETTINGS);
+    const code = await main(
+      argv,
+      {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: (text: string) => (stderr += text) },
+        stdin: process.stdin,
+      },
+      FAST_SETTINGS,
+    );
     record(`cdp-relay ${argv.join(" ")} (stdout)`, stdout);
     record(`cdp-relay ${argv.join(" ")} (stderr)`, stderr);
     return { code, stdout };
@@ -203,7 +210,15 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
     const before = pushwoosh.callsTo().length;
     const revoked = await post("/mparticle/events", `Token ${SECRETS.inbound.mparticleToken}`, firehose({ ...PUSHWOOSH, apiToken: REVOKED_PUSHWOOSH_TOKEN }));
     expect(revoked.status).toBe(200);
-    await waitFor(() => pushwoosh.callsTo().slice(before).some((call) => call.status === 401), 30_000, "Pushwoosh's 401");
+    await waitFor(
+      () =>
+        pushwoosh
+          .callsTo()
+          .slice(before)
+          .some((call) => call.status === 401),
+      30_000,
+      "Pushwoosh's 401",
+    );
     // A partner that echoes the credential it refused, as some do in their error text.
     pushwoosh.injectFaults({ kind: "status", status: 400, body: { status_code: 400, status_message: `bad request for Token ${PUSHWOOSH.apiToken}` } });
     await post("/mparticle/events", `Token ${SECRETS.inbound.mparticleToken}`, firehose());
@@ -218,11 +233,19 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
     mixpanel.injectFaults({ kind: "status", status: 502 });
     expect((await post("/braze/currents", `Bearer ${SECRETS.inbound.brazeToken}`, currents(brazeEvents()))).status).toBe(200);
     expect((await post("/braze/currents", `Bearer ${SECRETS.inbound.previousBrazeToken}`, currents(brazeEvents()))).status).toBe(200);
-    await waitFor(() => mixpanel.imported.length >= 4 && mparticle.accepted.flatMap((accepted) => accepted.batch.events as unknown[]).length >= 2, 30_000, "both deliveries");
+    await waitFor(
+      () => mixpanel.imported.length >= 4 && mparticle.accepted.flatMap((accepted) => accepted.batch.events as unknown[]).length >= 2,
+      30_000,
+      "both deliveries",
+    );
 
     // Credentials refused, with the refused Basic header echoed back in the partner's error text.
     const ios = SECRETS.mparticle.feeds.ios;
-    mparticle.injectFaults({ kind: "status", status: 401, body: { errors: [{ code: "UNAUTHORIZED", message: `bad credentials: Basic ${base64(`${ios.key}:${ios.secret}`)}` }] } });
+    mparticle.injectFaults({
+      kind: "status",
+      status: 401,
+      body: { errors: [{ code: "UNAUTHORIZED", message: `bad credentials: Basic ${base64(`${ios.key}:${ios.secret}`)}` }] },
+    });
     mparticle.injectFaults({ kind: "status", status: 400, body: { errors: [{ code: "BAD_REQUEST", message: "malformed batch" }] } });
     mixpanel.injectFaults({ kind: "status", status: 401, body: { error: "Invalid credentials", status: 0 } });
     // Two feeds, so two bulk requests: one meets the 401, the other the 400.
@@ -253,12 +276,20 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
   it("the DLQ CLI: list, show and redrive of every DLQ print no secret, nor do the DLQ messages themselves", async () => {
     // The DLQ messages, as any other SQS tool would dump them (the CLI is not the only reader).
     for (const destination of DESTINATIONS) {
-      const { Messages } = await stack.sqs.send(new ReceiveMessageCommand({
-        QueueUrl: stack.queueUrls[destination].dlq, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"],
-      }));
+      const { Messages } = await stack.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.queueUrls[destination].dlq,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["All"],
+        }),
+      );
       for (const message of Messages ?? []) record(`${destination} DLQ message`, JSON.stringify(message));
     }
-    expect(new Set(seen.filter(({ where }) => where.endsWith("DLQ message")).map(({ where }) => where))).toEqual(new Set(["mixpanel DLQ message", "mparticle DLQ message", "pushwoosh DLQ message"]));
+    expect(new Set(seen.filter(({ where }) => where.endsWith("DLQ message")).map(({ where }) => where))).toEqual(
+      new Set(["mixpanel DLQ message", "mparticle DLQ message", "pushwoosh DLQ message"]),
+    );
 
     for (const destination of DESTINATIONS) {
       const listed = await cli("dlq", "list", "--queue", destination, "--json");
@@ -272,7 +303,15 @@ describe("no secret leaves: logs, errors, HTTP answers and DLQ tooling of every 
     // The parked Pushwoosh call goes back to its queue and, the fault gone, is delivered.
     const before = pushwoosh.callsTo().length;
     expect((await cli("dlq", "redrive", "--queue", "pushwoosh")).code).toBe(0);
-    await waitFor(() => pushwoosh.callsTo().slice(before).some((call) => call.status === 200), 30_000, "the redriven call delivered");
+    await waitFor(
+      () =>
+        pushwoosh
+          .callsTo()
+          .slice(before)
+          .some((call) => call.status === 200),
+      30_000,
+      "the redriven call delivered",
+    );
 
     expect(leaks()).toEqual([]);
   });

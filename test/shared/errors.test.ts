@@ -1,8 +1,21 @@
 import { describe, expect, it } from "vitest";
 import * as z from "../../shared/zod.js";
 import {
-  AuthError, PartnerThrottledError, PartnerUnreachableError, PayloadTooLargeError, PermanentError, RetryableError, SecretNotConfiguredError,
-  UnsupportedMediaTypeError, ValidationError, classifyResponse, parseRetryAfter, partnerConditionOf, partnerOutcomeOf, toRelayError, validationErrorOf,
+  AuthError,
+  PartnerThrottledError,
+  PartnerUnreachableError,
+  PayloadTooLargeError,
+  PermanentError,
+  RetryableError,
+  SecretNotConfiguredError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  classifyResponse,
+  parseRetryAfter,
+  partnerConditionOf,
+  partnerOutcomeOf,
+  toRelayError,
+  validationErrorOf,
 } from "../../shared/errors.js";
 
 function answer(status: number, headers: Record<string, string> = {}) {
@@ -27,7 +40,13 @@ describe("classifyResponse", () => {
     expect(classifyResponse("mParticle", answer(status), "")).toBeInstanceOf(PermanentError);
   });
 
-  it.each([[199, PermanentError], [299, undefined], [300, PermanentError], [501, RetryableError], [599, RetryableError]] as const)("classifies HTTP %i at the edges of its range", (status, kind) => {
+  it.each([
+    [199, PermanentError],
+    [299, undefined],
+    [300, PermanentError],
+    [501, RetryableError],
+    [599, RetryableError],
+  ] as const)("classifies HTTP %i at the edges of its range", (status, kind) => {
     const error = classifyResponse("mParticle", answer(status), "");
     if (kind === undefined) expect(error).toBeUndefined();
     else expect(error).toBeInstanceOf(kind);
@@ -80,7 +99,14 @@ describe("the error classes", () => {
   it("keep the cause only when there is one, and are named after their class", () => {
     const inner = new Error("socket hang up");
     const withCause = new RetryableError("partner unreachable", { cause: inner, status: 502, partnerMessage: "bad gateway", retryAfterSeconds: 3, field: "f" });
-    expect(withCause).toMatchObject({ name: "RetryableError", errorClass: "retryable", status: 502, partnerMessage: "bad gateway", retryAfterSeconds: 3, field: "f" });
+    expect(withCause).toMatchObject({
+      name: "RetryableError",
+      errorClass: "retryable",
+      status: 502,
+      partnerMessage: "bad gateway",
+      retryAfterSeconds: 3,
+      field: "f",
+    });
     expect(withCause.cause).toBe(inner);
     expect(Object.hasOwn(new PermanentError("no cause"), "cause")).toBe(false);
     expect(new AuthError("x").errorClass).toBe("auth");
@@ -88,10 +114,18 @@ describe("the error classes", () => {
   });
 
   it("give 413 and 415 their status, and name the unconfigured secret field (retryable: 503 at ingest)", () => {
-    expect(new PayloadTooLargeError("too big", { eventId: "e-1", field: "events" })).toMatchObject({ status: 413, eventId: "e-1", field: "events", errorClass: "validation" });
+    expect(new PayloadTooLargeError("too big", { eventId: "e-1", field: "events" })).toMatchObject({
+      status: 413,
+      eventId: "e-1",
+      field: "events",
+      errorClass: "validation",
+    });
     expect(new UnsupportedMediaTypeError("gzip only")).toMatchObject({ status: 415, errorClass: "validation" });
     expect(new SecretNotConfiguredError("inbound.brazeToken")).toMatchObject({
-      errorClass: "retryable", field: "inbound.brazeToken", message: "relay secret not configured: inbound.brazeToken", name: "SecretNotConfiguredError",
+      errorClass: "retryable",
+      field: "inbound.brazeToken",
+      message: "relay secret not configured: inbound.brazeToken",
+      name: "SecretNotConfiguredError",
     });
   });
 });
@@ -111,7 +145,17 @@ describe("toRelayError", () => {
 describe("what a partner call says about the partner", () => {
   it("takes 408 and 5xx for an outage, 429 for throttling, and every other answer for an answer", () => {
     expect([200, 202, 400, 401, 404, 408, 429, 500, 502, 503, 504].map(partnerOutcomeOf)).toEqual([
-      "answered", "answered", "answered", "answered", "answered", "outage", "throttled", "outage", "outage", "outage", "outage",
+      "answered",
+      "answered",
+      "answered",
+      "answered",
+      "answered",
+      "outage",
+      "throttled",
+      "outage",
+      "outage",
+      "outage",
+      "outage",
     ]);
   });
 

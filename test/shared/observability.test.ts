@@ -14,7 +14,10 @@ function jsonLines(run: () => void): Array<Record<string, unknown>> {
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  return lines.flatMap((text) => text.split("\n")).filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return lines
+    .flatMap((text) => text.split("\n"))
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe("reportTrimmed", () => {
@@ -35,7 +38,15 @@ describe("reportTrimmed", () => {
   it("logs what was cut with the event id and publishes metric trimmed per limit", () => {
     const output = jsonLines(() => reportTrimmed("braze-to-mixpanel", "event-1", { arrayItems: 46, depth: 0, properties: 3 }));
 
-    expect(output).toContainEqual(expect.objectContaining({ level: "WARN", message: "event cut to the destination's limits", flow: "braze-to-mixpanel", eventId: "event-1", cuts: { arrayItems: 46, properties: 3 } }));
+    expect(output).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "event cut to the destination's limits",
+        flow: "braze-to-mixpanel",
+        eventId: "event-1",
+        cuts: { arrayItems: 46, properties: 3 },
+      }),
+    );
     const metrics = output.filter((line) => "_aws" in line);
     expect(metrics.map((line) => [line.flow, line.limit, line.trimmed])).toEqual([
       ["braze-to-mixpanel", "arrayItems", 46],
@@ -63,7 +74,9 @@ describe("publishCount", () => {
 
   it("publishes the count at once, under each dimension set beside the handler's defaults", () => {
     const metrics = observability.createMetrics({ destination: "mixpanel" });
-    const [line, ...rest] = jsonLines(() => observability.publishCount(metrics, "parked", 3, { reason: "validation" }, { reason: "validation", flow: "braze-to-mixpanel" }));
+    const [line, ...rest] = jsonLines(() =>
+      observability.publishCount(metrics, "parked", 3, { reason: "validation" }, { reason: "validation", flow: "braze-to-mixpanel" }),
+    );
 
     expect(rest).toEqual([]);
     expect(line).toMatchObject({ parked: 3, destination: "mixpanel", reason: "validation", flow: "braze-to-mixpanel" });

@@ -8,7 +8,12 @@ import { SqsPoller } from "../../infra/local/poller.js";
 import { scheduledEvent } from "../../infra/local/probeSchedule.js";
 import { createMixpanelSandbox, type MixpanelSandbox } from "../../infra/local/sandboxes/mixpanel.js";
 import { createMparticleSandbox, type MparticleSandbox } from "../../infra/local/sandboxes/mparticle.js";
-import { DEVELOPMENT_PUSHWOOSH_CREDENTIALS, DEVELOPMENT_PUSHWOOSH_EVENTS, createPushwooshSandbox, type PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
+import {
+  DEVELOPMENT_PUSHWOOSH_CREDENTIALS,
+  DEVELOPMENT_PUSHWOOSH_EVENTS,
+  createPushwooshSandbox,
+  type PushwooshSandbox,
+} from "../../infra/local/sandboxes/pushwoosh.js";
 import { ensureQueues, startLocalSqs } from "../../infra/local/sqs.js";
 import { startAwsProxy, type AwsCall, type AwsCallHook, type AwsProxy } from "./awsProxy.js";
 import { startLambdaBundle, type LambdaBundle } from "./lambdaBundle.js";
@@ -116,11 +121,19 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       const sqsProxy = await startAwsProxy({ caller: name, target: localSqs.endpoint, hook: options.hook });
       const secretsProxy = await startSecretsManagerStandIn(name, new Map([[SECRET_ARN, JSON.stringify(secrets)]]));
       const lambdaProxy = await startAwsProxy({ caller: name, target: lambdaApi.endpoint, operationOf: lambdaOperationOf });
-      stoppers.push(() => sqsProxy.stop(), () => secretsProxy.stop(), () => lambdaProxy.stop());
+      stoppers.push(
+        () => sqsProxy.stop(),
+        () => secretsProxy.stop(),
+        () => lambdaProxy.stop(),
+      );
       callers.push({
         name,
         roleId,
-        proxies: [{ service: "sqs", proxy: sqsProxy }, { service: "secretsmanager", proxy: secretsProxy }, { service: "lambda", proxy: lambdaProxy }],
+        proxies: [
+          { service: "sqs", proxy: sqsProxy },
+          { service: "secretsmanager", proxy: secretsProxy },
+          { service: "lambda", proxy: lambdaProxy },
+        ],
       });
       return { sqsEndpoint: sqsProxy.endpoint, secretsEndpoint: secretsProxy.endpoint, lambdaEndpoint: lambdaProxy.endpoint };
     };
@@ -210,7 +223,8 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       const queueName = String(resources[queueId]?.Properties.QueueName);
       const statements = roleStatements(template, fn.roleId);
       for (const action of EVENT_SOURCE_MAPPING_ACTIONS) {
-        if (!isAllowed(statements, action, EventSourceArn)) gaps.push(`${fn.name}: its event source mapping needs ${action} on ${queueName}, its role does not allow it`);
+        if (!isAllowed(statements, action, EventSourceArn))
+          gaps.push(`${fn.name}: its event source mapping needs ${action} on ${queueName}, its role does not allow it`);
       }
       const { sqsEndpoint } = await addCaller(`${fn.name} event source mapping`, fn.roleId);
       const pollerSqs = new SQSClient({ endpoint: sqsEndpoint, region: REGION });
@@ -243,7 +257,9 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
     const queueArnOf = (queueUrl: unknown) => {
       const name = String(queueUrl).split("/").pop() ?? "";
       const logicalId = queueIdByName.get(name);
-      return logicalId ? { expression: { "Fn::GetAtt": [logicalId, "Arn"] }, label: name } : { expression: undefined, label: `unknown queue ${String(queueUrl)}` };
+      return logicalId
+        ? { expression: { "Fn::GetAtt": [logicalId, "Arn"] }, label: name }
+        : { expression: undefined, label: `unknown queue ${String(queueUrl)}` };
     };
     const calls = () => callers.flatMap((caller) => caller.proxies.flatMap(({ proxy }) => proxy.calls));
     /**
@@ -256,7 +272,9 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
       const arn = call.action === "ListEventSourceMappings" ? "*" : (mapping?.arn ?? `unknown mapping ${String(call.input.UUID)}`);
       const functionId = mapping ? functionIdByArn.get(mapping.functionArn) : undefined;
       const conditionValues = functionId ? { "lambda:FunctionArn": { "Fn::GetAtt": [functionId, "Arn"] } } : {};
-      return isAllowedOnArn(statements, action, arn, conditionValues) ? [] : [`${caller.name} called ${call.action} on ${arn}: its role ${caller.roleId} does not allow ${action} there`];
+      return isAllowedOnArn(statements, action, arn, conditionValues)
+        ? []
+        : [`${caller.name} called ${call.action} on ${arn}: its role ${caller.roleId} does not allow ${action} there`];
     };
     // The template's probe rules: Rule → Targets → function.
     const probedFunctionIds = new Set(
@@ -316,7 +334,10 @@ export async function startDeployedStack(relay: SynthesizedRelay, options: { hoo
             for (const name of queueIdByName.keys()) {
               if (name.endsWith("-dlq")) continue;
               const { Attributes } = await sqs.send(
-                new GetQueueAttributesCommand({ QueueUrl: urlByName.get(name), AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+                new GetQueueAttributesCommand({
+                  QueueUrl: urlByName.get(name),
+                  AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                }),
               );
               if (Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible) > 0) return false;
             }

@@ -51,10 +51,12 @@ export async function drainVisible(sqs: SQSClient, queueUrl: string, visibilityS
 
 /** A queue's messages by state: what a "nothing happened" test asserts instead of sleeping. */
 export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrl,
-    AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
-  }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+    }),
+  );
   return {
     visible: Number(Attributes?.ApproximateNumberOfMessages),
     inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
@@ -97,7 +99,10 @@ export interface StoredMessage {
 }
 
 /** Every message of a queue by state, read without receiving any: in-flight ones with their visibility deadline (epoch ms). */
-export async function inspectQueue(embedded: EmbeddedSqs, queueUrl: string): Promise<{
+export async function inspectQueue(
+  embedded: EmbeddedSqs,
+  queueUrl: string,
+): Promise<{
   ready: StoredMessage[];
   delayed: StoredMessage[];
   inflight: Array<{ message: StoredMessage; visibilityDeadline: number }>;

@@ -26,7 +26,17 @@ export interface NpmStart extends NpmStartProcess {
 /** Starts `npm start` with no AWS or partner settings from this environment, PORT and LOCAL_SQS_PORT 0; does not wait. */
 export function spawnNpmStart(extraEnv: Record<string, string> = {}): NpmStartProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", LOCAL_SQS_PORT: "0" };
-  for (const name of ["AWS_ENDPOINT_URL_SQS", "RELAY_SECRETS_FILE", "PUSHWOOSH_API_URL", "MPARTICLE_API_URL", "MIXPANEL_API_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"]) {
+  for (const name of [
+    "AWS_ENDPOINT_URL_SQS",
+    "RELAY_SECRETS_FILE",
+    "PUSHWOOSH_API_URL",
+    "MPARTICLE_API_URL",
+    "MIXPANEL_API_URL",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_PROFILE",
+  ]) {
     delete env[name];
   }
   Object.assign(env, extraEnv);
@@ -66,10 +76,14 @@ export async function npmStart(extraEnv: Record<string, string> = {}): Promise<N
     // The startup lines name the API and the embedded SQS.
     port = await waitFor(() => Number(/health: +GET +http:\/\/127\.0\.0\.1:(\d+)\/health/.exec(relay.output())?.[1]) || undefined, 20_000, "the startup lines");
     sqsPort = Number(/SQS endpoint: +http:\/\/127\.0\.0\.1:(\d+)/.exec(relay.output())?.[1]);
-    await waitFor(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-      return response?.status === 200;
-    }, 20_000, "GET /health -> 200");
+    await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+        return response?.status === 200;
+      },
+      20_000,
+      "GET /health -> 200",
+    );
   } catch (error) {
     await relay.stop();
     throw error;

@@ -18,13 +18,16 @@ export function acceptedIds(destination: Destination, call: RecordedCall): strin
     }
     case "mparticle":
       if (answer.status !== 202) return [];
-      return (call.json as Array<{ events: Array<{ data: { source_message_id: string } }> }>).flatMap((batch) => batch.events.map((event) => event.data.source_message_id));
+      return (call.json as Array<{ events: Array<{ data: { source_message_id: string } }> }>).flatMap((batch) =>
+        batch.events.map((event) => event.data.source_message_id),
+      );
     case "mixpanel": {
       // Strict mode: a 400 with failed_records still imported every other event of the request.
-      const rejected = new Set(((answer.body as { failed_records?: Array<{ insert_id: string }> } | undefined)?.failed_records ?? []).map((record) => record.insert_id));
+      const rejected = new Set(
+        ((answer.body as { failed_records?: Array<{ insert_id: string }> } | undefined)?.failed_records ?? []).map((record) => record.insert_id),
+      );
       if (answer.status !== 200 && rejected.size === 0) return [];
       return (call.json as Array<{ properties: { $insert_id: string } }>).map((event) => event.properties.$insert_id).filter((id) => !rejected.has(id));
     }
   }
 }
-

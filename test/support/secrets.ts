@@ -34,4 +34,3 @@ export async function useSecrets(secrets: RelaySecrets = TEST_SECRETS): Promise<
 export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 }
-

@@ -11,8 +11,12 @@ export function startSecretsManagerStandIn(caller: string, secrets: ReadonlyMap<
       const secretId = String(input.SecretId);
       const value = secrets.get(secretId);
       if (action !== "GetSecretValue") return { status: 400, body: { __type: "InvalidRequestException", message: `${action} is not served here` } };
-      if (value === undefined) return { status: 400, body: { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." } };
-      return { status: 200, body: { ARN: secretId, Name: secretId.split(":").pop(), SecretString: value, VersionId: "local", VersionStages: ["AWSCURRENT"], CreatedDate: 0 } };
+      if (value === undefined)
+        return { status: 400, body: { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." } };
+      return {
+        status: 200,
+        body: { ARN: secretId, Name: secretId.split(":").pop(), SecretString: value, VersionId: "local", VersionStages: ["AWSCURRENT"], CreatedDate: 0 },
+      };
     },
   });
 }

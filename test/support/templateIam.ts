@@ -25,9 +25,7 @@ export function iamActionOf(service: "sqs" | "secretsmanager" | "lambda", apiAct
 /** Every statement of the policies attached to a role in the template (CDK puts grants in AWS::IAM::Policy). */
 export function roleStatements(template: CfnTemplate, roleId: string): Statement[] {
   const roleReferenced = (roles: unknown) => asList(roles).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId }));
-  const attached = Object.values(template.Resources).filter(
-    (resource) => resource.Type === "AWS::IAM::Policy" && roleReferenced(resource.Properties.Roles),
-  );
+  const attached = Object.values(template.Resources).filter((resource) => resource.Type === "AWS::IAM::Policy" && roleReferenced(resource.Properties.Roles));
   const inline = asList((template.Resources[roleId]?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? []);
   return [
     ...attached.flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement),
@@ -35,7 +33,13 @@ export function roleStatements(template: CfnTemplate, roleId: string): Statement
   ];
 }
 
-const wildcard = (pattern: string) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+const wildcard = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
 
 /**
  * Whether the statements allow `action` on `resource`, a template expression such as
@@ -57,7 +61,11 @@ function resolvedString(expression: unknown): string | undefined {
   if (typeof expression === "string") return expression;
   const join = (expression as { "Fn::Join"?: [string, unknown[]] } | null)?.["Fn::Join"];
   if (!join) return undefined;
-  const pseudo: Record<string, string> = { "AWS::Partition": TEST_ACCOUNT.partition, "AWS::Region": TEST_ACCOUNT.region, "AWS::AccountId": TEST_ACCOUNT.accountId };
+  const pseudo: Record<string, string> = {
+    "AWS::Partition": TEST_ACCOUNT.partition,
+    "AWS::Region": TEST_ACCOUNT.region,
+    "AWS::AccountId": TEST_ACCOUNT.accountId,
+  };
   const parts = join[1].map((part) => (typeof part === "string" ? part : pseudo[(part as { Ref?: string }).Ref ?? ""]));
   return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
 }
@@ -70,7 +78,8 @@ function resolvedString(expression: unknown): string | undefined {
 export function isAllowedOnArn(statements: Statement[], action: string, arn: string, conditionValues: Record<string, unknown> = {}): boolean {
   const conditionsHold = (statement: Statement) =>
     Object.entries(statement.Condition ?? {}).every(
-      ([operator, keys]) => operator === "StringEquals" && Object.entries(keys).every(([key, value]) => JSON.stringify(value) === JSON.stringify(conditionValues[key])),
+      ([operator, keys]) =>
+        operator === "StringEquals" && Object.entries(keys).every(([key, value]) => JSON.stringify(value) === JSON.stringify(conditionValues[key])),
     );
   const matches = (statement: Statement) =>
     asList(statement.Action).some((pattern) => wildcard(pattern).test(action)) &&

@@ -77,12 +77,20 @@ export function testPartnerWorker(destination: Destination, partner: TestPartner
   return {
     destination,
     async deliver(messages) {
-      const items = messages.flatMap((message) => message.workItem.events.map((queued) => ({ key: eventKey(message.messageId, queued.id), event: queued.event })));
-      const results = await mapConcurrently(items, async ({ key, event }) => {
-        const response = await partnerRequest("test-partner", { method: "POST", url: partner.url, headers: {}, body: JSON.stringify(event) }).catch(toRelayError);
-        if (response instanceof RelayError) return outcomesFor([key], outcomeOf(response));
-        return outcomesFor([key], outcomeOf(classifyResponse("test-partner", response, response.bodyText)));
-      }, concurrency);
+      const items = messages.flatMap((message) =>
+        message.workItem.events.map((queued) => ({ key: eventKey(message.messageId, queued.id), event: queued.event })),
+      );
+      const results = await mapConcurrently(
+        items,
+        async ({ key, event }) => {
+          const response = await partnerRequest("test-partner", { method: "POST", url: partner.url, headers: {}, body: JSON.stringify(event) }).catch(
+            toRelayError,
+          );
+          if (response instanceof RelayError) return outcomesFor([key], outcomeOf(response));
+          return outcomesFor([key], outcomeOf(classifyResponse("test-partner", response, response.bodyText)));
+        },
+        concurrency,
+      );
       return new Map(results.flatMap((result) => [...result]));
     },
   };

@@ -41,10 +41,14 @@ export function parseExactJson(text: string): unknown {
 /** JSON.stringify, writing each BigInt as its digits: the number literal the sender wrote. */
 export function stringifyExactJson(value: unknown, indent?: number): string {
   let marker: string | undefined;
-  const text = JSON.stringify(value, (_key, inner: unknown) => {
-    if (typeof inner !== "bigint") return inner;
-    marker ??= randomUUID();
-    return `${marker}${inner}`;
-  }, indent);
+  const text = JSON.stringify(
+    value,
+    (_key, inner: unknown) => {
+      if (typeof inner !== "bigint") return inner;
+      marker ??= randomUUID();
+      return `${marker}${inner}`;
+    },
+    indent,
+  );
   return marker === undefined ? text : text.replaceAll(new RegExp(`"${marker}(-?\\d+)"`, "g"), "$1");
 }

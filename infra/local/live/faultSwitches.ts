@@ -12,7 +12,10 @@ export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** A 400 naming the offending field. */
 export class SwitchError extends Error {
-  constructor(message: string, readonly field: string) {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
     super(message);
   }
 }

@@ -33,7 +33,11 @@ const KEEPALIVE_MS = 15_000;
 type Json = Record<string, unknown>;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -203,10 +207,22 @@ export class LiveView {
         this.switches.enforceRate(sandbox, undefined);
         return state();
       case "GET calls":
-        return sendJson(res, 200, sandbox.calls.map((call) => redact({
-          method: call.method, path: call.path, status: call.status, fault: call.fault ? faultName(call.fault) : null,
-          at: new Date(call.at).toISOString(), headers: call.headers, body: call.json, answer: answerOf(call)?.body ?? null,
-        })));
+        return sendJson(
+          res,
+          200,
+          sandbox.calls.map((call) =>
+            redact({
+              method: call.method,
+              path: call.path,
+              status: call.status,
+              fault: call.fault ? faultName(call.fault) : null,
+              at: new Date(call.at).toISOString(),
+              headers: call.headers,
+              body: call.json,
+              answer: answerOf(call)?.body ?? null,
+            }),
+          ),
+        );
       case "PUT credentials":
       case "DELETE credentials":
         if (!(sandbox instanceof PushwooshSandbox)) throw new HttpError(404, "only the pushwoosh sandbox checks credentials", "path");

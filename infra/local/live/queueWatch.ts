@@ -81,7 +81,11 @@ export function watchQueues(app: EmbeddedSqsApp, recorder: LiveRecorder): () => 
     if (!watching || reply.statusCode >= 300) return;
     const action = String(request.headers["x-amz-target"] ?? "");
     const send = request.body as SendRequest | undefined;
-    const queue = queues.get(String(send?.QueueUrl ?? "").split("/").pop() ?? "");
+    const queue = queues.get(
+      String(send?.QueueUrl ?? "")
+        .split("/")
+        .pop() ?? "",
+    );
     if (!send || !queue) return;
     if (action === "AmazonSQS.SendMessage") observe(queue, send);
     else if (action === "AmazonSQS.SendMessageBatch") for (const entry of send.Entries ?? []) observe(queue, entry);

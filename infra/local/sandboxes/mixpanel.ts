@@ -28,8 +28,24 @@ const SECONDS_BELOW = 100_000_000_000;
  * mixpanel-import tool, which adds <nil>, true, false, lmy47d, ...). Compared case-insensitively.
  */
 const PLACEHOLDER_IDS = new Set([
-  "anon", "anonymous", "nil", "<nil>", "none", "null", "n/a", "na", "undefined", "unknown", "true", "false",
-  "00000000-0000-0000-0000-000000000000", "-1", "0", "[]", "{}", "lmy47d",
+  "anon",
+  "anonymous",
+  "nil",
+  "<nil>",
+  "none",
+  "null",
+  "n/a",
+  "na",
+  "undefined",
+  "unknown",
+  "true",
+  "false",
+  "00000000-0000-0000-0000-000000000000",
+  "-1",
+  "0",
+  "[]",
+  "{}",
+  "lmy47d",
 ]);
 
 const isPlaceholder = (id: unknown): boolean => PLACEHOLDER_IDS.has(String(id).trim().toLowerCase());
@@ -41,7 +57,10 @@ function nestedProblem(value: unknown, path: string, depth: number): { field: st
   const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
   const limit = Array.isArray(value) ? EVENT_LIMITS.arrayItems : EVENT_LIMITS.objectKeys;
   if (entries.length >= limit) {
-    return { field: path, message: `'${path}' is invalid: ${Array.isArray(value) ? "a list" : "an object"} must have fewer than ${limit} ${Array.isArray(value) ? "items" : "keys"}` };
+    return {
+      field: path,
+      message: `'${path}' is invalid: ${Array.isArray(value) ? "a list" : "an object"} must have fewer than ${limit} ${Array.isArray(value) ? "items" : "keys"}`,
+    };
   }
   for (const [key, inner] of entries) {
     const problem = nestedProblem(inner, `${path}.${key}`, depth + 1);
@@ -118,7 +137,10 @@ function parseEvents(request: SandboxRequest): unknown[] | undefined {
   const text = request.body.toString("utf8");
   try {
     if (String(request.headers["content-type"] ?? "").includes("application/x-ndjson")) {
-      return text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as unknown);
+      return text
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as unknown);
     }
     const json = JSON.parse(text) as unknown;
     return Array.isArray(json) ? json : [json];

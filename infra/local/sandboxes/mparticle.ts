@@ -82,7 +82,8 @@ function attributeProblems(bag: unknown, path: string): string[] {
     if (typeof value === "string" && value.length > BATCH_LIMITS.valueLength) problems.push(`${path}.${shown} is over ${BATCH_LIMITS.valueLength} characters`);
     if (Array.isArray(value)) {
       if (value.length > BATCH_LIMITS.listItems) problems.push(`${path}.${shown} has over ${BATCH_LIMITS.listItems} entries`);
-      if (value.some((item) => typeof item === "string" && item.length > BATCH_LIMITS.listItemLength)) problems.push(`${path}.${shown} has an entry over ${BATCH_LIMITS.listItemLength} characters`);
+      if (value.some((item) => typeof item === "string" && item.length > BATCH_LIMITS.listItemLength))
+        problems.push(`${path}.${shown} has an entry over ${BATCH_LIMITS.listItemLength} characters`);
     }
   }
   return problems;
@@ -168,7 +169,10 @@ export class MparticleSandbox extends PartnerSandbox {
   /** Batches of 202-answered bulk requests that mParticle dropped, with the reasons. */
   readonly dropped: DroppedBatch[];
 
-  constructor(private readonly feeds: Feeds, options: SandboxOptions = {}) {
+  constructor(
+    private readonly feeds: Feeds,
+    options: SandboxOptions = {},
+  ) {
     const accepted: AcceptedBatch[] = [];
     const dropped: DroppedBatch[] = [];
     super("mparticle", (request) => answerEventsApi(request, feeds, accepted, dropped), options);

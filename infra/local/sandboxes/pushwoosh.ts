@@ -173,14 +173,18 @@ function pushTokenProblem(deviceType: number, token: string): string | undefined
     case 10:
       // ASSUMPTION: Safari 16+ subscribes through the standard Push API as well, whose token the current Web SDK
       // registers as the endpoint URL (see 11); both forms are taken.
-      return APNS_TOKEN.test(token) || isHttpsUrl(token) ? undefined : "Invalid push_token for device_type 10 (Safari): 64 hexadecimal characters or a push subscription endpoint URL";
+      return APNS_TOKEN.test(token) || isHttpsUrl(token)
+        ? undefined
+        : "Invalid push_token for device_type 10 (Safari): 64 hexadecimal characters or a push subscription endpoint URL";
     case 3:
       return FCM_TOKEN.test(token) ? undefined : "Invalid push_token for device_type 3 (Android): an FCM registration token";
     case 11:
       // The current Web SDK registers `subscription.endpoint` (src/services/PushService/drivers/PushServiceDefault/
       // PushServiceDefault.ts, getPushToken); older ones the endpoint's last path segment or Chrome's
       // `subscriptionId` (src/functions.ts, getPushToken): an https URL or an FCM registration token.
-      return isHttpsUrl(token) || FCM_TOKEN.test(token) ? undefined : "Invalid push_token for device_type 11 (Chrome): a push subscription endpoint URL or an FCM registration token";
+      return isHttpsUrl(token) || FCM_TOKEN.test(token)
+        ? undefined
+        : "Invalid push_token for device_type 11 (Chrome): a push subscription endpoint URL or an FCM registration token";
     case 12:
       // Every Web SDK version registers Firefox's full `subscription.endpoint` (same two files).
       return isHttpsUrl(token) ? undefined : "Invalid push_token for device_type 12 (Firefox): a push subscription endpoint URL";
@@ -218,9 +222,10 @@ function applyTags(target: Map<string, Record<string, SandboxTagValue>>, key: st
     if (value === null) delete current[name];
     else if (isObject(value) && isStringArray(value.value)) {
       const list = listOf(current[name]);
-      current[name] = value.operation === "append"
-        ? [...list, ...value.value.filter((item) => !list.includes(item))]
-        : list.filter((item) => !(value.value as string[]).includes(item));
+      current[name] =
+        value.operation === "append"
+          ? [...list, ...value.value.filter((item) => !list.includes(item))]
+          : list.filter((item) => !(value.value as string[]).includes(item));
     } else current[name] = value as SandboxTagValue;
   }
   target.set(key, current);
@@ -238,7 +243,10 @@ class PushwooshState {
   readonly knownEvents: Set<string>;
 
   /** `credentials` is replaced at run time by the live view's switch that changes the account's credentials. */
-  constructor(public credentials: PushwooshCredentials, events: readonly string[] = []) {
+  constructor(
+    public credentials: PushwooshCredentials,
+    events: readonly string[] = [],
+  ) {
     this.knownEvents = new Set(events);
   }
 
@@ -292,7 +300,8 @@ class PushwooshState {
   }
 
   private jsonApi(method: string, http: SandboxRequest): SandboxAnswer {
-    if (!DEVICE_METHODS.has(method) && !SERVER_METHODS.has(method)) return { status: 404, body: { status_code: 404, status_message: `Unknown method ${method}` } };
+    if (!DEVICE_METHODS.has(method) && !SERVER_METHODS.has(method))
+      return { status: 404, body: { status_code: 404, status_message: `Unknown method ${method}` } };
     const body = this.parse(http);
     if (!isObject(body) || !isObject(body.request)) return malformed("Malformed request string");
     const request = body.request;
@@ -309,13 +318,20 @@ class PushwooshState {
       if (request.application !== this.credentials.applicationCode) return argumentError("Application not found");
     }
     switch (method) {
-      case "setTags": return this.setTags(request);
-      case "postEvent": return this.postEvent(request);
-      case "registerDevice": return this.registerDevice(request);
-      case "unregisterDevice": return this.unregisterDevice(request);
-      case "createFilter": return this.createFilter(request);
-      case "deleteFilter": return this.deleteFilter(request);
-      default: return argumentError(`${method} is not simulated`);
+      case "setTags":
+        return this.setTags(request);
+      case "postEvent":
+        return this.postEvent(request);
+      case "registerDevice":
+        return this.registerDevice(request);
+      case "unregisterDevice":
+        return this.unregisterDevice(request);
+      case "createFilter":
+        return this.createFilter(request);
+      case "deleteFilter":
+        return this.deleteFilter(request);
+      default:
+        return argumentError(`${method} is not simulated`);
     }
   }
 
@@ -348,9 +364,13 @@ class PushwooshState {
       if (stamp !== undefined && !Number.isInteger(stamp)) return argumentError("timestamps must be integer seconds");
     }
     this.events.push({
-      application: String(request.application), event, attributes,
-      ...(nonEmpty(userId) ? { userId } : {}), ...(nonEmpty(hwid) ? { hwid } : {}),
-      ...(typeof timestampUTC === "number" ? { timestampUTC } : {}), ...(typeof timestampCurrent === "number" ? { timestampCurrent } : {}),
+      application: String(request.application),
+      event,
+      attributes,
+      ...(nonEmpty(userId) ? { userId } : {}),
+      ...(nonEmpty(hwid) ? { hwid } : {}),
+      ...(typeof timestampUTC === "number" ? { timestampUTC } : {}),
+      ...(typeof timestampCurrent === "number" ? { timestampCurrent } : {}),
     });
     return ok({ code: randomUUID() });
   }
@@ -367,8 +387,13 @@ class PushwooshState {
     const problem = hwidProblem(deviceType, hwid) ?? (nonEmpty(pushToken) ? pushTokenProblem(deviceType, pushToken) : undefined);
     if (problem) return argumentError(problem);
     this.devices.set(hwid, {
-      application: String(request.application), hwid, ...(nonEmpty(pushToken) ? { push_token: pushToken } : {}), device_type: deviceType,
-      ...(nonEmpty(userId) ? { userId } : {}), ...(typeof timezone === "number" ? { timezone } : {}), ...(nonEmpty(language) ? { language } : {}),
+      application: String(request.application),
+      hwid,
+      ...(nonEmpty(pushToken) ? { push_token: pushToken } : {}),
+      device_type: deviceType,
+      ...(nonEmpty(userId) ? { userId } : {}),
+      ...(typeof timezone === "number" ? { timezone } : {}),
+      ...(nonEmpty(language) ? { language } : {}),
     });
     return ok(null);
   }
@@ -436,16 +461,20 @@ class PushwooshState {
       if (!["set", "append", "remove"].includes(String(device.list_operator))) return bad(`devices[${index}].list_operator is invalid`);
       if (!isObject(device.tags)) return bad(`devices[${index}].tags is required`);
       for (const [name, value] of Object.entries(device.tags)) {
-        const problem = device.list_operator === "set" ? tagValueProblem(name, value) : isStringArray(value) ? undefined : `List value required for tag "${name}"`;
+        const problem =
+          device.list_operator === "set" ? tagValueProblem(name, value) : isStringArray(value) ? undefined : `List value required for tag "${name}"`;
         if (problem) return bad(`devices[${index}]: ${problem}`);
       }
-      const typeProblem = this.typeProblem(device.list_operator === "set" ? device.tags : Object.fromEntries(Object.keys(device.tags).map((name) => [name, []])));
+      const typeProblem = this.typeProblem(
+        device.list_operator === "set" ? device.tags : Object.fromEntries(Object.keys(device.tags).map((name) => [name, []])),
+      );
       if (typeProblem) return bad(`devices[${index}]: ${typeProblem}`);
     }
     for (const device of body.devices as Json[]) {
-      const tags = device.list_operator === "set"
-        ? (device.tags as Json)
-        : Object.fromEntries(Object.entries(device.tags as Json).map(([name, value]) => [name, { operation: device.list_operator, value }]));
+      const tags =
+        device.list_operator === "set"
+          ? (device.tags as Json)
+          : Object.fromEntries(Object.entries(device.tags as Json).map(([name, value]) => [name, { operation: device.list_operator, value }]));
       if (nonEmpty(device.user_id)) applyTags(this.userTags, device.user_id, tags);
       else applyTags(this.deviceTags, String(device.hwid ?? device.push_token), tags);
     }

@@ -276,14 +276,7 @@ export class PartnerSandbox {
     return plan.choose(seededRandom(digest.readUInt32BE(0)), attempt, key);
   }
 
-  private async handle(
-    method: string,
-    rawUrl: string,
-    headers: IncomingHttpHeaders,
-    rawBody: Buffer,
-    res: ServerResponse,
-    socket: Socket,
-  ): Promise<void> {
+  private async handle(method: string, rawUrl: string, headers: IncomingHttpHeaders, rawBody: Buffer, res: ServerResponse, socket: Socket): Promise<void> {
     const url = new URL(rawUrl, "http://sandbox");
     if (url.pathname.startsWith(CONTROL_PREFIX)) {
       this.control(method, url.pathname.slice(CONTROL_PREFIX.length), rawBody, res);
@@ -372,7 +365,10 @@ export class PartnerSandbox {
       this.clearFaults();
       this.reply(res, { status: 200, body: { ok: true } });
     } else if (path === "/calls" && method === "GET") {
-      this.reply(res, { status: 200, body: this.calls.map(({ method: m, path: p, status, fault, at }) => ({ method: m, path: p, status, fault: fault?.kind, at })) });
+      this.reply(res, {
+        status: 200,
+        body: this.calls.map(({ method: m, path: p, status, fault, at }) => ({ method: m, path: p, status, fault: fault?.kind, at })),
+      });
     } else {
       this.reply(res, { status: 404, body: { error: "unknown sandbox control call" } });
     }

@@ -17,8 +17,24 @@ const INSERT_ID = /^[A-Za-z0-9-]{1,36}$/;
  * $insert_id"; the full list is `badUserIds` of Mixpanel's own mixpanel-import tool). Compared case-insensitively.
  */
 export const PLACEHOLDER_IDS: ReadonlySet<string> = new Set([
-  "-1", "0", "00000000-0000-0000-0000-000000000000", "<nil>", "[]", "{}", "anon", "anonymous", "false", "lmy47d",
-  "n/a", "na", "nil", "none", "null", "true", "undefined", "unknown",
+  "-1",
+  "0",
+  "00000000-0000-0000-0000-000000000000",
+  "<nil>",
+  "[]",
+  "{}",
+  "anon",
+  "anonymous",
+  "false",
+  "lmy47d",
+  "n/a",
+  "na",
+  "nil",
+  "none",
+  "null",
+  "true",
+  "undefined",
+  "unknown",
 ]);
 
 export function isPlaceholderId(id: string): boolean {

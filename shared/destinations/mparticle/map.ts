@@ -4,7 +4,15 @@ import { fillBatches } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
-import { ATTRIBUTE_LIMITS, BULK_LIMITS, EVENTS_API_UUID, type AttributeValue, type MparticleBatch, type MparticleFeed, type MparticlePayload } from "./schema.js";
+import {
+  ATTRIBUTE_LIMITS,
+  BULK_LIMITS,
+  EVENTS_API_UUID,
+  type AttributeValue,
+  type MparticleBatch,
+  type MparticleFeed,
+  type MparticlePayload,
+} from "./schema.js";
 import { eventProblems, headerProblems, sizeProblems, type BatchHeader } from "./validate.js";
 
 /** Namespace of the UUID v5 ids we derive (source_message_id for non-UUID Braze ids, source_request_id). */
@@ -93,7 +101,10 @@ const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(val
 function closeBatch(feed: MparticleFeed, batch: MparticleBatch, keys: string[]): SizedBatch {
   // Same events, same id: a retried request is deduplicated by mParticle.
   const ids = batch.events.map((event) => event.data.source_message_id).join(",");
-  const json = JSON.stringify({ ...batch, source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`) });
+  const json = JSON.stringify({
+    ...batch,
+    source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`),
+  });
   return { json, bytes: Buffer.byteLength(json), keys };
 }
 
@@ -126,7 +137,11 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
   };
   const invalidHeader = headerProblems(header);
   if (invalidHeader.length > 0) {
-    reject(rejected, items.map(({ key }) => key), invalidHeader);
+    reject(
+      rejected,
+      items.map(({ key }) => key),
+      invalidHeader,
+    );
     return [];
   }
   const baseBytes = bytesOf({ ...header, events: [] });
@@ -139,7 +154,13 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
   }
   // Under the batch limit, not at it (sizeProblems).
   const batches = fillBatches(events, (event) => event.bytes, { bytes: BULK_LIMITS.batchBytes - 1, frameBytes: baseBytes });
-  return batches.map(({ items: batch }) => closeBatch(feed, { ...header, events: batch.map(({ event }) => event) }, batch.map(({ key }) => key)));
+  return batches.map(({ items: batch }) =>
+    closeBatch(
+      feed,
+      { ...header, events: batch.map(({ event }) => event) },
+      batch.map(({ key }) => key),
+    ),
+  );
 }
 
 export interface BulkTarget {

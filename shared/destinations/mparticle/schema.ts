@@ -77,10 +77,7 @@ export type DeviceInfo = z.infer<typeof deviceInfoSchema>;
 
 /** User attributes: scalars, or lists of at most 1000 strings of ≤ 512 characters. */
 export const userAttributesSchema = attributes(
-  z.union([
-    attributeValueSchema,
-    z.array(z.string().check(z.maxLength(ATTRIBUTE_LIMITS.listItemLength))).check(z.maxLength(ATTRIBUTE_LIMITS.listItems)),
-  ]),
+  z.union([attributeValueSchema, z.array(z.string().check(z.maxLength(ATTRIBUTE_LIMITS.listItemLength))).check(z.maxLength(ATTRIBUTE_LIMITS.listItems))]),
 );
 export type UserAttributes = z.infer<typeof userAttributesSchema>;
 

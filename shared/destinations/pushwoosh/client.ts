@@ -64,11 +64,7 @@ export function classifyPushwooshAnswer(method: string, response: PartnerRespons
   return new PermanentError(message, details);
 }
 
-async function pollBulkStatus(
-  requestId: string,
-  statusRequest: (requestId: string) => PartnerHttpRequest,
-  intervalMs = BULK_POLL_INTERVAL_MS,
-): Promise<void> {
+async function pollBulkStatus(requestId: string, statusRequest: (requestId: string) => PartnerHttpRequest, intervalMs = BULK_POLL_INTERVAL_MS): Promise<void> {
   const poll = statusRequest(requestId);
   for (let attempt = 1; attempt <= BULK_POLL_ATTEMPTS; attempt++) {
     await sleep(intervalMs);

@@ -15,8 +15,12 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
     const { inbound } = await loadSecrets();
     // Each mParticle door seals under its own inbound credential (the Firehose token, the Webhook Authorization
     // value); items sealed before a rotation open with the previous one until it is removed.
-    const secrets = [inbound.mparticleToken, inbound.previousMparticleToken, inbound.mparticleWebhookAuthorization, inbound.previousMparticleWebhookAuthorization]
-      .filter(isConfiguredSecretValue);
+    const secrets = [
+      inbound.mparticleToken,
+      inbound.previousMparticleToken,
+      inbound.mparticleWebhookAuthorization,
+      inbound.previousMparticleWebhookAuthorization,
+    ].filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
     const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
     const results = await mapConcurrently(items, async ({ key, item }) => {

@@ -38,7 +38,12 @@ export interface PushwooshRequestOptions {
 }
 
 /** The exact HTTP request of one call: device API methods use the header, server API methods `auth`. */
-export function toPushwooshRequest(call: PushwooshCall, credentials: PushwooshCredentials, baseUrl: string, options: PushwooshRequestOptions = {}): PushwooshRequest {
+export function toPushwooshRequest(
+  call: PushwooshCall,
+  credentials: PushwooshCredentials,
+  baseUrl: string,
+  options: PushwooshRequestOptions = {},
+): PushwooshRequest {
   const application = credentials.applicationCode;
   switch (call.method) {
     case "setTags":

@@ -41,7 +41,13 @@ function batchHwid(device: Device, events: Array<{ event: MparticleEvent }>): st
 }
 
 /** A custom event or screen view → postEvent, on the device's wall clock as well as in UTC. */
-function postEventCall(event: MparticleEventOf<"custom_event" | "screen_view">, userId: string, hwid: string | undefined, device: Device, settings: PushwooshMappingSettings): PushwooshCall {
+function postEventCall(
+  event: MparticleEventOf<"custom_event" | "screen_view">,
+  userId: string,
+  hwid: string | undefined,
+  device: Device,
+  settings: PushwooshMappingSettings,
+): PushwooshCall {
   const timestampUTC = Math.floor(event.timestampMs / 1000);
   const attributes = toTypedValues(event.attributes);
   const call: PushwooshCall = {
@@ -136,7 +142,10 @@ interface MembershipChange {
   attributes: Tags;
 }
 
-function membershipChanges(events: Array<{ id: string; event: MparticleEventOf<"audience_membership"> }>, settings: PushwooshMappingSettings): MembershipChange[] {
+function membershipChanges(
+  events: Array<{ id: string; event: MparticleEventOf<"audience_membership"> }>,
+  settings: PushwooshMappingSettings,
+): MembershipChange[] {
   const changes: MembershipChange[] = [];
   for (const { id, event } of events) {
     const userId = userIdOf(event.identities, event.mpid, settings.userId);
@@ -195,12 +204,20 @@ function membershipCalls(changes: MembershipChange[], serverApi: boolean, tag: s
 function rawDocumentCalls(id: string, event: MparticleEventOf<"raw_document">, serverApi: boolean, settings: PushwooshMappingSettings): Call[] {
   const batch = normaliseRawDocument(event.door, event.document, Date.now());
   const events = routedEvents(batch, settings, false).filter((routed) => serverApi || routed.type !== "audience_subscription");
-  const calls = pushwooshCalls(events.map((routed) => ({ id: routed.id, event: routed })), { serverApi, ...(batch.user ? { user: batch.user } : {}) }, settings);
+  const calls = pushwooshCalls(
+    events.map((routed) => ({ id: routed.id, event: routed })),
+    { serverApi, ...(batch.user ? { user: batch.user } : {}) },
+    settings,
+  );
   return calls.map((call) => ({ eventIds: [id], item: call.item }));
 }
 
 /** Pure: one message's events → Pushwoosh calls, each naming the events it stands for. */
-export function pushwooshCalls(events: Array<{ id: string; event: MparticleEvent }>, context: Omit<PushwooshFlowContext, "credentials">, settings: PushwooshMappingSettings): Call[] {
+export function pushwooshCalls(
+  events: Array<{ id: string; event: MparticleEvent }>,
+  context: Omit<PushwooshFlowContext, "credentials">,
+  settings: PushwooshMappingSettings,
+): Call[] {
   const calls: Call[] = [];
   for (const { id, event } of events) if (event.type === "raw_document") calls.push(...rawDocumentCalls(id, event, context.serverApi, settings));
   if (context.user) calls.push(...eventCalls(events, context.user, settings));
@@ -208,12 +225,15 @@ export function pushwooshCalls(events: Array<{ id: string; event: MparticleEvent
     if (event.type === "erasure") calls.push(...erasureCalls(id, event, settings));
     if (event.type !== "audience_subscription") continue;
     const name = segmentName(event.audienceName);
-    const call: PushwooshCall = event.action === "remove"
-      ? { method: "deleteFilter", name }
-      : { method: "createFilter", name, tagName: settings.audienceTag, tagValue: event.audienceName };
+    const call: PushwooshCall =
+      event.action === "remove"
+        ? { method: "deleteFilter", name }
+        : { method: "createFilter", name, tagName: settings.audienceTag, tagValue: event.audienceName };
     calls.push({ eventIds: [id], item: call });
   }
-  const memberships = events.filter((entry): entry is { id: string; event: MparticleEventOf<"audience_membership"> } => entry.event.type === "audience_membership");
+  const memberships = events.filter(
+    (entry): entry is { id: string; event: MparticleEventOf<"audience_membership"> } => entry.event.type === "audience_membership",
+  );
   calls.push(...membershipCalls(membershipChanges(memberships, settings), context.serverApi, settings.audienceTag));
   return calls;
 }

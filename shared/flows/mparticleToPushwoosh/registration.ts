@@ -12,12 +12,7 @@ const MODULE_NAME = "Pushwoosh (cdp-relay)";
 const MODULE_VERSION = "1.0";
 
 /** The event types we forward; mParticle sends only these. */
-const SUPPORTED_EVENT_TYPES = [
-  "custom_event",
-  "screen_view",
-  "user_attribute_change",
-  "push_subscription",
-] as const;
+const SUPPORTED_EVENT_TYPES = ["custom_event", "screen_view", "user_attribute_change", "push_subscription"] as const;
 
 /** The only data subject request type the Firehose knows (mparticle-firehose-java-sdk DsrProcessingRegistration). */
 const SUPPORTED_DSR_TYPES = ["erasure"] as const;

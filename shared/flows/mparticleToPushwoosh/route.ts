@@ -15,7 +15,8 @@ function credentialsFrom(settings: Record<string, string>): PushwooshCredentials
   const value = (id: string) => settings[id]?.trim() || undefined;
   const applicationCode = value("applicationCode");
   const apiToken = value("apiToken");
-  if (!applicationCode) throw new ValidationError("account.account_settings.applicationCode is required", { field: "account.account_settings.applicationCode" });
+  if (!applicationCode)
+    throw new ValidationError("account.account_settings.applicationCode is required", { field: "account.account_settings.applicationCode" });
   if (!apiToken) throw new ValidationError("account.account_settings.apiToken is required", { field: "account.account_settings.apiToken" });
   const serverApiToken = value("serverApiToken");
   return serverApiToken ? { applicationCode, apiToken, serverApiToken } : { applicationCode, apiToken };
@@ -49,7 +50,8 @@ const ERASURE_DEVICE_IDENTITIES = ["ios_vendor_id", "android_id"];
 
 /** The Pushwoosh user id and hwids an erasure reaches (see docs/flows/mparticle-to-pushwoosh.md#erasure). */
 export function erasureTargets(identities: Identity[], settings: PushwooshMappingSettings): { userId?: string; hwids: string[] } {
-  const raw = (type: string) => identities.filter((identity) => identity.type === type && identity.encoding === "raw" && identity.value.trim() !== "").map((identity) => identity.value);
+  const raw = (type: string) =>
+    identities.filter((identity) => identity.type === type && identity.encoding === "raw" && identity.value.trim() !== "").map((identity) => identity.value);
   // The connector's user id is the customer id only under PUSHWOOSH_USER_ID=customer; an erasure carries no mpid.
   const userId = settings.userId === "customer" ? raw("controller_customer_id")[0] : undefined;
   const hwids = [...new Set(ERASURE_DEVICE_IDENTITIES.flatMap(raw))];
@@ -88,9 +90,11 @@ export function routedEvents(batch: NormalisedBatch, settings: PushwooshMappingS
     logger.warn("batch has no customer id or mpid; its tags and events are not sent", { requestId: batch.requestId });
   }
   const events = batch.events.filter((event) =>
-    event.type === "audience_membership" ? hasMembershipChange(event, settings)
-    : event.type === "erasure" ? hasErasureTarget(event, batch, settings, checkErasureSettings)
-    : takesEvent(event, hasUser),
+    event.type === "audience_membership"
+      ? hasMembershipChange(event, settings)
+      : event.type === "erasure"
+        ? hasErasureTarget(event, batch, settings, checkErasureSettings)
+        : takesEvent(event, hasUser),
   );
   const { user } = batch;
   if (hasUser && user && Object.keys(user.attributes).length + Object.keys(user.attributeLists).length > 0) {

@@ -41,7 +41,7 @@ export function pushwooshTagTypes(): Readonly<Record<string, TagType>> {
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new Error("PUSHWOOSH_TAG_TYPES is not valid JSON: expected an object such as {\"$Zip\":\"string\"}");
+    throw new Error('PUSHWOOSH_TAG_TYPES is not valid JSON: expected an object such as {"$Zip":"string"}');
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new Error("PUSHWOOSH_TAG_TYPES must be a JSON object of tag name → type");

@@ -57,7 +57,16 @@ export function acceptBody(body: unknown, context: CurrentsContext): CurrentsWor
   const error = validationErrorOf(batch.error);
   const work = accept([], context);
   for (const route of context.routes) {
-    work.rejected.push({ batch: { flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt, events: [{ id: rejectedId(body), event: body }] }, error });
+    work.rejected.push({
+      batch: {
+        flow: route.flow,
+        destination: route.destination,
+        correlationId: context.correlationId,
+        receivedAt: context.receivedAt,
+        events: [{ id: rejectedId(body), event: body }],
+      },
+      error,
+    });
   }
   work.rejectedEvents.push({ error, destinations: context.routes.map((route) => route.destination) });
   work.summary.rejected = 1;
@@ -72,8 +81,20 @@ export function acceptBody(body: unknown, context: CurrentsContext): CurrentsWor
 export function accept(events: unknown[], context: CurrentsContext): CurrentsWork {
   const batches = new Map<BrazeRoute, WorkBatch>();
   const rejected: RejectedWork[] = [];
-  const work: CurrentsWork = { workItems: [], rejected, skipped: [], rejectedEvents: [], duplicates: 0, summary: { events: events.length, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 } };
-  const envelope = (route: BrazeRoute) => ({ flow: route.flow, destination: route.destination, correlationId: context.correlationId, receivedAt: context.receivedAt });
+  const work: CurrentsWork = {
+    workItems: [],
+    rejected,
+    skipped: [],
+    rejectedEvents: [],
+    duplicates: 0,
+    summary: { events: events.length, workItems: 0, duplicates: 0, skipped: 0, rejected: 0 },
+  };
+  const envelope = (route: BrazeRoute) => ({
+    flow: route.flow,
+    destination: route.destination,
+    correlationId: context.correlationId,
+    receivedAt: context.receivedAt,
+  });
   const seen = new Set<string>();
   events.forEach((raw, index) => {
     const parsed = brazeEventSchema.safeParse(raw);
@@ -140,7 +161,12 @@ export function reportCurrents(work: CurrentsWork, correlationId: string): void 
   }
   for (const rejected of work.rejectedEvents) {
     const wholeBody = rejected.index === undefined;
-    logger.warn(wholeBody ? "braze body rejected" : "braze event rejected", { correlationId, index: rejected.index, error: rejected.error.message, destinations: rejected.destinations });
+    logger.warn(wholeBody ? "braze body rejected" : "braze event rejected", {
+      correlationId,
+      index: rejected.index,
+      error: rejected.error.message,
+      destinations: rejected.destinations,
+    });
     publishCount(metrics, "rejected", 1, { reason: wholeBody ? "not-a-batch" : "validation" });
   }
   if (work.duplicates > 0) publishCount(metrics, "duplicates", work.duplicates);

@@ -6,15 +6,7 @@ import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import type { WorkBatch } from "../../queue/workItem.js";
 import { createHash } from "node:crypto";
 import { validationErrorOf, type ValidationError } from "../../errors.js";
-import {
-  normalisePushToken,
-  type Device,
-  type Door,
-  type EventFailure,
-  type MparticleEvent,
-  type NormalisedBatch,
-  type Platform,
-} from "./model.js";
+import { normalisePushToken, type Device, type Door, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform } from "./model.js";
 import {
   firehoseRequestSchema,
   USED_EVENT_SCHEMAS,
@@ -52,10 +44,13 @@ function deviceOf(environment: RuntimeEnvironment): Device {
   const apnsIdentity = rawIdentity(ids, "apple_push_notification_token");
   const apns = apnsIdentity === undefined ? undefined : normalisePushToken(apnsIdentity);
   const fcm = rawIdentity(ids, "google_cloud_messaging_token");
-  const token = apns ? { value: apns, kind: "apns" as const }
-    : fcm ? { value: fcm, kind: "fcm" as const }
-    : environment.push_token ? { value: environment.push_token, kind: "web" as const }
-    : undefined;
+  const token = apns
+    ? { value: apns, kind: "apns" as const }
+    : fcm
+      ? { value: fcm, kind: "fcm" as const }
+      : environment.push_token
+        ? { value: environment.push_token, kind: "web" as const }
+        : undefined;
   const deviceId = platform === "ios" ? rawIdentity(ids, "ios_vendor_id") : platform === "android" ? rawIdentity(ids, "android_id") : undefined;
   return {
     platform,
@@ -123,9 +118,8 @@ export function normaliseDsrProcessing(request: DsrProcessingRequest): Normalise
   const identities = Object.entries(request.subject_identities)
     .filter(([, identity]) => identity.encoding === "raw" && identity.value.trim() !== "")
     .map(([type, identity]) => ({ type, encoding: "raw" as const, value: identity.value }));
-  const events: MparticleEvent[] = request.subject_request_type === "erasure"
-    ? [{ id: request.id, type: "erasure", subjectRequestId: request.subject_request_id, identities }]
-    : [];
+  const events: MparticleEvent[] =
+    request.subject_request_type === "erasure" ? [{ id: request.id, type: "erasure", subjectRequestId: request.subject_request_id, identities }] : [];
   return { requestId: request.id, events, accountSettings: request.account?.account_settings ?? {} };
 }
 
@@ -181,7 +175,10 @@ export function rawDocumentBatch(door: Door, id: string, document: unknown, erro
 
 /** A stable id for a document that has none of its own: the same document parks under the same id. */
 export function documentKey(document: unknown): string {
-  return createHash("sha256").update(JSON.stringify(document) ?? "").digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify(document) ?? "")
+    .digest("hex")
+    .slice(0, 32);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -216,7 +213,11 @@ function stringField(message: Record<string, unknown> | undefined, field: string
 export function readFirehoseRequest(json: unknown, fallbackType: string, now = Date.now()): { batches: NormalisedBatch[]; response: FirehoseResponse } {
   const message = record(json);
   const response = responseTo(
-    { type: requestType(stringField(message, "type")) ?? fallbackType, id: stringField(message, "id") ?? "", firehose_version: stringField(message, "firehose_version") ?? FIREHOSE_VERSION },
+    {
+      type: requestType(stringField(message, "type")) ?? fallbackType,
+      id: stringField(message, "id") ?? "",
+      firehose_version: stringField(message, "firehose_version") ?? FIREHOSE_VERSION,
+    },
     now,
   );
   const parsed = firehoseRequestSchema.safeParse(json);
@@ -252,7 +253,9 @@ const FIREHOSE_VERSION = "2.0";
  * none. `error` when the batch cannot be delivered as it is (no credentials in its account settings): its
  * events are parked with the reason instead of enqueued.
  */
-export type MparticleRoute = (batch: NormalisedBatch) => { flow: string; destination: Destination; context?: unknown; events: MparticleEvent[]; error?: ValidationError } | undefined;
+export type MparticleRoute = (
+  batch: NormalisedBatch,
+) => { flow: string; destination: Destination; context?: unknown; events: MparticleEvent[]; error?: ValidationError } | undefined;
 
 export interface MparticleAcceptContext {
   correlationId: string;
@@ -289,6 +292,11 @@ export function accept(batches: NormalisedBatch[], context: MparticleAcceptConte
 /** Logs what is parked at ingest: the reason and ids, never the document (it holds user data). */
 export function reportRejected(rejected: RejectedWork[], correlationId: string): void {
   for (const { batch, error } of rejected) {
-    logger.warn("mParticle document parked at ingest", { correlationId, destination: batch.destination, eventIds: batch.events.map((event) => event.id), error: error.message });
+    logger.warn("mParticle document parked at ingest", {
+      correlationId,
+      destination: batch.destination,
+      eventIds: batch.events.map((event) => event.id),
+      error: error.message,
+    });
   }
 }

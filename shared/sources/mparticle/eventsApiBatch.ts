@@ -36,7 +36,12 @@ const number = z.optional(
     }),
   ),
 );
-const timestamp = z.optional(z.pipe(number, z.transform((value) => (value === undefined ? undefined : Math.trunc(value)))));
+const timestamp = z.optional(
+  z.pipe(
+    number,
+    z.transform((value) => (value === undefined ? undefined : Math.trunc(value))),
+  ),
+);
 
 /** What every event's `data` may carry that we use: its own ids and time, and its attributes. */
 const eventData = {
@@ -82,9 +87,25 @@ const USED_EVENTS = {
 
 /** The event types of the schema's EventType enum; others are counted as unknown. */
 export const EVENTS_API_EVENT_TYPES: ReadonlySet<string> = new Set([
-  "session_start", "session_end", "screen_view", "custom_event", "crash_report", "opt_out", "first_run", "pre_attribution",
-  "push_registration", "application_state_transition", "push_message", "network_performance", "breadcrumb", "profile",
-  "push_reaction", "commerce_event", "user_attribute_change", "user_identity_change", "uninstall",
+  "session_start",
+  "session_end",
+  "screen_view",
+  "custom_event",
+  "crash_report",
+  "opt_out",
+  "first_run",
+  "pre_attribution",
+  "push_registration",
+  "application_state_transition",
+  "push_message",
+  "network_performance",
+  "breadcrumb",
+  "profile",
+  "push_reaction",
+  "commerce_event",
+  "user_attribute_change",
+  "user_identity_change",
+  "uninstall",
 ]);
 
 export type UsedEventsApiEvent = z.infer<(typeof USED_EVENTS)[keyof typeof USED_EVENTS]>;
@@ -147,7 +168,10 @@ export const eventsApiBatchSchema = z.object({
   ),
   device_info: z.nullish(deviceInfoSchema),
   timestamp_unixtime_ms: timestamp,
-  events: z.pipe(z.nullish(z.array(z.unknown())), z.transform((events) => events ?? [])),
+  events: z.pipe(
+    z.nullish(z.array(z.unknown())),
+    z.transform((events) => events ?? []),
+  ),
 });
 export type EventsApiBatch = z.infer<typeof eventsApiBatchSchema>;
 

@@ -43,14 +43,24 @@ export const audienceChangeSchema = z.object({
   audienceName: z.string().check(z.minLength(1)),
   action: z.enum(["add", "delete", "attribute_update"]),
   attributes: z.array(
-    z.object({ key: z.string().check(z.minLength(1)), value: z.optional(z.string()), listValue: z.optional(z.array(z.string())), action: z.enum(["upsert", "delete"]) }),
+    z.object({
+      key: z.string().check(z.minLength(1)),
+      value: z.optional(z.string()),
+      listValue: z.optional(z.array(z.string())),
+      action: z.enum(["upsert", "delete"]),
+    }),
   ),
 });
 
 export const mparticleEventSchema = z.discriminatedUnion("type", [
   z.object({ ...timed, type: z.literal("custom_event"), name: z.string().check(z.minLength(1)), attributes: z.record(z.string(), z.string()) }),
   /** The screen's name is optional in mParticle's JSON reference ("screen_view"). */
-  z.object({ ...timed, type: z.literal("screen_view"), screenName: z.optional(z.string().check(z.minLength(1))), attributes: z.record(z.string(), z.string()) }),
+  z.object({
+    ...timed,
+    type: z.literal("screen_view"),
+    screenName: z.optional(z.string().check(z.minLength(1))),
+    attributes: z.record(z.string(), z.string()),
+  }),
   z.object({ ...timed, type: z.literal("user_attribute_change"), added: z.record(z.string(), z.string()), removed: z.array(z.string()) }),
   z.object({ ...timed, type: z.literal("push_subscription"), action: z.enum(["subscribe", "unsubscribe"]), token: z.string().check(z.minLength(1)) }),
   /**
@@ -68,8 +78,20 @@ export const mparticleEventSchema = z.discriminatedUnion("type", [
    * identities by mParticle type (`controller_customer_id`, `ios_vendor_id`, `android_id`, `email`, ...).
    */
   z.object({ ...base, type: z.literal("erasure"), subjectRequestId: z.string().check(z.minLength(1)), identities: z.array(identitySchema) }),
-  z.object({ ...base, type: z.literal("audience_subscription"), audienceId: z.int(), audienceName: z.string().check(z.minLength(1)), action: z.enum(["add", "update", "remove"]) }),
-  z.object({ ...base, type: z.literal("audience_membership"), mpid: z.optional(z.string().check(z.minLength(1))), identities: z.array(identitySchema), audiences: z.array(audienceChangeSchema) }),
+  z.object({
+    ...base,
+    type: z.literal("audience_subscription"),
+    audienceId: z.int(),
+    audienceName: z.string().check(z.minLength(1)),
+    action: z.enum(["add", "update", "remove"]),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("audience_membership"),
+    mpid: z.optional(z.string().check(z.minLength(1))),
+    identities: z.array(identitySchema),
+    audiences: z.array(audienceChangeSchema),
+  }),
   /**
    * A document mParticle sent that could not be normalised at ingest (a batch, a message or one event in
    * its batch), kept as it came less its account settings. The worker normalises it again with the code

@@ -10,15 +10,7 @@ import {
   type EventsApiBatch,
   type UsedEventsApiEvent,
 } from "./eventsApiBatch.js";
-import {
-  normalisePushToken,
-  type Device,
-  type EventFailure,
-  type MparticleEvent,
-  type NormalisedBatch,
-  type Platform,
-  type TokenKind,
-} from "./model.js";
+import { normalisePushToken, type Device, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform, type TokenKind } from "./model.js";
 import type { Identity } from "./schema.js";
 
 /**
@@ -116,7 +108,13 @@ function normaliseEvent(event: UsedEventsApiEvent, id: string, timestampMs: numb
       // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
       return { id, timestampMs, type: "custom_event", name: event.data.event_name!, attributes: stringValues(event.data.custom_attributes).scalars };
     case "screen_view":
-      return { id, timestampMs, type: "screen_view", ...(event.data.screen_name ? { screenName: event.data.screen_name } : {}), attributes: stringValues(event.data.custom_attributes).scalars };
+      return {
+        id,
+        timestampMs,
+        type: "screen_view",
+        ...(event.data.screen_name ? { screenName: event.data.screen_name } : {}),
+        attributes: stringValues(event.data.custom_attributes).scalars,
+      };
     case "push_registration": {
       const token = event.data.registration_token ? normalisePushToken(event.data.registration_token) : user.device.token?.value;
       return token ? { id, timestampMs, type: "push_subscription", action: event.data.register ? "subscribe" : "unsubscribe", token } : undefined;
@@ -144,7 +142,12 @@ function normaliseEvent(event: UsedEventsApiEvent, id: string, timestampMs: numb
  * `deleted_user_attributes` as attribute changes; the device's push token as the batch's device state (when
  * the batch has events). Other event types (sessions, commerce, crashes, ...) are counted as skipped. Pure.
  */
-export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSettings: Record<string, string>, receivedAtMs: number, prefix: Array<string | number> = []): NormalisedWebhookBatch {
+export function normaliseWebhookBatch(
+  { batch, key }: WebhookBatch,
+  accountSettings: Record<string, string>,
+  receivedAtMs: number,
+  prefix: Array<string | number> = [],
+): NormalisedWebhookBatch {
   const device = deviceOf(batch.device_info);
   const { scalars: attributes, lists: attributeLists } = stringValues(batch.user_attributes);
   const batchTime = batch.timestamp_unixtime_ms ?? receivedAtMs;
@@ -183,7 +186,8 @@ export function normaliseWebhookBatch({ batch, key }: WebhookBatch, accountSetti
   });
 
   const deleted = batch.deleted_user_attributes;
-  if (deleted.length > 0) events.push({ id: `${key}:deleted_user_attributes`, timestampMs: batchTime, type: "user_attribute_change", added: {}, removed: deleted });
+  if (deleted.length > 0)
+    events.push({ id: `${key}:deleted_user_attributes`, timestampMs: batchTime, type: "user_attribute_change", added: {}, removed: deleted });
   // The device's push token is news about the device whenever the batch has events (as on the Firehose).
   if (rawEvents.length > 0 && device.token) events.push({ id: `${key}:device`, type: "device_state" });
 

@@ -32,7 +32,11 @@ describe("the local HTTP API", () => {
   afterAll(() => close());
 
   it("turns a JSON request into a payload v2.0 event and the handler's result into the response", async () => {
-    const response = await fetch(`${url}/echo?a=1&a=2`, { method: "POST", headers: { "content-type": "application/json", Authorization: "Token t" }, body: '{"x":1}' });
+    const response = await fetch(`${url}/echo?a=1&a=2`, {
+      method: "POST",
+      headers: { "content-type": "application/json", Authorization: "Token t" },
+      body: '{"x":1}',
+    });
 
     expect(response.status).toBe(201);
     expect(response.headers.get("x-route")).toBe("POST /echo");

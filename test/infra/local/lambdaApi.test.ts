@@ -13,9 +13,21 @@ describe("the local Lambda API (event source mappings)", () => {
   const mappings = new EventSourceMappings();
   const settings = { batchSize: 10, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true, maxConcurrency: 5 };
   const worker = mappings.add(
-    new LocalEventSourceMapping("cdp-relay-pushwoosh-worker", "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-pushwoosh-worker", "arn:aws:sqs:us-east-1:000000000000:cdp-relay-pushwoosh", settings),
+    new LocalEventSourceMapping(
+      "cdp-relay-pushwoosh-worker",
+      "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-pushwoosh-worker",
+      "arn:aws:sqs:us-east-1:000000000000:cdp-relay-pushwoosh",
+      settings,
+    ),
   );
-  mappings.add(new LocalEventSourceMapping("cdp-relay-mixpanel-worker", "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-mixpanel-worker", "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel", settings));
+  mappings.add(
+    new LocalEventSourceMapping(
+      "cdp-relay-mixpanel-worker",
+      "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-mixpanel-worker",
+      "arn:aws:sqs:us-east-1:000000000000:cdp-relay-mixpanel",
+      settings,
+    ),
+  );
   let api: LambdaApi;
   let lambda: LambdaClient;
 
@@ -70,13 +82,21 @@ describe("the local Lambda API (event source mappings)", () => {
   });
 
   it("answers ResourceNotFoundException for a mapping it does not have", async () => {
-    await expect(lambda.send(new GetEventSourceMappingCommand({ UUID: "00000000-0000-4000-8000-000000000000" }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(lambda.send(new GetEventSourceMappingCommand({ UUID: "00000000-0000-4000-8000-000000000000" }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   it("names each REST request by the operation IAM authorises", () => {
-    expect(lambdaOperationOf("GET", "/2015-03-31/event-source-mappings?FunctionName=f", "")).toEqual({ action: "ListEventSourceMappings", input: { FunctionName: "f" } });
+    expect(lambdaOperationOf("GET", "/2015-03-31/event-source-mappings?FunctionName=f", "")).toEqual({
+      action: "ListEventSourceMappings",
+      input: { FunctionName: "f" },
+    });
     expect(lambdaOperationOf("GET", "/2015-03-31/event-source-mappings/abc", "")).toEqual({ action: "GetEventSourceMapping", input: { UUID: "abc" } });
-    expect(lambdaOperationOf("PUT", "/2015-03-31/event-source-mappings/abc", '{"Enabled":false}')).toEqual({ action: "UpdateEventSourceMapping", input: { UUID: "abc", Enabled: false } });
+    expect(lambdaOperationOf("PUT", "/2015-03-31/event-source-mappings/abc", '{"Enabled":false}')).toEqual({
+      action: "UpdateEventSourceMapping",
+      input: { UUID: "abc", Enabled: false },
+    });
     expect(lambdaOperationOf("DELETE", "/2015-03-31/event-source-mappings/abc", "")).toBeUndefined();
     expect(lambdaOperationOf("GET", "/2015-03-31/functions", "")).toBeUndefined();
   });

@@ -17,8 +17,11 @@ describe("npm start", () => {
     const relay = await npmStart();
     let exit: Awaited<ReturnType<typeof relay.stop>> | undefined;
     try {
-
-      const sqs = new SQSClient({ endpoint: `http://127.0.0.1:${relay.sqsPort}`, region: "us-east-1", credentials: { accessKeyId: "any", secretAccessKey: "any" } });
+      const sqs = new SQSClient({
+        endpoint: `http://127.0.0.1:${relay.sqsPort}`,
+        region: "us-east-1",
+        credentials: { accessKeyId: "any", secretAccessKey: "any" },
+      });
       const queues = await sqs.send(new ListQueuesCommand({}));
       const names = (queues.QueueUrls ?? []).map((url) => url.split("/").pop());
       for (const destination of DESTINATIONS) {
@@ -50,7 +53,10 @@ describe("npm start", () => {
     await writeFile(file, JSON.stringify({ ...SECRET_TEMPLATE, inbound }));
     const relay = await npmStart({ RELAY_SECRETS_FILE: file });
     try {
-      const warnings = relay.output().split("\n").filter((line) => line.includes("WARNING: relay secret not configured"));
+      const warnings = relay
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("WARNING: relay secret not configured"));
       expect(warnings.map((line) => line.match(/configured: (\S+)/)?.[1])).toEqual([
         "inbound.mparticleToken",
         "inbound.brazeToken",
@@ -94,7 +100,10 @@ describe("npm start", () => {
     try {
       const { code } = await relay.exited;
       expect(code).not.toBe(0);
-      const lines = relay.output().split("\n").filter((line) => line.includes("already in use"));
+      const lines = relay
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("already in use"));
       expect(lines).toEqual([`cdp-relay: port ${busy.port} is already in use; set PORT to a free port (PORT=0 picks one)`]);
       expect(relay.output()).not.toMatch(/^\s+at /m);
     } finally {
@@ -122,5 +131,8 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
 }
 
 async function answers(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+    () => true,
+    () => false,
+  );
 }

@@ -20,7 +20,8 @@ describe("the local event source mapping (SqsPoller) honours the wiring's settin
   let releaseOnCleanup = () => {};
   afterEach(async () => {
     const stopping = poller?.stop();
-    while (stopping && !(await Promise.race([stopping.then(() => true), new Promise<false>((resolve) => setImmediate(() => resolve(false)))]))) releaseOnCleanup();
+    while (stopping && !(await Promise.race([stopping.then(() => true), new Promise<false>((resolve) => setImmediate(() => resolve(false)))])))
+      releaseOnCleanup();
     await stopping;
     poller = undefined;
     await embedded.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl() }));
@@ -90,10 +91,20 @@ describe("the local event source mapping (SqsPoller) honours the wiring's settin
         running.push({ environment, event, release });
         mostAtOnce = Math.max(mostAtOnce, running.length);
       });
-      running.splice(running.findIndex((entry) => entry.event === event), 1);
+      running.splice(
+        running.findIndex((entry) => entry.event === event),
+        1,
+      );
       return { batchItemFailures: [] };
     });
-    poller = new SqsPoller({ sqs: embedded.sqs, queueUrl: queueUrl(), region: "us-east-1", mapping, handlers, context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1") });
+    poller = new SqsPoller({
+      sqs: embedded.sqs,
+      queueUrl: queueUrl(),
+      region: "us-east-1",
+      mapping,
+      handlers,
+      context: () => lambdaContext("pushwoosh-worker", 30, "us-east-1"),
+    });
     await poller.start();
     const releaseAll = () => [...running].forEach((entry) => entry.release());
     releaseOnCleanup = releaseAll;
@@ -101,9 +112,18 @@ describe("the local event source mapping (SqsPoller) honours the wiring's settin
   }
 
   const mappingOf = (settings: Partial<MappingSettings> = {}, enabled = true) =>
-    new LocalEventSourceMapping("cdp-relay-pushwoosh-worker", "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-pushwoosh-worker", "arn:queue", {
-      batchSize: 1, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true, ...settings,
-    }, enabled);
+    new LocalEventSourceMapping(
+      "cdp-relay-pushwoosh-worker",
+      "arn:aws:lambda:us-east-1:000000000000:function:cdp-relay-pushwoosh-worker",
+      "arn:queue",
+      {
+        batchSize: 1,
+        maxBatchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+        ...settings,
+      },
+      enabled,
+    );
 
   it("runs no more batches at once than the mapping's MaximumConcurrency, however many environments it has", async () => {
     const bodies = ["c1", "c2", "c3", "c4", "c5", "c6"];

@@ -88,7 +88,11 @@ describe("the secret document's Pushwoosh application (the mParticle Webhook doo
 
   it("is reported by npm start with the inbound credentials", () => {
     expect(unconfiguredCredentials(SECRET_TEMPLATE)).toEqual([
-      "inbound.mparticleToken", "inbound.brazeToken", "inbound.mparticleWebhookAuthorization", "pushwoosh.applicationCode", "pushwoosh.apiToken",
+      "inbound.mparticleToken",
+      "inbound.brazeToken",
+      "inbound.mparticleWebhookAuthorization",
+      "pushwoosh.applicationCode",
+      "pushwoosh.apiToken",
     ]);
   });
 });

@@ -32,7 +32,14 @@ const glossarySchema = z.object({
       renamed: z.record(z.string(), z.string()).optional(),
       mixpanel: z.object({ name: z.string(), properties: keyList }).nullable(),
       mparticle: z
-        .object({ name: z.string(), eventType: z.literal("uninstall").optional(), customAttributes: keyList, userIdentities: keyList, userAttributes: keyList, deviceInfo: keyList })
+        .object({
+          name: z.string(),
+          eventType: z.literal("uninstall").optional(),
+          customAttributes: keyList,
+          userIdentities: keyList,
+          userAttributes: keyList,
+          deviceInfo: keyList,
+        })
         .nullable(),
     }),
   ),
@@ -128,35 +135,42 @@ describe("parity with Braze's Mixpanel connector (glossary, Mixpanel tabs)", () 
 describe("parity with Braze's mParticle connector (glossary, mParticle tabs)", () => {
   const target = { environment: "production" as const, feeds: TEST_SECRETS.mparticle.feeds, baseUrl: "https://s2s.mparticle.test" };
 
-  it.each(withTab("mparticle"))("%s: the tab's event name, custom attributes, identities, user attributes and device_info", (eventType, { mparticle, renamed = {} }) => {
-    const properties: Record<string, unknown> = Object.fromEntries(
-      mparticle.customAttributes.filter((key) => key !== "device_id").map((key) => [brazeKeyOf(key, renamed), sampleValue(key)]),
-    );
-    // Where Braze's connector moves fields out of the custom attributes, the Braze event carries them as Braze sends them.
-    if (mparticle.userIdentities.includes("email")) properties.email_address = sampleValue("email_address");
-    if (mparticle.userAttributes.includes("$mobile")) properties.to_phone_number = sampleValue("to_phone_number");
-    if (mparticle.deviceInfo.includes("device_model")) properties.device_model = "iPhone 16";
-    if (mparticle.deviceInfo.includes("platform")) properties.platform = "ios";
-    if (mparticle.deviceInfo.some((key) => AD_ID_FIELDS.has(key))) Object.assign(properties, { ad_id: UUID, ad_id_type: "ios_idfa" });
-    if (mparticle.deviceInfo.includes("limit_ad_tracking")) properties.ad_tracking_enabled = true;
-    const withDeviceId = mparticle.customAttributes.includes("device_id") || mparticle.deviceInfo.includes("ios_idfv");
+  it.each(withTab("mparticle"))(
+    "%s: the tab's event name, custom attributes, identities, user attributes and device_info",
+    (eventType, { mparticle, renamed = {} }) => {
+      const properties: Record<string, unknown> = Object.fromEntries(
+        mparticle.customAttributes.filter((key) => key !== "device_id").map((key) => [brazeKeyOf(key, renamed), sampleValue(key)]),
+      );
+      // Where Braze's connector moves fields out of the custom attributes, the Braze event carries them as Braze sends them.
+      if (mparticle.userIdentities.includes("email")) properties.email_address = sampleValue("email_address");
+      if (mparticle.userAttributes.includes("$mobile")) properties.to_phone_number = sampleValue("to_phone_number");
+      if (mparticle.deviceInfo.includes("device_model")) properties.device_model = "iPhone 16";
+      if (mparticle.deviceInfo.includes("platform")) properties.platform = "ios";
+      if (mparticle.deviceInfo.some((key) => AD_ID_FIELDS.has(key))) Object.assign(properties, { ad_id: UUID, ad_id_type: "ios_idfa" });
+      if (mparticle.deviceInfo.includes("limit_ad_tracking")) properties.ad_tracking_enabled = true;
+      const withDeviceId = mparticle.customAttributes.includes("device_id") || mparticle.deviceInfo.includes("ios_idfv");
 
-    const payload = toMparticlePayload(brazeEvent(eventType, properties, withDeviceId), "user-1");
-    const [request] = planBulkRequests([{ key: "k", item: payload }], target).requests;
-    const [batch] = JSON.parse(String(request?.http.body)) as MparticleBatch[];
+      const payload = toMparticlePayload(brazeEvent(eventType, properties, withDeviceId), "user-1");
+      const [request] = planBulkRequests([{ key: "k", item: payload }], target).requests;
+      const [batch] = JSON.parse(String(request?.http.body)) as MparticleBatch[];
 
-    expect(batch).toBeDefined();
-    const [event] = defined(batch).events ?? [];
-    if (mparticle.eventType) {
-      expect(event?.event_type).toBe(mparticle.eventType);
-    } else {
-      expect(event).toMatchObject({ event_type: "custom_event", data: { event_name: expectedName(eventType, mparticle.name), custom_event_type: "other" } });
-    }
-    expect(Object.keys(event?.data.custom_attributes ?? {}).sort()).toEqual([...mparticle.customAttributes, "source_request_id"].sort());
-    // The glossary's `customerid` is `customer_id` in the Events API schema (user_identities is closed).
-    expect(Object.keys(defined(batch).user_identities ?? {}).sort()).toEqual(mparticle.userIdentities.map((key) => (key === "customerid" ? "customer_id" : key)).sort());
-    expect(Object.keys(defined(batch).user_attributes ?? {}).sort()).toEqual([...mparticle.userAttributes].sort());
-    expect(Object.keys(defined(batch).device_info ?? {}).sort()).toEqual(mparticle.deviceInfo.filter((key) => !AD_ID_FIELDS.has(key) || key === "ios_advertising_id").sort());
-    expect(batchProblems(batch)).toEqual([]);
-  });
+      expect(batch).toBeDefined();
+      const [event] = defined(batch).events ?? [];
+      if (mparticle.eventType) {
+        expect(event?.event_type).toBe(mparticle.eventType);
+      } else {
+        expect(event).toMatchObject({ event_type: "custom_event", data: { event_name: expectedName(eventType, mparticle.name), custom_event_type: "other" } });
+      }
+      expect(Object.keys(event?.data.custom_attributes ?? {}).sort()).toEqual([...mparticle.customAttributes, "source_request_id"].sort());
+      // The glossary's `customerid` is `customer_id` in the Events API schema (user_identities is closed).
+      expect(Object.keys(defined(batch).user_identities ?? {}).sort()).toEqual(
+        mparticle.userIdentities.map((key) => (key === "customerid" ? "customer_id" : key)).sort(),
+      );
+      expect(Object.keys(defined(batch).user_attributes ?? {}).sort()).toEqual([...mparticle.userAttributes].sort());
+      expect(Object.keys(defined(batch).device_info ?? {}).sort()).toEqual(
+        mparticle.deviceInfo.filter((key) => !AD_ID_FIELDS.has(key) || key === "ios_advertising_id").sort(),
+      );
+      expect(batchProblems(batch)).toEqual([]);
+    },
+  );
 });

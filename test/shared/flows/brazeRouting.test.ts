@@ -4,7 +4,12 @@ import { currentsDestinationsOf } from "../../support/currentsDestinations.js";
 import { withEnv } from "../../support/env.js";
 import { fixtureEventTypes } from "../sources/braze/factories.js";
 
-const ROUTING_VARIABLES = { BRAZE_TO_MPARTICLE: undefined, BRAZE_TO_MIXPANEL: undefined, BRAZE_MPARTICLE_EVENT_TYPES: undefined, BRAZE_MIXPANEL_EVENT_TYPES: undefined };
+const ROUTING_VARIABLES = {
+  BRAZE_TO_MPARTICLE: undefined,
+  BRAZE_TO_MIXPANEL: undefined,
+  BRAZE_MPARTICLE_EVENT_TYPES: undefined,
+  BRAZE_MIXPANEL_EVENT_TYPES: undefined,
+};
 const routingFromEnv = (vars: Record<string, string>) => withEnv({ ...ROUTING_VARIABLES, ...vars }, currentRouting);
 
 describe("patternToRegExp", () => {
@@ -105,7 +110,10 @@ describe("currentsRoutes", () => {
   it("gives both routes in the default routing, each taking its own types", () => {
     const routes = currentsRoutes(routingFromEnv({}));
 
-    expect(routes.map((route) => [route.flow, route.destination])).toEqual([["braze-to-mparticle", "mparticle"], ["braze-to-mixpanel", "mixpanel"]]);
+    expect(routes.map((route) => [route.flow, route.destination])).toEqual([
+      ["braze-to-mparticle", "mparticle"],
+      ["braze-to-mixpanel", "mixpanel"],
+    ]);
     expect(routes.map((route) => route.takes("users.behaviors.Purchase"))).toEqual([false, true]);
   });
 

@@ -193,7 +193,12 @@ describe("brazeToMixpanel limits", () => {
   it("never produces an event Mixpanel's strict mode refuses for its limits or ids, whatever Braze sends", () => {
     const leaf = fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean(), fc.constant(null));
     const nested = fc.letrec<{ value: unknown }>((tie) => ({
-      value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 })),
+      value: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        leaf,
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 }),
+      ),
     })).value;
     const wide = fc.oneof(
       fc.integer({ min: 250, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => i)),
@@ -208,7 +213,12 @@ describe("brazeToMixpanel limits", () => {
         properties,
         properties,
         (eventType, id, userId, extra, custom) => {
-          const event = brazeEvent(eventType, { id, time: 1767225600, externalUserId: userId, properties: { ...extra, custom_properties: custom, name: "name" } });
+          const event = brazeEvent(eventType, {
+            id,
+            time: 1767225600,
+            externalUserId: userId,
+            properties: { ...extra, custom_properties: custom, name: "name" },
+          });
           const { items } = message(event);
           for (const { item } of items) expect(validateImportEvent(item)).toBeUndefined();
           // Only a placeholder user is left out.
@@ -307,10 +317,19 @@ describe("brazeToMixpanel.mapMessage", () => {
   });
 
   it("reports what it cut from an event, by flow, event id and limit, and nothing for an event within the limits", () => {
-    const wide = brazeEvent("users.behaviors.CustomEvent", { id: eventId(43), properties: { custom_properties: { list: Array.from({ length: 300 }, (_, i) => i) } } });
+    const wide = brazeEvent("users.behaviors.CustomEvent", {
+      id: eventId(43),
+      properties: { custom_properties: { list: Array.from({ length: 300 }, (_, i) => i) } },
+    });
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
-      brazeToMixpanel.mapMessage([{ id: eventId(43), event: wide }, { id: eventId(44), event: brazeEvent("users.canvas.Entry", { id: eventId(44) }) }], undefined);
+      brazeToMixpanel.mapMessage(
+        [
+          { id: eventId(43), event: wide },
+          { id: eventId(44), event: brazeEvent("users.canvas.Entry", { id: eventId(44) }) },
+        ],
+        undefined,
+      );
 
       expect(warn.mock.calls.map(([, details]) => details)).toEqual([{ flow: "braze-to-mixpanel", eventId: eventId(43), cuts: { arrayItems: 46 } }]);
     } finally {
@@ -320,7 +339,13 @@ describe("brazeToMixpanel.mapMessage", () => {
 
   it("maps each valid event to one import event, and fails an invalid one alone", () => {
     const good = brazeEvent("users.canvas.Entry", { id: eventId(40) });
-    const { items, failed } = brazeToMixpanel.mapMessage([{ id: eventId(40), event: good }, { id: "bad", event: { ...good, time: "x" } }], undefined);
+    const { items, failed } = brazeToMixpanel.mapMessage(
+      [
+        { id: eventId(40), event: good },
+        { id: "bad", event: { ...good, time: "x" } },
+      ],
+      undefined,
+    );
 
     expect(items).toEqual([{ eventIds: [eventId(40)], item: toMixpanelEvent(brazeEventSchema.parse(good), "external_user_id") }]);
     expect(failed.get("bad")).toMatchObject({ errorClass: "validation", field: "event.time" });

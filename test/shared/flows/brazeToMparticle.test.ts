@@ -115,7 +115,9 @@ describe("toMparticlePayload", () => {
   });
 
   it("sends an advertising id that is no UUID, or of an unknown type, nowhere in device_info, and no tracking flag it was not given", () => {
-    const notUuid = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "ios_idfa", ad_id: "not-a-uuid", ad_tracking_enabled: "yes" } });
+    const notUuid = payload("users.messages.pushnotification.Open", {
+      properties: { ad_id_type: "ios_idfa", ad_id: "not-a-uuid", ad_tracking_enabled: "yes" },
+    });
     const unknownType = payload("users.messages.pushnotification.Open", { properties: { ad_id_type: "fire_ad_id" } });
 
     expect(notUuid.deviceInfo).toEqual({ platform: "Android", device_model: "device_model" });
@@ -156,18 +158,31 @@ describe("toMparticlePayload", () => {
   });
 
   it("takes the user's phone number when the recipient's is empty", () => {
-    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: "", user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: "", user_phone_number: "+15550001111" } }).userAttributes).toEqual({
+      $mobile: "+15550001111",
+    });
   });
 
   it("takes the user's phone number when the recipient's is missing, and neither when it is no string", () => {
-    expect(payload("users.messages.whatsapp.Delivery", { properties: { to_phone_number: null, user_phone_number: "+15550001111" } }).userAttributes).toEqual({ $mobile: "+15550001111" });
-    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: 15550001111, user_phone_number: "+15550002222" } }).userAttributes).toEqual({ $mobile: "+15550002222" });
-    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: null, user_phone_number: 15550001111 } })).not.toHaveProperty("userAttributes");
+    expect(payload("users.messages.whatsapp.Delivery", { properties: { to_phone_number: null, user_phone_number: "+15550001111" } }).userAttributes).toEqual({
+      $mobile: "+15550001111",
+    });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: 15550001111, user_phone_number: "+15550002222" } }).userAttributes).toEqual({
+      $mobile: "+15550002222",
+    });
+    expect(payload("users.messages.sms.Delivery", { properties: { to_phone_number: null, user_phone_number: 15550001111 } })).not.toHaveProperty(
+      "userAttributes",
+    );
   });
 
   it("keeps a phone number of exactly 4096 characters whole, cutting nothing", () => {
     const cuts = {};
-    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(4096) } })), "u", "", cuts);
+    const result = toMparticlePayload(
+      brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(4096) } })),
+      "u",
+      "",
+      cuts,
+    );
 
     expect(result.userAttributes?.$mobile).toHaveLength(4096);
     expect(cuts).toEqual({});
@@ -200,7 +215,12 @@ describe("toMparticlePayload", () => {
 
   it("keeps an event name of exactly 256 characters whole, cutting nothing", () => {
     const cuts = {};
-    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(256) } })), "u", "", cuts);
+    const result = toMparticlePayload(
+      brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(256) } })),
+      "u",
+      "",
+      cuts,
+    );
 
     expect(result.event).toMatchObject({ data: { event_name: "n".repeat(256) } });
     expect(cuts).toEqual({});
@@ -245,8 +265,18 @@ describe("toMparticlePayload", () => {
 
   it("cuts an event name to mParticle's 256 characters, and a phone number to 4096, counting both", () => {
     const cuts = {};
-    const result = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(300) } })), "u", "", cuts);
-    const sms = toMparticlePayload(brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(5000) } })), "u", "", cuts);
+    const result = toMparticlePayload(
+      brazeEventSchema.parse(brazeEvent("users.behaviors.CustomEvent", { properties: { name: "n".repeat(300) } })),
+      "u",
+      "",
+      cuts,
+    );
+    const sms = toMparticlePayload(
+      brazeEventSchema.parse(brazeEvent("users.messages.sms.Delivery", { properties: { to_phone_number: "1".repeat(5000) } })),
+      "u",
+      "",
+      cuts,
+    );
 
     expect(result.event).toMatchObject({ data: { event_name: "n".repeat(256) } });
     expect(sms.userAttributes?.$mobile).toHaveLength(4096);
@@ -318,7 +348,6 @@ describe("toMparticlePayload", () => {
   });
 });
 
-
 describe("brazeToMparticle.mapMessage", () => {
   it("sends nothing for an event without an external_user_id, and fails nothing", () => {
     const event = brazeEvent("users.canvas.Entry", { id: eventId(10), externalUserId: null });
@@ -348,4 +377,3 @@ describe("brazeToMparticle.mapMessage", () => {
     expect(mapped[0]?.item.event.data.custom_attributes).toMatchObject({ braze_canvas_name: "canvas_name" });
   });
 });
-

@@ -21,7 +21,16 @@ function message(messageId: string, events: Array<[string, unknown]>, flow = "nu
   return {
     messageId,
     attempt: 1,
-    workItem: { workItemId: `w-${messageId}`, flow, destination: "mixpanel", correlationId: "c", receivedAt: "2026-01-01T00:00:00.000Z", priorAttempts: 0, context, events: events.map(([id, event]) => ({ id, event })) },
+    workItem: {
+      workItemId: `w-${messageId}`,
+      flow,
+      destination: "mixpanel",
+      correlationId: "c",
+      receivedAt: "2026-01-01T00:00:00.000Z",
+      priorAttempts: 0,
+      context,
+      events: events.map(([id, event]) => ({ id, event })),
+    },
   };
 }
 
@@ -39,7 +48,13 @@ function destination(answer: (item: number) => DeliveryOutcome) {
 
 describe("defineFlow", () => {
   it("validates the context and each event, mapping only the valid ones", () => {
-    const { items, failed } = sums.mapMessage([{ id: "a", event: { n: 1 } }, { id: "b", event: { n: "x" } }], { base: 10 });
+    const { items, failed } = sums.mapMessage(
+      [
+        { id: "a", event: { n: 1 } },
+        { id: "b", event: { n: "x" } },
+      ],
+      { base: 10 },
+    );
 
     expect(items).toEqual([{ eventIds: ["a"], item: 11 }]);
     expect(failed.get("b")).toMatchObject({ errorClass: "validation", field: "event.n", message: expect.stringContaining("expected number") });
@@ -70,7 +85,13 @@ describe("defineFlow", () => {
       },
     });
 
-    const { items, failed } = refusing.mapMessage([{ id: "a", event: { n: 1 } }, { id: "b", event: { n: "x" } }], undefined);
+    const { items, failed } = refusing.mapMessage(
+      [
+        { id: "a", event: { n: 1 } },
+        { id: "b", event: { n: "x" } },
+      ],
+      undefined,
+    );
 
     expect(items).toEqual([]);
     expect(failed.get("a")).toMatchObject({ errorClass: "permanent", message: "partner refuses this shape" });
@@ -78,7 +99,15 @@ describe("defineFlow", () => {
   });
 
   it("turns an unexpected mapping error into a retryable one", () => {
-    const crashing = defineFlow({ name: "crashing", destination: "mixpanel", eventSchema: z.unknown(), contextSchema: z.unknown(), map: () => { throw new TypeError("boom"); } });
+    const crashing = defineFlow({
+      name: "crashing",
+      destination: "mixpanel",
+      eventSchema: z.unknown(),
+      contextSchema: z.unknown(),
+      map: () => {
+        throw new TypeError("boom");
+      },
+    });
 
     const { failed } = crashing.mapMessage([{ id: "a", event: {} }], undefined);
 
@@ -89,10 +118,23 @@ describe("defineFlow", () => {
 describe("flowWorker", () => {
   it("delivers every message of the batch in one call and gives each event the worst outcome of its items", async () => {
     const { delivered, worker } = destination((item) =>
-      item === 2 ? { kind: "failed", error: new RetryableError("busy") } : item === 4 ? { kind: "failed", error: new PermanentError("no") } : { kind: "delivered" },
+      item === 2
+        ? { kind: "failed", error: new RetryableError("busy") }
+        : item === 4
+          ? { kind: "failed", error: new PermanentError("no") }
+          : { kind: "delivered" },
     );
 
-    const outcomes = await worker.deliver([message("m1", [["a", { n: 1 }], ["b", { n: 2 }]]), message("m2", [["c", { n: 4 }], ["d", { n: 5 }]])]);
+    const outcomes = await worker.deliver([
+      message("m1", [
+        ["a", { n: 1 }],
+        ["b", { n: 2 }],
+      ]),
+      message("m2", [
+        ["c", { n: 4 }],
+        ["d", { n: 5 }],
+      ]),
+    ]);
 
     expect(delivered).toEqual([[3, 2, 9, 4]]);
     expect(outcomes.get(eventKey("m1", "a"))).toEqual({ kind: "delivered" });
@@ -107,7 +149,10 @@ describe("flowWorker", () => {
     const outcomes = await worker.deliver([message("m1", [["a", { n: 1 }]], "braze-to-mixpanel")]);
 
     expect(delivered).toEqual([]);
-    expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { errorClass: "validation", message: 'no flow "braze-to-mixpanel" delivers to mixpanel' } });
+    expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({
+      kind: "failed",
+      error: { errorClass: "validation", message: 'no flow "braze-to-mixpanel" delivers to mixpanel' },
+    });
   });
 
   it("keeps an event's worst outcome when a better one comes later", async () => {
@@ -121,11 +166,24 @@ describe("flowWorker", () => {
 
   it("ranks a permanent failure above a retryable one, and a retryable one above a delivery", async () => {
     const { worker } = destination((item) =>
-      item === 6 ? { kind: "failed", error: new PermanentError("no") } : item === 4 ? { kind: "failed", error: new RetryableError("busy") } : { kind: "delivered" },
+      item === 6
+        ? { kind: "failed", error: new PermanentError("no") }
+        : item === 4
+          ? { kind: "failed", error: new RetryableError("busy") }
+          : { kind: "delivered" },
     );
 
     // m1: sum 6 (permanent) then 2 (delivered) and 4 (retryable); m2: sum 5 (delivered) then 4 (retryable).
-    const outcomes = await worker.deliver([message("m1", [["a", { n: 2 }], ["b", { n: 4 }]]), message("m2", [["c", { n: 1 }], ["d", { n: 4 }]])]);
+    const outcomes = await worker.deliver([
+      message("m1", [
+        ["a", { n: 2 }],
+        ["b", { n: 4 }],
+      ]),
+      message("m2", [
+        ["c", { n: 1 }],
+        ["d", { n: 4 }],
+      ]),
+    ]);
 
     expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { errorClass: "permanent" } });
     expect(outcomes.get(eventKey("m1", "b"))).toMatchObject({ kind: "failed", error: { errorClass: "permanent" } });
@@ -146,13 +204,31 @@ describe("flowWorker", () => {
 
     const outcomes = await silent.deliver([message("m1", [["a", { n: 1 }]])]);
 
-    expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({ kind: "failed", error: { errorClass: "retryable", message: expect.stringContaining("no outcome") } });
+    expect(outcomes.get(eventKey("m1", "a"))).toMatchObject({
+      kind: "failed",
+      error: { errorClass: "retryable", message: expect.stringContaining("no outcome") },
+    });
   });
 
   it("fails the events of a flow that feeds another destination, even when it is in the worker's list", async () => {
-    const other = defineFlow<unknown, unknown, number>({ name: "to-mparticle", destination: "mparticle", eventSchema: z.unknown(), contextSchema: z.unknown(), map: () => [] });
+    const other = defineFlow<unknown, unknown, number>({
+      name: "to-mparticle",
+      destination: "mparticle",
+      eventSchema: z.unknown(),
+      contextSchema: z.unknown(),
+      map: () => [],
+    });
     const delivered: unknown[] = [];
-    const worker = flowWorker<number>({ destination: "mixpanel", deliver: async (items) => { delivered.push(items); return new Map(); } }, [other]);
+    const worker = flowWorker<number>(
+      {
+        destination: "mixpanel",
+        deliver: async (items) => {
+          delivered.push(items);
+          return new Map();
+        },
+      },
+      [other],
+    );
 
     const outcomes = await worker.deliver([message("m1", [["a", {}]], "to-mparticle")]);
 
@@ -161,7 +237,9 @@ describe("flowWorker", () => {
   });
 
   it("ranks a permanent failure above a retryable one that came first", async () => {
-    const { worker } = destination((item) => (item === 2 ? { kind: "failed", error: new PermanentError("no") } : { kind: "failed", error: new RetryableError("busy") }));
+    const { worker } = destination((item) =>
+      item === 2 ? { kind: "failed", error: new PermanentError("no") } : { kind: "failed", error: new RetryableError("busy") },
+    );
 
     const outcomes = await worker.deliver([message("m1", [["a", { n: 2 }]], "numbers-to-sums", { base: 1 })]);
 
@@ -190,7 +268,12 @@ describe("flowWorker", () => {
   it("fails an invalid event of a message with its validation error, and delivers the others", async () => {
     const { delivered, worker } = destination(() => ({ kind: "delivered" }));
 
-    const outcomes = await worker.deliver([message("m1", [["a", { n: 1 }], ["b", { n: "x" }]])]);
+    const outcomes = await worker.deliver([
+      message("m1", [
+        ["a", { n: 1 }],
+        ["b", { n: "x" }],
+      ]),
+    ]);
 
     expect(delivered).toEqual([[1]]);
     expect(outcomes.get(eventKey("m1", "a"))).toEqual({ kind: "delivered" });

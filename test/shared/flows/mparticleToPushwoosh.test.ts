@@ -8,7 +8,14 @@ import { pushwooshCalls } from "../../../shared/flows/mparticleToPushwoosh/calls
 import { contextSchema } from "../../../shared/flows/mparticleToPushwoosh/context.js";
 import { ERASURE_REASONS, erasureTargets, pushwooshRoute } from "../../../shared/flows/mparticleToPushwoosh/route.js";
 import { PUSHWOOSH_SETTING_DEFAULTS, type PushwooshMappingSettings } from "../../../shared/flows/mparticleToPushwoosh/settings.js";
-import { TAG_SKIPPED_REASON, convertToTagType, tagValue, toPushwooshDate, toTypedValue, toTypedValues } from "../../../shared/flows/mparticleToPushwoosh/tags.js";
+import {
+  TAG_SKIPPED_REASON,
+  convertToTagType,
+  tagValue,
+  toPushwooshDate,
+  toTypedValue,
+  toTypedValues,
+} from "../../../shared/flows/mparticleToPushwoosh/tags.js";
 import { deviceTypeFor, hwidFromToken, userIdOf } from "../../../shared/flows/mparticleToPushwoosh/users.js";
 import { packWorkBatch } from "../../../shared/queue/enqueue.js";
 import type { WorkBatch } from "../../../shared/queue/workItem.js";
@@ -19,7 +26,13 @@ import {
   normaliseDsrProcessing,
   normaliseEventProcessing,
 } from "../../../shared/sources/mparticle/accept.js";
-import { mparticleEventSchema, type MparticleEvent, type MparticleEventOf, type MparticleUser, type NormalisedBatch } from "../../../shared/sources/mparticle/model.js";
+import {
+  mparticleEventSchema,
+  type MparticleEvent,
+  type MparticleEventOf,
+  type MparticleUser,
+  type NormalisedBatch,
+} from "../../../shared/sources/mparticle/model.js";
 import {
   audienceMembershipChangeRequestSchema,
   audienceSubscriptionRequestSchema,
@@ -28,8 +41,18 @@ import {
   type DsrProcessingRequest,
 } from "../../../shared/sources/mparticle/schema.js";
 import {
-  CUSTOMER_ID, PUSHWOOSH_CREDENTIALS, attributeChange, configured, customEvent, fixture, heartbeat, iosBatch, membershipChange,
-  pushSubscription, screenView, stateTransition,
+  CUSTOMER_ID,
+  PUSHWOOSH_CREDENTIALS,
+  attributeChange,
+  configured,
+  customEvent,
+  fixture,
+  heartbeat,
+  iosBatch,
+  membershipChange,
+  pushSubscription,
+  screenView,
+  stateTransition,
 } from "../sources/mparticle/factories.js";
 
 const SETTINGS: PushwooshMappingSettings = {
@@ -62,7 +85,6 @@ const SAMPLE_TAGS = { $City: "Boca Raton", $FirstName: "Brian", $Country: "USA",
 /** A batch whose user has no attributes, for tests about other calls. */
 const NO_ATTRIBUTES = { user_attributes: {} };
 
-
 const events = (request: Record<string, unknown>, settings = SETTINGS) => work(normaliseEventProcessing(eventProcessingRequestSchema.parse(request)), settings);
 
 describe("Firehose events → Pushwoosh", () => {
@@ -75,22 +97,30 @@ describe("Firehose events → Pushwoosh", () => {
       // The sample's attributes, sent although no user_attribute_change names them; $Zip stays a string.
       { method: "setTags", userId: "12345", tags: SAMPLE_TAGS },
       {
-        method: "postEvent", userId: "12345", hwid: "a0504a8cfa15ce2c", event: "customEvent", attributes: { event_attribute: "value" },
-        timestampUTC: 1714592744, timestampCurrent: 1714592744 - 5 * 3600,
+        method: "postEvent",
+        userId: "12345",
+        hwid: "a0504a8cfa15ce2c",
+        event: "customEvent",
+        attributes: { event_attribute: "value" },
+        timestampUTC: 1714592744,
+        timestampCurrent: 1714592744 - 5 * 3600,
       },
       { method: "registerDevice", hwid: "a0504a8cfa15ce2c", push_token: "1234567890", device_type: 3, userId: "12345", timezone: -18000, language: "en" },
     ]);
   });
 
   it("types every attribute, clears removed ones and sends one setTags per batch, first", () => {
-    const request = iosBatch([
-      attributeChange({ Age: "", Score: "", Newsletter: "", Birthday: "", Zip: "", Favorites: "" }),
-      customEvent("Purchase"),
-      attributeChange({ Plan: "" }, { Churned: "yes" }),
-    ], {
-      user_attributes: { Age: "42", Score: "9.75", Newsletter: "true", Birthday: "1990-04-01T08:30:00Z", Zip: "02134", Plan: "gold", Ignored: "unchanged" },
-      user_attribute_lists: { Favorites: ["jazz", "blues"] },
-    });
+    const request = iosBatch(
+      [
+        attributeChange({ Age: "", Score: "", Newsletter: "", Birthday: "", Zip: "", Favorites: "" }),
+        customEvent("Purchase"),
+        attributeChange({ Plan: "" }, { Churned: "yes" }),
+      ],
+      {
+        user_attributes: { Age: "42", Score: "9.75", Newsletter: "true", Birthday: "1990-04-01T08:30:00Z", Zip: "02134", Plan: "gold", Ignored: "unchanged" },
+        user_attribute_lists: { Favorites: ["jazz", "blues"] },
+      },
+    );
 
     const [setTags, ...rest] = calls(events(request));
 
@@ -98,7 +128,14 @@ describe("Firehose events → Pushwoosh", () => {
       method: "setTags",
       userId: CUSTOMER_ID,
       tags: {
-        Age: 42, Score: 9.75, Newsletter: true, Birthday: "1990-04-01 08:30", Zip: "02134", Favorites: ["jazz", "blues"], Plan: "gold", Churned: null,
+        Age: 42,
+        Score: 9.75,
+        Newsletter: true,
+        Birthday: "1990-04-01 08:30",
+        Zip: "02134",
+        Favorites: ["jazz", "blues"],
+        Plan: "gold",
+        Churned: null,
         Ignored: "unchanged",
       },
     });
@@ -110,7 +147,13 @@ describe("Firehose events → Pushwoosh", () => {
 
     const [screen, opened] = calls(events(request));
 
-    expect(screen).toMatchObject({ method: "postEvent", userId: CUSTOMER_ID, hwid: IDFV, event: "PW_ScreenOpen", attributes: { step: 2, screen_name: "Checkout" } });
+    expect(screen).toMatchObject({
+      method: "postEvent",
+      userId: CUSTOMER_ID,
+      hwid: IDFV,
+      event: "PW_ScreenOpen",
+      attributes: { step: 2, screen_name: "Checkout" },
+    });
     expect(opened).toMatchObject({ event: "Opened", attributes: {} });
   });
 
@@ -151,10 +194,12 @@ describe("Firehose events → Pushwoosh", () => {
 
   it("hashes the token into the hwid of a web device and picks the browser's device type", () => {
     const request = iosBatch([pushSubscription("unsubscribe", "web-token")], {
-      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] }, ...NO_ATTRIBUTES,
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+      ...NO_ATTRIBUTES,
     });
     const subscribe = iosBatch([pushSubscription("subscribe", "web-token")], {
-      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] }, ...NO_ATTRIBUTES,
+      runtime_environment: { type: "mobileweb", http_header_user_agent: "Mozilla/5.0 Firefox/125.0", identities: [] },
+      ...NO_ATTRIBUTES,
     });
 
     const [unsubscribe] = calls(events(request));
@@ -262,11 +307,12 @@ describe("Firehose events → Pushwoosh", () => {
 });
 
 describe("erasure requests → Pushwoosh", () => {
-  const dsr = (identities: Record<string, string>, settings: Record<string, string> | null = PUSHWOOSH_CREDENTIALS) => dsrProcessingRequestSchema.parse({
-    ...fixture("DsrProcessingRequest.json"),
-    ...(settings ? { account: { account_id: 1, account_settings: settings } } : {}),
-    subject_identities: Object.fromEntries(Object.entries(identities).map(([type, value]) => [type, { encoding: "raw", value }])),
-  });
+  const dsr = (identities: Record<string, string>, settings: Record<string, string> | null = PUSHWOOSH_CREDENTIALS) =>
+    dsrProcessingRequestSchema.parse({
+      ...fixture("DsrProcessingRequest.json"),
+      ...(settings ? { account: { account_id: 1, account_settings: settings } } : {}),
+      subject_identities: Object.fromEntries(Object.entries(identities).map(([type, value]) => [type, { encoding: "raw", value }])),
+    });
   const erase = (request: DsrProcessingRequest, settings = SETTINGS) => work(normaliseDsrProcessing(request), settings);
 
   it("deletes the user by its customer id and unregisters the devices named by their hwids", () => {
@@ -280,14 +326,25 @@ describe("erasure requests → Pushwoosh", () => {
   });
 
   it.each([
-    ["the sample (an advertising id and an email)", () => erase(dsr({ android_advertising_id: "84aa", email: "jane.doe@example.com" })), ERASURE_REASONS.noIdentity],
-    ["a customer id while the Pushwoosh user id is the mpid", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }), { ...SETTINGS, userId: "mpid" }), ERASURE_REASONS.noIdentity],
+    [
+      "the sample (an advertising id and an email)",
+      () => erase(dsr({ android_advertising_id: "84aa", email: "jane.doe@example.com" })),
+      ERASURE_REASONS.noIdentity,
+    ],
+    [
+      "a customer id while the Pushwoosh user id is the mpid",
+      () => erase(dsr({ controller_customer_id: CUSTOMER_ID }), { ...SETTINGS, userId: "mpid" }),
+      ERASURE_REASONS.noIdentity,
+    ],
     ["no Pushwoosh account settings", () => erase(dsr({ controller_customer_id: CUSTOMER_ID }, null)), ERASURE_REASONS.noSettings],
   ])("enqueues nothing for %s, and logs the reason", (_label, items, reason) => {
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
       expect(items()).toEqual([]);
-      expect(warn).toHaveBeenCalledWith("erasure answered, not carried out", expect.objectContaining({ reason, subjectRequestId: "1e2c8cf4-f985-4398-b482-a520860d3bf6" }));
+      expect(warn).toHaveBeenCalledWith(
+        "erasure answered, not carried out",
+        expect.objectContaining({ reason, subjectRequestId: "1e2c8cf4-f985-4398-b482-a520860d3bf6" }),
+      );
     } finally {
       warn.mockRestore();
     }
@@ -296,7 +353,9 @@ describe("erasure requests → Pushwoosh", () => {
 
 describe("audience subscriptions → Pushwoosh segments", () => {
   const subscription = (action: string, settings?: Record<string, string>) =>
-    work(normaliseAudienceSubscription(audienceSubscriptionRequestSchema.parse({ ...configured(fixture("AudienceSubscriptionRequest.json"), settings), action })));
+    work(
+      normaliseAudienceSubscription(audienceSubscriptionRequestSchema.parse({ ...configured(fixture("AudienceSubscriptionRequest.json"), settings), action })),
+    );
 
   it("creates a segment on the membership tag for add and update, deletes it on remove", () => {
     expect(calls(subscription("add"))).toEqual([
@@ -320,7 +379,8 @@ describe("audience membership → Pushwoosh list tags", () => {
     expect(result).toEqual([
       { method: "setTags", userId: "12345", tags: { "mParticle Audiences": { operation: "remove", value: ["Example Audience Name 4"] } } },
       {
-        method: "setTags", userId: "12345",
+        method: "setTags",
+        userId: "12345",
         tags: { "Some Key": 9999999, Churned: null, "mParticle Audiences": { operation: "append", value: ["Example Audience Name"] } },
       },
     ]);
@@ -329,9 +389,13 @@ describe("audience membership → Pushwoosh list tags", () => {
   it("sends one setTags per user below the bulk threshold", () => {
     const result = calls(membership(membershipChange(3, ["VIP"])));
 
-    expect(result).toEqual(["1000", "1001", "1002"].map((userId) => ({
-      method: "setTags", userId, tags: { "mParticle Audiences": { operation: "append", value: ["VIP"] } },
-    })));
+    expect(result).toEqual(
+      ["1000", "1001", "1002"].map((userId) => ({
+        method: "setTags",
+        userId,
+        tags: { "mParticle Audiences": { operation: "append", value: ["VIP"] } },
+      })),
+    );
   });
 
   it("switches to bulkSetTags from 50 device entries, in chunks", () => {
@@ -421,13 +485,18 @@ describe("toPushwooshDate", () => {
     expect(toPushwooshDate(input)).toBe(expected);
   });
 
-
-  it.each(["2024-02-30T00:00:00Z", "2023-02-29T10:00:00+01:00", "2024-13-01T00:00:00Z", "2024-01-01T25:00:00Z", "9999-12-31T23:30:00-01:00", "2024-01-01T", "x2024-01-01", "2024-01-01x"])(
-    "is no date for %j",
-    (input) => {
-      expect(toPushwooshDate(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    "2024-02-30T00:00:00Z",
+    "2023-02-29T10:00:00+01:00",
+    "2024-13-01T00:00:00Z",
+    "2024-01-01T25:00:00Z",
+    "9999-12-31T23:30:00-01:00",
+    "2024-01-01T",
+    "x2024-01-01",
+    "2024-01-01x",
+  ])("is no date for %j", (input) => {
+    expect(toPushwooshDate(input)).toBeUndefined();
+  });
 });
 
 describe("tag typing", () => {
@@ -557,8 +626,12 @@ describe("erasureTargets", () => {
 
   it("reaches the customer id and the raw, non-blank device ids, each once", () => {
     const identities = [
-      raw("controller_customer_id", "c-1"), raw("ios_vendor_id", IDFV), raw("ios_vendor_id", IDFV), raw("android_id", " "),
-      { type: "android_id", encoding: "sha256" as const, value: "hashed" }, raw("email", "a@b.c"),
+      raw("controller_customer_id", "c-1"),
+      raw("ios_vendor_id", IDFV),
+      raw("ios_vendor_id", IDFV),
+      raw("android_id", " "),
+      { type: "android_id", encoding: "sha256" as const, value: "hashed" },
+      raw("email", "a@b.c"),
     ];
 
     expect(erasureTargets(identities, SETTINGS)).toEqual({ userId: "c-1", hwids: [IDFV] });
@@ -569,7 +642,12 @@ describe("erasureTargets", () => {
 describe("the Pushwoosh route", () => {
   const ACCOUNT = { applicationCode: "ABCDE-12345", apiToken: "device-api-token" };
   const user = (overrides: Partial<MparticleUser> = {}): MparticleUser => ({
-    mpid: "12345", identities: [], attributes: {}, attributeLists: {}, device: { platform: "ios", deviceId: IDFV }, ...overrides,
+    mpid: "12345",
+    identities: [],
+    attributes: {},
+    attributeLists: {},
+    device: { platform: "ios", deviceId: IDFV },
+    ...overrides,
   });
   const custom = { id: "e-1", type: "custom_event" as const, timestampMs: 1000, name: "Opened", attributes: {} };
   const route = (batch: Partial<NormalisedBatch>, settings = SETTINGS) =>
@@ -580,12 +658,19 @@ describe("the Pushwoosh route", () => {
 
     expect(result?.events.map((event) => event.type)).toEqual(["custom_event", "user_attributes"]);
     expect(result?.events[1]).toEqual({ id: "r-1/attributes", type: "user_attributes" });
-    expect(result).toMatchObject({ flow: "mparticle-to-pushwoosh", destination: "pushwoosh", context: { serverApi: false, user: user({ attributes: { A: "1" } }) } });
+    expect(result).toMatchObject({
+      flow: "mparticle-to-pushwoosh",
+      destination: "pushwoosh",
+      context: { serverApi: false, user: user({ attributes: { A: "1" } }) },
+    });
     expect(openCredentials(contextSchema.parse(result?.context).credentials, "inbound-token")).toEqual(ACCOUNT);
   });
 
   it("adds the attributes event for attribute lists alone, and none without attributes", () => {
-    expect(route({ events: [custom], user: user({ attributeLists: { L: ["x"] } }) })?.events.map((event) => event.type)).toEqual(["custom_event", "user_attributes"]);
+    expect(route({ events: [custom], user: user({ attributeLists: { L: ["x"] } }) })?.events.map((event) => event.type)).toEqual([
+      "custom_event",
+      "user_attributes",
+    ]);
     expect(route({ events: [custom], user: user() })?.events.map((event) => event.type)).toEqual(["custom_event"]);
   });
 
@@ -631,12 +716,20 @@ describe("the Pushwoosh route", () => {
     ["apiToken", { applicationCode: "ABCDE-12345", apiToken: " " }],
   ])("names the missing %s setting as the error of the work, for parking", (field, accountSettings) => {
     expect(route({ events: [custom], user: user(), accountSettings })?.error).toEqual(
-      expect.objectContaining({ errorClass: "validation", field: `account.account_settings.${field}`, message: `account.account_settings.${field} is required` }),
+      expect.objectContaining({
+        errorClass: "validation",
+        field: `account.account_settings.${field}`,
+        message: `account.account_settings.${field} is required`,
+      }),
     );
   });
 
   it("trims the settings and leaves out a blank server API token", () => {
-    const result = route({ events: [custom], user: user(), accountSettings: { applicationCode: " ABCDE-12345 ", apiToken: "device-api-token", serverApiToken: " " } });
+    const result = route({
+      events: [custom],
+      user: user(),
+      accountSettings: { applicationCode: " ABCDE-12345 ", apiToken: "device-api-token", serverApiToken: " " },
+    });
 
     expect(result?.context).toMatchObject({ serverApi: false });
     expect(openCredentials(contextSchema.parse(result?.context).credentials, "inbound-token")).toEqual(ACCOUNT);
@@ -661,9 +754,16 @@ describe("the Pushwoosh route", () => {
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
       expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [] }])).toBeUndefined();
-      expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [{ key: "k", value: "v", action: "upsert" }] }])?.events).toHaveLength(1);
+      expect(
+        membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [{ key: "k", value: "v", action: "upsert" }] }])?.events,
+      ).toHaveLength(1);
       expect(membership("1", [{ audienceName: "A", action: "delete", attributes: [] }])?.events).toHaveLength(1);
-      expect(membership("1", [{ audienceName: "A", action: "attribute_update", attributes: [] }, { audienceName: "B", action: "add", attributes: [] }])?.events).toHaveLength(1);
+      expect(
+        membership("1", [
+          { audienceName: "A", action: "attribute_update", attributes: [] },
+          { audienceName: "B", action: "add", attributes: [] },
+        ])?.events,
+      ).toHaveLength(1);
       expect(warn).not.toHaveBeenCalled();
       expect(membership(undefined, [{ audienceName: "A", action: "add", attributes: [] }])).toBeUndefined();
       expect(warn).toHaveBeenCalledWith(expect.stringContaining("no customer id or mpid"), { eventId: "m-1" });
@@ -673,14 +773,21 @@ describe("the Pushwoosh route", () => {
   });
 
   it("answers but does not carry out an erasure without the application code or API token", () => {
-    const erasure = { id: "x-1", type: "erasure" as const, subjectRequestId: "s", identities: [{ type: "ios_vendor_id", encoding: "raw" as const, value: IDFV }] };
+    const erasure = {
+      id: "x-1",
+      type: "erasure" as const,
+      subjectRequestId: "s",
+      identities: [{ type: "ios_vendor_id", encoding: "raw" as const, value: IDFV }],
+    };
     const warn = vi.spyOn(logger, "warn").mockImplementation(() => undefined);
     try {
       expect(route({ events: [erasure], accountSettings: { applicationCode: "ABCDE-12345", apiToken: " " } })).toBeUndefined();
       expect(route({ events: [erasure], accountSettings: { applicationCode: "ABCDE-12345" } })).toBeUndefined();
       expect(route({ events: [erasure], accountSettings: { applicationCode: " ", apiToken: "device-api-token" } })).toBeUndefined();
       expect(route({ events: [erasure], accountSettings: { apiToken: "device-api-token" } })).toBeUndefined();
-      expect(warn.mock.calls.map(([, details]) => details)).toEqual(Array.from({ length: 4 }, () => ({ requestId: "r-1", subjectRequestId: "s", reason: ERASURE_REASONS.noSettings })));
+      expect(warn.mock.calls.map(([, details]) => details)).toEqual(
+        Array.from({ length: 4 }, () => ({ requestId: "r-1", subjectRequestId: "s", reason: ERASURE_REASONS.noSettings })),
+      );
       expect(route({ events: [erasure] })?.events).toEqual([erasure]);
     } finally {
       warn.mockRestore();
@@ -690,15 +797,37 @@ describe("the Pushwoosh route", () => {
 
 describe("pushwooshCalls", () => {
   const device = { platform: "ios" as const, deviceId: IDFV };
-  const user = (overrides: Partial<MparticleUser> = {}): MparticleUser => ({ mpid: "12345", identities: [], attributes: {}, attributeLists: {}, device, ...overrides });
+  const user = (overrides: Partial<MparticleUser> = {}): MparticleUser => ({
+    mpid: "12345",
+    identities: [],
+    attributes: {},
+    attributeLists: {},
+    device,
+    ...overrides,
+  });
   const mapped = (events: MparticleEvent[], context: { serverApi: boolean; user?: MparticleUser }, settings = SETTINGS) =>
-    pushwooshCalls(events.map((event) => ({ id: event.id, event })), context, settings);
+    pushwooshCalls(
+      events.map((event) => ({ id: event.id, event })),
+      context,
+      settings,
+    );
 
   it("posts an event at its UTC second and at the device's local time, with the hwid", () => {
     const event = { id: "e-1", type: "custom_event" as const, timestampMs: 1_714_592_744_999, name: "Opened", attributes: { n: "2", "": "x" } };
 
     expect(mapped([event], { serverApi: false, user: user({ device: { ...device, timezoneSeconds: 3600 } }) })).toEqual([
-      { eventIds: ["e-1"], item: { method: "postEvent", userId: "12345", hwid: IDFV, event: "Opened", attributes: { n: 2 }, timestampUTC: 1_714_592_744, timestampCurrent: 1_714_596_344 } },
+      {
+        eventIds: ["e-1"],
+        item: {
+          method: "postEvent",
+          userId: "12345",
+          hwid: IDFV,
+          event: "Opened",
+          attributes: { n: 2 },
+          timestampUTC: 1_714_592_744,
+          timestampCurrent: 1_714_596_344,
+        },
+      },
     ]);
     expect(mapped([event], { serverApi: false, user: user() })[0]?.item).toMatchObject({ timestampUTC: 1_714_592_744, timestampCurrent: 1_714_592_744 });
   });
@@ -722,7 +851,11 @@ describe("pushwooshCalls", () => {
   it("clears a removed key but never a key without a name, and lets the batch's attributes win over the changes", () => {
     const change = { id: "c-1", type: "user_attribute_change" as const, timestampMs: 1, added: { A: "old", "": "x" }, removed: ["", "B"] };
 
-    expect(mapped([change], { serverApi: false, user: user({ attributes: { A: "new" } }) })[0]?.item).toEqual({ method: "setTags", userId: "12345", tags: { A: "new", B: null } });
+    expect(mapped([change], { serverApi: false, user: user({ attributes: { A: "new" } }) })[0]?.item).toEqual({
+      method: "setTags",
+      userId: "12345",
+      tags: { A: "new", B: null },
+    });
   });
 
   it("registers the device of a token in the runtime environment, with the user, unless the batch already handles that device", () => {
@@ -752,7 +885,9 @@ describe("pushwooshCalls", () => {
   it("takes the kind of the device's own token over its platform's for a subscription", () => {
     const subscribe = { id: "p-1", type: "push_subscription" as const, timestampMs: 1, action: "subscribe" as const, token: "t-1" };
 
-    expect(mapped([subscribe], { serverApi: false, user: user({ device: { platform: "ios", deviceId: IDFV, token: { value: "old", kind: "fcm" } } }) })[0]?.item).toMatchObject({ hwid: IDFV, device_type: 3 });
+    expect(
+      mapped([subscribe], { serverApi: false, user: user({ device: { platform: "ios", deviceId: IDFV, token: { value: "old", kind: "fcm" } } }) })[0]?.item,
+    ).toMatchObject({ hwid: IDFV, device_type: 3 });
   });
 
   it("posts with the hwid of the device's token, and unregisters that device on an uninstall", () => {
@@ -761,7 +896,15 @@ describe("pushwooshCalls", () => {
     const uninstall = { id: "u-1", type: "uninstall" as const, timestampMs: 1 };
 
     expect(mapped([event, uninstall], { serverApi: false, user: tokened }).map((call) => call.item)).toEqual([
-      { method: "postEvent", userId: "12345", hwid: hwidFromToken("fcm-token"), event: "PW_ScreenOpen", attributes: { screen_name: "Home" }, timestampUTC: 1, timestampCurrent: 1 },
+      {
+        method: "postEvent",
+        userId: "12345",
+        hwid: hwidFromToken("fcm-token"),
+        event: "PW_ScreenOpen",
+        attributes: { screen_name: "Home" },
+        timestampUTC: 1,
+        timestampCurrent: 1,
+      },
       { method: "unregisterDevice", hwid: hwidFromToken("fcm-token") },
     ]);
   });
@@ -775,10 +918,24 @@ describe("pushwooshCalls", () => {
 
   it("names the events each device, erasure and membership call stands for", () => {
     const uninstall = { id: "u-1", type: "uninstall" as const, timestampMs: 1 };
-    const erasure = { id: "x-1", type: "erasure" as const, subjectRequestId: "s", identities: [{ type: "controller_customer_id", encoding: "raw" as const, value: "c-1" }, { type: "ios_vendor_id", encoding: "raw" as const, value: IDFV }] };
+    const erasure = {
+      id: "x-1",
+      type: "erasure" as const,
+      subjectRequestId: "s",
+      identities: [
+        { type: "controller_customer_id", encoding: "raw" as const, value: "c-1" },
+        { type: "ios_vendor_id", encoding: "raw" as const, value: IDFV },
+      ],
+    };
     const membership = {
-      id: "m-1", type: "audience_membership" as const, mpid: "7", identities: [],
-      audiences: [{ audienceName: "Gone", action: "delete" as const, attributes: [] }, { audienceName: "New", action: "add" as const, attributes: [] }],
+      id: "m-1",
+      type: "audience_membership" as const,
+      mpid: "7",
+      identities: [],
+      audiences: [
+        { audienceName: "Gone", action: "delete" as const, attributes: [] },
+        { audienceName: "New", action: "add" as const, attributes: [] },
+      ],
     };
 
     expect(mapped([uninstall, erasure, membership], { serverApi: false, user: user() }).map((call) => [call.eventIds, call.item.method])).toEqual([
@@ -809,12 +966,21 @@ describe("pushwooshCalls", () => {
 
   it("sets and clears an audience's attributes, list values included, and removes a left audience", () => {
     const membership = {
-      id: "m-1", type: "audience_membership" as const, mpid: "7", identities: [],
+      id: "m-1",
+      type: "audience_membership" as const,
+      mpid: "7",
+      identities: [],
       audiences: [
         { audienceName: "Gone", action: "delete" as const, attributes: [] },
-        { audienceName: "Kept", action: "attribute_update" as const, attributes: [
-          { key: "Tags", listValue: ["a"], action: "upsert" as const }, { key: "Empty", action: "upsert" as const }, { key: "Old", value: "1", action: "delete" as const },
-        ] },
+        {
+          audienceName: "Kept",
+          action: "attribute_update" as const,
+          attributes: [
+            { key: "Tags", listValue: ["a"], action: "upsert" as const },
+            { key: "Empty", action: "upsert" as const },
+            { key: "Old", value: "1", action: "delete" as const },
+          ],
+        },
       ],
     };
 
@@ -825,13 +991,26 @@ describe("pushwooshCalls", () => {
   });
 
   it("goes bulk from exactly 50 device entries, setting attributes with the set operator and naming each event once per chunk", () => {
-    const memberships = (count: number) => Array.from({ length: count }, (_, index) => ({
-      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [],
-      audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [{ key: "Tier", value: "2", action: "upsert" as const }] }],
-    }));
+    const memberships = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        id: `m-${index}`,
+        type: "audience_membership" as const,
+        mpid: String(index),
+        identities: [],
+        audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [{ key: "Tier", value: "2", action: "upsert" as const }] }],
+      }));
 
     const bulk = mapped(memberships(25), { serverApi: true });
-    const below = mapped(memberships(24).slice(0, 24).concat(memberships(25).slice(24, 25).map((event) => ({ ...event, audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }] }))), { serverApi: true });
+    const below = mapped(
+      memberships(24)
+        .slice(0, 24)
+        .concat(
+          memberships(25)
+            .slice(24, 25)
+            .map((event) => ({ ...event, audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }] })),
+        ),
+      { serverApi: true },
+    );
 
     expect(bulk).toHaveLength(1);
     expect(bulk[0]?.eventIds).toEqual(Array.from({ length: 25 }, (_, index) => `m-${index}`));
@@ -846,7 +1025,11 @@ describe("pushwooshCalls", () => {
 
   it("splits bulk entries into chunks of 500", () => {
     const memberships = Array.from({ length: 501 }, (_, index) => ({
-      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [], audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
+      id: `m-${index}`,
+      type: "audience_membership" as const,
+      mpid: String(index),
+      identities: [],
+      audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
     }));
 
     const calls = mapped(memberships, { serverApi: true });
@@ -856,7 +1039,13 @@ describe("pushwooshCalls", () => {
   });
 
   it("sends one remove edit, and nothing more, for a user who only leaves", () => {
-    const membership = { id: "m-1", type: "audience_membership" as const, mpid: "7", identities: [], audiences: [{ audienceName: "Gone", action: "delete" as const, attributes: [] }] };
+    const membership = {
+      id: "m-1",
+      type: "audience_membership" as const,
+      mpid: "7",
+      identities: [],
+      audiences: [{ audienceName: "Gone", action: "delete" as const, attributes: [] }],
+    };
 
     expect(mapped([membership], { serverApi: false }).map((call) => call.item)).toEqual([
       { method: "setTags", userId: "7", tags: { "mParticle Audiences": { operation: "remove", value: ["Gone"] } } },
@@ -865,7 +1054,11 @@ describe("pushwooshCalls", () => {
 
   it("sends only the remove edits of users who only leave, in bulk too", () => {
     const memberships = Array.from({ length: 50 }, (_, index) => ({
-      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [], audiences: [{ audienceName: "VIP", action: "delete" as const, attributes: [] }],
+      id: `m-${index}`,
+      type: "audience_membership" as const,
+      mpid: String(index),
+      identities: [],
+      audiences: [{ audienceName: "VIP", action: "delete" as const, attributes: [] }],
     }));
 
     const [bulk, ...others] = mapped(memberships, { serverApi: true });
@@ -875,21 +1068,35 @@ describe("pushwooshCalls", () => {
   });
 
   it("unregisters the devices of an erasure without a user id, and deletes no user", () => {
-    const erasure = { id: "x-1", type: "erasure" as const, subjectRequestId: "s", identities: [{ type: "android_id", encoding: "raw" as const, value: "a0504a8cfa15ce2c" }] };
+    const erasure = {
+      id: "x-1",
+      type: "erasure" as const,
+      subjectRequestId: "s",
+      identities: [{ type: "android_id", encoding: "raw" as const, value: "a0504a8cfa15ce2c" }],
+    };
 
     expect(mapped([erasure], { serverApi: false })).toStrictEqual([{ eventIds: ["x-1"], item: { method: "unregisterDevice", hwid: "a0504a8cfa15ce2c" } }]);
   });
 
   it("sends exactly 500 bulk entries as one call", () => {
     const memberships = Array.from({ length: 500 }, (_, index) => ({
-      id: `m-${index}`, type: "audience_membership" as const, mpid: String(index), identities: [], audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
+      id: `m-${index}`,
+      type: "audience_membership" as const,
+      mpid: String(index),
+      identities: [],
+      audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
     }));
 
     expect(mapped(memberships, { serverApi: true }).map((call) => call.item.method === "bulkSetTags" && call.item.devices.length)).toEqual([500]);
   });
 
   it("skips a membership of a user without an id", () => {
-    const membership = { id: "m-1", type: "audience_membership" as const, identities: [], audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }] };
+    const membership = {
+      id: "m-1",
+      type: "audience_membership" as const,
+      identities: [],
+      audiences: [{ audienceName: "VIP", action: "add" as const, attributes: [] }],
+    };
 
     expect(mapped([membership], { serverApi: true })).toEqual([]);
   });

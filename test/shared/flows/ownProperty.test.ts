@@ -7,7 +7,10 @@ describe("setOwn", () => {
     setOwn(target, "a", 1);
     setOwn(target, "b", 2);
     setOwn(target, "a", 3);
-    expect(Object.entries(target)).toEqual([["a", 3], ["b", 2]]);
+    expect(Object.entries(target)).toEqual([
+      ["a", 3],
+      ["b", 2],
+    ]);
   });
 
   it("keeps `__proto__` an own, enumerable, writable property instead of setting the prototype", () => {

@@ -48,7 +48,16 @@ describe("the flow registry", () => {
     const message = (flow: string, destination: "mparticle" | "mixpanel" | "pushwoosh", event: unknown, context?: unknown): WorkerMessage => ({
       messageId: "m1",
       attempt: 1,
-      workItem: { workItemId: "w1", flow, destination, correlationId: "c", receivedAt: "2026-01-01T00:00:00.000Z", priorAttempts: 0, context, events: [{ id: "e-1", event }] },
+      workItem: {
+        workItemId: "w1",
+        flow,
+        destination,
+        correlationId: "c",
+        receivedAt: "2026-01-01T00:00:00.000Z",
+        priorAttempts: 0,
+        context,
+        events: [{ id: "e-1", event }],
+      },
     });
     const skipped = { kind: "skipped", reason: "nothing-to-send" };
 

@@ -5,13 +5,17 @@ describe("mapConcurrently", () => {
   it("keeps at most `limit` tasks running and returns the results in order", async () => {
     let running = 0;
     let most = 0;
-    const results = await mapConcurrently(Array.from({ length: 25 }, (_, n) => n), async (n) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-      return n * 2;
-    }, 4);
+    const results = await mapConcurrently(
+      Array.from({ length: 25 }, (_, n) => n),
+      async (n) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return n * 2;
+      },
+      4,
+    );
 
     expect(most).toBe(4);
     expect(results).toEqual(Array.from({ length: 25 }, (_, n) => n * 2));

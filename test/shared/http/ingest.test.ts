@@ -122,7 +122,10 @@ describe("requireAuthorization: the unconfigured-secret metric the alarm watches
     }
 
     expect(statuses).toEqual([503, 503]);
-    const metrics = written.flatMap((text) => text.split("\n")).filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const metrics = written
+      .flatMap((text) => text.split("\n"))
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(metrics.map((line) => line[SECRET_NOT_CONFIGURED_METRIC])).toEqual([1, 1]);
   });
 });
@@ -130,13 +133,15 @@ describe("requireAuthorization: the unconfigured-secret metric the alarm watches
 describe("requireAuthorization: rotation", () => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    cleanup = await useSecrets(withInbound({
-      mparticleToken: "m",
-      brazeToken: "new-braze-token",
-      previousBrazeToken: "old-braze-token",
-      mparticleWebhookAuthorization: "Basic bmV3Om5ldw==",
-      previousMparticleWebhookAuthorization: "REPLACE_ME_previous",
-    }));
+    cleanup = await useSecrets(
+      withInbound({
+        mparticleToken: "m",
+        brazeToken: "new-braze-token",
+        previousBrazeToken: "old-braze-token",
+        mparticleWebhookAuthorization: "Basic bmV3Om5ldw==",
+        previousMparticleWebhookAuthorization: "REPLACE_ME_previous",
+      }),
+    );
   });
   afterAll(async () => cleanup());
 
@@ -194,7 +199,10 @@ describe("body limits, before any parsing", () => {
   const handler = echoRoute();
 
   it("takes a JSON body within the limits", async () => {
-    expect(await call(handler, '{"events":[1,2,3],"a":{"b":{"c":"{[[[[[["}}}')).toEqual({ status: 200, body: { json: { events: [1, 2, 3], a: { b: { c: "{[[[[[[" } } } } });
+    expect(await call(handler, '{"events":[1,2,3],"a":{"b":{"c":"{[[[[[["}}}')).toEqual({
+      status: 200,
+      body: { json: { events: [1, 2, 3], a: { b: { c: "{[[[[[[" } } } },
+    });
   });
 
   it("answers 413 to a body over the route's limit", async () => {
@@ -277,10 +285,7 @@ describe("body limits, before any parsing", () => {
     expect(response.body.error?.field).toBe(field);
   });
 
-  it.each([
-    ["application/json; charset=UTF-8"],
-    ["application/vnd.braze+json"],
-  ])("takes %s", async (contentType) => {
+  it.each([["application/json; charset=UTF-8"], ["application/vnd.braze+json"]])("takes %s", async (contentType) => {
     expect((await call(handler, "{}", { "content-type": contentType })).status).toBe(200);
   });
 
@@ -350,7 +355,7 @@ describe("JSON nesting", () => {
   const handler = echoRoute();
 
   it("takes JSON nested exactly to the limit, however many siblings it has", async () => {
-    expect(await call(handler, "[[[[]]],[[[]]],{\"a\":[[1]]}]")).toEqual({ status: 200, body: { json: [[[[]]], [[[]]], { a: [[1]] }] } });
+    expect(await call(handler, '[[[[]]],[[[]]],{"a":[[1]]}]')).toEqual({ status: 200, body: { json: [[[[]]], [[[]]], { a: [[1]] }] } });
   });
 
   it("counts objects as it counts arrays", async () => {
@@ -387,13 +392,16 @@ describe("content type and encoding", () => {
     expect(await call(handler, '{"a":1}', { "content-type": contentType })).toEqual({ status: 200, body: { json: { a: 1 } } });
   });
 
-  it.each([["text/json"], ["application/jsonp"], ["x-application/json"], ["application/x-json; charset=utf-8"]])("refuses %s, naming the media type", async (contentType) => {
-    const mediaType = contentType.split(";")[0];
-    expect(await call(handler, "{}", { "content-type": contentType })).toEqual({
-      status: 415,
-      body: { error: { message: `content-type must be application/json, not "${mediaType}"`, field: "content-type" } },
-    });
-  });
+  it.each([["text/json"], ["application/jsonp"], ["x-application/json"], ["application/x-json; charset=utf-8"]])(
+    "refuses %s, naming the media type",
+    async (contentType) => {
+      const mediaType = contentType.split(";")[0];
+      expect(await call(handler, "{}", { "content-type": contentType })).toEqual({
+        status: 415,
+        body: { error: { message: `content-type must be application/json, not "${mediaType}"`, field: "content-type" } },
+      });
+    },
+  );
 
   it("echoes at most 100 characters of a refused media type", async () => {
     const response = await call(handler, "{}", { "content-type": `text/${"x".repeat(300)}` });
@@ -421,7 +429,9 @@ describe("content type and encoding", () => {
 
   it("names the encoding it refuses, at most 100 characters of it", async () => {
     expect((await call(handler, "{}", { "content-encoding": "br" })).body.error?.message).toBe('content-encoding must be gzip or absent, not "br"');
-    expect((await call(handler, "{}", { "content-encoding": "y".repeat(300) })).body.error?.message).toBe(`content-encoding must be gzip or absent, not "${"y".repeat(100)}"`);
+    expect((await call(handler, "{}", { "content-encoding": "y".repeat(300) })).body.error?.message).toBe(
+      `content-encoding must be gzip or absent, not "${"y".repeat(100)}"`,
+    );
   });
 });
 
@@ -429,7 +439,10 @@ describe("the event count", () => {
   const handler = echoRoute();
 
   it("sums the events of a body that is an array of batches", async () => {
-    expect(await call(handler, JSON.stringify([{ events: [1, 2] }, { events: [3] }]))).toEqual({ status: 200, body: { json: [{ events: [1, 2] }, { events: [3] }] } });
+    expect(await call(handler, JSON.stringify([{ events: [1, 2] }, { events: [3] }]))).toEqual({
+      status: 200,
+      body: { json: [{ events: [1, 2] }, { events: [3] }] },
+    });
     expect(await call(handler, JSON.stringify([{ events: [1, 2] }, { other: 1 }, 7, null, { events: [3, 4] }]))).toEqual({
       status: 413,
       body: { error: { message: "events: 4 items, more than the limit of 3 per request", field: "events" } },
@@ -467,9 +480,12 @@ describe("the route's own JSON parser", () => {
 describe("the error handler", () => {
   it("answers 413 with the message and field of a PayloadTooLargeError, keeping its event id", async () => {
     const error = new PayloadTooLargeError("events.7: event 9f1c is larger than any SQS message", { field: "events.7", eventId: "9f1c" });
-    const handler = ingestHandler(async () => {
-      throw error;
-    }, { limits: LIMITS });
+    const handler = ingestHandler(
+      async () => {
+        throw error;
+      },
+      { limits: LIMITS },
+    );
 
     const response = await handler(httpApiEvent("/test", "{}"), context());
 
@@ -480,9 +496,13 @@ describe("the error handler", () => {
 });
 
 describe("errors the route throws", () => {
-  const failing = (error: unknown) => ingestHandler(async () => {
-    throw error;
-  }, { limits: LIMITS });
+  const failing = (error: unknown) =>
+    ingestHandler(
+      async () => {
+        throw error;
+      },
+      { limits: LIMITS },
+    );
 
   it.each([
     ["a retryable error (SQS refused the work)", new RetryableError("SQS SendMessageBatch failed: secret detail"), 503, "temporarily unavailable, retry"],
@@ -497,9 +517,13 @@ describe("errors the route throws", () => {
 });
 
 describe("what the error handler answers to errors the route throws", () => {
-  const failing = (error: unknown) => ingestHandler(async () => {
-    throw error;
-  }, { limits: LIMITS });
+  const failing = (error: unknown) =>
+    ingestHandler(
+      async () => {
+        throw error;
+      },
+      { limits: LIMITS },
+    );
   const answer = async (error: unknown) => {
     const response = await failing(error)(httpApiEvent("/test", "{}", { headers: { "x-correlation-id": "corr-1" } }), context());
     return { status: response.statusCode, body: JSON.parse(String(response.body)) as unknown };
@@ -507,9 +531,24 @@ describe("what the error handler answers to errors the route throws", () => {
 
   it.each([
     ["a validation error without a field: 400 naming the body", new ValidationError("body: no user"), 400, { message: "body: no user", field: "body" }],
-    ["a validation error with its field", new ValidationError("user.id: required", { field: "user.id" }), 400, { message: "user.id: required", field: "user.id" }],
-    ["a credential error: 401 with its field", new AuthError("wrong token", { field: "authorization" }), 401, { message: "wrong token", field: "authorization" }],
-    ["an unconfigured secret: 503 naming the field", new SecretNotConfiguredError("inbound.brazeToken"), 503, { message: "relay secret not configured: inbound.brazeToken" }],
+    [
+      "a validation error with its field",
+      new ValidationError("user.id: required", { field: "user.id" }),
+      400,
+      { message: "user.id: required", field: "user.id" },
+    ],
+    [
+      "a credential error: 401 with its field",
+      new AuthError("wrong token", { field: "authorization" }),
+      401,
+      { message: "wrong token", field: "authorization" },
+    ],
+    [
+      "an unconfigured secret: 503 naming the field",
+      new SecretNotConfiguredError("inbound.brazeToken"),
+      503,
+      { message: "relay secret not configured: inbound.brazeToken" },
+    ],
   ])("answers %s", async (_, error, status, body) => {
     expect(await answer(error)).toEqual({ status, body: { error: body } });
   });
@@ -566,15 +605,20 @@ describe("the correlation id", () => {
     const response = await handler(event, context());
 
     expect(response.statusCode).toBe(200);
-    expect((JSON.parse(String(response.body)) as { correlationId: string }).correlationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((JSON.parse(String(response.body)) as { correlationId: string }).correlationId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
-  it.each([["none", undefined], ["one with a space", "a b"], ["one with a newline", "a\nforged log line"], ["129 characters", "x".repeat(129)], ["an empty one", ""]])(
-    "uses API Gateway's request id instead of %s",
-    async (_, offered) => {
-      expect(await correlationOf(offered)).toBe("req-ingest");
-    },
-  );
+  it.each([
+    ["none", undefined],
+    ["one with a space", "a b"],
+    ["one with a newline", "a\nforged log line"],
+    ["129 characters", "x".repeat(129)],
+    ["an empty one", ""],
+  ])("uses API Gateway's request id instead of %s", async (_, offered) => {
+    expect(await correlationOf(offered)).toBe("req-ingest");
+  });
 });
 
 describe("parseWith", () => {

@@ -60,7 +60,9 @@ describe("partnerRequest without a server", () => {
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
 
-    const error = await partnerRequest("test", { method: "POST", url: `http://127.0.0.1:${port}/import?token=secret`, headers: {} }).catch((thrown: unknown) => thrown);
+    const error = await partnerRequest("test", { method: "POST", url: `http://127.0.0.1:${port}/import?token=secret`, headers: {} }).catch(
+      (thrown: unknown) => thrown,
+    );
 
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/^test request failed: \/import: .*ECONNREFUSED/);

@@ -35,7 +35,10 @@ function frameBytes(): number {
 
 describe("packWorkBatch", () => {
   it("builds a valid work item body whose id derives from the flow and its event ids", () => {
-    const events = [{ id: "a", event: { n: 1 } }, { id: "b", event: { n: "two" } }];
+    const events = [
+      { id: "a", event: { n: 1 } },
+      { id: "b", event: { n: "two" } },
+    ];
 
     const { messages, tooLarge } = packWorkBatch({ ...batch(events), context: { credentials: "sealed" } });
 
@@ -53,7 +56,11 @@ describe("packWorkBatch", () => {
       events,
     });
     expect(workItemSchema.safeParse(body).success).toBe(true);
-    expect(messages[0]).toMatchObject({ workItemId: deriveWorkItemId("braze-to-mixpanel", "a", "b"), eventIds: ["a", "b"], bytes: Buffer.byteLength(defined(messages[0]).body) });
+    expect(messages[0]).toMatchObject({
+      workItemId: deriveWorkItemId("braze-to-mixpanel", "a", "b"),
+      eventIds: ["a", "b"],
+      bytes: Buffer.byteLength(defined(messages[0]).body),
+    });
   });
 
   it("packs as many events per message as fit under SQS's message limit", () => {
@@ -71,10 +78,17 @@ describe("packWorkBatch", () => {
   });
 
   it("returns an event too large for any message instead of packing it", () => {
-    const { messages, tooLarge } = packWorkBatch(batch([{ id: "small", event: {} }, { id: "huge", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } }]));
+    const { messages, tooLarge } = packWorkBatch(
+      batch([
+        { id: "small", event: {} },
+        { id: "huge", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } },
+      ]),
+    );
 
     expect(messages.map((message) => message.eventIds)).toEqual([["small"]]);
-    expect(tooLarge).toEqual([{ id: "huge", destination: "mixpanel", reason: expect.stringMatching(/^event is \d+ bytes; a queue message holds at most \d+$/) }]);
+    expect(tooLarge).toEqual([
+      { id: "huge", destination: "mixpanel", reason: expect.stringMatching(/^event is \d+ bytes; a queue message holds at most \d+$/) },
+    ]);
   });
 });
 
@@ -87,7 +101,9 @@ describe("packWorkBatch at the message budget", () => {
     const full = packWorkBatch(batch([first, eventOfBytes("b", room - 1_000 - 2)])).messages;
     const over = packWorkBatch(batch([first, eventOfBytes("b", room - 1_000 - 1)])).messages;
 
-    expect(full.map((message) => [message.eventIds, message.bytes, Buffer.byteLength(message.body)])).toEqual([[["a", "b"], MESSAGE_BUDGET - 1, MESSAGE_BUDGET - 1]]);
+    expect(full.map((message) => [message.eventIds, message.bytes, Buffer.byteLength(message.body)])).toEqual([
+      [["a", "b"], MESSAGE_BUDGET - 1, MESSAGE_BUDGET - 1],
+    ]);
     expect(over.map((message) => message.eventIds)).toEqual([["a"], ["b"]]);
     expect(over.map((message) => (JSON.parse(message.body) as { events: Array<{ id: string }> }).events.map((event) => event.id))).toEqual([["a"], ["b"]]);
   });
@@ -99,7 +115,10 @@ describe("packWorkBatch at the message budget", () => {
     const refused = packWorkBatch(batch([eventOfBytes("refused", room)]));
 
     expect(fits).toMatchObject({ messages: [{ eventIds: ["fits"], bytes: MESSAGE_BUDGET - 1 }], tooLarge: [] });
-    expect(refused).toEqual({ messages: [], tooLarge: [{ id: "refused", destination: "mixpanel", reason: `event is ${room + 1} bytes; a queue message holds at most ${room}` }] });
+    expect(refused).toEqual({
+      messages: [],
+      tooLarge: [{ id: "refused", destination: "mixpanel", reason: `event is ${room + 1} bytes; a queue message holds at most ${room}` }],
+    });
   });
 });
 
@@ -162,10 +181,13 @@ describe("enqueueWork on the embedded SQS", () => {
   function countBatchCalls(): { calls: number[]; stop: () => void } {
     const calls: number[] = [];
     const client = sqsClient();
-    client.middlewareStack.add((next, context) => async (args) => {
-      if (context.commandName === "SendMessageBatchCommand") calls.push((args.input as { Entries: unknown[] }).Entries.length);
-      return next(args);
-    }, { step: "initialize", name: "countBatchCalls" });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "SendMessageBatchCommand") calls.push((args.input as { Entries: unknown[] }).Entries.length);
+        return next(args);
+      },
+      { step: "initialize", name: "countBatchCalls" },
+    );
     return { calls, stop: () => client.middlewareStack.remove("countBatchCalls") };
   }
 
@@ -175,7 +197,9 @@ describe("enqueueWork on the embedded SQS", () => {
     const refused: PackedMessage = { ...good, workItemId: "w-refused", body: '{"text":"￿"}', eventIds: ["refused"] };
     const counter = countBatchCalls();
 
-    const error = await sendPackedWork({ byDestination: new Map([["mixpanel", [good, refused]]]), messages: [good, refused], tooLarge: [] }).catch((thrown: unknown) => thrown);
+    const error = await sendPackedWork({ byDestination: new Map([["mixpanel", [good, refused]]]), messages: [good, refused], tooLarge: [] }).catch(
+      (thrown: unknown) => thrown,
+    );
     counter.stop();
 
     expect(error).toBeInstanceOf(RetryableError);

@@ -19,8 +19,13 @@ const scheduledEvent = { source: "aws.events", "detail-type": "Scheduled Event",
 
 function workItem(n: number, extra: Partial<WorkItem> = {}): WorkItem {
   return {
-    workItemId: deriveWorkItemId("hold", n), flow: "test-flow", destination, correlationId: `corr-${n}`,
-    receivedAt: new Date().toISOString(), events: [{ id: `e-${n}`, event: { n } }], ...extra,
+    workItemId: deriveWorkItemId("hold", n),
+    flow: "test-flow",
+    destination,
+    correlationId: `corr-${n}`,
+    receivedAt: new Date().toISOString(),
+    events: [{ id: `e-${n}`, event: { n } }],
+    ...extra,
   };
 }
 
@@ -63,7 +68,9 @@ describe("holding while the partner is down", () => {
   }
 
   async function receive(items: WorkItem[]) {
-    await sqs.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: items.map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item) })) }));
+    await sqs.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: items.map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item) })) }),
+    );
     return (await drainVisible(sqs.sqs, queueUrl(), 60)).map((message) => toRecord(message, "arn", "us-east-1"));
   }
 
@@ -84,7 +91,11 @@ describe("holding while the partner is down", () => {
     // The originals are left to the event source to delete; each has a held copy.
     expect(inflight).toHaveLength(3);
     const copies = delayed.map((message) => JSON.parse(message.body) as WorkItem).sort((a, b) => a.correlationId.localeCompare(b.correlationId));
-    expect(copies.map((copy) => [copy.workItemId, copy.priorAttempts])).toEqual([[defined(items[0]).workItemId, 3], [defined(items[1]).workItemId, 0], [defined(items[2]).workItemId, 0]]);
+    expect(copies.map((copy) => [copy.workItemId, copy.priorAttempts])).toEqual([
+      [defined(items[0]).workItemId, 3],
+      [defined(items[1]).workItemId, 0],
+      [defined(items[2]).workItemId, 0],
+    ]);
     for (const message of delayed) expect(message.delayUntil).toBeGreaterThanOrEqual(before + 30_000);
     expect(lambda.mapping.updates).toEqual([false]);
     expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "held", value: 1, destination }]));
@@ -116,7 +127,9 @@ describe("holding while the partner is down", () => {
     stubSettings();
     lambda.mapping.enabled = false;
     partner.state = "down";
-    await sqs.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: [1, 2, 3].map((n) => ({ Id: String(n), MessageBody: JSON.stringify(workItem(n)) })) }));
+    await sqs.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: [1, 2, 3].map((n) => ({ Id: String(n), MessageBody: JSON.stringify(workItem(n)) })) }),
+    );
     const prober = createWorkerHandler(testPartnerWorker(destination, partner));
     const callsBefore = partner.calls.length;
 
@@ -130,7 +143,9 @@ describe("holding while the partner is down", () => {
 
     partner.state = "up";
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl() }));
-    await sqs.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: [4, 5].map((n) => ({ Id: String(n), MessageBody: JSON.stringify(workItem(n)) })) }));
+    await sqs.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl(), Entries: [4, 5].map((n) => ({ Id: String(n), MessageBody: JSON.stringify(workItem(n)) })) }),
+    );
     await prober(scheduledEvent, context());
 
     expect(lambda.mapping.updates.at(-1)).toBe(true);
@@ -138,6 +153,10 @@ describe("holding while the partner is down", () => {
     expect(await inspectQueue(sqs, queueUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
 
     await prober(scheduledEvent, context());
-    expect(publishedMetrics().filter(({ metric }) => metric === "partnerDown").at(-1)).toEqual({ metric: "partnerDown", value: 0, destination });
+    expect(
+      publishedMetrics()
+        .filter(({ metric }) => metric === "partnerDown")
+        .at(-1),
+    ).toEqual({ metric: "partnerDown", value: 0, destination });
   });
 });

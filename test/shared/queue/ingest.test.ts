@@ -29,15 +29,26 @@ describe("ingestWork on the embedded SQS", () => {
     const now = new Date("2026-01-01T00:00:05.000Z");
     const error = new ValidationError("events.1.time: bad", { field: "events.1.time" });
 
-    const { workItemIds } = await ingestWork({ workItems: [batch([{ id: "ok", event: { n: 1 } }])], rejected: [{ batch: batch([{ id: "bad", event: { n: "x" } }]), error }] }, now);
+    const { workItemIds } = await ingestWork(
+      { workItems: [batch([{ id: "ok", event: { n: 1 } }])], rejected: [{ batch: batch([{ id: "bad", event: { n: "x" } }]), error }] },
+      now,
+    );
 
     const queued = await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue);
     expect(queued.map((message) => JSON.parse(message.Body ?? "{}").events)).toEqual([[{ id: "ok", event: { n: 1 } }]]);
     expect(workItemIds).toEqual([deriveWorkItemId("braze-to-mparticle", "ok")]);
     const [parked] = await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
     expect(JSON.parse(parked?.Body ?? "{}")).toMatchObject({ ...envelope, events: [{ id: "bad", event: { n: "x" } }] });
-    expect(Object.fromEntries(Object.entries(parked?.MessageAttributes ?? {}).filter(([name]) => name !== "failure").map(([name, value]) => [name, value.StringValue]))).toEqual({
-      destination: "mparticle", workItemId: deriveWorkItemId("braze-to-mparticle", "bad"), correlationId: "c-1",
+    expect(
+      Object.fromEntries(
+        Object.entries(parked?.MessageAttributes ?? {})
+          .filter(([name]) => name !== "failure")
+          .map(([name, value]) => [name, value.StringValue]),
+      ),
+    ).toEqual({
+      destination: "mparticle",
+      workItemId: deriveWorkItemId("braze-to-mparticle", "bad"),
+      correlationId: "c-1",
     });
     expect(JSON.parse(parked?.MessageAttributes?.failure?.StringValue ?? "{}")).toEqual({
       destination: "mparticle",
@@ -53,18 +64,34 @@ describe("ingestWork on the embedded SQS", () => {
 
   it("counts and logs each parked message's events as parkedAtIngest, by destination and flow", async () => {
     const error = new ValidationError("body: not a batch");
-    const events = [{ id: "a", event: 1 }, { id: "b", event: 2 }];
+    const events = [
+      { id: "a", event: 1 },
+      { id: "b", event: 2 },
+    ];
 
-    await ingestWork({ workItems: [], rejected: [{ batch: batch(events), error }, { batch: { ...batch([{ id: "c", event: 3 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error }] });
+    await ingestWork({
+      workItems: [],
+      rejected: [
+        { batch: batch(events), error },
+        { batch: { ...batch([{ id: "c", event: 3 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error },
+      ],
+    });
 
     expect(publishedMetrics().sort((a, b) => String(a.destination).localeCompare(String(b.destination)))).toEqual([
       { metric: "parkedAtIngest", value: 1, destination: "mixpanel", flow: "braze-to-mixpanel" },
       { metric: "parkedAtIngest", value: 2, destination: "mparticle", flow: "braze-to-mparticle" },
     ]);
-    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
-      message: "parked at ingest", destination: "mparticle", flow: "braze-to-mparticle", eventIds: ["a", "b"], error: "body: not a batch", correlationId: "c-1",
-      workItemId: deriveWorkItemId("braze-to-mparticle", "a", "b"),
-    }));
+    expect(structuredLogs("WARN")).toContainEqual(
+      expect.objectContaining({
+        message: "parked at ingest",
+        destination: "mparticle",
+        flow: "braze-to-mparticle",
+        eventIds: ["a", "b"],
+        error: "body: not a batch",
+        correlationId: "c-1",
+        workItemId: deriveWorkItemId("braze-to-mparticle", "a", "b"),
+      }),
+    );
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq)).toHaveLength(1);
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mixpanel.dlq)).toHaveLength(1);
   });
@@ -72,7 +99,8 @@ describe("ingestWork on the embedded SQS", () => {
   it("publishes parkedAtIngest under a destination-only dimension set too, the one the alarm reads", async () => {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (String(chunk).includes("parkedAtIngest") ? lines.push(String(chunk)) > 0 : write(chunk))) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) =>
+      String(chunk).includes("parkedAtIngest") ? lines.push(String(chunk)) > 0 : write(chunk)) as typeof process.stdout.write;
     try {
       await ingestWork({ workItems: [], rejected: [{ batch: batch([{ id: "d", event: 4 }]), error: new ValidationError("bad") }] });
     } finally {
@@ -80,7 +108,10 @@ describe("ingestWork on the embedded SQS", () => {
     }
 
     const [line] = lines.map((text) => JSON.parse(text) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } });
-    expect(line?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "destination"], ["service", "destination", "flow"]]);
+    expect(line?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ["service", "destination"],
+      ["service", "destination", "flow"],
+    ]);
     await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq);
   });
 
@@ -89,7 +120,10 @@ describe("ingestWork on the embedded SQS", () => {
 
     const saved = process.env.MIXPANEL_DLQ_URL;
     process.env.MIXPANEL_DLQ_URL = missingQueue;
-    const error = await ingestWork({ workItems: [], rejected: [{ batch: { ...batch([{ id: "e", event: 5 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error: new ValidationError("bad") }] })
+    const error = await ingestWork({
+      workItems: [],
+      rejected: [{ batch: { ...batch([{ id: "e", event: 5 }]), flow: "braze-to-mixpanel", destination: "mixpanel" }, error: new ValidationError("bad") }],
+    })
       .catch((thrown: unknown) => thrown)
       .finally(() => {
         process.env.MIXPANEL_DLQ_URL = saved;
@@ -102,7 +136,10 @@ describe("ingestWork on the embedded SQS", () => {
   it("refuses the request with 413 and parks nothing when a rejected event is too large for any message", async () => {
     const huge = { id: "huge-rejected", event: { blob: "x".repeat(SQS_LIMITS.messageBytes) } };
 
-    const error = await ingestWork({ workItems: [batch([{ id: "fine", event: {} }])], rejected: [{ batch: batch([huge]), error: new ValidationError("bad") }] }).catch((thrown: unknown) => thrown);
+    const error = await ingestWork({
+      workItems: [batch([{ id: "fine", event: {} }])],
+      rejected: [{ batch: batch([huge]), error: new ValidationError("bad") }],
+    }).catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).eventId).toBe("huge-rejected");
@@ -116,8 +153,10 @@ describe("ingestWork on the embedded SQS", () => {
     const rejected = { batch: batch([{ id: "bad", event: {} }]), error: new ValidationError("bad") };
 
     // The same huge event meant for two flows is one event refused.
-    const error = await ingestWork({ workItems: [batch([{ id: "small", event: {} }, huge]), { ...batch([huge]), flow: "braze-to-mixpanel", destination: "mixpanel" }], rejected: [rejected] })
-      .catch((thrown: unknown) => thrown);
+    const error = await ingestWork({
+      workItems: [batch([{ id: "small", event: {} }, huge]), { ...batch([huge]), flow: "braze-to-mixpanel", destination: "mixpanel" }],
+      rejected: [rejected],
+    }).catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).message).toMatch(/^event huge is too large to queue: event is \d+ bytes/);
@@ -126,6 +165,12 @@ describe("ingestWork on the embedded SQS", () => {
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.queue)).toEqual([]);
     expect(await drainVisible(sqs.sqs, sqs.queueUrls.mparticle.dlq)).toEqual([]);
     expect(publishedMetrics()).toEqual([{ metric: "rejected", value: 1, reason: "too-large-to-queue" }]);
-    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({ message: "request refused: events too large to enqueue", eventIds: ["huge"], reason: expect.stringMatching(/^event is \d+ bytes/) }));
+    expect(structuredLogs("WARN")).toContainEqual(
+      expect.objectContaining({
+        message: "request refused: events too large to enqueue",
+        eventIds: ["huge"],
+        reason: expect.stringMatching(/^event is \d+ bytes/),
+      }),
+    );
   });
 });

@@ -36,7 +36,9 @@ describe("PartnerHealth", () => {
 
   it("takes a lone 500 among answers for the message's, not the partner's", () => {
     const health = new PartnerHealth();
-    ["outage", "answered", "outage", "outage", "answered", "outage"].forEach((outcome, at) => health.record("call", outcome as "outage" | "answered", at * 10, at * 10 + 5));
+    ["outage", "answered", "outage", "outage", "answered", "outage"].forEach((outcome, at) =>
+      health.record("call", outcome as "outage" | "answered", at * 10, at * 10 + 5),
+    );
     expect(health.down).toBe(false);
   });
 

@@ -17,8 +17,15 @@ const destination: Destination = "mixpanel";
 const FUNCTION_NAME = "mixpanel-worker";
 const PROBE_SECONDS = 1;
 const scheduledEvent: ScheduledEvent = {
-  version: "0", id: "probe", "detail-type": "Scheduled Event", source: "aws.events", account: "000000000000",
-  time: new Date().toISOString(), region: "us-east-1", resources: [], detail: {},
+  version: "0",
+  id: "probe",
+  "detail-type": "Scheduled Event",
+  source: "aws.events",
+  account: "000000000000",
+  time: new Date().toISOString(),
+  region: "us-east-1",
+  resources: [],
+  detail: {},
 };
 const context = (): Context => lambdaContext(FUNCTION_NAME, 30, "us-east-1");
 
@@ -89,10 +96,12 @@ describe("partner outages and rate limits on the embedded SQS", () => {
 
   async function send(items: WorkItem[]): Promise<void> {
     for (let start = 0; start < items.length; start += 10) {
-      await sqs.sqs.send(new SendMessageBatchCommand({
-        QueueUrl: queueUrl(),
-        Entries: items.slice(start, start + 10).map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item) })),
-      }));
+      await sqs.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl(),
+          Entries: items.slice(start, start + 10).map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item) })),
+        }),
+      );
     }
   }
 
@@ -112,7 +121,11 @@ describe("partner outages and rate limits on the embedded SQS", () => {
     const sync = async () => {
       if (lambda.mapping.enabled && !poller) {
         poller = new SqsPoller({
-          sqs: sqs.sqs, queueUrl: queueUrl(), region: "us-east-1", handlers, context,
+          sqs: sqs.sqs,
+          queueUrl: queueUrl(),
+          region: "us-east-1",
+          handlers,
+          context,
           settings: { ...workerFor(destination).trigger.eventSource, batchSize: 10, maxBatchingWindowSeconds: 0 },
         });
         await poller.start();
@@ -178,10 +191,14 @@ describe("partner outages and rate limits on the embedded SQS", () => {
       await send(range(0, 5).map(workItem));
       await startWorker(1);
 
-      const records = await waitFor(async () => {
-        const counts = await queueCounts(sqs.sqs, dlqUrl());
-        return counts.visible === 5 ? parkRecords() : undefined;
-      }, 30_000, "five messages parked");
+      const records = await waitFor(
+        async () => {
+          const counts = await queueCounts(sqs.sqs, dlqUrl());
+          return counts.visible === 5 ? parkRecords() : undefined;
+        },
+        30_000,
+        "five messages parked",
+      );
 
       expect(records.map((record) => record.reason)).toEqual(Array(5).fill("outage-exceeded"));
       for (const record of records) {

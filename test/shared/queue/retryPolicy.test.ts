@@ -60,7 +60,10 @@ describe("decideFailure", () => {
   it("holds a 429 for its Retry-After (at most SQS's 900 s), down or not, spending no attempt even on the fifth", () => {
     withEnv({ RETRY_HOLD_SECONDS: undefined }, () => {
       expect(decideFailure(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 17 }), 5, healthy)).toEqual({ action: "hold", delaySeconds: 17 });
-      expect(decideFailure(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 5_000 }), 1, down)).toEqual({ action: "hold", delaySeconds: MAX_DELAY_SECONDS });
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 5_000 }), 1, down)).toEqual({
+        action: "hold",
+        delaySeconds: MAX_DELAY_SECONDS,
+      });
       expect(decideFailure(new PartnerThrottledError("not sent", { retryAfterSeconds: 4 }), 1, healthy)).toEqual({ action: "hold", delaySeconds: 4 });
       // No Retry-After: the first backoff step.
       expect(decideFailure(new RetryableError("HTTP 429", { status: 429 }), 3, healthy, 10, noJitter)).toEqual({ action: "hold", delaySeconds: 10 });
@@ -69,7 +72,11 @@ describe("decideFailure", () => {
 
   it("holds an outage until the next probe while the partner is down, and retries it as the message's while it is not", () => {
     withEnv({ PARTNER_PROBE_SECONDS: "45" }, () => {
-      for (const error of [new RetryableError("HTTP 503", { status: 503 }), new RetryableError("HTTP 408", { status: 408 }), new PartnerUnreachableError("reset")]) {
+      for (const error of [
+        new RetryableError("HTTP 503", { status: 503 }),
+        new RetryableError("HTTP 408", { status: 408 }),
+        new PartnerUnreachableError("reset"),
+      ]) {
         expect(decideFailure(error, 5, down)).toEqual({ action: "hold", delaySeconds: 45 });
         expect(decideFailure(error, 5, healthy)).toEqual({ action: "park", reason: "retries-exhausted" });
         expect(decideFailure(error, 1, healthy, 10, noJitter)).toEqual({ action: "retry", delaySeconds: 10 });
@@ -79,8 +86,14 @@ describe("decideFailure", () => {
 
   it("parks what would be held once it has waited longer than RETRY_HOLD_SECONDS, as outage-exceeded", () => {
     withEnv({ RETRY_HOLD_SECONDS: "600" }, () => {
-      expect(decideFailure(new RetryableError("HTTP 503", { status: 503 }), 1, { partnerDown: true, waitedSeconds: 601 })).toEqual({ action: "park", reason: "outage-exceeded" });
-      expect(decideFailure(new RetryableError("HTTP 429", { status: 429 }), 1, { partnerDown: false, waitedSeconds: 601 })).toEqual({ action: "park", reason: "outage-exceeded" });
+      expect(decideFailure(new RetryableError("HTTP 503", { status: 503 }), 1, { partnerDown: true, waitedSeconds: 601 })).toEqual({
+        action: "park",
+        reason: "outage-exceeded",
+      });
+      expect(decideFailure(new RetryableError("HTTP 429", { status: 429 }), 1, { partnerDown: false, waitedSeconds: 601 })).toEqual({
+        action: "park",
+        reason: "outage-exceeded",
+      });
       expect(decideFailure(new RetryableError("HTTP 503", { status: 503 }), 1, { partnerDown: true, waitedSeconds: 600 })).toMatchObject({ action: "hold" });
     });
   });

@@ -17,7 +17,11 @@ describe("sqsClient", () => {
 
 describe("queue URLs", () => {
   it("reads each destination's queue and DLQ URL from its variable, and names a missing one", () => {
-    const urls = { MIXPANEL_QUEUE_URL: "http://sqs.local/1/cdp-relay-mixpanel", MIXPANEL_DLQ_URL: "http://sqs.local/1/cdp-relay-mixpanel-dlq", PUSHWOOSH_DLQ_URL: undefined };
+    const urls = {
+      MIXPANEL_QUEUE_URL: "http://sqs.local/1/cdp-relay-mixpanel",
+      MIXPANEL_DLQ_URL: "http://sqs.local/1/cdp-relay-mixpanel-dlq",
+      PUSHWOOSH_DLQ_URL: undefined,
+    };
 
     expect(withEnv(urls, () => [queueUrlFor("mixpanel"), deadLetterQueueUrlFor("mixpanel")])).toEqual([urls.MIXPANEL_QUEUE_URL, urls.MIXPANEL_DLQ_URL]);
     expect(() => withEnv(urls, () => deadLetterQueueUrlFor("pushwoosh"))).toThrow("PUSHWOOSH_DLQ_URL is not set");

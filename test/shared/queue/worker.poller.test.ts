@@ -30,17 +30,19 @@ function workItem(n: number, events: number[] = [n]): WorkItem {
 /** Sends work items as they are, one message each, as the ingest would. */
 async function send(sqs: SQSClient, queueUrl: string, items: WorkItem[]): Promise<void> {
   for (let start = 0; start < items.length; start += 10) {
-    await sqs.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: items.slice(start, start + 10).map((item, index) => ({
-        Id: String(index),
-        MessageBody: JSON.stringify(item),
-        MessageAttributes: {
-          workItemId: { DataType: "String", StringValue: item.workItemId },
-          correlationId: { DataType: "String", StringValue: item.correlationId },
-        },
-      })),
-    }));
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: items.slice(start, start + 10).map((item, index) => ({
+          Id: String(index),
+          MessageBody: JSON.stringify(item),
+          MessageAttributes: {
+            workItemId: { DataType: "String", StringValue: item.workItemId },
+            correlationId: { DataType: "String", StringValue: item.correlationId },
+          },
+        })),
+      }),
+    );
   }
 }
 
@@ -111,13 +113,21 @@ describe("worker runtime on the embedded SQS", () => {
       attemptsOf7.push(Date.now());
       return { kind: "failed", error: new RetryableError("partner answered HTTP 503", { status: 503, partnerMessage: "busy" }) };
     });
-    await send(sqs.sqs, sqs.queueUrls[destination].queue, Array.from({ length: 10 }, (_, n) => workItem(n)));
+    await send(
+      sqs.sqs,
+      sqs.queueUrls[destination].queue,
+      Array.from({ length: 10 }, (_, n) => workItem(n)),
+    );
     await startPoller(handler);
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 40_000, "the failing record in the DLQ");
+    const parked = await waitFor(
+      async () => {
+        const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
+        return messages.length > 0 ? messages : undefined;
+      },
+      40_000,
+      "the failing record in the DLQ",
+    );
 
     expect(deliveries.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 8, 9]);
     expect(attemptsOf7).toHaveLength(5);
@@ -154,16 +164,26 @@ describe("worker runtime on the embedded SQS", () => {
     await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(100, [1, 2, 3])]);
     await startPoller(handler);
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the permanent failure in the DLQ");
+    const parked = await waitFor(
+      async () => {
+        const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the permanent failure in the DLQ",
+    );
     await waitFor(() => deliveries.includes(2), 10_000, "the retried event");
 
     expect(deliveries).toEqual([1, 2]);
     expect(parked).toHaveLength(1);
     expect(JSON.parse(defined(parked[0]).Body ?? "{}")).toMatchObject({ flow: "test-flow", priorAttempts: 0, events: [{ id: "e-3", event: { n: 3 } }] });
-    expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1, workItemId: deriveWorkItemId("test-flow", "e-3") });
+    expect(parkRecord(defined(parked[0]))).toMatchObject({
+      reason: "permanent",
+      status: 400,
+      partnerMessage: "bad 3",
+      attempts: 1,
+      workItemId: deriveWorkItemId("test-flow", "e-3"),
+    });
     expect(defined(parked[0]).MessageAttributes?.correlationId?.StringValue).toBe("corr-100");
   });
 
@@ -176,25 +196,44 @@ describe("worker runtime on the embedded SQS", () => {
     await send(sqs.sqs, sqs.queueUrls[destination].queue, [workItem(1)]);
     await startPoller(handler);
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the permanent failure in the DLQ");
+    const parked = await waitFor(
+      async () => {
+        const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the permanent failure in the DLQ",
+    );
 
     expect(calls).toBe(1);
-    expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad field x", attempts: 1 });
+    expect(parkRecord(defined(parked[0]))).toMatchObject({
+      reason: "permanent",
+      errorClass: "permanent",
+      status: 400,
+      partnerMessage: "bad field x",
+      attempts: 1,
+    });
   });
 
   it("parks a message that is not a valid work item as a validation failure", async () => {
     const { deliveries, handler } = recordingDestination(() => undefined);
-    await sqs.sqs.send(new SendMessageCommand({ QueueUrl: sqs.queueUrls[destination].queue, MessageBody: JSON.stringify({ ...workItem(3), events: [] }),
-      MessageAttributes: { workItemId: { DataType: "String", StringValue: workItem(3).workItemId } } }));
+    await sqs.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: sqs.queueUrls[destination].queue,
+        MessageBody: JSON.stringify({ ...workItem(3), events: [] }),
+        MessageAttributes: { workItemId: { DataType: "String", StringValue: workItem(3).workItemId } },
+      }),
+    );
     await startPoller(handler);
 
-    const parked = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the invalid message in the DLQ");
+    const parked = await waitFor(
+      async () => {
+        const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].dlq, 1);
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the invalid message in the DLQ",
+    );
 
     expect(deliveries).toEqual([]);
     expect(parkRecord(defined(parked[0]))).toMatchObject({ reason: "validation", errorClass: "validation", workItemId: workItem(3).workItemId });
@@ -220,10 +259,14 @@ describe("worker runtime on the embedded SQS", () => {
     expect(await queueCounts(sqs.sqs, sqs.queueUrls[destination].dlq)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     expect(await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue)).toEqual([]);
     // The backoff, not the queue's visibility timeout (minutes), brings it back: the same message, second receive.
-    const [back] = await waitFor(async () => {
-      const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue);
-      return messages.length > 0 ? messages : undefined;
-    }, 10_000, "the message back after the credential backoff");
+    const [back] = await waitFor(
+      async () => {
+        const messages = await drainVisible(sqs.sqs, sqs.queueUrls[destination].queue);
+        return messages.length > 0 ? messages : undefined;
+      },
+      10_000,
+      "the message back after the credential backoff",
+    );
     expect(JSON.parse(back?.Body ?? "{}")).toMatchObject({ workItemId: workItem(2).workItemId });
     expect(back?.Attributes?.ApproximateReceiveCount).toBe("2");
     expect(calls).toBe(1);

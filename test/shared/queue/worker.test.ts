@@ -72,20 +72,24 @@ describe("the worker handler on records from the embedded SQS", () => {
 
   /** Sends the work items (bodies as given) with their attributes and receives them as Lambda records. */
   async function receive(bodies: Array<WorkItem | string>, attributes: Record<string, MessageAttributeValue> = {}): Promise<SQSRecord[]> {
-    await sqs.sqs.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl(),
-      Entries: bodies.map((body, index) => ({
-        Id: String(index),
-        MessageBody: typeof body === "string" ? body : JSON.stringify(body),
-        MessageAttributes: {
-          ...(typeof body === "string" ? {} : {
-            workItemId: { DataType: "String", StringValue: body.workItemId },
-            correlationId: { DataType: "String", StringValue: body.correlationId },
-          }),
-          ...attributes,
-        },
-      })),
-    }));
+    await sqs.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl(),
+        Entries: bodies.map((body, index) => ({
+          Id: String(index),
+          MessageBody: typeof body === "string" ? body : JSON.stringify(body),
+          MessageAttributes: {
+            ...(typeof body === "string"
+              ? {}
+              : {
+                  workItemId: { DataType: "String", StringValue: body.workItemId },
+                  correlationId: { DataType: "String", StringValue: body.correlationId },
+                }),
+            ...attributes,
+          },
+        })),
+      }),
+    );
     const messages = await drainVisible(sqs.sqs, queueUrl(), RECEIVE_VISIBILITY_SECONDS);
     const order = (body: string | undefined) => bodies.findIndex((sent) => (typeof sent === "string" ? sent : JSON.stringify(sent)) === body);
     return messages.sort((a, b) => order(a.Body) - order(b.Body)).map((message) => toRecord(message, QUEUE_ARN, "us-east-1"));
@@ -105,14 +109,19 @@ describe("the worker handler on records from the embedded SQS", () => {
         return outcomes;
       },
     });
-    const invoke = (Records: SQSRecord[], context = lambdaContext("mixpanel-worker", 30, "us-east-1")): Promise<SQSBatchResponse> => handler({ Records }, context);
+    const invoke = (Records: SQSRecord[], context = lambdaContext("mixpanel-worker", 30, "us-east-1")): Promise<SQSBatchResponse> =>
+      handler({ Records }, context);
     return { handed, invoke };
   }
 
   const parkRecordOf = (message: StoredMessage) => JSON.parse(message.messageAttributes[PARK_ATTRIBUTE]?.StringValue ?? "null") as ParkRecord;
   /** The attributes of a DLQ copy but its park record (every one a string: toStrictEqual sees an empty one). */
   const attributeValues = (message: StoredMessage) =>
-    Object.fromEntries(Object.entries(message.messageAttributes).filter(([name]) => name !== PARK_ATTRIBUTE).map(([name, value]) => [name, value.StringValue]));
+    Object.fromEntries(
+      Object.entries(message.messageAttributes)
+        .filter(([name]) => name !== PARK_ATTRIBUTE)
+        .map(([name, value]) => [name, value.StringValue]),
+    );
   const failures = (...records: SQSRecord[]): SQSBatchResponse => ({ batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })) });
 
   /** Runs `invoke` and gives the epoch-ms window it ran in, to bound the deadlines it set, and how long it took. */
@@ -142,11 +151,13 @@ describe("the worker handler on records from the embedded SQS", () => {
     for (const { visibilityDeadline } of queue.inflight) expect(visibilityDeadline).toBeGreaterThan(Date.now() + (RECEIVE_VISIBILITY_SECONDS - 10) * 1000);
     expect([...queue.ready, ...queue.delayed]).toEqual([]);
     expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
-    expect(publishedMetrics()).toEqual(expect.arrayContaining([
-      { metric: "delivered", value: 2, destination },
-      { metric: "delivered", value: 1, destination },
-      { metric: "partnerLatency", value: expect.any(Number), destination },
-    ]));
+    expect(publishedMetrics()).toEqual(
+      expect.arrayContaining([
+        { metric: "delivered", value: 2, destination },
+        { metric: "delivered", value: 1, destination },
+        { metric: "partnerLatency", value: expect.any(Number), destination },
+      ]),
+    );
     expect(publishedMetrics()).toHaveLength(3);
     const latency = publishedMetrics().find(({ metric }) => metric === "partnerLatency")?.value as number;
     expect(latency).toBeGreaterThanOrEqual(0);
@@ -168,11 +179,27 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(kept?.visibilityDeadline).toBeLessThanOrEqual(after + 7_000);
     expect([...ready, ...delayed]).toEqual([]);
     expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
-    expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "retried", value: 2, destination }, { metric: "delivered", value: 1, destination }]));
-    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["delivered", "partnerLatency", "retried"]);
-    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
-      message: "delivery failed, will retry", correlationId: "corr-1", workItemId: workItem(1).workItemId, attempt: 1, delaySeconds: 7, status: 503,
-    }));
+    expect(publishedMetrics()).toEqual(
+      expect.arrayContaining([
+        { metric: "retried", value: 2, destination },
+        { metric: "delivered", value: 1, destination },
+      ]),
+    );
+    expect(
+      publishedMetrics()
+        .map(({ metric }) => metric)
+        .sort(),
+    ).toEqual(["delivered", "partnerLatency", "retried"]);
+    expect(structuredLogs("WARN")).toContainEqual(
+      expect.objectContaining({
+        message: "delivery failed, will retry",
+        correlationId: "corr-1",
+        workItemId: workItem(1).workItemId,
+        attempt: 1,
+        delaySeconds: 7,
+        status: 503,
+      }),
+    );
   });
 
   it("logs with the Lambda context (function name, request id, cold start) beside each work item's correlation id", async () => {
@@ -187,7 +214,8 @@ describe("the worker handler on records from the embedded SQS", () => {
       ["delivery failed, will retry", "corr-1"],
       ["delivery failed, will retry", "corr-2"],
     ]);
-    for (const line of lines) expect(line).toMatchObject({ function_name: "cdp-relay-mixpanel-worker", function_arn: context.invokedFunctionArn, cold_start: expect.any(Boolean) });
+    for (const line of lines)
+      expect(line).toMatchObject({ function_name: "cdp-relay-mixpanel-worker", function_arn: context.invokedFunctionArn, cold_start: expect.any(Boolean) });
   });
 
   it("keeps a credential failure in flight for the credential backoff, counts it, and answers a whole failed batch without throwing", async () => {
@@ -205,10 +233,10 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(defined(inflight[0]).visibilityDeadline).toBeGreaterThanOrEqual(before + 10_000);
     expect(defined(inflight[0]).visibilityDeadline).toBeLessThanOrEqual(after + 20_000);
     expect(await inspectQueue(sqs, dlqUrl())).toMatchObject({ ready: [], delayed: [], inflight: [] });
-    expect(publishedMetrics()).toEqual(expect.arrayContaining([
-      { metric: "retried", value: 2, destination },
-    ]));
-    expect(publishedMetrics().filter(({ metric }) => metric === "credentialFailures")).toEqual([1, 2].map(() => ({ metric: "credentialFailures", value: 1, destination })));
+    expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "retried", value: 2, destination }]));
+    expect(publishedMetrics().filter(({ metric }) => metric === "credentialFailures")).toEqual(
+      [1, 2].map(() => ({ metric: "credentialFailures", value: 1, destination })),
+    );
   });
 
   it("parks a message whole on its last attempt (prior attempts plus receives), with its id and a fresh retry budget", async () => {
@@ -227,18 +255,37 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(attributeValues(defined(ready[0]))).toEqual({ workItemId: item.workItemId, correlationId: "corr-1" });
     const park = parkRecordOf(defined(ready[0]));
     expect(park).toEqual({
-      destination, workItemId: item.workItemId, reason: "retries-exhausted", errorClass: "retryable", message: "HTTP 503 for 1",
-      status: 503, partnerMessage: "busy", attempts: 5, firstFailedAt: new Date(firstReceived).toISOString(), parkedAt: expect.any(String),
+      destination,
+      workItemId: item.workItemId,
+      reason: "retries-exhausted",
+      errorClass: "retryable",
+      message: "HTTP 503 for 1",
+      status: 503,
+      partnerMessage: "busy",
+      attempts: 5,
+      firstFailedAt: new Date(firstReceived).toISOString(),
+      parkedAt: expect.any(String),
     });
     expect(Date.parse(park.parkedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(park.parkedAt)).toBeLessThanOrEqual(after);
     const queue = await inspectQueue(sqs, queueUrl());
     expect([...queue.ready, ...queue.delayed]).toEqual([]);
     expect(publishedMetrics()).toEqual(expect.arrayContaining([{ metric: "parked", value: 2, destination, reason: "retries-exhausted" }]));
-    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["parked", "partnerLatency"]);
-    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({
-      message: "work item parked in the DLQ", correlationId: "corr-1", workItemId: item.workItemId, attempt: 5, reason: "retries-exhausted", events: 2,
-    }));
+    expect(
+      publishedMetrics()
+        .map(({ metric }) => metric)
+        .sort(),
+    ).toEqual(["parked", "partnerLatency"]);
+    expect(structuredLogs("ERROR")).toContainEqual(
+      expect.objectContaining({
+        message: "work item parked in the DLQ",
+        correlationId: "corr-1",
+        workItemId: item.workItemId,
+        attempt: 5,
+        reason: "retries-exhausted",
+        events: 2,
+      }),
+    );
   });
 
   it("retries a message on the attempt before its last", async () => {
@@ -253,13 +300,17 @@ describe("the worker handler on records from the embedded SQS", () => {
   it("settles a message event by event: delivered and skipped done, retryable re-enqueued together after the longest delay, permanent parked", async () => {
     const item = workItem(100, [1, 2, 3, 4, 5]);
     const records = await receive([item]);
-    const { invoke } = workerAnswering((n) => defined([
-      outcomeOf.delivered(),
-      outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 30 })),
-      outcomeOf.failed(new PermanentError("HTTP 400", { status: 400, partnerMessage: "bad 3" })),
-      outcomeOf.skipped("nothing-to-send"),
-      outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 40 })),
-    ][n - 1]));
+    const { invoke } = workerAnswering((n) =>
+      defined(
+        [
+          outcomeOf.delivered(),
+          outcomeOf.failed(new RetryableError("HTTP 503", { retryAfterSeconds: 30 })),
+          outcomeOf.failed(new PermanentError("HTTP 400", { status: 400, partnerMessage: "bad 3" })),
+          outcomeOf.skipped("nothing-to-send"),
+          outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 40 })),
+        ][n - 1],
+      ),
+    );
 
     const { result, before, after } = await timed(() => invoke(records));
 
@@ -279,24 +330,43 @@ describe("the worker handler on records from the embedded SQS", () => {
     const partId = deriveWorkItemId(FLOW, "e-3");
     expect(JSON.parse(defined(parked[0]).body)).toEqual({ ...item, workItemId: partId, priorAttempts: 0, events: [item.events[2]] });
     expect(attributeValues(defined(parked[0]))).toEqual({ workItemId: partId, correlationId: "corr-100" });
-    expect(parkRecordOf(defined(parked[0]))).toMatchObject({ workItemId: partId, reason: "permanent", errorClass: "permanent", status: 400, partnerMessage: "bad 3", attempts: 1 });
+    expect(parkRecordOf(defined(parked[0]))).toMatchObject({
+      workItemId: partId,
+      reason: "permanent",
+      errorClass: "permanent",
+      status: 400,
+      partnerMessage: "bad 3",
+      attempts: 1,
+    });
 
-    expect(publishedMetrics()).toEqual(expect.arrayContaining([
-      { metric: "delivered", value: 1, destination },
-      { metric: "skipped", value: 1, destination, reason: "nothing-to-send" },
-      { metric: "retried", value: 2, destination },
-      { metric: "parked", value: 1, destination, reason: "permanent" },
-    ]));
+    expect(publishedMetrics()).toEqual(
+      expect.arrayContaining([
+        { metric: "delivered", value: 1, destination },
+        { metric: "skipped", value: 1, destination, reason: "nothing-to-send" },
+        { metric: "retried", value: 2, destination },
+        { metric: "parked", value: 1, destination, reason: "permanent" },
+      ]),
+    );
     expect(publishedMetrics()).toHaveLength(5);
-    expect(structuredLogs("INFO")).toContainEqual(expect.objectContaining({ message: "event skipped", correlationId: "corr-100", eventId: "e-4", reason: "nothing-to-send" }));
-    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
-      message: "some events failed, retrying them in a new message", correlationId: "corr-100", attempt: 1, delaySeconds: 40, events: 2,
-    }));
+    expect(structuredLogs("INFO")).toContainEqual(
+      expect.objectContaining({ message: "event skipped", correlationId: "corr-100", eventId: "e-4", reason: "nothing-to-send" }),
+    );
+    expect(structuredLogs("WARN")).toContainEqual(
+      expect.objectContaining({
+        message: "some events failed, retrying them in a new message",
+        correlationId: "corr-100",
+        attempt: 1,
+        delaySeconds: 40,
+        events: 2,
+      }),
+    );
   });
 
   it("re-enqueues a remainder after at most SQS's longest delay", async () => {
     const records = await receive([workItem(1, [1, 2])]);
-    const { invoke } = workerAnswering((n) => (n === 1 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 5_000 }))));
+    const { invoke } = workerAnswering((n) =>
+      n === 1 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { retryAfterSeconds: 5_000 })),
+    );
 
     const { result, before, after } = await timed(() => invoke(records));
 
@@ -310,12 +380,16 @@ describe("the worker handler on records from the embedded SQS", () => {
   it("parks each reason's events together with the first error of that reason", async () => {
     const item = workItem(1, [1, 2, 3, 4]);
     const records = await receive([item]);
-    const { invoke } = workerAnswering((n) => defined([
-      outcomeOf.failed(new PermanentError("first permanent", { status: 400 })),
-      outcomeOf.failed(new ValidationError("bad event")),
-      outcomeOf.failed(new PermanentError("second permanent", { status: 422 })),
-      outcomeOf.delivered(),
-    ][n - 1]));
+    const { invoke } = workerAnswering((n) =>
+      defined(
+        [
+          outcomeOf.failed(new PermanentError("first permanent", { status: 400 })),
+          outcomeOf.failed(new ValidationError("bad event")),
+          outcomeOf.failed(new PermanentError("second permanent", { status: 422 })),
+          outcomeOf.delivered(),
+        ][n - 1],
+      ),
+    );
 
     expect(await invoke(records)).toEqual(failures());
 
@@ -324,10 +398,12 @@ describe("the worker handler on records from the embedded SQS", () => {
       ["permanent", "first permanent", ["e-1", "e-3"]],
       ["validation", "bad event", ["e-2"]],
     ]);
-    expect(publishedMetrics()).toEqual(expect.arrayContaining([
-      { metric: "parked", value: 2, destination, reason: "permanent" },
-      { metric: "parked", value: 1, destination, reason: "validation" },
-    ]));
+    expect(publishedMetrics()).toEqual(
+      expect.arrayContaining([
+        { metric: "parked", value: 2, destination, reason: "permanent" },
+        { metric: "parked", value: 1, destination, reason: "validation" },
+      ]),
+    );
   });
 
   it("parks a message it cannot read as it came, with the receive count and the reason, and delivers nothing", async () => {
@@ -355,7 +431,12 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(attributeValues(defined(parkOf("bare text")))).toStrictEqual({});
     expect(parkRecordOf(defined(parkOf("bare text")))).not.toHaveProperty("workItemId");
     expect(parkRecordOf(defined(parkOf("not json")))).toMatchObject({
-      destination, workItemId: "w-sent", reason: "validation", errorClass: "validation", message: "message body is not JSON", attempts: 3,
+      destination,
+      workItemId: "w-sent",
+      reason: "validation",
+      errorClass: "validation",
+      message: "message body is not JSON",
+      attempts: 3,
       firstFailedAt: new Date(Number(defined(records[0]).attributes.ApproximateFirstReceiveTimestamp)).toISOString(),
     });
     expect(parkRecordOf(defined(parkOf("[1]")))).toMatchObject({ message: expect.stringMatching(/^work item invalid at \(root\): /), attempts: 1 });
@@ -366,9 +447,16 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(emptyEvents.firstFailedAt)).toBeLessThanOrEqual(after);
     expect(publishedMetrics()).toEqual(records.map(() => ({ metric: "parked", value: 1, destination, reason: "validation" })));
-    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({
-      message: "work item parked in the DLQ", correlationId: "corr-sent", workItemId: "w-sent", attempt: 3, reason: "validation", error: "message body is not JSON",
-    }));
+    expect(structuredLogs("ERROR")).toContainEqual(
+      expect.objectContaining({
+        message: "work item parked in the DLQ",
+        correlationId: "corr-sent",
+        workItemId: "w-sent",
+        attempt: 3,
+        reason: "validation",
+        error: "message body is not JSON",
+      }),
+    );
   });
 
   it("fails every event of the batch when the destination throws, and keeps the messages for the error's delay", async () => {
@@ -404,10 +492,19 @@ describe("the worker handler on records from the embedded SQS", () => {
     // First attempt: a step of 200 s, jittered into its upper half.
     expect(defined(inflight[0]).visibilityDeadline).toBeGreaterThanOrEqual(before + 100_000);
     expect(defined(inflight[0]).visibilityDeadline).toBeLessThanOrEqual(after + 200_000);
-    expect(publishedMetrics().map(({ metric }) => metric).sort()).toEqual(["partnerLatency", "retried"]);
-    expect(structuredLogs("WARN")).toContainEqual(expect.objectContaining({
-      message: "delivery failed, will retry", correlationId: "corr-1", errorClass: "retryable", error: "the destination reported no outcome for this event",
-    }));
+    expect(
+      publishedMetrics()
+        .map(({ metric }) => metric)
+        .sort(),
+    ).toEqual(["partnerLatency", "retried"]);
+    expect(structuredLogs("WARN")).toContainEqual(
+      expect.objectContaining({
+        message: "delivery failed, will retry",
+        correlationId: "corr-1",
+        errorClass: "retryable",
+        error: "the destination reported no outcome for this event",
+      }),
+    );
   });
 });
 

@@ -11,7 +11,13 @@ describe("the live view's exact JSON", () => {
     const value = parseExactJson(text) as Record<string, unknown>;
 
     expect(value).toEqual({
-      mpid: BigInt(MPID), batch_id: 18446744073709551615n, safe: 9007199254740991, ratio: 0.1, big_float: 1e300, in_text: MPID, list: [12345678901234567890n, -1],
+      mpid: BigInt(MPID),
+      batch_id: 18446744073709551615n,
+      safe: 9007199254740991,
+      ratio: 0.1,
+      big_float: 1e300,
+      in_text: MPID,
+      list: [12345678901234567890n, -1],
     });
     expect(stringifyExactJson(value)).toBe(text);
   });
@@ -36,14 +42,22 @@ describe("the live view's exact JSON", () => {
     const document = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: "small" },
-        fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null), bigInteger,
-        fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(fc.string(), tie("value"), { maxKeys: 4 }),
+        fc.string(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        bigInteger,
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(fc.string(), tie("value"), { maxKeys: 4 }),
       ),
     })).value;
 
-    fc.assert(fc.property(document, (value) => {
-      const text = stringifyExactJson(value);
-      expect(stringifyExactJson(parseExactJson(text))).toBe(text);
-    }));
+    fc.assert(
+      fc.property(document, (value) => {
+        const text = stringifyExactJson(value);
+        expect(stringifyExactJson(parseExactJson(text))).toBe(text);
+      }),
+    );
   });
 });

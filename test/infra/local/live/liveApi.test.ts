@@ -73,10 +73,22 @@ describe("the live view's HTTP API under npm start", () => {
   it("switches faults on for the next N calls or until off, and answers bad switches with a 4xx naming the field", async () => {
     expect(await call("POST", "/_sandbox/pushwoosh/faults", { fault: "429", count: 2, retryAfterSeconds: 3 })).toEqual({
       status: 200,
-      body: { url: stack.sandboxes.pushwoosh?.url, next: ["429", "429"], untilOff: null, until: null, rateLimit: null, planSeed: null, credentialsReplaced: false },
+      body: {
+        url: stack.sandboxes.pushwoosh?.url,
+        next: ["429", "429"],
+        untilOff: null,
+        until: null,
+        rateLimit: null,
+        planSeed: null,
+        credentialsReplaced: false,
+      },
     });
     expect((await call("POST", "/_sandbox/mixpanel/faults", { fault: "timeout" })).body).toMatchObject({ next: [], untilOff: "timeout" });
-    expect((await call("GET", "/_sandbox")).body).toMatchObject({ pushwoosh: { next: ["429", "429"] }, mixpanel: { untilOff: "timeout" }, mparticle: { next: [], untilOff: null } });
+    expect((await call("GET", "/_sandbox")).body).toMatchObject({
+      pushwoosh: { next: ["429", "429"] },
+      mixpanel: { untilOff: "timeout" },
+      mparticle: { next: [], untilOff: null },
+    });
     expect(stack.sandboxes.pushwoosh?.faultState().next).toEqual([
       { kind: "status", status: 429, retryAfterSeconds: 3 },
       { kind: "status", status: 429, retryAfterSeconds: 3 },
@@ -90,7 +102,9 @@ describe("the live view's HTTP API under npm start", () => {
     expect(outage).toMatchObject({ untilOff: "503", until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(Date.parse(String(outage.until)) - Date.now()).toBeGreaterThan(590_000);
     expect((await call("DELETE", "/_sandbox/mparticle/faults")).body).toMatchObject({ untilOff: null, until: null });
-    expect((await call("POST", "/_sandbox/mparticle/faults", { fault: "503", count: 1, durationSeconds: 5 })).body).toMatchObject({ error: { field: "durationSeconds" } });
+    expect((await call("POST", "/_sandbox/mparticle/faults", { fault: "503", count: 1, durationSeconds: 5 })).body).toMatchObject({
+      error: { field: "durationSeconds" },
+    });
     // A rate the sandbox enforces, and off again.
     expect((await call("POST", "/_sandbox/mixpanel/rate", { requestsPerSecond: 20 })).body).toMatchObject({ rateLimit: 20 });
     expect(stack.sandboxes.mixpanel?.enforcedRate).toBe(20);
@@ -99,11 +113,18 @@ describe("the live view's HTTP API under npm start", () => {
     expect((await call("POST", "/_sandbox/mixpanel/rate", {})).body).toMatchObject({ error: { field: "requestsPerSecond" } });
 
     expect(await call("POST", "/_sandbox/pushwoosh/faults", { fault: "502" })).toEqual({
-      status: 400, body: { error: { message: "fault must be one of 429, 500, 503, 401, timeout, reset", field: "fault" } },
+      status: 400,
+      body: { error: { message: "fault must be one of 429, 500, 503, 401, timeout, reset", field: "fault" } },
     });
-    expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", count: 0 })).body).toEqual({ error: { message: "count must be a whole number of at least 1", field: "count" } });
-    expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", retryAfterSeconds: 1 })).body).toMatchObject({ error: { field: "retryAfterSeconds" } });
-    expect((await call("POST", "/_sandbox/pushwoosh/faults", "{", "application/json")).body).toEqual({ error: { message: "the body is not valid JSON", field: "body" } });
+    expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", count: 0 })).body).toEqual({
+      error: { message: "count must be a whole number of at least 1", field: "count" },
+    });
+    expect((await call("POST", "/_sandbox/pushwoosh/faults", { fault: "500", retryAfterSeconds: 1 })).body).toMatchObject({
+      error: { field: "retryAfterSeconds" },
+    });
+    expect((await call("POST", "/_sandbox/pushwoosh/faults", "{", "application/json")).body).toEqual({
+      error: { message: "the body is not valid JSON", field: "body" },
+    });
     expect((await call("POST", "/_sandbox/pushwoosh/faults", "fault=500", "application/x-www-form-urlencoded")).status).toBe(415);
     expect((await call("POST", "/_sandbox/braze/faults", { fault: "500" })).status).toBe(404);
     expect((await call("PUT", "/_sandbox/mixpanel/credentials", { apiToken: "x" })).status).toBe(404);
@@ -115,18 +136,33 @@ describe("the live view's HTTP API under npm start", () => {
     expect((await call("PUT", "/_sandbox/pushwoosh/credentials", { apiToken: "rotated-device-token" })).body).toMatchObject({ credentialsReplaced: true });
 
     expect(await postFirehose("api-unknown-credentials", firehose("c0ffee00-0000-4000-8000-000000000001"))).toBe(200);
-    const calls = await waitFor(async () => {
-      const answer = await call("GET", "/_sandbox/pushwoosh/calls");
-      return answer.body.length > 0 ? answer.body : undefined;
-    }, 10_000, "the Pushwoosh call");
-    expect(calls[0]).toMatchObject({ method: "POST", path: "/json/1.3/postEvent", status: 401, fault: null, headers: { authorization: "[REDACTED]" }, answer: { status_code: 401 } });
+    const calls = await waitFor(
+      async () => {
+        const answer = await call("GET", "/_sandbox/pushwoosh/calls");
+        return answer.body.length > 0 ? answer.body : undefined;
+      },
+      10_000,
+      "the Pushwoosh call",
+    );
+    expect(calls[0]).toMatchObject({
+      method: "POST",
+      path: "/json/1.3/postEvent",
+      status: 401,
+      fault: null,
+      headers: { authorization: "[REDACTED]" },
+      answer: { status_code: 401 },
+    });
     expect(JSON.stringify(calls)).not.toContain(PUSHWOOSH_TOKEN);
 
     // The token is known again (as after fixing the account settings); the parked message then goes through on a redrive.
-    const parked = await waitFor(async () => {
-      const queues = (await call("GET", "/_live/parked")).body.queues as Array<{ destination: string; entries: Array<Record<string, unknown>> }>;
-      return queues.find((queue) => queue.destination === "pushwoosh")?.entries.find((entry) => entry.correlationId === "api-unknown-credentials");
-    }, 60_000, "the credential failure in the pushwoosh DLQ");
+    const parked = await waitFor(
+      async () => {
+        const queues = (await call("GET", "/_live/parked")).body.queues as Array<{ destination: string; entries: Array<Record<string, unknown>> }>;
+        return queues.find((queue) => queue.destination === "pushwoosh")?.entries.find((entry) => entry.correlationId === "api-unknown-credentials");
+      },
+      60_000,
+      "the credential failure in the pushwoosh DLQ",
+    );
     expect(parked).toMatchObject({ reason: "credentials", status: 401, attempts: MAX_RECEIVE_COUNT, errorClass: "auth" });
 
     expect((await call("DELETE", "/_sandbox/pushwoosh/credentials")).body).toMatchObject({ credentialsReplaced: false });
@@ -139,11 +175,17 @@ describe("the live view's HTTP API under npm start", () => {
 
   it("streams every record over server-sent events, linked by correlation id and redacted", async () => {
     expect(await postFirehose("api-stream", firehose("c0ffee00-0000-4000-8000-000000000002"))).toBe(200);
-    const records = await waitFor(async () => {
-      const all = (await call("GET", "/_live/records")).body as unknown as LiveRecord[];
-      const mine = all.filter((record) => record.kind === "partnerCall" ? record.correlationIds.includes("api-stream") : "correlationId" in record && record.correlationId === "api-stream");
-      return mine.some((record) => record.kind === "attempt") ? mine : undefined;
-    }, 10_000, "the request's records");
+    const records = await waitFor(
+      async () => {
+        const all = (await call("GET", "/_live/records")).body as unknown as LiveRecord[];
+        const mine = all.filter((record) =>
+          record.kind === "partnerCall" ? record.correlationIds.includes("api-stream") : "correlationId" in record && record.correlationId === "api-stream",
+        );
+        return mine.some((record) => record.kind === "attempt") ? mine : undefined;
+      },
+      10_000,
+      "the request's records",
+    );
     expect(records.map((record) => record.kind).sort()).toEqual(["attempt", "partnerCall", "request", "workItem"]);
 
     const controller = new AbortController();

@@ -24,7 +24,7 @@ interface Received {
 
 const PUSHWOOSH_OK = { status_code: 200, status_message: "OK", response: null };
 const MIXPANEL_OK = { code: 200, num_records_imported: 1, status: "OK" };
-const answerTo = (path: string) => path.startsWith("/json/1.3/") ? PUSHWOOSH_OK : path === "/import" ? MIXPANEL_OK : undefined;
+const answerTo = (path: string) => (path.startsWith("/json/1.3/") ? PUSHWOOSH_OK : path === "/import" ? MIXPANEL_OK : undefined);
 
 function firehoseEvent(id: string) {
   return {
@@ -35,10 +35,15 @@ function firehoseEvent(id: string) {
 }
 
 const brazeBatch = {
-  events: [{
-    id: "5e1f0c8a-0000-4000-8000-00000000c001", event_type: "users.messages.pushnotification.Send", time: 1714592744,
-    user: { user_id: "u-rec", external_user_id: "recorded-braze-user" }, properties: { platform: "ios", campaign_name: "Recorded" },
-  }],
+  events: [
+    {
+      id: "5e1f0c8a-0000-4000-8000-00000000c001",
+      event_type: "users.messages.pushnotification.Send",
+      time: 1714592744,
+      user: { user_id: "u-rec", external_user_id: "recorded-braze-user" },
+      properties: { platform: "ios", campaign_name: "Recorded" },
+    },
+  ],
 };
 
 describe("the live view's partner calls to URLs other than a sandbox", () => {
@@ -91,20 +96,36 @@ describe("the live view's partner calls to URLs other than a sandbox", () => {
     expect(stack.sandboxes.pushwoosh).toBeUndefined();
     expect(stack.sandboxes.mixpanel).toBeUndefined();
     await post("/mparticle/events", "rec-firehose", `Token ${stack.secrets.inbound.mparticleToken}`, firehoseEvent("c0ffee00-0000-4000-8000-00000000d001"));
-    await post("/mparticle/audiences", "rec-audience", `Token ${stack.secrets.inbound.mparticleToken}`, configured(fixture("AudienceSubscriptionRequest.json")));
+    await post(
+      "/mparticle/audiences",
+      "rec-audience",
+      `Token ${stack.secrets.inbound.mparticleToken}`,
+      configured(fixture("AudienceSubscriptionRequest.json")),
+    );
     await post("/braze/currents", "rec-braze", `Bearer ${stack.secrets.inbound.brazeToken}`, brazeBatch);
 
     const seen = (all: LiveRecord[], correlationId: string, test: (call: PartnerCallRecord) => boolean) => callsOf(all, correlationId).some(test);
-    const all = await waitFor(async () => {
-      const now = await records();
-      const done = seen(now, "rec-firehose", (call) => call.url.endsWith("/postEvent")) && seen(now, "rec-audience", (call) => call.url.endsWith("/createFilter"))
-        && seen(now, "rec-braze", (call) => call.partner === "mixpanel") && seen(now, "rec-braze", (call) => call.partner === "mparticle");
-      return done ? now : undefined;
-    }, 20_000, "the partner calls in the live view");
+    const all = await waitFor(
+      async () => {
+        const now = await records();
+        const done =
+          seen(now, "rec-firehose", (call) => call.url.endsWith("/postEvent")) &&
+          seen(now, "rec-audience", (call) => call.url.endsWith("/createFilter")) &&
+          seen(now, "rec-braze", (call) => call.partner === "mixpanel") &&
+          seen(now, "rec-braze", (call) => call.partner === "mparticle");
+        return done ? now : undefined;
+      },
+      20_000,
+      "the partner calls in the live view",
+    );
 
     const postEvent = callsOf(all, "rec-firehose").find((call) => call.url.endsWith("/postEvent"));
     expect(postEvent).toMatchObject({
-      partner: "pushwoosh", method: "POST", url: `${recordingUrl}/json/1.3/postEvent`, status: 200, attempt: 1,
+      partner: "pushwoosh",
+      method: "POST",
+      url: `${recordingUrl}/json/1.3/postEvent`,
+      status: 200,
+      attempt: 1,
       durationMs: expect.any(Number),
       requestBody: { request: { application: "ABCDE-12345", userId: "recorded-user", event: "Level Up", attributes: { level: 7 } } },
       answer: { headers: { "content-type": "application/json" }, body: PUSHWOOSH_OK },
@@ -120,10 +141,16 @@ describe("the live view's partner calls to URLs other than a sandbox", () => {
     // Mixpanel's gzipped import, shown as the JSON Mixpanel reads; mParticle's call is the sandbox's, shown once.
     const braze = callsOf(all, "rec-braze");
     expect(braze.filter((call) => call.partner === "mixpanel")).toEqual([
-      expect.objectContaining({ url: expect.stringMatching(new RegExp(`^${recordingUrl}/import\\?strict=1`)), status: 200, requestBody: [expect.objectContaining({ event: "Push Notification Send" })] }),
+      expect.objectContaining({
+        url: expect.stringMatching(new RegExp(`^${recordingUrl}/import\\?strict=1`)),
+        status: 200,
+        requestBody: [expect.objectContaining({ event: "Push Notification Send" })],
+      }),
     ]);
     const mparticleCalls = all.filter((record) => record.kind === "partnerCall" && record.partner === "mparticle");
-    expect(mparticleCalls.map((call) => call.kind === "partnerCall" && call.url)).toEqual(stack.sandboxes.mparticle?.calls.map((call) => `${stack.sandboxes.mparticle?.url}${call.path}`));
+    expect(mparticleCalls.map((call) => call.kind === "partnerCall" && call.url)).toEqual(
+      stack.sandboxes.mparticle?.calls.map((call) => `${stack.sandboxes.mparticle?.url}${call.path}`),
+    );
 
     // The partner got the credentials; the live view shows none of them.
     expect(received.find((request) => request.url === "/json/1.3/postEvent")?.headers.authorization).toBe("Token device-api-token");
@@ -144,10 +171,17 @@ describe("a partner call that gets no answer", () => {
     await new Promise((resolve) => closed.close(resolve));
     try {
       const worker = tracer.worker("mixpanel", async () => {
-        await partnerRequest("mixpanel", { method: "POST", url: `http://127.0.0.1:${port}/import?api_key=k-secret`, headers: {}, body: "[]" }).catch(() => undefined);
+        await partnerRequest("mixpanel", { method: "POST", url: `http://127.0.0.1:${port}/import?api_key=k-secret`, headers: {}, body: "[]" }).catch(
+          () => undefined,
+        );
         return { batchItemFailures: [] };
       });
-      const record = { messageId: "m-1", body: JSON.stringify({ workItemId: "w-1", correlationId: "c-1" }), messageAttributes: {}, attributes: { ApproximateReceiveCount: "2" } };
+      const record = {
+        messageId: "m-1",
+        body: JSON.stringify({ workItemId: "w-1", correlationId: "c-1" }),
+        messageAttributes: {},
+        attributes: { ApproximateReceiveCount: "2" },
+      };
       await worker({ Records: [record] } as never, lambdaContext("mixpanel-worker", 30, "us-east-1"));
       // A call outside any worker invocation is not the stack's.
       await partnerRequest("mixpanel", { method: "GET", url: `http://127.0.0.1:${port}/outside`, headers: {} }).catch(() => undefined);
@@ -157,14 +191,25 @@ describe("a partner call that gets no answer", () => {
     }
 
     const calls = recorder.snapshot().filter((entry) => entry.kind === "partnerCall");
-    expect(calls).toEqual([expect.objectContaining({
-      partner: "mixpanel", status: "failed", error: expect.stringMatching(/ECONNREFUSED/), url: `http://127.0.0.1:${port}/import?api_key="[REDACTED]"`,
-      requestBody: [], answer: undefined, correlationIds: ["c-1"], attempt: 2, workItems: [{ workItemId: "w-1", correlationId: "c-1", attempt: 2 }],
-    })]);
+    expect(calls).toEqual([
+      expect.objectContaining({
+        partner: "mixpanel",
+        status: "failed",
+        error: expect.stringMatching(/ECONNREFUSED/),
+        url: `http://127.0.0.1:${port}/import?api_key="[REDACTED]"`,
+        requestBody: [],
+        answer: undefined,
+        correlationIds: ["c-1"],
+        attempt: 2,
+        workItems: [{ workItemId: "w-1", correlationId: "c-1", attempt: 2 }],
+      }),
+    ]);
   });
 
   it("has its URL's credentials redacted: user info and secret-named query parameters", () => {
-    expect(redactUrl("https://user:pw@api.example.com/import?strict=1&api_key=k&key=k2&project_id=7")).toBe('https://[REDACTED]@api.example.com/import?strict=1&api_key="[REDACTED]"&key="[REDACTED]"&project_id=7');
+    expect(redactUrl("https://user:pw@api.example.com/import?strict=1&api_key=k&key=k2&project_id=7")).toBe(
+      'https://[REDACTED]@api.example.com/import?strict=1&api_key="[REDACTED]"&key="[REDACTED]"&project_id=7',
+    );
     expect(redactUrl("http://127.0.0.1:9/json/1.3/setTags")).toBe("http://127.0.0.1:9/json/1.3/setTags");
   });
 });

@@ -2,8 +2,15 @@ import { describe, expect, it } from "vitest";
 import { LiveRecorder, RECORDS_KEPT, parseBodyText, userIdsIn, type LiveRecord, type LiveRecordBody } from "../../../../infra/local/live/recorder.js";
 
 const request = (correlationId: string, body: unknown): LiveRecordBody => ({
-  kind: "request", correlationId, method: "POST", route: "/braze/currents", status: 200, durationMs: 3, eventCount: 1,
-  headers: { authorization: "Bearer dev-braze-token" }, body,
+  kind: "request",
+  correlationId,
+  method: "POST",
+  route: "/braze/currents",
+  status: 200,
+  durationMs: 3,
+  eventCount: 1,
+  headers: { authorization: "Bearer dev-braze-token" },
+  body,
 });
 
 describe("the live view's record stream", () => {
@@ -49,7 +56,12 @@ describe("the live view's record stream", () => {
     const ids = userIdsIn({
       braze: { user_id: "u-1", external_user_id: "e-1" },
       mparticle: [{ user_identities: { customer_id: "c-1" }, mpid: 42 }],
-      firehose: { user_identities: [{ type: "customer", encoding: "raw", value: "c-3" }, { type: "email", encoding: "raw", value: "not-an-id@x" }] },
+      firehose: {
+        user_identities: [
+          { type: "customer", encoding: "raw", value: "c-3" },
+          { type: "email", encoding: "raw", value: "not-an-id@x" },
+        ],
+      },
       pushwoosh: { request: { userId: "p-1" } },
       mixpanel: [{ properties: { distinct_id: "d-1", $user_id: "d-2" } }],
       work: { customerId: "c-2" },
@@ -60,7 +72,14 @@ describe("the live view's record stream", () => {
   it("names a 64-bit mpid sent as a number literal once, with the digits that were sent, and the customer id of an identity entry", () => {
     const recorder = new LiveRecorder();
     // An mParticle batch: the mpid and a customer id, the mpid in the batch and in an identity change.
-    recorder.add(request("c-64", parseBodyText('{"mpid":-8433569830139454812,"user_identities":[{"identity_type":"customer_id","identity":"cust-9"}],"events":[{"data":{"mpid":-8433569830139454812}}]}')));
+    recorder.add(
+      request(
+        "c-64",
+        parseBodyText(
+          '{"mpid":-8433569830139454812,"user_identities":[{"identity_type":"customer_id","identity":"cust-9"}],"events":[{"data":{"mpid":-8433569830139454812}}]}',
+        ),
+      ),
+    );
 
     const [record] = recorder.snapshot();
 

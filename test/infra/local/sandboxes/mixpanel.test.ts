@@ -66,9 +66,19 @@ describe("Mixpanel sandbox", () => {
       num_records_imported: 1,
       status: "Bad Request",
       failed_records: [
-        { index: 1, insert_id: "a".repeat(37), field: "properties.$insert_id", message: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'" },
+        {
+          index: 1,
+          insert_id: "a".repeat(37),
+          field: "properties.$insert_id",
+          message: "'properties.$insert_id' is invalid: must be at most 36 alphanumeric characters or '-'",
+        },
         { index: 2, insert_id: "", field: "event", message: "'event' must be a non-empty string" },
-        { index: 3, insert_id: eventId(72), field: "properties.time", message: "'properties.time' is invalid: must be specified as seconds or milliseconds since epoch" },
+        {
+          index: 3,
+          insert_id: eventId(72),
+          field: "properties.time",
+          message: "'properties.time' is invalid: must be specified as seconds or milliseconds since epoch",
+        },
       ],
     });
     expect(sandbox.imported.some((imported) => imported.properties.$insert_id === eventId(70))).toBe(true);
@@ -98,7 +108,10 @@ describe("Mixpanel sandbox", () => {
 
   it.each([
     ["254 properties", Object.fromEntries(Array.from({ length: 251 }, (_, i) => [`p${i}`, i]))],
-    ["a list of 254 items and an object of 254 keys", { list: Array.from({ length: 254 }, (_, i) => i), object: Object.fromEntries(Array.from({ length: 254 }, (_, i) => [`k${i}`, i])) }],
+    [
+      "a list of 254 items and an object of 254 keys",
+      { list: Array.from({ length: 254 }, (_, i) => i), object: Object.fromEntries(Array.from({ length: 254 }, (_, i) => [`k${i}`, i])) },
+    ],
     ["objects and lists nested 3 levels deep", { a: { b: { c: 1, l: [1] } }, m: [[[1]]] }],
   ])("imports an event at the limits: %s", async (_, properties) => {
     const response = await post([event(95, properties)]);

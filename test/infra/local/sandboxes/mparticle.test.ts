@@ -8,7 +8,12 @@ function batch(n: number, overrides: Record<string, unknown> = {}) {
   return {
     environment: "production",
     user_identities: { customer_id: `user-${n}` },
-    events: [{ event_type: "custom_event", data: { event_name: "Canvas Entry", custom_event_type: "other", source_message_id: eventId(n), timestamp_unixtime_ms: 1767225600000 } }],
+    events: [
+      {
+        event_type: "custom_event",
+        data: { event_name: "Canvas Entry", custom_event_type: "other", source_message_id: eventId(n), timestamp_unixtime_ms: 1767225600000 },
+      },
+    ],
     ...overrides,
   };
 }
@@ -17,7 +22,11 @@ describe("mParticle sandbox", () => {
   let sandbox: MparticleSandbox;
 
   const post = (body: unknown, authorization = basic("web-key", "web-secret"), path = "/v2/bulkevents") =>
-    fetch(`${sandbox.url}${path}`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(`${sandbox.url}${path}`, {
+      method: "POST",
+      headers: { authorization, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     sandbox = createMparticleSandbox({ feeds: TEST_SECRETS.mparticle.feeds });
@@ -73,11 +82,34 @@ describe("mParticle sandbox", () => {
   });
 
   it.each([
-    ["101 event attributes", { events: [{ event_type: "custom_event", data: { event_name: "e", custom_event_type: "other", custom_attributes: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, i])) } }] }, "events.0.data.custom_attributes has 101 attributes; at most 100"],
+    [
+      "101 event attributes",
+      {
+        events: [
+          {
+            event_type: "custom_event",
+            data: { event_name: "e", custom_event_type: "other", custom_attributes: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`a${i}`, i])) },
+          },
+        ],
+      },
+      "events.0.data.custom_attributes has 101 attributes; at most 100",
+    ],
     ["an attribute value over 4096 characters", { user_attributes: { note: "x".repeat(4097) } }, "user_attributes.note is over 4096 characters"],
-    ["101 user attributes", { user_attributes: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`u${i}`, "v"])) }, "user_attributes has 101 attributes; at most 100"],
-    ["a user attribute list of 1001 entries", { user_attributes: { tags: Array.from({ length: 1001 }, () => "t") } }, "user_attributes.tags has over 1000 entries"],
-    ["a batch of 128 KB", { user_attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`u${i}`, "x".repeat(4000)])) }, "batch must be under 131072 bytes"],
+    [
+      "101 user attributes",
+      { user_attributes: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`u${i}`, "v"])) },
+      "user_attributes has 101 attributes; at most 100",
+    ],
+    [
+      "a user attribute list of 1001 entries",
+      { user_attributes: { tags: Array.from({ length: 1001 }, () => "t") } },
+      "user_attributes.tags has over 1000 entries",
+    ],
+    [
+      "a batch of 128 KB",
+      { user_attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`u${i}`, "x".repeat(4000)])) },
+      "batch must be under 131072 bytes",
+    ],
   ])("drops a batch with %s behind the 202", async (_, overrides, reason) => {
     const response = await post([batch(1, overrides)]);
 
@@ -88,7 +120,9 @@ describe("mParticle sandbox", () => {
 
   it("truncates event and attribute names over 256 characters, as mParticle does for server-to-server data", async () => {
     const long = "n".repeat(300);
-    const response = await post([batch(1, { events: [{ event_type: "custom_event", data: { event_name: long, custom_event_type: "other", custom_attributes: { [long]: "v" } } }] })]);
+    const response = await post([
+      batch(1, { events: [{ event_type: "custom_event", data: { event_name: long, custom_event_type: "other", custom_attributes: { [long]: "v" } } }] }),
+    ]);
 
     expect(response.status).toBe(202);
     const stored = sandbox.accepted[0]?.batch.events as Array<{ data: { event_name: string; custom_attributes: Record<string, string> } }>;

@@ -48,7 +48,12 @@ describe("Pushwoosh sandbox", () => {
 
   it.each([
     ["postEvent without attributes", "/json/1.3/postEvent", { application: APP, userId: "u", event: "E" }, /attributes/],
-    ["registerDevice with an unknown device_type", "/json/1.3/registerDevice", { application: APP, hwid: "h", push_token: "p", device_type: 99 }, /device_type/],
+    [
+      "registerDevice with an unknown device_type",
+      "/json/1.3/registerDevice",
+      { application: APP, hwid: "h", push_token: "p", device_type: 99 },
+      /device_type/,
+    ],
     ["setTags without a user or device", "/json/1.3/setTags", { application: APP, tags: { a: 1 } }, /userId or hwid/],
     ["setTags with an object value", "/json/1.3/setTags", { application: APP, userId: "u", tags: { a: { b: 1 } } }, /Invalid value/],
   ])("answers %s with status_code 210 and a message", async (_label, path, request, message) => {
@@ -60,7 +65,7 @@ describe("Pushwoosh sandbox", () => {
   });
 
   const setTags = { request: { application: APP, userId: "u", tags: { a: 1 } } };
-  const createFilter = (auth?: string) => ({ request: { application: APP, name: "f", filter_expression: "T(\"a\", EQ, 1)", ...(auth ? { auth } : {}) } });
+  const createFilter = (auth?: string) => ({ request: { application: APP, name: "f", filter_expression: 'T("a", EQ, 1)', ...(auth ? { auth } : {}) } });
   it.each([
     ["a device method without the Authorization header", "/json/1.3/setTags", setTags, undefined],
     ["a device method with an unknown token", "/json/1.3/setTags", setTags, "unknown-token"],
@@ -102,10 +107,14 @@ describe("Pushwoosh sandbox", () => {
 
   it("answers bulkSetTags with a pending request id whose status can be polled", async () => {
     const accepted = await post(base, "/api/v2/audience/bulkSetTags", {
-      application: APP, auth: SERVER_TOKEN, create_missing_tags: true,
+      application: APP,
+      auth: SERVER_TOKEN,
+      create_missing_tags: true,
       devices: [{ user_id: "bulk", list_operator: "append", tags: { Audiences: ["x"] } }],
     });
-    const poll = await fetch(`${base}/api/v2/audience/bulkSetTags/${String(accepted.body.request_id)}`, { headers: { authorization: `Token ${SERVER_TOKEN}` } });
+    const poll = await fetch(`${base}/api/v2/audience/bulkSetTags/${String(accepted.body.request_id)}`, {
+      headers: { authorization: `Token ${SERVER_TOKEN}` },
+    });
 
     expect(accepted).toEqual({ status: 200, body: { request_id: expect.any(String), status: "Pending" } });
     expect(await poll.json()).toEqual({ request_id: accepted.body.request_id, status: "Completed" });
@@ -113,7 +122,7 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("refuses a second filter of the same name and a delete of an unknown one", async () => {
-    const filter = { application: APP, auth: SERVER_TOKEN, name: "seg", filter_expression: "T(\"a\", EQ, 1)" };
+    const filter = { application: APP, auth: SERVER_TOKEN, name: "seg", filter_expression: 'T("a", EQ, 1)' };
 
     const first = await post(base, "/json/1.3/createFilter", { request: filter });
     const second = await post(base, "/json/1.3/createFilter", { request: filter });
@@ -149,14 +158,17 @@ describe("Pushwoosh sandbox", () => {
     await post(base, "/json/1.3/setTags", { request: { application: APP, userId: "bulk-typed", tags: { Level: 3 } } }, DEVICE_TOKEN);
 
     const refused = await post(base, "/api/v2/audience/bulkSetTags", {
-      application: APP, auth: SERVER_TOKEN, devices: [{ user_id: "bulk-typed", list_operator: "set", tags: { Level: "three" } }],
+      application: APP,
+      auth: SERVER_TOKEN,
+      devices: [{ user_id: "bulk-typed", list_operator: "set", tags: { Level: "three" } }],
     });
 
     expect(refused).toEqual({ status: 400, body: { error: { message: 'devices[0]: Tag "Level" is of type Integer: value "three" refused' } } });
   });
 
   it("takes postEvent only for events created in the Control Panel, case-sensitively", async () => {
-    const postEvent = (event: string) => post(base, "/json/1.3/postEvent", { request: { application: APP, userId: "u", hwid: "h", event, attributes: {} } }, DEVICE_TOKEN);
+    const postEvent = (event: string) =>
+      post(base, "/json/1.3/postEvent", { request: { application: APP, userId: "u", hwid: "h", event, attributes: {} } }, DEVICE_TOKEN);
 
     expect((await postEvent("Known")).body.status_code).toBe(200);
     expect((await postEvent("known")).body).toEqual({ status_code: 210, status_message: 'Event not found: "known"', response: null });
@@ -166,7 +178,8 @@ describe("Pushwoosh sandbox", () => {
 
   // Tokens in the forms Pushwoosh documents (device-api example, device-identifiers page, the Web SDK's getPushToken).
   const APNS = "dec301908b9ba8df85e57a58e40f96f523f4c2068674f5fe2ba25cdc250a2a41";
-  const FCM = "APA91bFoi3lMMre9G3XzR1LrF4ZT82_15MsMdEICogXSLB8-MrdkRuRQFwNI5u8Dh0cI90ABD3BOKnxkEla8cGdisbDHl5cVIkZah5QUhSAxzx4Roa7b4xy9tvx9iNSYw-eXBYYd8k1XKf8Q_Qq1X9-x-U-Y79vdPq";
+  const FCM =
+    "APA91bFoi3lMMre9G3XzR1LrF4ZT82_15MsMdEICogXSLB8-MrdkRuRQFwNI5u8Dh0cI90ABD3BOKnxkEla8cGdisbDHl5cVIkZah5QUhSAxzx4Roa7b4xy9tvx9iNSYw-eXBYYd8k1XKf8Q_Qq1X9-x-U-Y79vdPq";
   const FCM_WITH_PREFIX = `fZhR0fsr0zw:${FCM}`;
   const CHROME_ENDPOINT = `https://fcm.googleapis.com/fcm/send/${FCM_WITH_PREFIX}`;
   const FIREFOX_ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABmVx3oYyM0c2VydmVyLXN1YnNjcmlwdGlvbg";
@@ -195,7 +208,12 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it.each([
-    ["an APNs token in the old \"<… …>\" description form", 1, "<e481f135 9629f0c3 a6b2e1c0 7c5d3c0c 2e1ad80d 7b6b3e56 f8e5c8a2 7f9b0b41>", /device_type 1 \(iOS\): an APNs token is 64 hexadecimal/],
+    [
+      'an APNs token in the old "<… …>" description form',
+      1,
+      "<e481f135 9629f0c3 a6b2e1c0 7c5d3c0c 2e1ad80d 7b6b3e56 f8e5c8a2 7f9b0b41>",
+      /device_type 1 \(iOS\): an APNs token is 64 hexadecimal/,
+    ],
     ["an APNs token that is not hex", 1, "apns-token-e2e", /64 hexadecimal/],
     ["an APNs token one digit short", 1, APNS.slice(1), /64 hexadecimal/],
     ["an FCM token with a space", 3, `${FCM} x`, /device_type 3 \(Android\)/],
@@ -234,8 +252,18 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("deletes a user with its tags and devices on deleteUser (v2 device API, Device token, unwrapped body)", async () => {
-    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "gone-1", push_token: "a".repeat(64), device_type: 1, userId: "leaver" } }, DEVICE_TOKEN);
-    await post(base, "/json/1.3/registerDevice", { request: { application: APP, hwid: "stays", push_token: "b".repeat(64), device_type: 1, userId: "stayer" } }, DEVICE_TOKEN);
+    await post(
+      base,
+      "/json/1.3/registerDevice",
+      { request: { application: APP, hwid: "gone-1", push_token: "a".repeat(64), device_type: 1, userId: "leaver" } },
+      DEVICE_TOKEN,
+    );
+    await post(
+      base,
+      "/json/1.3/registerDevice",
+      { request: { application: APP, hwid: "stays", push_token: "b".repeat(64), device_type: 1, userId: "stayer" } },
+      DEVICE_TOKEN,
+    );
     await post(base, "/json/1.3/setTags", { request: { application: APP, userId: "leaver", tags: { City: "Boca" } } }, DEVICE_TOKEN);
 
     const wrongToken = await post(base, "/api/v2/device-api/deleteUser", { application: APP, user_id: "leaver" }, SERVER_TOKEN);
@@ -251,7 +279,9 @@ describe("Pushwoosh sandbox", () => {
   });
 
   it("accepts createFilter with or without `application` (documented as for High-Speed Setup only)", async () => {
-    const filter = (name: string, application?: string) => ({ request: { auth: SERVER_TOKEN, name, filter_expression: "T(\"a\", EQ, 1)", ...(application ? { application } : {}) } });
+    const filter = (name: string, application?: string) => ({
+      request: { auth: SERVER_TOKEN, name, filter_expression: 'T("a", EQ, 1)', ...(application ? { application } : {}) },
+    });
 
     expect((await post(base, "/json/1.3/createFilter", filter("without-app"))).body.status_code).toBe(200);
     expect((await post(base, "/json/1.3/createFilter", filter("with-app", APP))).body.status_code).toBe(200);

@@ -60,7 +60,12 @@ describe("the sandbox base", () => {
     const { sandbox, processed } = countingSandbox();
     started.push(sandbox);
     const base = await sandbox.start(0);
-    sandbox.injectFaults({ kind: "reset", afterProcessing: true }, { kind: "delay", ms: 600, afterProcessing: true }, { kind: "delay", ms: 600 }, { kind: "reset" });
+    sandbox.injectFaults(
+      { kind: "reset", afterProcessing: true },
+      { kind: "delay", ms: 600, afterProcessing: true },
+      { kind: "delay", ms: 600 },
+      { kind: "reset" },
+    );
 
     const outcomes = [await send(base, "a"), await send(base, "b"), await send(base, "c"), await send(base, "d")];
     await waitFor(() => sandbox.calls.length === 4 && sandbox.calls.every((call) => call.status !== 0), 5_000, "the held calls to finish");

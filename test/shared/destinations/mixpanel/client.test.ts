@@ -13,7 +13,13 @@ describe("Mixpanel client against the sandbox", () => {
   let sandbox: MixpanelSandbox;
   let baseUrl: string;
   const request = (...insertIds: string[]) =>
-    defined(importRequests(insertIds.map((id, index) => ({ key: `k${index + 1}`, item: event(id) })), TEST_SECRETS.mixpanel, baseUrl)[0]);
+    defined(
+      importRequests(
+        insertIds.map((id, index) => ({ key: `k${index + 1}`, item: event(id) })),
+        TEST_SECRETS.mixpanel,
+        baseUrl,
+      )[0],
+    );
 
   beforeAll(async () => {
     sandbox = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });
@@ -32,7 +38,12 @@ describe("Mixpanel client against the sandbox", () => {
 
     const outcomes = await send(sent);
 
-    expect(outcomes).toEqual(new Map([["k1", { kind: "delivered" }], ["k2", { kind: "delivered" }]]));
+    expect(outcomes).toEqual(
+      new Map([
+        ["k1", { kind: "delivered" }],
+        ["k2", { kind: "delivered" }],
+      ]),
+    );
     const [call] = sandbox.calls;
     expect(call).toMatchObject({ method: "POST", path: "/import", status: 200 });
     expect(call?.query.toString()).toBe("strict=1");
@@ -49,23 +60,49 @@ describe("Mixpanel client against the sandbox", () => {
   });
 
   it("finds a failed record by its documented insert_id key when it carries no index", async () => {
-    const body = { code: 400, error: "some data points in the request failed validation", status: "Bad Request", num_records_imported: 1, failed_records: [{ insert_id: "id-8", field: "properties.time", message: "'properties.time' is invalid" }] };
+    const body = {
+      code: 400,
+      error: "some data points in the request failed validation",
+      status: "Bad Request",
+      num_records_imported: 1,
+      failed_records: [{ insert_id: "id-8", field: "properties.time", message: "'properties.time' is invalid" }],
+    };
     sandbox.injectFaults({ kind: "status", status: 400, body });
 
     const outcomes = await send(request("id-7", "id-8"));
 
     expect(outcomes.get("k1")).toEqual({ kind: "delivered" });
-    expect(outcomes.get("k2")).toMatchObject({ kind: "failed", error: { errorClass: "permanent", field: "properties.time", partnerMessage: "'properties.time' is invalid" } });
+    expect(outcomes.get("k2")).toMatchObject({
+      kind: "failed",
+      error: { errorClass: "permanent", field: "properties.time", partnerMessage: "'properties.time' is invalid" },
+    });
   });
 
   it("fails the first and the last event by their indexes, and says why when Mixpanel gives no message", async () => {
-    sandbox.injectFaults({ kind: "status", status: 400, body: { code: 400, error: "some data points in the request failed validation", failed_records: [{ index: 0, field: "event" }, { index: 2, message: "'properties.time' is invalid" }] } });
+    sandbox.injectFaults({
+      kind: "status",
+      status: 400,
+      body: {
+        code: 400,
+        error: "some data points in the request failed validation",
+        failed_records: [
+          { index: 0, field: "event" },
+          { index: 2, message: "'properties.time' is invalid" },
+        ],
+      },
+    });
 
     const outcomes = await send(request("id-10", "id-11", "id-12"));
 
     expect(outcomes.get("k1")).toEqual({
       kind: "failed",
-      error: expect.objectContaining({ errorClass: "permanent", status: 400, field: "event", partnerMessage: "rejected by strict-mode validation", message: "mixpanel rejected the event: rejected by strict-mode validation" }),
+      error: expect.objectContaining({
+        errorClass: "permanent",
+        status: 400,
+        field: "event",
+        partnerMessage: "rejected by strict-mode validation",
+        message: "mixpanel rejected the event: rejected by strict-mode validation",
+      }),
     });
     expect(outcomes.get("k2")).toEqual({ kind: "delivered" });
     expect(outcomes.get("k3")).toMatchObject({ kind: "failed", error: { message: "mixpanel rejected the event: 'properties.time' is invalid" } });

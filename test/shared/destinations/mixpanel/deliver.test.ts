@@ -37,7 +37,12 @@ describe("mixpanelDelivery.deliver with a project token", () => {
 
     const outcomes = await mixpanelDelivery.deliver(items);
 
-    expect(outcomes).toEqual(new Map([["m1", { kind: "delivered" }], ["m2", { kind: "delivered" }]]));
+    expect(outcomes).toEqual(
+      new Map([
+        ["m1", { kind: "delivered" }],
+        ["m2", { kind: "delivered" }],
+      ]),
+    );
     const [call] = sandbox.callsTo("/import");
     expect(sandbox.calls).toHaveLength(1);
     expect(call?.method).toBe("POST");

@@ -9,17 +9,25 @@ import { defined } from "../../../support/defined.js";
 const payload = (customerId: string, id: string): MparticlePayload => ({
   feed: "web",
   customerId,
-  event: { event_type: "custom_event", data: { source_message_id: id, timestamp_unixtime_ms: 1767225600000, custom_attributes: { a: 1 }, event_name: "Canvas Entry", custom_event_type: "other" } },
+  event: {
+    event_type: "custom_event",
+    data: { source_message_id: id, timestamp_unixtime_ms: 1767225600000, custom_attributes: { a: 1 }, event_name: "Canvas Entry", custom_event_type: "other" },
+  },
 });
 
 describe("mParticle client against the sandbox", () => {
   let sandbox: MparticleSandbox;
   let baseUrl: string;
   const request = () =>
-    defined(planBulkRequests(
-      [{ key: "k1", item: payload("alice", "00000000-0000-4000-8000-000000000001") }, { key: "k2", item: payload("bob", "00000000-0000-4000-8000-000000000002") }],
-      { environment: "development", feeds: TEST_SECRETS.mparticle.feeds, baseUrl },
-    ).requests[0]);
+    defined(
+      planBulkRequests(
+        [
+          { key: "k1", item: payload("alice", "00000000-0000-4000-8000-000000000001") },
+          { key: "k2", item: payload("bob", "00000000-0000-4000-8000-000000000002") },
+        ],
+        { environment: "development", feeds: TEST_SECRETS.mparticle.feeds, baseUrl },
+      ).requests[0],
+    );
 
   beforeAll(async () => {
     sandbox = createMparticleSandbox({ feeds: TEST_SECRETS.mparticle.feeds });
@@ -36,7 +44,12 @@ describe("mParticle client against the sandbox", () => {
   it("sends POST /v2/bulkevents as documented and gives every item of it the 202", async () => {
     const outcomes = await send(request());
 
-    expect(outcomes).toEqual(new Map([["k1", { kind: "delivered" }], ["k2", { kind: "delivered" }]]));
+    expect(outcomes).toEqual(
+      new Map([
+        ["k1", { kind: "delivered" }],
+        ["k2", { kind: "delivered" }],
+      ]),
+    );
     const [call] = sandbox.calls;
     expect(call).toMatchObject({ method: "POST", path: "/v2/bulkevents", status: 202 });
     expect(call?.headers.authorization).toBe(basic("web-key", "web-secret"));

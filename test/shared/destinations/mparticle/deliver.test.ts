@@ -39,7 +39,12 @@ describe("mparticleDelivery.deliver", () => {
 
     const outcomes = await mparticleDelivery.deliver(items);
 
-    expect(outcomes).toEqual(new Map([["m1", { kind: "delivered" }], ["m2", { kind: "delivered" }]]));
+    expect(outcomes).toEqual(
+      new Map([
+        ["m1", { kind: "delivered" }],
+        ["m2", { kind: "delivered" }],
+      ]),
+    );
     const calls = sandbox.callsTo("/v2/bulkevents");
     expect(calls.map((call) => [call.method, call.status, call.headers.authorization, call.headers["content-type"]])).toEqual([
       ["POST", 202, basic("ios-key", "ios-secret"), "application/json"],

@@ -96,12 +96,16 @@ describe("planBulkRequests", () => {
       [{ customer_id: "alice" }, [eventId(1), eventId(3)]],
       [{ customer_id: "bob" }, [eventId(4)]],
     ]);
-    expect(plan.requests[1] && batchesOf(plan.requests[1])[0]).toMatchObject({ environment: "development", user_identities: { customer_id: "alice", email: "example@braze.com" } });
+    expect(plan.requests[1] && batchesOf(plan.requests[1])[0]).toMatchObject({
+      environment: "development",
+      user_identities: { customer_id: "alice", email: "example@braze.com" },
+    });
   });
 
   it("derives source_request_id from the batch content", () => {
     const build = () =>
-      planBulkRequests(items([payload("users.canvas.Entry", { id: eventId(1) }, "alice")]), target("production")).requests.map(batchesOf)[0]?.[0]?.source_request_id;
+      planBulkRequests(items([payload("users.canvas.Entry", { id: eventId(1) }, "alice")]), target("production")).requests.map(batchesOf)[0]?.[0]
+        ?.source_request_id;
     const other = planBulkRequests(items([payload("users.canvas.Entry", { id: eventId(2) }, "alice")]), target("production")).requests.map(batchesOf)[0]?.[0];
 
     expect(build()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5/);
@@ -150,7 +154,10 @@ describe("planBulkRequests", () => {
       return toMparticlePayload(brazeEventSchema.parse(raw), "alice");
     };
 
-    const plan = planBulkRequests(items([device("aaaaaaaa-0000-4000-8000-000000000001"), device("bbbbbbbb-0000-4000-8000-000000000002")]), target("production"));
+    const plan = planBulkRequests(
+      items([device("aaaaaaaa-0000-4000-8000-000000000001"), device("bbbbbbbb-0000-4000-8000-000000000002")]),
+      target("production"),
+    );
 
     expect(plan.requests.flatMap(batchesOf).map((batch) => batch.device_info?.ios_idfv)).toEqual([
       "aaaaaaaa-0000-4000-8000-000000000001",

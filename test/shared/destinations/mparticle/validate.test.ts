@@ -24,7 +24,10 @@ const propertyValue = fc.oneof(leaf, fc.array(leaf, { maxLength: 5 }), fc.dictio
 const brazeEvents = fc
   .record({
     eventType: fc.constantFrom(...fixtureEventTypes()),
-    id: fc.oneof(uuid, text.filter((id) => id.length > 0)),
+    id: fc.oneof(
+      uuid,
+      text.filter((id) => id.length > 0),
+    ),
     time: fc.integer({ min: 0, max: 4_000_000_000 }),
     platform: fc.option(fc.oneof(fc.constantFrom("ios", "android", "kindle", "web", "tvos", "roku", "IOS"), text), { nil: null }),
     deviceId: fc.option(fc.oneof(uuid, text), { nil: undefined }),
@@ -53,7 +56,10 @@ const brazeEvents = fc
 
 /** The batches the planner would send for these payloads (and the keys it rejected). */
 function plannedBatches(payloads: ReturnType<typeof toMparticlePayload>[]) {
-  const { requests, rejected } = planBulkRequests(payloads.map((item, index) => ({ key: `k${index}`, item })), TARGET);
+  const { requests, rejected } = planBulkRequests(
+    payloads.map((item, index) => ({ key: `k${index}`, item })),
+    TARGET,
+  );
   return { batches: requests.flatMap((request) => JSON.parse(String(request.http.body)) as MparticleBatch[]), rejected };
 }
 
@@ -74,7 +80,9 @@ const mutations: Array<fc.Arbitrary<(batch: Record<string, unknown>) => void>> =
     const [event] = batch.events as Array<Record<string, unknown>>;
     if (event) event.event_type = value;
   }),
-  fc.dictionary(text, fc.oneof(leaf, fc.array(text, { maxLength: 3 }), fc.dictionary(text, leaf, { maxKeys: 2 })), { maxKeys: 3 }).map((value) => (batch) => void (batch.user_attributes = value)),
+  fc
+    .dictionary(text, fc.oneof(leaf, fc.array(text, { maxLength: 3 }), fc.dictionary(text, leaf, { maxKeys: 2 })), { maxKeys: 3 })
+    .map((value) => (batch) => void (batch.user_attributes = value)),
   fc.oneof(leaf, fc.dictionary(text, leaf, { maxKeys: 2 })).map((value) => (batch) => {
     const [event] = batch.events as Array<{ data: Record<string, unknown> }>;
     if (event) event.data.custom_attributes = { a: value };

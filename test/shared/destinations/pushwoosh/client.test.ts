@@ -8,7 +8,13 @@ import type { Fault } from "../../../../infra/local/sandboxes/sandbox.js";
 import { PUSHWOOSH_CREDENTIALS } from "../../sources/mparticle/factories.js";
 
 const postEvent: PushwooshCall = {
-  method: "postEvent", userId: "u1", hwid: "device-1", event: "Purchase", attributes: { amount: 9.5 }, timestampUTC: 1714592744, timestampCurrent: 1714563944,
+  method: "postEvent",
+  userId: "u1",
+  hwid: "device-1",
+  event: "Purchase",
+  attributes: { amount: 9.5 },
+  timestampUTC: 1714592744,
+  timestampCurrent: 1714563944,
 };
 
 /** One call through the client's contract: its request built by map.ts, one outcome back (a failure thrown here, for the assertions). */
@@ -36,7 +42,10 @@ describe("Pushwoosh client against the sandbox", () => {
     sandbox.injectFaults(...faults);
   };
   const pollAnswer = (status: string): Fault => ({ kind: "status", status: 200, body: { request_id: "00000000-0000-4000-8000-000000000000", status } });
-  const bulkSetTags: PushwooshCall = { method: "bulkSetTags", devices: [{ user_id: "bulk-user", list_operator: "append", tags: { "mParticle Audiences": ["VIP"] } }] };
+  const bulkSetTags: PushwooshCall = {
+    method: "bulkSetTags",
+    devices: [{ user_id: "bulk-user", list_operator: "append", tags: { "mParticle Audiences": ["VIP"] } }],
+  };
 
   beforeAll(async () => {
     sandbox = createPushwooshSandbox({ credentials: PUSHWOOSH_CREDENTIALS, events: ["Purchase"] });
@@ -61,7 +70,15 @@ describe("Pushwoosh client against the sandbox", () => {
     expect(call?.headers.authorization).toBe("Token device-api-token");
     expect(call?.headers["content-type"]).toBe("application/json");
     expect(call?.json).toEqual({
-      request: { application: "ABCDE-12345", userId: "u1", hwid: "device-1", event: "Purchase", attributes: { amount: 9.5 }, timestampUTC: 1714592744, timestampCurrent: 1714563944 },
+      request: {
+        application: "ABCDE-12345",
+        userId: "u1",
+        hwid: "device-1",
+        event: "Purchase",
+        attributes: { amount: 9.5 },
+        timestampUTC: 1714592744,
+        timestampCurrent: 1714563944,
+      },
     });
     expect(sandbox.events).toContainEqual(expect.objectContaining({ event: "Purchase", userId: "u1" }));
   });
@@ -88,7 +105,9 @@ describe("Pushwoosh client against the sandbox", () => {
     expect(await sendPushwooshCall({ method: "deleteUser", userId: "u1" }, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "delivered" });
     expect(sandbox.callsTo("/api/v2/device-api/deleteUser")[0]?.json).toEqual({ application: "ABCDE-12345", user_id: "u1" });
 
-    const error = await sendPushwooshCall({ method: "deleteUser", userId: "u1" }, { ...PUSHWOOSH_CREDENTIALS, apiToken: "wrong-token" }).catch((thrown: unknown) => thrown);
+    const error = await sendPushwooshCall({ method: "deleteUser", userId: "u1" }, { ...PUSHWOOSH_CREDENTIALS, apiToken: "wrong-token" }).catch(
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(AuthError);
   });
 
@@ -170,7 +189,10 @@ describe("Pushwoosh client against the sandbox", () => {
 
   // The request was accepted: sending it again for a status we cannot read could only apply it twice.
   it.each([
-    ["an HTTP 503, whatever its body says", { kind: "status", status: 503, body: { request_id: "00000000-0000-4000-8000-000000000000", status: "Error" } } as const],
+    [
+      "an HTTP 503, whatever its body says",
+      { kind: "status", status: 503, body: { request_id: "00000000-0000-4000-8000-000000000000", status: "Error" } } as const,
+    ],
     ["a body without a status", { kind: "status", status: 200, body: { request_id: "00000000-0000-4000-8000-000000000000" } } as const],
     ["a body that is not JSON", { kind: "status", status: 200, body: "<html>" } as const],
     ["a connection reset", { kind: "reset" } as const],
@@ -195,11 +217,18 @@ describe("Pushwoosh client against the sandbox", () => {
   });
 
   it("answers a segment that is already gone as skipped, not failed", async () => {
-    expect(await sendPushwooshCall({ method: "deleteFilter", name: "mParticle: Never Created" }, PUSHWOOSH_CREDENTIALS)).toEqual({ kind: "skipped", reason: "deleteFilter-already-done" });
+    expect(await sendPushwooshCall({ method: "deleteFilter", name: "mParticle: Never Created" }, PUSHWOOSH_CREDENTIALS)).toEqual({
+      kind: "skipped",
+      reason: "deleteFilter-already-done",
+    });
   });
 
   it("retries a segment call Pushwoosh could not process, whatever its message says", async () => {
-    sandbox.injectFaults({ kind: "status", status: 500, body: { status_code: 500, status_message: "Internal error while checking whether the filter already exists" } });
+    sandbox.injectFaults({
+      kind: "status",
+      status: 500,
+      body: { status_code: 500, status_message: "Internal error while checking whether the filter already exists" },
+    });
     const create: PushwooshCall = { method: "createFilter", name: "mParticle: Busy", tagName: "mParticle Audiences", tagValue: "Busy" };
 
     await expect(sendPushwooshCall(create, PUSHWOOSH_CREDENTIALS)).rejects.toBeInstanceOf(RetryableError);
@@ -207,7 +236,12 @@ describe("Pushwoosh client against the sandbox", () => {
 });
 
 describe("classifyPushwooshAnswer: the body's status_code behind an HTTP 200", () => {
-  const answered = (body: unknown, status = 200) => ({ status, headers: new Headers(), bodyText: typeof body === "string" ? body : JSON.stringify(body), latencyMs: 1 });
+  const answered = (body: unknown, status = 200) => ({
+    status,
+    headers: new Headers(),
+    bodyText: typeof body === "string" ? body : JSON.stringify(body),
+    latencyMs: 1,
+  });
 
   it.each([
     [200, undefined],
@@ -222,11 +256,21 @@ describe("classifyPushwooshAnswer: the body's status_code behind an HTTP 200", (
   ] as const)("status_code %i", (code, kind) => {
     const error = classifyPushwooshAnswer("setTags", answered({ status_code: code, status_message: "words" }));
     if (kind === undefined) expect(error).toBeUndefined();
-    else expect(error).toMatchObject({ constructor: kind, status: 200, partnerMessage: "words", message: expect.stringMatching(/^Pushwoosh setTags answered status_code \d+/) });
+    else
+      expect(error).toMatchObject({
+        constructor: kind,
+        status: 200,
+        partnerMessage: "words",
+        message: expect.stringMatching(/^Pushwoosh setTags answered status_code \d+/),
+      });
   });
 
   it("a 200 without a status_code is retryable; an HTTP error is classified first", () => {
-    expect(classifyPushwooshAnswer("setTags", answered("<html>"))).toMatchObject({ constructor: RetryableError, message: "Pushwoosh setTags answered HTTP 200 without a status_code", status: 200 });
+    expect(classifyPushwooshAnswer("setTags", answered("<html>"))).toMatchObject({
+      constructor: RetryableError,
+      message: "Pushwoosh setTags answered HTTP 200 without a status_code",
+      status: 200,
+    });
     expect(classifyPushwooshAnswer("setTags", answered({ status_code: 200 }, 401))).toBeInstanceOf(AuthError);
   });
 

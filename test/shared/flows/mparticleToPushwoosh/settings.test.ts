@@ -5,9 +5,19 @@ import { withEnv } from "../../../support/env.js";
 describe("the mParticle → Pushwoosh mapping settings", () => {
   it("reads the Pushwoosh mapping settings with their defaults, and refuses an unknown user id choice", () => {
     const unset = { PUSHWOOSH_SCREEN_VIEW_EVENT: undefined, PUSHWOOSH_AUDIENCE_TAG: undefined, PUSHWOOSH_USER_ID: undefined, PUSHWOOSH_TAG_TYPES: undefined };
-    expect(withEnv(unset, pushwooshMappingSettings)).toEqual({ screenViewEvent: "PW_ScreenOpen", audienceTag: "mParticle Audiences", userId: "customer", tagTypes: {} });
-    expect(withEnv({ ...unset, PUSHWOOSH_USER_ID: "mpid", PUSHWOOSH_AUDIENCE_TAG: "Segments" }, pushwooshMappingSettings)).toMatchObject({ userId: "mpid", audienceTag: "Segments" });
-    expect(() => withEnv({ ...unset, PUSHWOOSH_USER_ID: "email" }, pushwooshMappingSettings)).toThrow('PUSHWOOSH_USER_ID must be "customer" or "mpid", not "email"');
+    expect(withEnv(unset, pushwooshMappingSettings)).toEqual({
+      screenViewEvent: "PW_ScreenOpen",
+      audienceTag: "mParticle Audiences",
+      userId: "customer",
+      tagTypes: {},
+    });
+    expect(withEnv({ ...unset, PUSHWOOSH_USER_ID: "mpid", PUSHWOOSH_AUDIENCE_TAG: "Segments" }, pushwooshMappingSettings)).toMatchObject({
+      userId: "mpid",
+      audienceTag: "Segments",
+    });
+    expect(() => withEnv({ ...unset, PUSHWOOSH_USER_ID: "email" }, pushwooshMappingSettings)).toThrow(
+      'PUSHWOOSH_USER_ID must be "customer" or "mpid", not "email"',
+    );
   });
 
   it("reads PUSHWOOSH_TAG_TYPES as tag → type, and names the problem of a bad value", () => {
@@ -15,7 +25,9 @@ describe("the mParticle → Pushwoosh mapping settings", () => {
     expect(withEnv({ PUSHWOOSH_TAG_TYPES: undefined }, pushwooshTagTypes)).toEqual({});
     expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: "{Score: decimal}" }, pushwooshTagTypes)).toThrow("PUSHWOOSH_TAG_TYPES is not valid JSON");
     expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: '["Score"]' }, pushwooshTagTypes)).toThrow("PUSHWOOSH_TAG_TYPES must be a JSON object");
-    expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: '{"Score":"float"}' }, pushwooshTagTypes)).toThrow('tag "Score" has type "float"; use one of string, integer, decimal, boolean, date, list');
+    expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: '{"Score":"float"}' }, pushwooshTagTypes)).toThrow(
+      'tag "Score" has type "float"; use one of string, integer, decimal, boolean, date, list',
+    );
     expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: '{"Score":"float"}' }, pushwooshMappingSettings)).toThrow(/PUSHWOOSH_TAG_TYPES/);
   });
 });

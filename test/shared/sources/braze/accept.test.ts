@@ -22,7 +22,10 @@ describe("accept (Braze Currents)", () => {
     ]);
     expect(work.workItems[0]).toMatchObject({ correlationId: "corr-1", receivedAt: "2026-01-01T00:00:00.000Z" });
     // The queue carries the Braze event as validated, not a partner request.
-    expect(work.workItems[0]?.events[0]?.event).toMatchObject({ event_type: "users.messages.pushnotification.Send", user: { external_user_id: "external_user_id" } });
+    expect(work.workItems[0]?.events[0]?.event).toMatchObject({
+      event_type: "users.messages.pushnotification.Send",
+      user: { external_user_id: "external_user_id" },
+    });
     expect(work.summary).toEqual({ events: 2, workItems: 3, duplicates: 0, skipped: 0, rejected: 0 });
   });
 
@@ -64,7 +67,11 @@ describe("accept (Braze Currents)", () => {
     expect(work.rejected[0]?.error.message).toBe("events.1.time: Invalid input: expected number, received string");
     expect(work.rejected[0]?.error.field).toBe("events.1.time");
     expect(work.rejected[0]?.batch).toEqual({
-      flow: "braze-to-mixpanel", destination: "mixpanel", correlationId: "corr-1", receivedAt: "2026-01-01T00:00:00.000Z", events: [{ id: eventId(5), event: bad }],
+      flow: "braze-to-mixpanel",
+      destination: "mixpanel",
+      correlationId: "corr-1",
+      receivedAt: "2026-01-01T00:00:00.000Z",
+      events: [{ id: eventId(5), event: bad }],
     });
   });
 
@@ -85,10 +92,7 @@ describe("accept (Braze Currents)", () => {
     expect(count("mparticle")).toBe(81);
     // Mixpanel also takes the token-change events (the glossary has Mixpanel tabs for them).
     expect(count("mixpanel")).toBe(91);
-    expect(work.skipped.map((skipped) => skipped.eventType).sort()).toEqual([
-      "agentconsole.AgentExecuted",
-      "agentconsole.ToolInvocation",
-    ]);
+    expect(work.skipped.map((skipped) => skipped.eventType).sort()).toEqual(["agentconsole.AgentExecuted", "agentconsole.ToolInvocation"]);
   });
 });
 
@@ -116,6 +120,8 @@ describe("acceptBody (Braze Currents)", () => {
   it("keys a body without an id on its content and names the body as the field when it is not an object", () => {
     const work = acceptBody([1, 2], context({ BRAZE_TO_MPARTICLE: "off" }));
 
-    expect(work.rejected.map(({ batch, error }) => [batch.destination, batch.events[0]?.id, error.field])).toEqual([["mixpanel", deriveWorkItemId("[1,2]"), "body"]]);
+    expect(work.rejected.map(({ batch, error }) => [batch.destination, batch.events[0]?.id, error.field])).toEqual([
+      ["mixpanel", deriveWorkItemId("[1,2]"), "body"],
+    ]);
   });
 });

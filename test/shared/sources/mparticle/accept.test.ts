@@ -24,7 +24,14 @@ describe("normaliseEventProcessing", () => {
 
     const batch = normaliseEventProcessing(request);
 
-    expect(batch.user?.device).toEqual({ platform: "android", deviceId: "a0504a8cfa15ce2c", token: { value: "1234567890", kind: "fcm" }, userAgent: expect.any(String), timezoneSeconds: -18000, language: "en" });
+    expect(batch.user?.device).toEqual({
+      platform: "android",
+      deviceId: "a0504a8cfa15ce2c",
+      token: { value: "1234567890", kind: "fcm" },
+      userAgent: expect.any(String),
+      timezoneSeconds: -18000,
+      language: "en",
+    });
     expect(batch.user?.mpid).toBe(request.mpid);
     expect(batch.events.map((event) => event.type)).toEqual(["custom_event", "device_state"]);
     expect(batch.events.at(-1)).toEqual({ id: `${request.id}/device`, type: "device_state" });
@@ -32,10 +39,13 @@ describe("normaliseEventProcessing", () => {
     expect(userSchema.safeParse(batch.user).success).toBe(true);
   });
 
-  it("writes an APNs token printed as NSData, \"<e481f135 9629f0c3 ...>\", as its 64 hex digits, in the runtime environment and in a push subscription", () => {
+  it('writes an APNs token printed as NSData, "<e481f135 9629f0c3 ...>", as its 64 hex digits, in the runtime environment and in a push subscription', () => {
     const printed = "<e481f135 9629f0c3 fb634be0 82ca18b1 73ea45a2 b0b96a6e 2a00c829 bc9ff6eb>";
     const hex = "e481f1359629f0c3fb634be082ca18b173ea45a2b0b96a6e2a00c829bc9ff6eb";
-    const request = configured(fixture("EventProcessingRequest_ios.json")) as { runtime_environment: { identities: Array<{ type: string; value: string }> }; events: unknown[] };
+    const request = configured(fixture("EventProcessingRequest_ios.json")) as {
+      runtime_environment: { identities: Array<{ type: string; value: string }> };
+      events: unknown[];
+    };
     request.runtime_environment.identities = [{ type: "apple_push_notification_token", encoding: "raw", value: printed } as never];
     request.events = [{ type: "push_subscription", id: "p-1", timestamp_ms: 1, action: "subscribe", token: printed }];
 
@@ -80,7 +90,14 @@ describe("accept (mParticle)", () => {
     });
 
     expect(work.workItems).toEqual([
-      { flow: "f", destination: "pushwoosh", correlationId: "c-1", receivedAt: "2026-01-01T00:00:00.000Z", context: { x: 1 }, events: batch.events.map((event) => ({ id: event.id, event })) },
+      {
+        flow: "f",
+        destination: "pushwoosh",
+        correlationId: "c-1",
+        receivedAt: "2026-01-01T00:00:00.000Z",
+        context: { x: 1 },
+        events: batch.events.map((event) => ({ id: event.id, event })),
+      },
     ]);
     expect(work.rejected).toEqual([]);
   });
@@ -98,7 +115,10 @@ describe("accept (mParticle)", () => {
     });
 
     expect(work.workItems).toEqual([]);
-    expect(work.rejected.map((rejected) => [rejected.error, rejected.batch.events.length])).toEqual([[error, 1], [missing, batch.events.length]]);
+    expect(work.rejected.map((rejected) => [rejected.error, rejected.batch.events.length])).toEqual([
+      [error, 1],
+      [missing, batch.events.length],
+    ]);
   });
 });
 
@@ -117,7 +137,14 @@ describe("readFirehoseRequest", () => {
     expect(read.rejection).toBeUndefined();
     expect(read.events.map((event) => event.id)).not.toContain("future-1");
     expect(parked.rejection?.field).toBe(`events.${request.events.length - 2}.name`);
-    expect(parked.events).toEqual([{ id: "bad-1", type: "raw_document", door: "firehose", document: expect.objectContaining({ events: [request.events.at(-2)], account: expect.objectContaining({ account_settings: {} }) }) }]);
+    expect(parked.events).toEqual([
+      {
+        id: "bad-1",
+        type: "raw_document",
+        door: "firehose",
+        document: expect.objectContaining({ events: [request.events.at(-2)], account: expect.objectContaining({ account_settings: {} }) }),
+      },
+    ]);
     expect(parked.accountSettings).toEqual(read.accountSettings);
   });
 
@@ -141,7 +168,10 @@ describe("readFirehoseRequest", () => {
 describe("responseTo", () => {
   it("answers with the matching response type, the request's id and version", () => {
     expect(responseTo({ type: "event_processing_request", id: "r-1", firehose_version: "2.7.0" }, 5)).toEqual({
-      type: "event_processing_response", id: "r-1", timestamp_ms: 5, firehose_version: "2.7.0",
+      type: "event_processing_response",
+      id: "r-1",
+      timestamp_ms: 5,
+      firehose_version: "2.7.0",
     });
   });
 });

@@ -8,7 +8,10 @@ describe("mParticle's published samples", () => {
     expect(eventsApiValidator(masterSample())).toBe(false);
     const outgoing = parseEventsApiJson(outgoingMasterSampleText());
     expect(eventsApiValidator(outgoing)).toBe(false);
-    expect(eventsApiBatchSchema.parse(outgoing).user_identities).toEqual([["customer_id", "h.jekyll.md"], ["email", "h.jekyll.md@example.com"]]);
+    expect(eventsApiBatchSchema.parse(outgoing).user_identities).toEqual([
+      ["customer_id", "h.jekyll.md"],
+      ["email", "h.jekyll.md@example.com"],
+    ]);
     expect(eventsApiBatchSchema.parse(masterSample()).user_identities).toContainEqual(["customer_id", "1234"]);
   });
 });
@@ -54,7 +57,14 @@ describe("eventsApiBatchSchema", () => {
       events: null,
       brand_new_field: {},
     });
-    expect(parsed).toMatchObject({ mpid: undefined, user_identities: [], deleted_user_attributes: ["gone"], device_info: { timezone_offset: -4 }, timestamp_unixtime_ms: 1595542763908, events: [] });
+    expect(parsed).toMatchObject({
+      mpid: undefined,
+      user_identities: [],
+      deleted_user_attributes: ["gone"],
+      device_info: { timezone_offset: -4 },
+      timestamp_unixtime_ms: 1595542763908,
+      events: [],
+    });
   });
 
   it("names the field of a batch it cannot read", () => {

@@ -74,7 +74,12 @@ export function membershipChange(count: number, join: string[], leave: string[] 
     ...join.map((name, index) => ({ audience_id: 100 + index, audience_name: name, action: "add" })),
     ...leave.map((name, index) => ({ audience_id: 200 + index, audience_name: name, action: "delete" })),
   ];
-  const user_profiles = Array.from({ length: count }, (_, index) => ({ mpid: String(1000 + index), user_identities: [], device_identities: [], audiences: audiences.map((audience) => ({ ...audience })) }));
+  const user_profiles = Array.from({ length: count }, (_, index) => ({
+    mpid: String(1000 + index),
+    user_identities: [],
+    device_identities: [],
+    audiences: audiences.map((audience) => ({ ...audience })),
+  }));
   return { ...sample, user_profiles };
 }
 
@@ -88,9 +93,16 @@ export function apiEvent(path: string, body: unknown, headers: Record<string, st
     rawQueryString: "",
     headers: { "content-type": "application/json", ...headers },
     requestContext: {
-      accountId: "000000000000", apiId: "test", domainName: "relay.example.com", domainPrefix: "relay",
+      accountId: "000000000000",
+      apiId: "test",
+      domainName: "relay.example.com",
+      domainPrefix: "relay",
       http: { method: "POST", path, protocol: "HTTP/1.1", sourceIp: "203.0.113.9", userAgent: "mParticle" },
-      requestId: randomUUID(), routeKey: `POST ${path}`, stage: "$default", time: now.toUTCString(), timeEpoch: now.getTime(),
+      requestId: randomUUID(),
+      routeKey: `POST ${path}`,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
     isBase64Encoded: false,

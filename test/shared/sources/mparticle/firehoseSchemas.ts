@@ -21,12 +21,15 @@ function toModern(node: unknown, seenIds: Set<string>): unknown {
       continue;
     }
     if (key === "properties" && typeof value === "object" && value !== null) {
-      const required = Object.entries(value as Node).filter(([, property]) => (property as Node).required === true).map(([name]) => name);
+      const required = Object.entries(value as Node)
+        .filter(([, property]) => (property as Node).required === true)
+        .map(([name]) => name);
       if (required.length > 0) result.required = required;
     }
-    result[key] = key === "properties" && typeof value === "object" && value !== null
-      ? Object.fromEntries(Object.entries(value as Node).map(([name, property]) => [name, toModern(property, seenIds)]))
-      : toModern(value, seenIds);
+    result[key] =
+      key === "properties" && typeof value === "object" && value !== null
+        ? Object.fromEntries(Object.entries(value as Node).map(([name, property]) => [name, toModern(property, seenIds)]))
+        : toModern(value, seenIds);
   }
   return result;
 }

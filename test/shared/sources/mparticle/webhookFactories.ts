@@ -9,7 +9,8 @@ import { defined } from "../../../support/defined.js";
 const FIXTURES = new URL("../../../fixtures/mparticle-webhook/", import.meta.url);
 const SCHEMA = new URL("../../../../infra/local/sandboxes/contracts/mparticle-events-api.schema.json", import.meta.url);
 
-type Fixture = "json-reference-master-sample.json" | "json-reference-events.json" | "json-reference-outgoing-user-identities.json" | "azure-blob-storage-batches.ndjson";
+type Fixture =
+  "json-reference-master-sample.json" | "json-reference-events.json" | "json-reference-outgoing-user-identities.json" | "azure-blob-storage-batches.ndjson";
 type Json = Record<string, unknown>;
 
 /** A sample's text: its 64-bit ids are only exact in the text. */
@@ -55,7 +56,9 @@ export function azureBatchesText(): string {
 }
 
 /** Validates one batch against mParticle's published (inbound) Events API schema. */
-export const eventsApiValidator = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(JSON.parse(readFileSync(SCHEMA, "utf8")) as object);
+export const eventsApiValidator = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(
+  JSON.parse(readFileSync(SCHEMA, "utf8")) as object,
+);
 
 /** The values in the samples, as Pushwoosh should get them. */
 export const MASTER_IDFV = "8c61383f-2216-4713-8c1c-1cb0a5d7a4cc";
