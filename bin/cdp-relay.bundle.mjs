@@ -63,7 +63,12 @@ var DEFAULT_DLQ_SETTINGS = { receiveWaitSeconds: 1, moveTaskPollMilliseconds: 2e
 
 // cli/format.ts
 function formatAge(milliseconds) {
-  const units = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const units = [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1]
+  ];
   let rest = Math.max(0, Math.floor(milliseconds / 1e3));
   const parts = [];
   for (const [suffix, size] of units) {
@@ -78,7 +83,9 @@ function renderTable(headers, rows, maxWidth = 60) {
   const clip = (cell) => cell.length > maxWidth ? `${cell.slice(0, maxWidth - 1)}\u2026` : cell;
   const cells = [headers, ...rows.map((row) => row.map(clip))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? "").length)));
-  return cells.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+  return cells.map(
+    (row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()
+  ).join("\n");
 }
 
 // cli/dlq/entry.ts
@@ -253,10 +260,7 @@ function describeMessage(message, fallbackDestination) {
 }
 
 // cli/dlq/reader.ts
-import {
-  ChangeMessageVisibilityBatchCommand,
-  ReceiveMessageCommand
-} from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 var RECEIVE_BATCH = 10;
 var QueueReader = class {
   constructor(sqs, queueUrl, settings) {
@@ -629,9 +633,7 @@ async function moveOneByOne(context, sourceQueueUrl, options) {
       await Promise.all(
         chosen.map(async (message) => {
           try {
-            await sqs.send(
-              new SendMessageCommand2({ QueueUrl: sourceQueueUrl, MessageBody: message.Body, MessageAttributes: resendAttributes(message) })
-            );
+            await sqs.send(new SendMessageCommand2({ QueueUrl: sourceQueueUrl, MessageBody: message.Body, MessageAttributes: resendAttributes(message) }));
           } catch (error) {
             counts.sendFailed++;
             errors.push(error instanceof Error ? error.message : String(error));
