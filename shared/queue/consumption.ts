@@ -8,7 +8,7 @@ import { queueName, type Destination } from "./definition.js";
  * signed as the SDK signs them. AWS_ENDPOINT_URL_LAMBDA points them at a Lambda API stand-in, as
  * AWS_ENDPOINT_URL_SQS does for SQS.
  */
-const MAPPINGS_PATH = "/2015-03-31/event-source-mappings/";
+const MAPPINGS_PATH = "/2015-03-31/event-source-mappings";
 
 interface EventSourceMapping {
   UUID?: string;
@@ -17,16 +17,22 @@ interface EventSourceMapping {
 }
 
 function mappingsCall<Answer>(method: "GET" | "PUT", uuid: string, options: { query?: Record<string, string | undefined>; body?: unknown } = {}) {
-  return awsRestJson<Answer>({ service: "lambda", endpoint: lambdaEndpoint(), method, path: `${MAPPINGS_PATH}${encodeURIComponent(uuid)}`, ...options });
+  return awsRestJson<Answer>({
+    service: "lambda",
+    endpoint: lambdaEndpoint(),
+    method,
+    path: uuid ? `${MAPPINGS_PATH}/${encodeURIComponent(uuid)}` : MAPPINGS_PATH,
+    ...options,
+  });
 }
 
-/** The mapping UUID per function and queue, found once per container. */
+/** The mapping UUID per Lambda API, function and queue, found once per container (one process may run several local stacks). */
 const mappingIds = new Map<string, string>();
 
 /** The event source mapping that feeds this function from its destination's queue (a worker has exactly one). */
 async function mappingId(destination: Destination): Promise<string> {
   const functionName = ownFunctionName();
-  const key = `${functionName}\u001f${destination}`;
+  const key = `${lambdaEndpoint() ?? ""}\u001f${functionName}\u001f${destination}`;
   const cached = mappingIds.get(key);
   if (cached) return cached;
   const queueArnSuffix = `:${queueName(destination)}`;
