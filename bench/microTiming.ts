@@ -1,0 +1,69 @@
+import type { SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
+import { sqsClient } from "../shared/queue/sqsClient.js";
+import { round } from "./stats.js";
+
+/** One per-event figure of bench/micro.ts. */
+export interface MicroFigure {
+  name: string;
+  description: string;
+  /** µs per event. */
+  value: number;
+  /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
+  floor: number;
+}
+
+const ROUNDS = 11;
+
+/**
+ * Median over rounds of the per-event time of `work` (run `repeat` times on `events` events) and of the
+ * floor (JSON.parse + JSON.stringify of each text in `floorText`, which holds `floorEvents` events), interleaved.
+ */
+export async function interleaved(
+  events: number,
+  work: () => Promise<void> | void,
+  floorText: string[],
+  floorEvents: number,
+  repeat: number,
+): Promise<{ value: number; floor: number }> {
+  const values: number[] = [];
+  const floors: number[] = [];
+  for (let roundIndex = 0; roundIndex < ROUNDS + 2; roundIndex++) {
+    let started = performance.now();
+    for (let index = 0; index < repeat; index++) await work();
+    const value = ((performance.now() - started) * 1000) / (repeat * events);
+    started = performance.now();
+    for (const text of floorText) JSON.stringify(JSON.parse(text));
+    const floor = ((performance.now() - started) * 1000) / floorEvents;
+    // The first two rounds warm the JIT.
+    if (roundIndex >= 2) {
+      values.push(value);
+      floors.push(floor);
+    }
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  return { value: round(median(values), 2), floor: round(median(floors), 2) };
+}
+
+/** Where the stubbed SendMessageBatch calls go: nowhere, unless a case listens (the path cases read them). */
+let sentBatches: ((input: SendMessageBatchCommandInput) => void) | undefined;
+
+/** Hands every stubbed SendMessageBatch input to `listener` (undefined: stop listening). */
+export function listenToSentBatches(listener: ((input: SendMessageBatchCommandInput) => void) | undefined): void {
+  sentBatches = listener;
+}
+
+/** Answers SendMessageBatch in the client itself: the SDK builds and serialises the command, nothing is sent. */
+export function stubSqsSend(): void {
+  sqsClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== "SendMessageBatchCommand") return next(args);
+      const input = args.input as SendMessageBatchCommandInput;
+      sentBatches?.(input);
+      return {
+        output: { Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: "" })), Failed: [], $metadata: {} },
+        response: {},
+      } as never;
+    },
+    { step: "initialize", name: "benchSqsStub" },
+  );
+}
