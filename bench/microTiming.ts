@@ -12,7 +12,13 @@ export interface MicroFigure {
   floor: number;
 }
 
-const ROUNDS = 11;
+/** Timed rounds per figure (after two of warm-up); `--rounds N` raises it, e.g. to profile one group. */
+let rounds = 11;
+
+export function setRounds(count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--rounds must be a positive integer, not ${count}`);
+  rounds = count;
+}
 
 /**
  * Median over rounds of the per-event time of `work` (run `repeat` times on `events` events) and of the
@@ -27,7 +33,7 @@ export async function interleaved(
 ): Promise<{ value: number; floor: number }> {
   const values: number[] = [];
   const floors: number[] = [];
-  for (let roundIndex = 0; roundIndex < ROUNDS + 2; roundIndex++) {
+  for (let roundIndex = 0; roundIndex < rounds + 2; roundIndex++) {
     let started = performance.now();
     for (let index = 0; index < repeat; index++) await work();
     const value = ((performance.now() - started) * 1000) / (repeat * events);
