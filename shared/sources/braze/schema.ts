@@ -1,3 +1,4 @@
+import { isJsonObject, isNonEmptyString } from "../../jsonShape.js";
 import * as z from "../../zod.js";
 
 /**
@@ -42,11 +43,6 @@ export type BrazeEvent = z.infer<typeof brazeEventSchema>;
 /** The request body. Events are validated one by one, so one bad event does not fail the batch. */
 export const currentsBatchSchema = z.object({ events: z.array(z.unknown()) });
 
-/** An object as JSON.parse makes it, without an own `__proto__` key (which a schema's copy would not keep as a key). */
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value, "__proto__");
-}
-
 function allNullishStrings(record: Record<string, unknown>, keys: readonly string[]): boolean {
   for (const key of keys) {
     const value = record[key];
@@ -72,7 +68,7 @@ function isNullishBag(value: unknown): boolean {
 export function isBrazeEventAsIs(raw: unknown): raw is BrazeEvent {
   if (!isJsonObject(raw)) return false;
   const { event_type: eventType, id, time, user, properties } = raw;
-  if (typeof eventType !== "string" || eventType === "" || typeof id !== "string" || id === "") return false;
+  if (!isNonEmptyString(eventType) || !isNonEmptyString(id)) return false;
   if (typeof time !== "number" || !(time >= 0 && time <= MAX_TIME)) return false;
   if (!isJsonObject(user) || !allNullishStrings(user, USER_STRINGS)) return false;
   if (!isJsonObject(properties) || !allNullishStrings(properties, PROPERTY_STRINGS)) return false;
