@@ -21,3 +21,20 @@ export function hasOnlyKeys(record: Record<string, unknown>, allowed: ReadonlySe
   for (const key in record) if (!allowed.has(key)) return false;
   return true;
 }
+
+/** A JSON object whose every value is a string (a `z.record(z.string(), z.string())`). */
+export function isStringRecord(value: unknown): value is Record<string, string> {
+  if (!isJsonObject(value)) return false;
+  for (const key in value) if (typeof value[key] !== "string") return false;
+  return true;
+}
+
+/** A list of strings. */
+export function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+/** Absent, or present and passing `check` (a schema's optional field). */
+export function isAbsentOr<Value>(value: unknown, check: (value: unknown) => value is Value): boolean {
+  return value === undefined || check(value);
+}

@@ -42,6 +42,7 @@ describe("isWorkItemAsIs (the schema's fast path)", () => {
   it("vouches for the messages ingest writes", () => {
     const { messages } = packWorkBatch({
       ...valid,
+      destination: "mparticle",
       events: [
         { id: "e-1", event: { anything: true } },
         { id: "e-2", event: [1, "two"] },
