@@ -18,7 +18,7 @@ import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/so
 import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
-import { interleaved, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
+import { interleaved, setClock, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
 import { pathCases } from "./path.js";
 
 /**
@@ -153,14 +153,16 @@ async function mappingCases(): Promise<MicroFigure[]> {
   return figures;
 }
 
-/** The groups of figures, in the order they run; `npx tsx bench/micro.ts <out.json> [--rounds N] [group...]` runs some alone. */
+/** The groups of figures, in the order they run; `npx tsx bench/micro.ts <out.json> [--rounds N] [--clock wall|cpu] [group...]` runs some alone. */
 const GROUPS = ["mapping", "ingest", "path", "ingest.sqs"] as const;
 
 async function main(): Promise<void> {
   const [output, ...rest] = process.argv.slice(2);
-  if (!output) throw new Error(`usage: micro.ts <results.json> [--rounds N] [${GROUPS.join("|")} ...]`);
+  if (!output) throw new Error(`usage: micro.ts <results.json> [--rounds N] [--clock wall|cpu] [${GROUPS.join("|")} ...]`);
   const roundsAt = rest.indexOf("--rounds");
   if (roundsAt >= 0) setRounds(Number(rest.splice(roundsAt, 2)[1]));
+  const clockAt = rest.indexOf("--clock");
+  if (clockAt >= 0) setClock(rest.splice(clockAt, 2)[1]);
   const only = rest;
   const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
   if (unknown.length > 0) throw new Error(`micro.ts: no group ${unknown.join(", ")} (groups: ${GROUPS.join(", ")})`);
