@@ -98,14 +98,20 @@ interface SizedBatch {
 type Item = KeyedItem<MparticlePayload>;
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
-function closeBatch(feed: MparticleFeed, batch: MparticleBatch, keys: string[]): SizedBatch {
+/**
+ * The batch's JSON from its header and its events' JSON, each event serialised once (when it was sized);
+ * the same text as serialising the whole batch.
+ */
+function closeBatch(feed: MparticleFeed, header: BatchHeader, events: Array<{ key: string; id: string; json: string }>): SizedBatch {
   // Same events, same id: a retried request is deduplicated by mParticle.
-  const ids = batch.events.map((event) => event.data.source_message_id).join(",");
-  const json = JSON.stringify({
-    ...batch,
-    source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`),
+  const ids = events.map((event) => event.id).join(",");
+  const head = JSON.stringify({
+    ...header,
+    source_request_id: uuidV5(`${feed}\u001f${header.user_identities.customer_id}\u001f${header.environment}\u001f${ids}`),
+    events: [],
   });
-  return { json, bytes: Buffer.byteLength(json), keys };
+  const json = `${head.slice(0, -"[]}".length)}[${events.map((event) => event.json).join(",")}]}`;
+  return { json, bytes: Buffer.byteLength(json), keys: events.map((event) => event.key) };
 }
 
 /** Stands in for the source_request_id (same length) while a batch is being sized and checked. */
@@ -145,22 +151,17 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
     return [];
   }
   const baseBytes = bytesOf({ ...header, events: [] });
-  const events: Array<{ key: string; event: MparticlePayload["event"]; bytes: number }> = [];
+  const events: Array<{ key: string; id: string; json: string; bytes: number }> = [];
   for (const { key, item } of items) {
-    const bytes = bytesOf(item.event) + 1;
+    const json = JSON.stringify(item.event);
+    const bytes = Buffer.byteLength(json) + 1;
     const problems = [...eventProblems(item.event), ...sizeProblems(baseBytes + bytes)];
     if (problems.length > 0) reject(rejected, [key], problems);
-    else events.push({ key, event: item.event, bytes });
+    else events.push({ key, id: item.event.data.source_message_id, json, bytes });
   }
   // Under the batch limit, not at it (sizeProblems).
   const batches = fillBatches(events, (event) => event.bytes, { bytes: BULK_LIMITS.batchBytes - 1, frameBytes: baseBytes });
-  return batches.map(({ items: batch }) =>
-    closeBatch(
-      feed,
-      { ...header, events: batch.map(({ event }) => event) },
-      batch.map(({ key }) => key),
-    ),
-  );
+  return batches.map(({ items: batch }) => closeBatch(feed, header, batch));
 }
 
 export interface BulkTarget {
