@@ -2,10 +2,11 @@ import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { RetryableError, type DeliveryOutcome, type RelayError } from "../errors.js";
 import { logger, publishCount } from "../observability.js";
-import { enqueueWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
+import { copiesOf, sendCopies } from "./copies.js";
+import { packWorkBatch } from "./enqueue.js";
 import { sqsJson } from "./messageText.js";
 import { park, parkRecord } from "./park.js";
-import { MAX_DELAY_SECONDS, decideFailure, type FailureSituation, type ParkReason } from "./retryPolicy.js";
+import { decideFailure, type FailureSituation, type ParkReason } from "./retryPolicy.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { eventKey, firstFailedAt, passThroughAttributes, receiveCount, waitedSeconds, type WorkerMessage } from "./workerMessage.js";
 import { count, type WorkerRuntime } from "./workerRuntime.js";
@@ -33,6 +34,8 @@ function failuresOf(runtime: WorkerRuntime, message: WorkerMessage, outcomes: Ma
   for (const event of message.workItem.events) {
     const outcome = outcomes.get(eventKey(message.messageId, event.id));
     if (outcome?.kind === "delivered") delivered++;
+    // Already on the queue again (carryOver, before any message is settled), counted there.
+    else if (outcome?.kind === "carried") continue;
     else if (outcome?.kind === "skipped") {
       logger.info("event skipped", { destination: runtime.destination, workItemId, correlationId, eventId: event.id, reason: outcome.reason });
       publishCount(runtime.metrics, "skipped", 1, { reason: outcome.reason });
@@ -87,22 +90,17 @@ async function retryInPlace(runtime: WorkerRuntime, record: SQSRecord, message: 
   throw error;
 }
 
-/**
- * Sends failed events back to the queue as a new message after `delaySeconds`, carrying `priorAttempts`.
- * The whole message keeps its id; a part of one gets the id of its own events.
- */
+/** Sends failed events back to the queue as a new message after `delay`, carrying `priorAttempts` (and when first carried). */
 async function resend(message: WorkerMessage, failures: Failed[], priorAttempts: number, delay: number): Promise<void> {
-  const { workItem } = message;
-  const delaySeconds = Math.min(MAX_DELAY_SECONDS, delay);
-  const { workItemId: _id, priorAttempts: _prior, events: _events, ...envelope } = workItem;
-  if (failures.length < workItem.events.length) {
-    await enqueueWork([{ ...envelope, priorAttempts, events: failures.map((failure) => failure.event) }], delaySeconds);
-    return;
-  }
-  const body = sqsJson({ ...workItem, priorAttempts });
-  const { destination, workItemId, correlationId } = workItem;
-  const whole = { destination, workItemId, correlationId, body, bytes: Buffer.byteLength(body), eventIds: workItem.events.map((event) => event.id) };
-  await sendPackedWork({ byDestination: new Map([[workItem.destination, [whole]]]), messages: [whole], tooLarge: [] }, delaySeconds);
+  const fields = { priorAttempts, carriedAt: message.workItem.carriedAt };
+  await sendCopies(
+    copiesOf(
+      message,
+      failures.map((failure) => failure.event),
+      fields,
+    ),
+    delay,
+  );
 }
 
 async function retryAsNewMessage(runtime: WorkerRuntime, message: WorkerMessage, plan: FailurePlan): Promise<void> {

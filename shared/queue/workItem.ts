@@ -21,6 +21,8 @@ export const workItemSchema = z.object({
   receivedAt: z.iso.datetime(),
   /** Attempts spent before this message was sent (a partial retry carries them forward). */
   priorAttempts: z._default(z.int().check(z.nonnegative()), 0),
+  /** When a worker first carried these events over to a later invocation (BATCH_CARRY_MAX_SECONDS counts from it). */
+  carriedAt: z.optional(z.iso.datetime()),
   /** What the flow needs besides the events (e.g. sealed credentials, the user profile). */
   context: z.optional(z.unknown()),
   events: z.array(queuedEventSchema).check(z.minLength(1)),
