@@ -1,10 +1,10 @@
 import { batchCarryMaxSeconds } from "../config/settings.js";
 import { RetryableError, type DeliveryOutcome } from "../errors.js";
 import { logger } from "../observability.js";
-import { copiesOf, sendCopies } from "./copies.js";
-import type { PackedMessage } from "./enqueue.js";
+import { packWork, sendPackedWork } from "./enqueue.js";
 import { eventKey, type WorkerMessage } from "./workerMessage.js";
 import { count, type WorkerRuntime } from "./workerRuntime.js";
+import type { QueuedEvent, WorkBatch } from "./workItem.js";
 
 /**
  * How long a carried message takes to come back to a worker: visible at once, received by the event source
@@ -41,37 +41,67 @@ export function carriedFirst(messages: WorkerMessage[]): WorkerMessage[] {
   return [...carried, ...messages.filter((message) => message.workItem.carriedAt === undefined)];
 }
 
+interface CarryGroup {
+  batch: WorkBatch & { priorAttempts: number; carriedAt: string };
+  keys: string[];
+  correlationIds: string[];
+}
+
+/** Adds a message's carried events to the carry of its flow, whose envelope stays the most conservative. */
+function addToCarry(groups: Map<string, CarryGroup>, message: WorkerMessage, events: QueuedEvent[], now: string): void {
+  const { flow, destination, context, correlationId, receivedAt, carriedAt = now } = message.workItem;
+  const key = `${flow}\u001f${JSON.stringify(context ?? null)}`;
+  const priorAttempts = message.attempt - 1;
+  let group = groups.get(key);
+  if (!group) {
+    const envelope = { flow, destination, correlationId, receivedAt, priorAttempts, carriedAt, ...(context === undefined ? {} : { context }) };
+    group = { batch: { ...envelope, events: [] }, keys: [], correlationIds: [] };
+    groups.set(key, group);
+  }
+  const { batch } = group;
+  // The oldest intake (RETRY_HOLD_SECONDS), the oldest carry (the bound), the most attempts: nothing waits or retries longer.
+  if (timeOf(receivedAt) < timeOf(batch.receivedAt)) batch.receivedAt = receivedAt;
+  if (timeOf(carriedAt) < timeOf(batch.carriedAt)) batch.carriedAt = carriedAt;
+  batch.priorAttempts = Math.max(batch.priorAttempts, priorAttempts);
+  batch.events.push(...events);
+  for (const queued of events) group.keys.push(eventKey(message.messageId, queued.id));
+  group.correlationIds.push(correlationId);
+}
+
 /**
- * Puts the events the destination carried back on the queue, in copies of their messages visible at once,
- * before any message of the batch is settled (and so deleted): a container that dies now leaves the
- * original in the queue, never an event nowhere. A carry spends no attempt (like a hold) and keeps the
- * time of the first carry. If SQS refuses the copies, those events fail as retryable instead.
+ * Puts the events the destination carried back on their queue before any message of the batch is settled
+ * (and so deleted): a container that dies now leaves the originals in the queue, never an event nowhere.
+ * The carried events of a flow go as one work item, packed like ingest's (one message unless over 1 MiB),
+ * visible at once, so one invocation gets them all back; in the order they were planned, so one user's
+ * events keep theirs. A carry spends no attempt (like a hold) and keeps the time of the first carry. If
+ * SQS refuses the carry, those events fail as retryable instead (their messages come back).
  */
 export async function carryOver(runtime: WorkerRuntime, messages: WorkerMessage[], outcomes: Map<string, DeliveryOutcome>, now = Date.now()): Promise<void> {
-  const copies: PackedMessage[] = [];
-  const carriedKeys: string[] = [];
-  let oldest = now;
+  const groups = new Map<string, CarryGroup>();
+  const nowIso = new Date(now).toISOString();
   for (const message of messages) {
     const events = message.workItem.events.filter((queued) => outcomes.get(eventKey(message.messageId, queued.id))?.kind === "carried");
-    if (events.length === 0) continue;
-    const carriedAt = message.workItem.carriedAt ?? new Date(now).toISOString();
-    oldest = Math.min(oldest, timeOf(carriedAt));
-    copies.push(...copiesOf(message, events, { priorAttempts: message.attempt - 1, carriedAt }));
-    for (const queued of events) carriedKeys.push(eventKey(message.messageId, queued.id));
+    if (events.length > 0) addToCarry(groups, message, events, nowIso);
   }
-  if (carriedKeys.length === 0) return;
+  if (groups.size === 0) return;
+  const carried = [...groups.values()];
+  const keys = carried.flatMap((group) => group.keys);
+  const packed = packWork(carried.map((group) => group.batch));
   try {
-    await sendCopies(copies, 0);
+    // Each event fitted in a message with an envelope like this one: none is too large now.
+    if (packed.tooLarge.length > 0) throw new Error(`${packed.tooLarge.length} event(s) too large for a message`);
+    await sendPackedWork(packed);
   } catch (error) {
     const failed: DeliveryOutcome = { kind: "failed", error: new RetryableError(`carry-over not enqueued: ${(error as Error).message}`, { cause: error }) };
-    for (const key of carriedKeys) outcomes.set(key, failed);
+    for (const key of keys) outcomes.set(key, failed);
     return;
   }
-  logger.info("part-filled request carried over to the next invocation", {
+  logger.debug("part-filled requests carried over to the next invocation", {
     destination: runtime.destination,
-    events: carriedKeys.length,
-    messages: copies.length,
-    carriedForSeconds: Math.round((now - oldest) / 100) / 10,
+    events: keys.length,
+    workItemIds: packed.messages.map((message) => message.workItemId),
+    correlationIds: carried.flatMap((group) => group.correlationIds),
+    carriedForSeconds: Math.max(...carried.map((group) => (now - timeOf(group.batch.carriedAt)) / 1000)),
   });
-  count(runtime, "carried", carriedKeys.length);
+  count(runtime, "carried", keys.length);
 }

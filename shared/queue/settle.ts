@@ -2,11 +2,10 @@ import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
 import { RetryableError, type DeliveryOutcome, type RelayError } from "../errors.js";
 import { logger, publishCount } from "../observability.js";
-import { copiesOf, sendCopies } from "./copies.js";
-import { packWorkBatch } from "./enqueue.js";
+import { enqueueWork, packWorkBatch, sendPackedWork } from "./enqueue.js";
 import { sqsJson } from "./messageText.js";
 import { park, parkRecord } from "./park.js";
-import { decideFailure, type FailureSituation, type ParkReason } from "./retryPolicy.js";
+import { MAX_DELAY_SECONDS, decideFailure, type FailureSituation, type ParkReason } from "./retryPolicy.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { eventKey, firstFailedAt, passThroughAttributes, receiveCount, waitedSeconds, type WorkerMessage } from "./workerMessage.js";
 import { count, type WorkerRuntime } from "./workerRuntime.js";
@@ -90,17 +89,22 @@ async function retryInPlace(runtime: WorkerRuntime, record: SQSRecord, message: 
   throw error;
 }
 
-/** Sends failed events back to the queue as a new message after `delay`, carrying `priorAttempts` (and when first carried). */
+/**
+ * Sends failed events back to the queue as a new message after `delaySeconds`, carrying `priorAttempts`.
+ * The whole message keeps its id; a part of one gets the id of its own events.
+ */
 async function resend(message: WorkerMessage, failures: Failed[], priorAttempts: number, delay: number): Promise<void> {
-  const fields = { priorAttempts, carriedAt: message.workItem.carriedAt };
-  await sendCopies(
-    copiesOf(
-      message,
-      failures.map((failure) => failure.event),
-      fields,
-    ),
-    delay,
-  );
+  const { workItem } = message;
+  const delaySeconds = Math.min(MAX_DELAY_SECONDS, delay);
+  const { workItemId: _id, priorAttempts: _prior, events: _events, ...envelope } = workItem;
+  if (failures.length < workItem.events.length) {
+    await enqueueWork([{ ...envelope, priorAttempts, events: failures.map((failure) => failure.event) }], delaySeconds);
+    return;
+  }
+  const body = sqsJson({ ...workItem, priorAttempts });
+  const { destination, workItemId, correlationId } = workItem;
+  const whole = { destination, workItemId, correlationId, body, bytes: Buffer.byteLength(body), eventIds: workItem.events.map((event) => event.id) };
+  await sendPackedWork({ byDestination: new Map([[workItem.destination, [whole]]]), messages: [whole], tooLarge: [] }, delaySeconds);
 }
 
 async function retryAsNewMessage(runtime: WorkerRuntime, message: WorkerMessage, plan: FailurePlan): Promise<void> {
