@@ -1,23 +1,18 @@
 import { batchCarryMaxSeconds } from "../config/settings.js";
 import { RetryableError, type DeliveryOutcome } from "../errors.js";
 import { logger } from "../observability.js";
+import { CARRY_RETURN_SECONDS } from "./definition.js";
 import { packWork, sendPackedWork } from "./enqueue.js";
 import { eventKey, type WorkerMessage } from "./workerMessage.js";
 import { count, type WorkerRuntime } from "./workerRuntime.js";
 import type { QueuedEvent, WorkBatch } from "./workItem.js";
 
-/**
- * How long a carried message takes to come back to a worker: visible at once, received by the event source
- * mapping's long poll and its batching window (1 s for the carrying workers, infra/wiring.ts). A message is
- * carried only while it will be back before BATCH_CARRY_MAX_SECONDS, so no event waits longer than that.
- */
-export const CARRY_RETURN_SECONDS = 1;
-
 const timeOf = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
 
 /**
  * The messages whose events the destination may carry over to a later invocation: those never carried,
- * and those carried first so recently that they would be back before the bound. Empty when the bound is 0.
+ * and those carried first so recently that they would be back (CARRY_RETURN_SECONDS) before the bound, so
+ * no event waits longer than BATCH_CARRY_MAX_SECONDS beyond its first carry. Empty when the bound is 0.
  */
 export function carriable(messages: WorkerMessage[], now = Date.now()): Set<string> {
   const boundMs = batchCarryMaxSeconds() * 1000;
