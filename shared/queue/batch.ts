@@ -48,8 +48,9 @@ async function deliverAll(
 }
 
 /**
- * One batch of records through the runtime: parse, deliver the whole batch, then settle each message by
- * the outcomes of its events (partial batch response). Returns the response and how the partner calls went.
+ * One batch of records through the runtime: parse, deliver the whole batch (carried messages first),
+ * re-enqueue what the destination carried over, then settle each message by the outcomes of its events
+ * (partial batch response). Returns the response and how the partner calls went.
  */
 export async function processBatch(
   runtime: WorkerRuntime,
