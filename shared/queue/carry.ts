@@ -37,20 +37,19 @@ export function carriedFirst(messages: WorkerMessage[]): WorkerMessage[] {
 }
 
 interface CarryGroup {
-  batch: WorkBatch & { priorAttempts: number; carriedAt: string };
+  batch: WorkBatch & { priorAttempts: number; carriedAt: string; carriedFrom: string[] };
   keys: string[];
-  correlationIds: string[];
 }
 
 /** Adds a message's carried events to the carry of its flow, whose envelope stays the most conservative. */
 function addToCarry(groups: Map<string, CarryGroup>, message: WorkerMessage, events: QueuedEvent[], now: string): void {
-  const { flow, destination, context, correlationId, receivedAt, carriedAt = now } = message.workItem;
+  const { flow, destination, context, correlationId, receivedAt, carriedAt = now, carriedFrom = [] } = message.workItem;
   const key = `${flow}\u001f${JSON.stringify(context ?? null)}`;
   const priorAttempts = message.attempt - 1;
   let group = groups.get(key);
   if (!group) {
-    const envelope = { flow, destination, correlationId, receivedAt, priorAttempts, carriedAt, ...(context === undefined ? {} : { context }) };
-    group = { batch: { ...envelope, events: [] }, keys: [], correlationIds: [] };
+    const envelope = { flow, destination, correlationId, receivedAt, priorAttempts, carriedAt, carriedFrom: [], ...(context === undefined ? {} : { context }) };
+    group = { batch: { ...envelope, events: [] }, keys: [] };
     groups.set(key, group);
   }
   const { batch } = group;
@@ -60,7 +59,8 @@ function addToCarry(groups: Map<string, CarryGroup>, message: WorkerMessage, eve
   batch.priorAttempts = Math.max(batch.priorAttempts, priorAttempts);
   batch.events.push(...events);
   for (const queued of events) group.keys.push(eventKey(message.messageId, queued.id));
-  group.correlationIds.push(correlationId);
+  // Every request whose events it carries, so logs and traces still lead from each request to its partner call.
+  for (const id of [correlationId, ...carriedFrom]) if (!batch.carriedFrom.includes(id)) batch.carriedFrom.push(id);
 }
 
 /**
@@ -95,7 +95,7 @@ export async function carryOver(runtime: WorkerRuntime, messages: WorkerMessage[
     destination: runtime.destination,
     events: keys.length,
     workItemIds: packed.messages.map((message) => message.workItemId),
-    correlationIds: carried.flatMap((group) => group.correlationIds),
+    correlationIds: carried.flatMap((group) => group.batch.carriedFrom),
     carriedForSeconds: Math.max(...carried.map((group) => (now - timeOf(group.batch.carriedAt)) / 1000)),
   });
   count(runtime, "carried", keys.length);

@@ -23,6 +23,8 @@ export const workItemSchema = z.object({
   priorAttempts: z._default(z.int().check(z.nonnegative()), 0),
   /** When a worker first carried these events over to a later invocation (BATCH_CARRY_MAX_SECONDS counts from it). */
   carriedAt: z.optional(z.iso.datetime()),
+  /** A carry-over merges several requests' events: the correlation ids of all of them (`correlationId` is the first's). */
+  carriedFrom: z.optional(z.array(z.string())),
   /** What the flow needs besides the events (e.g. sealed credentials, the user profile). */
   context: z.optional(z.unknown()),
   events: z.array(queuedEventSchema).check(z.minLength(1)),
