@@ -72,10 +72,12 @@ export function defineFlow<SourceEvent, Context, Item>(
   };
 }
 
-const RANK: Record<string, number> = { skipped: 0, delivered: 1, retryable: 2 };
+// Carried outranks delivered: an event with one item sent and one carried comes back whole (a duplicate,
+// never a loss); the carrying flows map each event to one item.
+const RANK: Record<string, number> = { skipped: 0, delivered: 1, carried: 2, retryable: 3 };
 function rank(outcome: DeliveryOutcome): number {
   if (outcome.kind !== "failed") return RANK[outcome.kind] ?? 0;
-  return outcome.error.errorClass === "retryable" ? 2 : 3;
+  return outcome.error.errorClass === "retryable" ? 3 : 4;
 }
 
 /**
@@ -87,7 +89,7 @@ export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flo
   const byName = new Map(flows.map((flow) => [flow.name, flow]));
   return {
     destination: delivery.destination,
-    async deliver(messages) {
+    async deliver(messages, options = {}) {
       const outcomes = new Map<string, DeliveryOutcome>();
       const items: KeyedItem<Item>[] = [];
       const eventsOf = new Map<string, string[]>();
@@ -103,9 +105,10 @@ export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flo
         for (const queued of workItem.events) {
           if (!failed.has(queued.id)) outcomes.set(eventKey(messageId, queued.id), { kind: "skipped", reason: "nothing-to-send" });
         }
+        const mayCarry = options.carriable?.has(messageId) === true;
         mapped.forEach((entry, index) => {
           const key = `${messageId}\u001f#${index}`;
-          items.push({ key, item: entry.item });
+          items.push({ key, item: entry.item, mayCarry });
           eventsOf.set(
             key,
             entry.eventIds.map((id) => eventKey(messageId, id)),

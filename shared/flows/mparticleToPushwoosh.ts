@@ -21,8 +21,8 @@ export const mparticleToPushwoosh = defineFlow({
   contextSchema,
   contextAsIs: isContextAsIs,
   map: (events, context): MappedItem<PushwooshPayload>[] =>
-    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item }) => ({
+    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item, eventTimeMs }) => ({
       eventIds,
-      item: { credentials: context.credentials, call: item },
+      item: { credentials: context.credentials, call: item, ...(eventTimeMs === undefined ? {} : { eventTimeMs }) },
     })),
 });

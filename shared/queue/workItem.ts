@@ -22,6 +22,10 @@ export const workItemSchema = z.object({
   receivedAt: z.iso.datetime(),
   /** Attempts spent before this message was sent (a partial retry carries them forward). */
   priorAttempts: z._default(z.int().check(z.nonnegative()), 0),
+  /** When a worker first carried these events over to a later invocation (BATCH_CARRY_MAX_SECONDS counts from it). */
+  carriedAt: z.optional(z.iso.datetime()),
+  /** A carry-over merges several requests' events: the correlation ids of all of them (`correlationId` is the first's). */
+  carriedFrom: z.optional(z.array(z.string())),
   /** What the flow needs besides the events (e.g. sealed credentials, the user profile). */
   context: z.optional(z.unknown()),
   events: z.array(queuedEventSchema).check(z.minLength(1)),
@@ -37,7 +41,18 @@ export function deriveWorkItemId(...parts: Array<string | number>): string {
   return createHash("sha256").update(parts.map(String).join("\u001f")).digest("hex").slice(0, 32);
 }
 
-const WORK_ITEM_KEYS = new Set(["workItemId", "flow", "destination", "correlationId", "receivedAt", "priorAttempts", "context", "events"]);
+const WORK_ITEM_KEYS = new Set([
+  "workItemId",
+  "flow",
+  "destination",
+  "correlationId",
+  "receivedAt",
+  "priorAttempts",
+  "carriedAt",
+  "carriedFrom",
+  "context",
+  "events",
+]);
 const QUEUED_EVENT_KEYS = new Set(["id", "event"]);
 const receivedAtSchema = workItemSchema.shape.receivedAt;
 
@@ -52,10 +67,12 @@ function isQueuedEventAsIs(value: unknown): boolean {
  */
 export function isWorkItemAsIs(value: unknown): value is ParsedWorkItem {
   if (!isJsonObject(value) || !hasOnlyKeys(value, WORK_ITEM_KEYS)) return false;
-  const { workItemId, flow, destination, correlationId, receivedAt, priorAttempts, events } = value;
+  const { workItemId, flow, destination, correlationId, receivedAt, priorAttempts, carriedAt, carriedFrom, events } = value;
   if (!isNonEmptyString(workItemId) || !isNonEmptyString(flow) || !isNonEmptyString(correlationId)) return false;
   if (!(DESTINATIONS as readonly unknown[]).includes(destination)) return false;
   if (!Number.isSafeInteger(priorAttempts) || (priorAttempts as number) < 0) return false;
   if (!Array.isArray(events) || events.length === 0 || !events.every(isQueuedEventAsIs)) return false;
+  if (carriedFrom !== undefined && !(Array.isArray(carriedFrom) && carriedFrom.every((id) => typeof id === "string"))) return false;
+  if (carriedAt !== undefined && !receivedAtSchema.safeParse(carriedAt).success) return false;
   return receivedAtSchema.safeParse(receivedAt).success;
 }

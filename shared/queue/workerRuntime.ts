@@ -12,7 +12,16 @@ export interface DestinationWorker {
    * Maps and delivers every event of the batch and reports one outcome per event (keyed by eventKey).
    * An event with no outcome counts as failed (retryable): an empty map never passes for success.
    */
-  deliver(messages: WorkerMessage[]): Promise<Map<string, DeliveryOutcome>>;
+  deliver(messages: WorkerMessage[], options?: DeliverOptions): Promise<Map<string, DeliveryOutcome>>;
+}
+
+export interface DeliverOptions {
+  /**
+   * Ids of the messages whose events may be carried over to a later invocation (shared/queue/carry.ts): a
+   * destination that batches leaves a feed's last part-filled request unsent, its events `carried`, when
+   * every event in it may wait.
+   */
+  carriable?: ReadonlySet<string>;
 }
 
 /** One worker container's runtime: its destination, metrics, batch processor and partner guard. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RelaySecrets } from "../../config/secrets.js";
-import { fillBatches } from "../../fillBatches.js";
+import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
@@ -87,6 +87,8 @@ export interface BulkRequest {
   http: PartnerHttpRequest;
   /** Keys of the items this request carries. */
   keys: string[];
+  /** Another batch of its mean size would not fit: carry-over never holds a full request back. */
+  full: boolean;
 }
 
 interface SizedBatch {
@@ -200,20 +202,21 @@ export function planBulkRequests(items: Item[], target: BulkTarget): { requests:
   // Each batch is counted with a comma, the list with its brackets; under the request limit, not at it.
   const limits = { count: BULK_LIMITS.batches, bytes: BULK_LIMITS.requestBytes - 1, frameBytes: 2 };
   const planned = [...byFeed].flatMap(([feed, sized]) =>
-    fillBatches(sized, (batch) => batch.bytes + 1, limits).map(({ items: batches }) => ({
+    fillBatches(sized, (batch) => batch.bytes + 1, limits).map((filled) => ({
       feed,
-      batches: batches.map((batch) => batch.json),
-      keys: batches.flatMap((batch) => batch.keys),
-      order: batches[0]?.order ?? 0,
+      full: isFull(filled, limits),
+      batches: filled.items.map((batch) => batch.json),
+      keys: filled.items.flatMap((batch) => batch.keys),
+      order: filled.items[0]?.order ?? 0,
     })),
   );
   // In the order the requests were opened, feeds interleaved as their users came.
   planned.sort((a, b) => a.order - b.order);
   const url = `${target.baseUrl}${BULK_EVENTS_PATH}`;
-  const requests = planned.map(({ feed, batches, keys }) => {
+  const requests = planned.map(({ feed, full, batches, keys }) => {
     const { key, secret } = target.feeds[feed];
     const headers = { authorization: basicAuthorization(key, secret), "content-type": "application/json", accept: "application/json" };
-    return { feed, keys, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
+    return { feed, keys, full, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
   });
   return { requests, rejected };
 }

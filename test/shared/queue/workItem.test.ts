@@ -81,6 +81,12 @@ describe("isWorkItemAsIs (the schema's fast path)", () => {
           fc.string(),
         ),
         priorAttempts: fc.oneof({ arbitrary: fc.nat(), weight: 8 }, fc.integer(), fc.double()),
+        carriedAt: fc.oneof(
+          { arbitrary: fc.constant(undefined), weight: 4 },
+          fc.date({ noInvalidDate: true, min: new Date(0), max: new Date("9999-12-31") }).map((date) => date.toISOString()),
+          fc.string(),
+        ),
+        carriedFrom: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, fc.array(fc.string(), { maxLength: 3 }), fc.jsonValue()),
         context: fc.jsonValue(),
         events: fc.oneof({ arbitrary: fc.array(queued, { maxLength: 4 }), weight: 8 }, fc.jsonValue()),
         extra: rarely,
