@@ -3,7 +3,7 @@ import { ValidationError, toRelayError, validationErrorOf, type DeliveryOutcome,
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
 import { eventKey } from "../queue/workerMessage.js";
-import type { DestinationWorker } from "../queue/workerRuntime.js";
+import type { BatchCarry, DestinationWorker } from "../queue/workerRuntime.js";
 import type { QueuedEvent } from "../queue/workItem.js";
 
 /** One destination item and the source events it stands for (its outcome becomes theirs). */
@@ -85,10 +85,11 @@ function rank(outcome: DeliveryOutcome): number {
  * with the code deployed now and delivered in one call, so the destination batches across messages. An
  * event's outcome is the worst of its items' (a failure that will not pass by retrying wins).
  */
-export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flow<Item>[]): DestinationWorker {
+export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flow<Item>[], carry?: BatchCarry): DestinationWorker {
   const byName = new Map(flows.map((flow) => [flow.name, flow]));
   return {
     destination: delivery.destination,
+    ...(carry ? { carry } : {}),
     async deliver(messages, options = {}) {
       const outcomes = new Map<string, DeliveryOutcome>();
       const items: KeyedItem<Item>[] = [];

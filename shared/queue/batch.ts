@@ -2,7 +2,6 @@ import { processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { toRelayError, type DeliveryOutcome, type ValidationError } from "../errors.js";
-import { carriable, carriedFirst, carryOver } from "./carry.js";
 import { emptyTally, type PartnerTally, type WatchOptions } from "./partnerGuard.js";
 import { parkUnreadable, settle } from "./settle.js";
 import { eventKey, parseRecord, type WorkerMessage } from "./workerMessage.js";
@@ -35,7 +34,8 @@ async function deliverAll(
 ): Promise<Map<string, DeliveryOutcome>> {
   if (messages.length === 0) return new Map();
   const started = performance.now();
-  const deliverOptions = options.carry ? { carriable: carriable(messages) } : {};
+  const carry = options.carry === true ? runtime.worker.carry : undefined;
+  const deliverOptions = carry ? { carriable: carry.carriable(messages) } : {};
   try {
     const outcomes = await runtime.guard.watch(() => runtime.worker.deliver(messages, deliverOptions), tally, options);
     // The partner calls dominate a delivery; this is what the dashboard shows as partner latency.
@@ -60,10 +60,11 @@ export async function processBatch(
 ): Promise<{ response: SQSBatchResponse; tally: PartnerTally }> {
   const { messages, unreadable } = readRecords(event.Records);
   const tally = emptyTally();
-  const ordered = carriedFirst([...messages.values()]);
+  const carry = runtime.worker.carry;
+  const ordered = carry ? carry.carriedFirst([...messages.values()]) : [...messages.values()];
   const outcomes = await deliverAll(runtime, ordered, tally, options);
   count(runtime, "throttled", tally.throttled);
-  await carryOver(runtime, ordered, outcomes);
+  if (carry) await carry.carryOver(runtime, ordered, outcomes);
   const partnerDown = options.partnerDown === true || runtime.guard.health.down;
   try {
     const response = await processPartialResponse(

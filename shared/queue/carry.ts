@@ -4,7 +4,7 @@ import { logger } from "../observability.js";
 import { CARRY_RETURN_SECONDS } from "./definition.js";
 import { packWork, sendPackedWork } from "./enqueue.js";
 import { eventKey, type WorkerMessage } from "./workerMessage.js";
-import { count, type WorkerRuntime } from "./workerRuntime.js";
+import { count, type BatchCarry, type WorkerRuntime } from "./workerRuntime.js";
 import type { QueuedEvent, WorkBatch } from "./workItem.js";
 
 const timeOf = (iso: string | undefined): number => (iso === undefined ? Number.NaN : Date.parse(iso));
@@ -100,3 +100,6 @@ export async function carryOver(runtime: WorkerRuntime, messages: WorkerMessage[
   });
   count(runtime, "carried", keys.length);
 }
+
+/** What a batching destination's worker plugs in (shared/flows/<destination>Worker.ts). */
+export const batchCarry: BatchCarry = { carriable, carriedFirst, carryOver };
