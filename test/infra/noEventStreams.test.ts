@@ -20,9 +20,7 @@ describe("the event-stream stand-in the deployed bundles get (infra/bundling/noE
 
   it("stands in for every export of @smithy/core/event-streams the SDK's HTTP protocol imports", () => {
     // The ESM builds esbuild bundles (mainFields "module").
-    const imported = [
-      ...importedNames(esm("@smithy/core/dist-es/submodules/protocols/HttpProtocol.js")),
-    ];
+    const imported = [...importedNames(esm("@smithy/core/dist-es/submodules/protocols/HttpProtocol.js"))];
     expect(imported).toEqual(expect.arrayContaining(["EventStreamSerde", "eventStreamSerdeProvider"]));
     const standIn: Record<string, unknown> = { EventStreamSerde, eventStreamSerdeProvider };
     for (const name of imported) expect(typeof standIn[name], name).toBe("function");
