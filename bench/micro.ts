@@ -20,7 +20,7 @@ import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/so
 import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
-import { round } from "./stats.js";
+import { round, spreadOf, type Spread } from "./stats.js";
 
 /**
  * The per-event figures, in their own process (bench/run.ts forks it) so the stack's workers do not share
@@ -37,6 +37,9 @@ export interface MicroFigure {
   value: number;
   /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
   floor: number;
+  /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
+  spread: Spread;
+  ratioSpread: Spread;
 }
 
 const ROUNDS = 11;
@@ -56,7 +59,7 @@ async function interleaved(
   floorText: string[],
   floorEvents: number,
   repeat: number,
-): Promise<{ value: number; floor: number }> {
+): Promise<Omit<MicroFigure, "name" | "description">> {
   const values: number[] = [];
   const floors: number[] = [];
   for (let roundIndex = 0; roundIndex < ROUNDS + 2; roundIndex++) {
@@ -73,7 +76,12 @@ async function interleaved(
     }
   }
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-  return { value: round(median(values), 2), floor: round(median(floors), 2) };
+  return {
+    value: round(median(values), 2),
+    floor: round(median(floors), 2),
+    spread: spreadOf(values),
+    ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
+  };
 }
 
 /** Answers SendMessageBatch in the client itself: the SDK builds and serialises the command, nothing is sent. */
