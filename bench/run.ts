@@ -13,6 +13,7 @@ import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from 
 import { MPARTICLE_CUSTOM_EVENTS } from "./payloads.js";
 import { countRequests, type RequestsResult } from "./requests.js";
 import { round, spreadOf } from "./stats.js";
+import { startWorkerProcess } from "./workerProcess.js";
 
 /**
  * `npm run bench`: every figure of bench/README.md, each beside its floor and with the spread of its rounds,
@@ -218,7 +219,8 @@ async function main(): Promise<void> {
   const loadAtStart = loadAverage();
   const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
   console.log(`load average at start: ${loadAtStart.join(" ")}${streams > 1 ? `; ${streams} request streams at once` : ""}`);
-  const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, pollerConcurrency: POLLER_CONCURRENCY });
+  const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, workers: false });
+  const workers = await startWorkerProcess(POLLER_CONCURRENCY);
   // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
   stack.sandboxes.pushwoosh?.createEvents(...MPARTICLE_CUSTOM_EVENTS);
   try {
@@ -228,7 +230,10 @@ async function main(): Promise<void> {
     const latency = await measureLatency(stack, streams, (line) => console.log(`${line} at ${elapsed()}`));
     // The quiet run measures the rest on a quiet machine; --load N keeps N streams posting meanwhile.
     const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
-    if (!background) await stack.stop();
+    if (!background) {
+      await workers.stop();
+      await stack.stop();
+    }
     console.log(`per-event figures (bench/micro.ts, own process) at ${elapsed()} ...`);
     const micro = await microFigures();
     console.log(`request counts for the fixed workload (workers paused while posting) at ${elapsed()} ...`);
@@ -280,6 +285,7 @@ async function main(): Promise<void> {
     printFigures(results.figures);
     console.log(`\nload average at end: ${results.load.end.join(" ")}; wrote ${fileURLToPath(file)} in ${elapsed()}`);
   } finally {
+    await workers.stop();
     await stack.stop();
   }
 }
