@@ -6,8 +6,8 @@ import { round, summarize } from "./stats.js";
 /**
  * How fast ingest answers, over real HTTP against the local stack, as ratios to GET /health on the same
  * server in the same run. Requests of all cases are interleaved one by one, so each case meets the same
- * background load (the workers share this process); the per-round medians show drift. With `streams` > 1
- * (`npm run bench -- --load N`) that many clients run the same schedule at once, each offset by one case.
+ * background load; the per-round medians show drift. With `streams` > 1 (`npm run bench -- --load N`) that
+ * many clients share each round's slots and run at once, so the run sends as many requests as a quiet one.
  */
 
 export const ROUNDS = 8;
@@ -144,8 +144,14 @@ async function scheduleSlot(apiUrl: string, all: BenchCase[], slot: number, offs
   }
 }
 
-async function scheduleRound(apiUrl: string, all: BenchCase[], offset: number, into: Map<BenchCase, number[]>): Promise<void> {
-  for (let slot = 0; slot < SLOTS_PER_ROUND; slot++) await scheduleSlot(apiUrl, all, slot, offset, into);
+/** A round's slots shared among `streams` clients: each runs its own share of them, all at once. */
+async function scheduleRound(apiUrl: string, all: BenchCase[], streams: number, into: Map<BenchCase, number[]>): Promise<void> {
+  const share = Math.ceil(SLOTS_PER_ROUND / streams);
+  await Promise.all(
+    Array.from({ length: streams }, async (_, stream) => {
+      for (let slot = stream * share; slot < Math.min(SLOTS_PER_ROUND, (stream + 1) * share); slot++) await scheduleSlot(apiUrl, all, slot, 0, into);
+    }),
+  );
 }
 
 export async function measureLatency(stack: LocalStack, streams: number, log: (line: string) => void): Promise<LatencyResult> {
@@ -167,7 +173,7 @@ export async function measureLatency(stack: LocalStack, streams: number, log: (l
   const samples = new Map<BenchCase, number[][]>(all.map((benchCase) => [benchCase, []]));
   for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex++) {
     const roundSamples = new Map<BenchCase, number[]>(all.map((benchCase) => [benchCase, []]));
-    await Promise.all(Array.from({ length: streams }, (_, stream) => scheduleRound(stack.apiUrl, all, stream, roundSamples)));
+    await scheduleRound(stack.apiUrl, all, streams, roundSamples);
     for (const [benchCase, durations] of roundSamples) samples.get(benchCase)?.push(durations);
     log(`round ${roundIndex + 1}/${ROUNDS} done`);
   }
