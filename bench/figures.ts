@@ -1,3 +1,8 @@
+import type { BundleFigure } from "./bundles.js";
+import type { CaseResult, EndToEnd } from "./latency.js";
+import type { MicroFigure } from "./micro.js";
+import type { OutageFigure, RateFigure } from "./partnerOutage.js";
+import type { RequestsResult } from "./requests.js";
 import { round, spreadOf, type Spread } from "./stats.js";
 
 /** mParticle's budget for answering a Firehose call, and the issue's bar for `e2e.p99`. */
@@ -105,4 +110,66 @@ export function printFigures(figures: Figure[]): void {
   console.log(line(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of rows) console.log(line(row));
+}
+
+/** Every figure of the run, in the order the table prints them. */
+export function buildFigures(
+  micro: MicroFigure[],
+  requests: RequestsResult,
+  bundles: BundleFigure[],
+  latency: { cases: CaseResult[]; brazeJsonName: string; endToEnd: EndToEnd | { skipped: string } },
+  partner: { outage: OutageFigure; rate: RateFigure },
+): Figure[] {
+  const figures: Figure[] = [
+    ...micro.map((m) => figure(m.name, m.description, "µs/event", m)),
+    ...requests.counts.map((c) => figure(c.name, c.description, c.name.includes("per-braze-post") ? "messages" : "requests", measuredOnce(c.value, c.minimum))),
+    ...bundles.map((b) =>
+      figure(
+        `bundle.${b.function}`,
+        `index.mjs as the stack builds it${b.sourceMapBytes ? ` (+ ${b.sourceMapBytes} bytes of source map)` : ""}`,
+        "bytes",
+        measuredOnce(b.bytes),
+      ),
+    ),
+    ...bundles.map((b) =>
+      figure(
+        `init.${b.function}`,
+        `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module; floor: that bare-Node start; medians of interleaved starts`,
+        "ms",
+        { value: b.initMs, floor: b.emptyMs, spread: b.initSpread, ratioSpread: b.initRatioSpread },
+      ),
+    ),
+  ];
+  const e2e = latency.endToEnd;
+  if (!("skipped" in e2e)) {
+    figures.push(
+      figure("e2e.throughput", e2e.description, "events/s", {
+        value: e2e.eventsPerSecond,
+        floor: null,
+        spread: spreadOf(e2e.eventsPerSecondByRound),
+        ratioSpread: null,
+      }),
+    );
+  }
+  figures.push(
+    figure(
+      "outage.recovery_seconds",
+      `${partner.outage.events} Mixpanel events held through an outage: from the probe's success to the last held event delivered (probe every ${partner.outage.probeSeconds} s)`,
+      "s",
+      measuredOnce(partner.outage.recovery_seconds),
+    ),
+    figure(
+      "rate.utilisation",
+      `calls the Pushwoosh sandbox took per whole second of a backlog over the ${partner.rate.requestsPerSecond}/s it enforced (bar: ≥ 0.8)`,
+      "ratio",
+      measuredOnce(partner.rate.utilisation),
+    ),
+  );
+  const braze = latency.cases.find((c) => c.name === latency.brazeJsonName);
+  if (braze) {
+    const answers = `${braze.description}: answer while the workers deliver`;
+    figures.push(figure("e2e.p50", `${answers}, p50`, "ms", { value: braze.p50Ms, floor: null, spread: spreadOf(braze.p50ByRoundMs), ratioSpread: null }));
+    figures.push(figure("e2e.p99", `${answers}, p99`, "ms", { value: braze.p99Ms, floor: null, spread: spreadOf(braze.p99ByRoundMs), ratioSpread: null }));
+  }
+  return figures;
 }

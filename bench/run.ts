@@ -6,13 +6,23 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startLocalStack } from "../infra/local/localStack.js";
 import { measureBundles, type BundleFigure } from "./bundles.js";
-import { TARGET_MS, figure, measuredOnce, printFigures, type Figure } from "./figures.js";
-import { ROUNDS, SLOTS_PER_ROUND, WARMUP_PER_CASE, backgroundStreams, measureLatency, type CaseResult, type EndToEnd, type MeasuredEntry } from "./latency.js";
+import { TARGET_MS, buildFigures, printFigures, type Figure } from "./figures.js";
+import {
+  ROUNDS,
+  SLOTS_PER_ROUND,
+  WARMUP_PER_CASE,
+  backgroundStreams,
+  measureLatency,
+  type CaseResult,
+  type EndToEnd,
+  type LatencyResult,
+  type MeasuredEntry,
+} from "./latency.js";
 import type { MicroFigure } from "./micro.js";
 import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from "./partnerOutage.js";
 import { MPARTICLE_CUSTOM_EVENTS } from "./payloads.js";
 import { countRequests, type RequestsResult } from "./requests.js";
-import { round, spreadOf } from "./stats.js";
+import { round } from "./stats.js";
 import { startWorkerProcess } from "./workerProcess.js";
 
 /**
@@ -142,67 +152,6 @@ function resultsFile(streams: number): URL {
   return new URL(streams === 1 ? "./results.json" : `./results-load${streams}.json`, import.meta.url);
 }
 
-function buildFigures(
-  micro: MicroFigure[],
-  requests: RequestsResult,
-  bundles: BundleFigure[],
-  latency: { cases: CaseResult[]; brazeJsonName: string; endToEnd: EndToEnd | { skipped: string } },
-  partner: { outage: OutageFigure; rate: RateFigure },
-): Figure[] {
-  const figures: Figure[] = [
-    ...micro.map((m) => figure(m.name, m.description, "µs/event", m)),
-    ...requests.counts.map((c) => figure(c.name, c.description, c.name.includes("per-braze-post") ? "messages" : "requests", measuredOnce(c.value, c.minimum))),
-    ...bundles.map((b) =>
-      figure(
-        `bundle.${b.function}`,
-        `index.mjs as the stack builds it${b.sourceMapBytes ? ` (+ ${b.sourceMapBytes} bytes of source map)` : ""}`,
-        "bytes",
-        measuredOnce(b.bytes),
-      ),
-    ),
-    ...bundles.map((b) =>
-      figure(
-        `init.${b.function}`,
-        `fresh node importing the bundle${b.nodeOptions ? ` with ${b.nodeOptions}` : ""}, minus importing an empty module; floor: that bare-Node start; medians of interleaved starts`,
-        "ms",
-        { value: b.initMs, floor: b.emptyMs, spread: b.initSpread, ratioSpread: b.initRatioSpread },
-      ),
-    ),
-  ];
-  const e2e = latency.endToEnd;
-  if (!("skipped" in e2e)) {
-    figures.push(
-      figure("e2e.throughput", e2e.description, "events/s", {
-        value: e2e.eventsPerSecond,
-        floor: null,
-        spread: spreadOf(e2e.eventsPerSecondByRound),
-        ratioSpread: null,
-      }),
-    );
-  }
-  figures.push(
-    figure(
-      "outage.recovery_seconds",
-      `${partner.outage.events} Mixpanel events held through an outage: from the probe's success to the last held event delivered (probe every ${partner.outage.probeSeconds} s)`,
-      "s",
-      measuredOnce(partner.outage.recovery_seconds),
-    ),
-    figure(
-      "rate.utilisation",
-      `calls the Pushwoosh sandbox took per whole second of a backlog over the ${partner.rate.requestsPerSecond}/s it enforced (bar: ≥ 0.8)`,
-      "ratio",
-      measuredOnce(partner.rate.utilisation),
-    ),
-  );
-  const braze = latency.cases.find((c) => c.name === latency.brazeJsonName);
-  if (braze) {
-    const answers = `${braze.description}: answer while the workers deliver`;
-    figures.push(figure("e2e.p50", `${answers}, p50`, "ms", { value: braze.p50Ms, floor: null, spread: spreadOf(braze.p50ByRoundMs), ratioSpread: null }));
-    figures.push(figure("e2e.p99", `${answers}, p99`, "ms", { value: braze.p99Ms, floor: null, spread: spreadOf(braze.p99ByRoundMs), ratioSpread: null }));
-  }
-  return figures;
-}
-
 function machine(): BenchResults["machine"] {
   return {
     cpus: availableParallelism(),
@@ -213,81 +162,97 @@ function machine(): BenchResults["machine"] {
   };
 }
 
+interface Measurements {
+  latency: LatencyResult;
+  micro: MicroFigure[];
+  requests: RequestsResult;
+  bundles: BundleFigure[];
+  partner: { outage: OutageFigure; rate: RateFigure };
+}
+
+/** Every part of the run, in order; with `streams` > 1 the stack keeps taking that many streams to the end. */
+async function measureAll(streams: number, log: (line: string) => void): Promise<Measurements> {
+  const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, workers: false });
+  const workers = await startWorkerProcess(POLLER_CONCURRENCY);
+  // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
+  stack.sandboxes.pushwoosh?.createEvents(...MPARTICLE_CUSTOM_EVENTS);
+  try {
+    log(`cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`);
+    const latency = await measureLatency(stack, streams, log);
+    // The quiet run measures the rest with the stack stopped; --load N keeps N streams posting meanwhile.
+    const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
+    if (!background) {
+      await workers.stop();
+      await stack.stop();
+    }
+    log("per-event figures (bench/micro.ts, own process) ...");
+    const micro = await microFigures();
+    log("request counts for the fixed workload (workers paused while posting) ...");
+    const requests = await countRequests();
+    log("bundles and cold init (CDK synth, interleaved starts) ...");
+    const bundles = await measureBundles();
+    log("partner outage and rate limit (a local stack of their own) ...");
+    const partner = await measurePartnerOutageAndRate();
+    await background?.stop();
+    return { latency, micro, requests, bundles, partner };
+  } finally {
+    await workers.stop();
+    await stack.stop();
+  }
+}
+
+function resultsOf(streams: number, measured: Measurements, loadAtStart: number[], seconds: number): BenchResults {
+  const { latency, micro, requests, bundles, partner } = measured;
+  return {
+    schemaVersion: 3,
+    generatedAt: new Date().toISOString(),
+    node: process.version,
+    machine: machine(),
+    settings: {
+      rounds: ROUNDS,
+      slotsPerRound: SLOTS_PER_ROUND,
+      warmupPerCase: WARMUP_PER_CASE,
+      pollerConcurrency: POLLER_CONCURRENCY,
+      targetMs: TARGET_MS,
+      percentiles: "linear interpolation between closest ranks (type 7)",
+      loadStreams: streams,
+    },
+    baseline: latency.baseline,
+    idleBaseline: latency.idleBaseline,
+    cases: latency.cases,
+    endToEnd: latency.endToEnd,
+    load: { start: loadAtStart, end: loadAverage() },
+    figures: buildFigures(micro, requests, bundles, latency, partner),
+    requests: {
+      workerSqsCalls: requests.workerSqsCalls,
+      drainSeconds: round(requests.drainSeconds, 1),
+      workers: requests.workers,
+      sentBytes: requests.sentBytes,
+    },
+    bundles,
+    outage: partner.outage,
+    rate: partner.rate,
+    durationSeconds: round(seconds, 1),
+  };
+}
+
 async function main(): Promise<void> {
   const streams = loadStreamsArgument();
   const startedAt = performance.now();
   const loadAtStart = loadAverage();
   const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
   console.log(`load average at start: ${loadAtStart.join(" ")}${streams > 1 ? `; ${streams} request streams at once` : ""}`);
-  const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, workers: false });
-  const workers = await startWorkerProcess(POLLER_CONCURRENCY);
-  // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
-  stack.sandboxes.pushwoosh?.createEvents(...MPARTICLE_CUSTOM_EVENTS);
-  try {
-    console.log(
-      `cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots × ${streams} streams`,
-    );
-    const latency = await measureLatency(stack, streams, (line) => console.log(`${line} at ${elapsed()}`));
-    // The quiet run measures the rest on a quiet machine; --load N keeps N streams posting meanwhile.
-    const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
-    if (!background) {
-      await workers.stop();
-      await stack.stop();
-    }
-    console.log(`per-event figures (bench/micro.ts, own process) at ${elapsed()} ...`);
-    const micro = await microFigures();
-    console.log(`request counts for the fixed workload (workers paused while posting) at ${elapsed()} ...`);
-    const requests = await countRequests();
-    console.log(`bundles and cold init (CDK synth, interleaved starts) at ${elapsed()} ...`);
-    const bundles = await measureBundles();
-    console.log(`partner outage and rate limit (a local stack of their own) at ${elapsed()} ...`);
-    const partner = await measurePartnerOutageAndRate();
-    await background?.stop();
-
-    const results: BenchResults = {
-      schemaVersion: 3,
-      generatedAt: new Date().toISOString(),
-      node: process.version,
-      machine: machine(),
-      settings: {
-        rounds: ROUNDS,
-        slotsPerRound: SLOTS_PER_ROUND,
-        warmupPerCase: WARMUP_PER_CASE,
-        pollerConcurrency: POLLER_CONCURRENCY,
-        targetMs: TARGET_MS,
-        percentiles: "linear interpolation between closest ranks (type 7)",
-        loadStreams: streams,
-      },
-      baseline: latency.baseline,
-      idleBaseline: latency.idleBaseline,
-      cases: latency.cases,
-      endToEnd: latency.endToEnd,
-      load: { start: loadAtStart, end: loadAverage() },
-      figures: buildFigures(micro, requests, bundles, latency, partner),
-      requests: {
-        workerSqsCalls: requests.workerSqsCalls,
-        drainSeconds: round(requests.drainSeconds, 1),
-        workers: requests.workers,
-        sentBytes: requests.sentBytes,
-      },
-      bundles,
-      outage: partner.outage,
-      rate: partner.rate,
-      durationSeconds: round((performance.now() - startedAt) / 1000, 1),
-    };
-    const file = resultsFile(streams);
-    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-    console.log();
-    printTable(results);
-    console.log(
-      `\nfigures (load average ${results.load.start.join(" ")} at start, ${results.load.end.join(" ")} at end on ${results.machine.cpus} cpus, ${streams} request stream(s)):`,
-    );
-    printFigures(results.figures);
-    console.log(`\nload average at end: ${results.load.end.join(" ")}; wrote ${fileURLToPath(file)} in ${elapsed()}`);
-  } finally {
-    await workers.stop();
-    await stack.stop();
-  }
+  const measured = await measureAll(streams, (line) => console.log(`${line} at ${elapsed()}`));
+  const results = resultsOf(streams, measured, loadAtStart, (performance.now() - startedAt) / 1000);
+  const file = resultsFile(streams);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log();
+  printTable(results);
+  console.log(
+    `\nfigures (load average ${results.load.start.join(" ")} at start, ${results.load.end.join(" ")} at end on ${results.machine.cpus} cpus, ${streams} request stream(s)):`,
+  );
+  printFigures(results.figures);
+  console.log(`\nload average at end: ${results.load.end.join(" ")}; wrote ${fileURLToPath(file)} in ${elapsed()}`);
 }
 
 main().catch((error: unknown) => {
