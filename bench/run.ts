@@ -28,7 +28,7 @@ import { startWorkerProcess } from "./workerProcess.js";
 /**
  * `npm run bench`: every figure of bench/README.md, each beside its floor and with the spread of its rounds,
  * written to bench/results.json. `npm run bench -- --load N` runs the same with N request streams at once
- * (measured in the latency part, in the background of the others) and writes bench/results-loadN.json.
+ * (measured in the latency part, in the background of the per-event and init figures) and writes bench/results-loadN.json.
  */
 
 const POLLER_CONCURRENCY = 2;
@@ -179,21 +179,30 @@ async function measureAll(streams: number, log: (line: string) => void): Promise
   try {
     log(`cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`);
     const latency = await measureLatency(stack, streams, log);
-    // The quiet run measures the rest with the stack stopped; --load N keeps N streams posting meanwhile.
-    const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
-    if (!background) {
+    // The quiet run measures the rest with the stack stopped; --load N keeps N streams posting while the
+    // figures measured in other processes are (per-event, init). The request counts and the outage run start
+    // local stacks in this process, whose environment (AWS_ENDPOINT_URL_SQS) the bench stack's ingest would
+    // follow: the streams pause for those, so no stream's message lands in the queues they count.
+    const loaded = async <Result>(work: () => Promise<Result>): Promise<Result> => {
+      const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
+      try {
+        return await work();
+      } finally {
+        await background?.stop();
+      }
+    };
+    if (streams === 1) {
       await workers.stop();
       await stack.stop();
     }
     log("per-event figures (bench/micro.ts, own process) ...");
-    const micro = await microFigures();
+    const micro = await loaded(microFigures);
     log("request counts for the fixed workload (workers paused while posting) ...");
     const requests = await countRequests();
     log("bundles and cold init (CDK synth, interleaved starts) ...");
-    const bundles = await measureBundles();
+    const bundles = await loaded(() => measureBundles());
     log("partner outage and rate limit (a local stack of their own) ...");
     const partner = await measurePartnerOutageAndRate();
-    await background?.stop();
     return { latency, micro, requests, bundles, partner };
   } finally {
     await workers.stop();
