@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as z from "../zod.js";
 import { environmentVariable } from "./environment.js";
-import { secretsTtlSeconds } from "./settings.js";
+import { awsJsonRpc } from "../http/awsRequest.js";
+import { secretsManagerEndpoint, secretsTtlSeconds } from "./settings.js";
 
 const feedSchema = z.object({ key: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)) });
 
@@ -90,15 +90,19 @@ export const relaySecretsSchema = z.object({
 export type RelaySecrets = z.infer<typeof relaySecretsSchema>;
 
 let cached: { value: RelaySecrets; expiresAt: number } | undefined;
-let secretsManager: SecretsManagerClient | undefined;
 
 async function readDocument(): Promise<string> {
   const file = environmentVariable("RELAY_SECRETS_FILE");
   if (file) return readFile(file, "utf8");
   const secretId = environmentVariable("RELAY_SECRET_ARN");
   if (!secretId) throw new Error("neither RELAY_SECRETS_FILE nor RELAY_SECRET_ARN is set");
-  secretsManager ??= new SecretsManagerClient({});
-  const result = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  // Secrets Manager's GetSecretValue (JSON 1.1): https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+  const result = await awsJsonRpc<{ SecretString?: string }>({
+    service: "secretsmanager",
+    endpoint: secretsManagerEndpoint(),
+    target: "secretsmanager.GetSecretValue",
+    body: { SecretId: secretId },
+  });
   if (!result.SecretString) throw new Error("the relay secret has no string value");
   return result.SecretString;
 }

@@ -60,9 +60,21 @@ export function sqsEndpoint(): string | undefined {
   return environmentVariable("AWS_ENDPOINT_URL_SQS");
 }
 
+/** AWS_ENDPOINT_URL_SECRETS_MANAGER, the SDK's own variable: a Secrets Manager stand-in (deployed-bundle test), unset in AWS. */
+export function secretsManagerEndpoint(): string | undefined {
+  return textSetting("AWS_ENDPOINT_URL_SECRETS_MANAGER");
+}
+
 /** AWS_ENDPOINT_URL_LAMBDA, the SDK's own variable: a Lambda API stand-in (local stack, tests), unset in AWS. */
 export function lambdaEndpoint(): string | undefined {
   return textSetting("AWS_ENDPOINT_URL_LAMBDA");
+}
+
+/** AWS_REGION (set by Lambda and by the local stack), else AWS_DEFAULT_REGION: where a signed AWS API call goes. */
+export function awsRegion(): string {
+  const region = textSetting("AWS_REGION") ?? textSetting("AWS_DEFAULT_REGION");
+  if (!region) throw new Error("AWS_REGION is not set");
+  return region;
 }
 
 /** AWS_LAMBDA_FUNCTION_NAME: the running function's own name (set by Lambda, and by the local stack). */

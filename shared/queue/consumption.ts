@@ -1,30 +1,46 @@
-import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
 import { lambdaEndpoint, ownFunctionName } from "../config/settings.js";
+import { awsRestJson } from "../http/awsRequest.js";
 import { queueName, type Destination } from "./definition.js";
 
-// One client per container, built on first use and rebuilt if the endpoint changes (local stacks in one
-// process); AWS_ENDPOINT_URL_LAMBDA points it at a Lambda API stand-in, as AWS_ENDPOINT_URL_SQS does for SQS.
-let client: { endpoint: string | undefined; lambda: LambdaClient } | undefined;
+/**
+ * The three Lambda API calls a worker makes on its own event source mapping ("Lambda API Reference":
+ * ListEventSourceMappings, GetEventSourceMapping, UpdateEventSourceMapping, REST JSON under /2015-03-31),
+ * signed as the SDK signs them. AWS_ENDPOINT_URL_LAMBDA points them at a Lambda API stand-in, as
+ * AWS_ENDPOINT_URL_SQS does for SQS.
+ */
+const MAPPINGS_PATH = "/2015-03-31/event-source-mappings";
 
-function lambdaClient(): LambdaClient {
-  const endpoint = lambdaEndpoint();
-  if (!client || client.endpoint !== endpoint) client = { endpoint, lambda: new LambdaClient(endpoint ? { endpoint } : {}) };
-  return client.lambda;
+interface EventSourceMapping {
+  UUID?: string;
+  EventSourceArn?: string;
+  State?: string;
 }
 
-/** The mapping UUID per function and queue, found once per container. */
+function mappingsCall<Answer>(method: "GET" | "PUT", uuid: string, options: { query?: Record<string, string | undefined>; body?: unknown } = {}) {
+  return awsRestJson<Answer>({
+    service: "lambda",
+    endpoint: lambdaEndpoint(),
+    method,
+    path: uuid ? `${MAPPINGS_PATH}/${encodeURIComponent(uuid)}` : MAPPINGS_PATH,
+    ...options,
+  });
+}
+
+/** The mapping UUID per Lambda API, function and queue, found once per container (one process may run several local stacks). */
 const mappingIds = new Map<string, string>();
 
 /** The event source mapping that feeds this function from its destination's queue (a worker has exactly one). */
 async function mappingId(destination: Destination): Promise<string> {
   const functionName = ownFunctionName();
-  const key = `${functionName}\u001f${destination}`;
+  const key = `${lambdaEndpoint() ?? ""}\u001f${functionName}\u001f${destination}`;
   const cached = mappingIds.get(key);
   if (cached) return cached;
   const queueArnSuffix = `:${queueName(destination)}`;
   let marker: string | undefined;
   do {
-    const page = await lambdaClient().send(new ListEventSourceMappingsCommand({ FunctionName: functionName, Marker: marker }));
+    const page = await mappingsCall<{ EventSourceMappings?: EventSourceMapping[]; NextMarker?: string }>("GET", "", {
+      query: { FunctionName: functionName, Marker: marker },
+    });
     const mapping = page.EventSourceMappings?.find((candidate) => candidate.EventSourceArn?.endsWith(queueArnSuffix));
     if (mapping?.UUID) {
       mappingIds.set(key, mapping.UUID);
@@ -40,16 +56,16 @@ async function mappingId(destination: Destination): Promise<string> {
  * Enabling and the update states consume).
  */
 export async function consumptionPaused(destination: Destination): Promise<boolean> {
-  const mapping = await lambdaClient().send(new GetEventSourceMappingCommand({ UUID: await mappingId(destination) }));
+  const mapping = await mappingsCall<EventSourceMapping>("GET", await mappingId(destination));
   return mapping.State === "Disabled" || mapping.State === "Disabling";
 }
 
 /** Stops Lambda from invoking this worker with its queue's messages: they wait in the queue, costing nothing. */
 export async function pauseConsumption(destination: Destination): Promise<void> {
-  await lambdaClient().send(new UpdateEventSourceMappingCommand({ UUID: await mappingId(destination), Enabled: false }));
+  await mappingsCall("PUT", await mappingId(destination), { body: { Enabled: false } });
 }
 
 /** Lets Lambda invoke this worker with its queue's messages again. */
 export async function resumeConsumption(destination: Destination): Promise<void> {
-  await lambdaClient().send(new UpdateEventSourceMappingCommand({ UUID: await mappingId(destination), Enabled: true }));
+  await mappingsCall("PUT", await mappingId(destination), { body: { Enabled: true } });
 }
