@@ -140,7 +140,10 @@ function entry(benchCase: BenchCase, rounds: number[][]): MeasuredEntry {
 /** One slot of the interleaved schedule for one client; `offset` shifts its rotation so streams differ. */
 async function scheduleSlot(apiUrl: string, all: BenchCase[], slot: number, offset: number, into: Map<BenchCase, number[]>): Promise<void> {
   for (const benchCase of rotate(all, slot + offset)) {
-    if (slot % benchCase.every === 0) into.get(benchCase)?.push(...(await runCase(apiUrl, benchCase, 1)));
+    if (slot % benchCase.every !== 0) continue;
+    // Sent whether or not it is collected: `into.get(…)?.push(...(await …))` would skip the request itself.
+    const durations = await runCase(apiUrl, benchCase, 1);
+    into.get(benchCase)?.push(...durations);
   }
 }
 
