@@ -174,15 +174,19 @@ interface Measurements {
 async function measureAll(streams: number, log: (line: string) => void): Promise<Measurements> {
   const stack = await startLocalStack({ port: 0, sqsPort: 0, quiet: true, workers: false });
   const workers = await startWorkerProcess(POLLER_CONCURRENCY);
+  const stopStack = async () => {
+    await workers.stop();
+    await stack.stop();
+  };
   // Pushwoosh takes only events created in its Control Panel: the workers deliver the bench's events, not park them.
   stack.sandboxes.pushwoosh?.createEvents(...MPARTICLE_CUSTOM_EVENTS);
   try {
     log(`cdp-relay ingest benchmark on ${stack.apiUrl}: warm-up ${WARMUP_PER_CASE} per case, then ${ROUNDS} rounds of ${SLOTS_PER_ROUND} interleaved slots`);
     const latency = await measureLatency(stack, streams, log);
     // The quiet run measures the rest with the stack stopped; --load N keeps N streams posting while the
-    // figures measured in other processes are (per-event, init). The request counts and the outage run start
-    // local stacks in this process, whose environment (AWS_ENDPOINT_URL_SQS) the bench stack's ingest would
-    // follow: the streams pause for those, so no stream's message lands in the queues they count.
+    // figures measured in processes of their own are (per-event, init). The request counts and the outage run
+    // start local stacks in this process, so they come after the bench stack, whose environment
+    // (AWS_ENDPOINT_URL_SQS, the partner URLs) they would otherwise share, has stopped.
     const loaded = async <Result>(work: () => Promise<Result>): Promise<Result> => {
       const background = streams > 1 ? backgroundStreams(stack, streams) : undefined;
       try {
@@ -191,22 +195,19 @@ async function measureAll(streams: number, log: (line: string) => void): Promise
         await background?.stop();
       }
     };
-    if (streams === 1) {
-      await workers.stop();
-      await stack.stop();
-    }
+    if (streams === 1) await stopStack();
     log("per-event figures (bench/micro.ts, own process) ...");
     const micro = await loaded(microFigures);
-    log("request counts for the fixed workload (workers paused while posting) ...");
-    const requests = await countRequests();
     log("bundles and cold init (CDK synth, interleaved starts) ...");
     const bundles = await loaded(() => measureBundles());
+    await stopStack();
+    log("request counts for the fixed workload (workers paused while posting) ...");
+    const requests = await countRequests();
     log("partner outage and rate limit (a local stack of their own) ...");
     const partner = await measurePartnerOutageAndRate();
     return { latency, micro, requests, bundles, partner };
   } finally {
-    await workers.stop();
-    await stack.stop();
+    await stopStack();
   }
 }
 
