@@ -54,7 +54,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure[]> {
+/** Runs the timed starts (after the synth, which blocks the event loop for seconds); `npm run bench -- --load N` loads them. */
+type Timing = (starts: () => Promise<void>) => Promise<void>;
+
+export async function measureBundles(rounds = INIT_ROUNDS, timing: Timing = (starts) => starts()): Promise<BundleFigure[]> {
   const relay = synthesizeRelay();
   const scratch = mkdtempSync(path.join(tmpdir(), "cdp-relay-init-"));
   try {
@@ -74,10 +77,12 @@ export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure
       };
     });
     const emptySamples: number[] = [];
-    for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
-      emptySamples.push(await timedImport(empty, ""));
-      for (const fn of functions) fn.samples.push(await timedImport(fn.bundle, fn.nodeOptions));
-    }
+    await timing(async () => {
+      for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+        emptySamples.push(await timedImport(empty, ""));
+        for (const fn of functions) fn.samples.push(await timedImport(fn.bundle, fn.nodeOptions));
+      }
+    });
     const emptyMs = median(emptySamples);
     return functions
       .map((fn) => {

@@ -199,7 +199,7 @@ async function measureAll(streams: number, log: (line: string) => void): Promise
     log("per-event figures (bench/micro.ts, own process) ...");
     const micro = await loaded(microFigures);
     log("bundles and cold init (CDK synth, interleaved starts) ...");
-    const bundles = await loaded(() => measureBundles());
+    const bundles = await measureBundles(undefined, loaded);
     await stopStack();
     log("request counts for the fixed workload (workers paused while posting) ...");
     const requests = await countRequests();
