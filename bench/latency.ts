@@ -207,7 +207,15 @@ export function backgroundStreams(stack: LocalStack, streams: number): { stop():
   let running = true;
   let failure: unknown;
   const loops = Array.from({ length: streams }, async (_, stream) => {
-    for (let slot = 0; running; slot++) await scheduleSlot(stack.apiUrl, all, slot, stream, new Map());
+    for (let slot = 0; running; slot++) {
+      try {
+        await scheduleSlot(stack.apiUrl, all, slot, stream, new Map());
+      } catch (error) {
+        // A kept-alive connection the server closed while the bench process was busy (the CDK synth blocks it
+        // for seconds) resets on reuse: unmeasured load, so the stream goes on with its next slot.
+        if ((error as { cause?: { code?: string } }).cause?.code !== "ECONNRESET") throw error;
+      }
+    }
   }).map((loop) =>
     loop.catch((error: unknown) => {
       failure ??= error;
