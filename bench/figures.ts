@@ -47,6 +47,11 @@ export function measuredOnce(value: number, floor: number | null = null): Measur
 /** Goals of the issue tables; a ratio goal where the figure has a floor, else a value goal. */
 const GOALS: Record<string, number> = {
   "ingest.braze": 3,
+  "ingest.mparticle": 3,
+  "ingest.mparticle-webhook": 3,
+  "path.braze-mixpanel": 2.5,
+  "path.braze-mparticle": 2.5,
+  "path.mparticle-pushwoosh": 2.5,
   "mapping.braze-mparticle": 2,
   "mapping.braze-mixpanel": 2,
   "mapping.mparticle-pushwoosh": 2,

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DEVELOPMENT_SECRETS } from "../infra/local/devSecrets.js";
 import { lambdaContext } from "../infra/local/lambdaContext.js";
@@ -13,14 +12,14 @@ import { currentsRoutes } from "../shared/flows/brazeRouting.js";
 import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
 import { mparticleToPushwoosh } from "../shared/flows/mparticleToPushwoosh.js";
 import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar } from "../shared/queue/definition.js";
-import { sqsClient } from "../shared/queue/sqsClient.js";
 import type { QueuedEvent, WorkBatch } from "../shared/queue/workItem.js";
 import { accept as acceptCurrents } from "../shared/sources/braze/accept.js";
 import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/sources/mparticle/accept.js";
 import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
-import { round, spreadOf, type Spread } from "./stats.js";
+import { interleaved, setClock, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
+import { pathCases } from "./path.js";
 
 /**
  * The per-event figures, in their own process (bench/run.ts forks it) so the stack's workers do not share
@@ -30,74 +29,13 @@ import { round, spreadOf, type Spread } from "./stats.js";
  * parent discards (as Lambda ships them to CloudWatch without the handler waiting).
  */
 
-export interface MicroFigure {
-  name: string;
-  description: string;
-  /** µs per event. */
-  value: number;
-  /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
-  floor: number;
-  /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
-  spread: Spread;
-  ratioSpread: Spread;
-}
+export type { MicroFigure } from "./microTiming.js";
 
-const ROUNDS = 11;
 const MAPPING_EVENTS = 10_000;
 const BRAZE_USERS = 50;
 const FIREHOSE_USERS = 200;
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-
-/**
- * Median over rounds of the per-event time of `work` (run `repeat` times on `events` events) and of the
- * floor (JSON.parse + JSON.stringify of each text in `floorText`, which holds `floorEvents` events), interleaved.
- */
-async function interleaved(
-  events: number,
-  work: () => Promise<void> | void,
-  floorText: string[],
-  floorEvents: number,
-  repeat: number,
-): Promise<Omit<MicroFigure, "name" | "description">> {
-  const values: number[] = [];
-  const floors: number[] = [];
-  for (let roundIndex = 0; roundIndex < ROUNDS + 2; roundIndex++) {
-    let started = performance.now();
-    for (let index = 0; index < repeat; index++) await work();
-    const value = ((performance.now() - started) * 1000) / (repeat * events);
-    started = performance.now();
-    for (const text of floorText) JSON.stringify(JSON.parse(text));
-    const floor = ((performance.now() - started) * 1000) / floorEvents;
-    // The first two rounds warm the JIT.
-    if (roundIndex >= 2) {
-      values.push(value);
-      floors.push(floor);
-    }
-  }
-  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-  return {
-    value: round(median(values), 2),
-    floor: round(median(floors), 2),
-    spread: spreadOf(values),
-    ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
-  };
-}
-
-/** Answers SendMessageBatch in the client itself: the SDK builds and serialises the command, nothing is sent. */
-function stubSqsSend(): void {
-  sqsClient().middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== "SendMessageBatchCommand") return next(args);
-      const input = args.input as SendMessageBatchCommandInput;
-      return {
-        output: { Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: "" })), Failed: [], $metadata: {} },
-        response: {},
-      } as never;
-    },
-    { step: "initialize", name: "benchSqsStub" },
-  );
-}
 
 async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
   const braze = (await import("../functions/braze-currents.js")).handler as HttpHandler;
@@ -215,9 +153,20 @@ async function mappingCases(): Promise<MicroFigure[]> {
   return figures;
 }
 
+/** The groups of figures, in the order they run; `npx tsx bench/micro.ts <out.json> [--rounds N] [--clock wall|cpu] [group...]` runs some alone. */
+const GROUPS = ["mapping", "ingest", "path", "ingest.sqs"] as const;
+
 async function main(): Promise<void> {
-  const output = process.argv[2];
-  if (!output) throw new Error("usage: micro.ts <results.json>");
+  const [output, ...rest] = process.argv.slice(2);
+  if (!output) throw new Error(`usage: micro.ts <results.json> [--rounds N] [--clock wall|cpu] [${GROUPS.join("|")} ...]`);
+  const roundsAt = rest.indexOf("--rounds");
+  if (roundsAt >= 0) setRounds(Number(rest.splice(roundsAt, 2)[1]));
+  const clockAt = rest.indexOf("--clock");
+  if (clockAt >= 0) setClock(rest.splice(clockAt, 2)[1]);
+  const only = rest;
+  const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0) throw new Error(`micro.ts: no group ${unknown.join(", ")} (groups: ${GROUPS.join(", ")})`);
+  const runs = (group: (typeof GROUPS)[number]) => only.length === 0 || only.includes(group);
   const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
   const sqs = await startLocalSqs({ port: 0 });
   try {
@@ -233,13 +182,17 @@ async function main(): Promise<void> {
       process.env[deadLetterQueueUrlEnvVar(destination)] = urls[destination].dlq;
     }
     if (currentsRoutes().length !== 2) throw new Error("the bench expects Braze routed to mParticle and Mixpanel");
-    const figures = [...(await mappingCases())];
+    const figures: MicroFigure[] = runs("mapping") ? await mappingCases() : [];
     stubSqsSend();
-    figures.push(...(await ingestCases("stubbed")));
+    if (runs("ingest")) figures.push(...(await ingestCases("stubbed")));
+    if (runs("path")) figures.push(...(await pathCases()));
     // A new endpoint gets a new client: the stub stays behind with the old one.
     process.env.AWS_ENDPOINT_URL_SQS = `${sqs.endpoint}/`;
-    figures.push(...(await ingestCases("sqs")));
+    if (runs("ingest.sqs")) figures.push(...(await ingestCases("sqs")));
     await writeFile(output, JSON.stringify(figures));
+    // stdout carries the handlers' log lines (discarded by bench/run.ts): the table goes to stderr.
+    for (const figure of figures)
+      console.error(`${figure.name.padEnd(32)} ${figure.value} µs/event, floor ${figure.floor}: ${(figure.value / figure.floor).toFixed(2)}×`);
   } finally {
     await sqs.stop();
     await rm(folder, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { BRAZE_CURRENTS_AUTH, MPARTICLE_FIREHOSE_AUTH, MPARTICLE_WEBHOOK_AUTH, type RouteAuth } from "../shared/http/routeAuth.js";
-import { DESTINATIONS, QUEUE_SETTINGS, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../shared/queue/definition.js";
+import { CARRY_RETURN_SECONDS, DESTINATIONS, QUEUE_SETTINGS, deadLetterQueueUrlEnvVar, queueUrlEnvVar, type Destination } from "../shared/queue/definition.js";
 
 /**
  * The one description of the deployed functions: what drives each one, which queues it may send to,
@@ -212,7 +212,11 @@ export function wiredEnvironment<Value>(
 }
 
 // AWS advises a visibility timeout of at least six times the function timeout for SQS event sources.
+// A worker's carry-over (BATCH_CARRY_MAX_SECONDS, a common setting like RETRY_HOLD_SECONDS) keeps its bound
+// only if a carried message is back within CARRY_RETURN_SECONDS: no longer batching window than that.
 for (const worker of WORKER_FUNCTIONS) {
   const visibility = QUEUE_SETTINGS[worker.trigger.destination].visibilityTimeoutSeconds;
   if (visibility < 6 * worker.timeoutSeconds) throw new Error(`${worker.name}: queue visibility ${visibility}s is under 6x its timeout`);
+  const window = worker.trigger.eventSource.maxBatchingWindowSeconds;
+  if (window > CARRY_RETURN_SECONDS) throw new Error(`${worker.name}: a batching window of ${window}s would keep carried events past BATCH_CARRY_MAX_SECONDS`);
 }

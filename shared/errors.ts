@@ -113,8 +113,11 @@ export class SecretNotConfiguredError extends RetryableError {
   }
 }
 
-/** What became of one event (or one partner item) in a delivery: the one outcome type of every destination. */
-export type DeliveryOutcome = { kind: "delivered" } | { kind: "skipped"; reason: string } | { kind: "failed"; error: RelayError };
+/**
+ * What became of one event (or one partner item) in a delivery: the one outcome type of every destination.
+ * `carried`: not sent on purpose, to fill a request of the next invocation (shared/queue/carry.ts).
+ */
+export type DeliveryOutcome = { kind: "delivered" } | { kind: "carried" } | { kind: "skipped"; reason: string } | { kind: "failed"; error: RelayError };
 
 const PARTNER_MESSAGE_MAX = 500;
 

@@ -34,3 +34,10 @@ export function fillBatches<Item>(items: Iterable<Item>, sizeOf: (item: Item) =>
   if (batch.items.length > 0) batches.push(batch);
   return batches;
 }
+
+/** Whether a batch is full: it holds `count` items, or one more item of its own mean size would break `bytes`. */
+export function isFull(batch: FilledBatch<unknown>, limits: BatchLimits): boolean {
+  const { count = Number.POSITIVE_INFINITY, bytes: maxBytes, frameBytes = 0 } = limits;
+  const items = batch.items.length;
+  return items >= count || (items > 0 && batch.bytes + (batch.bytes - frameBytes) / items > maxBytes);
+}

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { Charset, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -62,6 +62,8 @@ export class RelayFunction extends Construct {
         format: OutputFormat.ESM,
         target: "node22",
         minify: true,
+        // Non-ASCII text as UTF-8 instead of \u escapes: the same strings, fewer bytes.
+        charset: Charset.UTF8,
         // Shipped beside the bundle, read only when NODE_OPTIONS=--enable-source-maps is set (not by default: it costs each cold start).
         sourceMap: true,
         mainFields: ["module", "main"],
@@ -75,6 +77,8 @@ export class RelayFunction extends Construct {
         esbuildArgs: {
           "--alias:@aws-sdk/credential-provider-node": path.join(defaults.projectRoot, "infra", "bundling", "lambdaCredentials.ts"),
           "--alias:@smithy/core/event-streams": path.join(defaults.projectRoot, "infra", "bundling", "noEventStreams.ts"),
+          // The only "legal" comments in the bundles are coverage pragmas marked @preserve (`v8 ignore next`), not licences.
+          "--legal-comments": "none",
         },
       },
     });

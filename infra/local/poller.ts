@@ -36,6 +36,8 @@ export interface BatchSummary {
   failed: number;
   error?: string;
   ms?: number;
+  /** The bodies of the messages the invocation was given (the bench counts what each invocation could merge). */
+  bodies?: string[];
 }
 
 const RECEIVE_MAX = 10;
@@ -235,6 +237,7 @@ export class SqsPoller {
         }),
       );
     }
-    this.options.onBatch?.({ records: messages.length, failed: failedIds.size, error: invocationError, ms });
+    const bodies = event.Records.map((record) => record.body);
+    this.options.onBatch?.({ records: messages.length, failed: failedIds.size, error: invocationError, ms, bodies });
   }
 }

@@ -103,6 +103,17 @@ export function retryHoldSeconds(): number {
   return numberSetting("RETRY_HOLD_SECONDS", DEFAULT_RETRY_HOLD_SECONDS);
 }
 
+/** Production default for BATCH_CARRY_MAX_SECONDS. */
+const DEFAULT_BATCH_CARRY_MAX_SECONDS = 5;
+
+/**
+ * BATCH_CARRY_MAX_SECONDS: how long a worker may carry a feed's last part-filled request over to its next
+ * invocations instead of sending it short, counted from the first carry; 0 never carries.
+ */
+export function batchCarryMaxSeconds(): number {
+  return numberSetting("BATCH_CARRY_MAX_SECONDS", DEFAULT_BATCH_CARRY_MAX_SECONDS, { allowZero: true });
+}
+
 /** Production default for PARTNER_PROBE_SECONDS. */
 const DEFAULT_PARTNER_PROBE_SECONDS = 60;
 

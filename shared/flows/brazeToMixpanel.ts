@@ -2,7 +2,7 @@ import * as z from "../zod.js";
 import { fitEventLimits, isPlaceholderId, toInsertId } from "../destinations/mixpanel/limits.js";
 import type { MixpanelEvent } from "../destinations/mixpanel/schema.js";
 import { logger, reportTrimmed } from "../observability.js";
-import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
+import { brazeEventSchema, isBrazeEventAsIs, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
 import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
@@ -97,6 +97,7 @@ export const brazeToMixpanel = defineFlow({
   name: FLOW,
   destination: "mixpanel",
   eventSchema: brazeEventSchema,
+  eventAsIs: isBrazeEventAsIs,
   contextSchema: z.undefined(),
   map: (events) =>
     events.flatMap(({ id, event }) => {

@@ -11,7 +11,7 @@ import {
   type UserAttributes,
 } from "../destinations/mparticle/schema.js";
 import { reportTrimmed } from "../observability.js";
-import { brazeEventSchema, type BrazeEvent } from "../sources/braze/schema.js";
+import { brazeEventSchema, isBrazeEventAsIs, type BrazeEvent } from "../sources/braze/schema.js";
 import { readableEventName } from "./brazeEventNames.js";
 import { CURRENTS_FLOWS } from "./brazeRouting.js";
 import { defineFlow } from "./flow.js";
@@ -232,6 +232,7 @@ export const brazeToMparticle = defineFlow({
   name: FLOW,
   destination: "mparticle",
   eventSchema: brazeEventSchema,
+  eventAsIs: isBrazeEventAsIs,
   contextSchema: z.undefined(),
   map: (events) => {
     // Read when the worker maps, so a changed prefix applies to queued and redriven events too.

@@ -3,7 +3,7 @@ import { ValidationError, toRelayError, validationErrorOf, type DeliveryOutcome,
 import type { DestinationDelivery, KeyedItem } from "../destinations/delivery.js";
 import type { Destination } from "../queue/definition.js";
 import { eventKey } from "../queue/workerMessage.js";
-import type { DestinationWorker } from "../queue/workerRuntime.js";
+import type { BatchCarry, DestinationWorker } from "../queue/workerRuntime.js";
 import type { QueuedEvent } from "../queue/workItem.js";
 
 /** One destination item and the source events it stands for (its outcome becomes theirs). */
@@ -17,6 +17,13 @@ export interface FlowSpec<SourceEvent, Context, Item> {
   name: string;
   destination: Destination;
   eventSchema: z.ZodMiniType<SourceEvent>;
+  /**
+   * Optional, for speed: whether a queued event already is what `eventSchema` would return for it, so it is
+   * used as it is; events it does not vouch for go through the schema (which names what is wrong).
+   */
+  eventAsIs?: (raw: unknown) => raw is SourceEvent;
+  /** The same for a message's context and `contextSchema`. */
+  contextAsIs?: (raw: unknown) => raw is Context;
   contextSchema: z.ZodMiniType<Context>;
   /** Pure: one message's valid events → the destination's items. Events it leaves out are skipped. */
   map(events: Array<{ id: string; event: SourceEvent }>, context: Context): MappedItem<Item>[];
@@ -38,7 +45,7 @@ export function defineFlow<SourceEvent, Context, Item>(
     spec,
     mapMessage(events, rawContext) {
       const failed = new Map<string, RelayError>();
-      const context = spec.contextSchema.safeParse(rawContext);
+      const context = spec.contextAsIs?.(rawContext) ? { success: true as const, data: rawContext } : spec.contextSchema.safeParse(rawContext);
       if (!context.success) {
         const error = validationErrorOf(context.error, ["context"]);
         for (const queued of events) failed.set(queued.id, error);
@@ -46,6 +53,10 @@ export function defineFlow<SourceEvent, Context, Item>(
       }
       const valid: Array<{ id: string; event: SourceEvent }> = [];
       for (const queued of events) {
+        if (spec.eventAsIs?.(queued.event)) {
+          valid.push({ id: queued.id, event: queued.event });
+          continue;
+        }
         const parsed = spec.eventSchema.safeParse(queued.event);
         if (parsed.success) valid.push({ id: queued.id, event: parsed.data });
         else failed.set(queued.id, validationErrorOf(parsed.error, ["event"]));
@@ -61,10 +72,12 @@ export function defineFlow<SourceEvent, Context, Item>(
   };
 }
 
-const RANK: Record<string, number> = { skipped: 0, delivered: 1, retryable: 2 };
+// Carried outranks delivered: an event with one item sent and one carried comes back whole (a duplicate,
+// never a loss); the carrying flows map each event to one item.
+const RANK: Record<string, number> = { skipped: 0, delivered: 1, carried: 2, retryable: 3 };
 function rank(outcome: DeliveryOutcome): number {
   if (outcome.kind !== "failed") return RANK[outcome.kind] ?? 0;
-  return outcome.error.errorClass === "retryable" ? 2 : 3;
+  return outcome.error.errorClass === "retryable" ? 3 : 4;
 }
 
 /**
@@ -72,11 +85,12 @@ function rank(outcome: DeliveryOutcome): number {
  * with the code deployed now and delivered in one call, so the destination batches across messages. An
  * event's outcome is the worst of its items' (a failure that will not pass by retrying wins).
  */
-export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flow<Item>[]): DestinationWorker {
+export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flow<Item>[], carry?: BatchCarry): DestinationWorker {
   const byName = new Map(flows.map((flow) => [flow.name, flow]));
   return {
     destination: delivery.destination,
-    async deliver(messages) {
+    ...(carry ? { carry } : {}),
+    async deliver(messages, options = {}) {
       const outcomes = new Map<string, DeliveryOutcome>();
       const items: KeyedItem<Item>[] = [];
       const eventsOf = new Map<string, string[]>();
@@ -92,9 +106,10 @@ export function flowWorker<Item>(delivery: DestinationDelivery<Item>, flows: Flo
         for (const queued of workItem.events) {
           if (!failed.has(queued.id)) outcomes.set(eventKey(messageId, queued.id), { kind: "skipped", reason: "nothing-to-send" });
         }
+        const mayCarry = options.carriable?.has(messageId) === true;
         mapped.forEach((entry, index) => {
           const key = `${messageId}\u001f#${index}`;
-          items.push({ key, item: entry.item });
+          items.push({ key, item: entry.item, mayCarry });
           eventsOf.set(
             key,
             entry.eventIds.map((id) => eventKey(messageId, id)),

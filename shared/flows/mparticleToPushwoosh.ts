@@ -1,8 +1,9 @@
 import type { PushwooshPayload } from "../destinations/pushwoosh/schema.js";
 import { mparticleEventSchema } from "../sources/mparticle/model.js";
+import { isMparticleEventAsIs } from "../sources/mparticle/modelAsIs.js";
 import { defineFlow, type MappedItem } from "./flow.js";
 import { pushwooshCalls } from "./mparticleToPushwoosh/calls.js";
-import { FLOW, contextSchema } from "./mparticleToPushwoosh/context.js";
+import { FLOW, contextSchema, isContextAsIs } from "./mparticleToPushwoosh/context.js";
 import { pushwooshMappingSettings } from "./mparticleToPushwoosh/settings.js";
 
 /**
@@ -16,10 +17,12 @@ export const mparticleToPushwoosh = defineFlow({
   name: FLOW,
   destination: "pushwoosh",
   eventSchema: mparticleEventSchema,
+  eventAsIs: isMparticleEventAsIs,
   contextSchema,
+  contextAsIs: isContextAsIs,
   map: (events, context): MappedItem<PushwooshPayload>[] =>
-    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item }) => ({
+    pushwooshCalls(events, context, pushwooshMappingSettings()).map(({ eventIds, item, eventTimeMs }) => ({
       eventIds,
-      item: { credentials: context.credentials, call: item },
+      item: { credentials: context.credentials, call: item, ...(eventTimeMs === undefined ? {} : { eventTimeMs }) },
     })),
 });

@@ -10,6 +10,8 @@ import { count, type WorkerRuntime } from "./workerRuntime.js";
 export interface BatchOptions extends WatchOptions {
   /** Consumption is paused: an outage is the partner's (held) whatever this container has seen. */
   partnerDown?: boolean;
+  /** An invocation from the queue: the destination may carry part-filled requests over (shared/queue/carry.ts). */
+  carry?: boolean;
 }
 
 function readRecords(records: SQSRecord[]): { messages: Map<string, WorkerMessage>; unreadable: Map<string, ValidationError> } {
@@ -28,12 +30,14 @@ async function deliverAll(
   runtime: WorkerRuntime,
   messages: WorkerMessage[],
   tally: PartnerTally,
-  options: WatchOptions,
+  options: BatchOptions,
 ): Promise<Map<string, DeliveryOutcome>> {
   if (messages.length === 0) return new Map();
   const started = performance.now();
+  const carry = options.carry === true ? runtime.worker.carry : undefined;
+  const deliverOptions = carry ? { carriable: carry.carriable(messages) } : {};
   try {
-    const outcomes = await runtime.guard.watch(() => runtime.worker.deliver(messages), tally, options);
+    const outcomes = await runtime.guard.watch(() => runtime.worker.deliver(messages, deliverOptions), tally, options);
     // The partner calls dominate a delivery; this is what the dashboard shows as partner latency.
     runtime.metrics.addMetric("partnerLatency", MetricUnit.Milliseconds, performance.now() - started);
     return outcomes;
@@ -44,8 +48,9 @@ async function deliverAll(
 }
 
 /**
- * One batch of records through the runtime: parse, deliver the whole batch, then settle each message by
- * the outcomes of its events (partial batch response). Returns the response and how the partner calls went.
+ * One batch of records through the runtime: parse, deliver the whole batch (carried messages first),
+ * re-enqueue what the destination carried over, then settle each message by the outcomes of its events
+ * (partial batch response). Returns the response and how the partner calls went.
  */
 export async function processBatch(
   runtime: WorkerRuntime,
@@ -55,8 +60,11 @@ export async function processBatch(
 ): Promise<{ response: SQSBatchResponse; tally: PartnerTally }> {
   const { messages, unreadable } = readRecords(event.Records);
   const tally = emptyTally();
-  const outcomes = await deliverAll(runtime, [...messages.values()], tally, options);
+  const carry = runtime.worker.carry;
+  const ordered = carry ? carry.carriedFirst([...messages.values()]) : [...messages.values()];
+  const outcomes = await deliverAll(runtime, ordered, tally, options);
   count(runtime, "throttled", tally.throttled);
+  if (carry) await carry.carryOver(runtime, ordered, outcomes);
   const partnerDown = options.partnerDown === true || runtime.guard.health.down;
   try {
     const response = await processPartialResponse(

@@ -12,6 +12,13 @@ export const MAX_RECEIVE_COUNT = 5;
 const RETENTION_DAYS = 14;
 export const RETENTION_SECONDS = RETENTION_DAYS * 24 * 60 * 60;
 
+/**
+ * How long a message sent to a worker's queue, visible at once, takes to reach an invocation: the event
+ * source mapping's batching window at most, beside its polling. Carry-over (shared/queue/carry.ts) counts
+ * on it to keep within BATCH_CARRY_MAX_SECONDS, and infra/wiring.ts refuses a longer batching window.
+ */
+export const CARRY_RETURN_SECONDS = 1;
+
 export interface QueueSettings {
   /** Queue visibility timeout; at least six times the worker timeout (infra/wiring.ts), as AWS advises. */
   visibilityTimeoutSeconds: number;

@@ -3,7 +3,7 @@ import { RetryableError } from "../errors.js";
 import { fillBatches } from "../fillBatches.js";
 import { logger } from "../observability.js";
 import type { Destination } from "./definition.js";
-import { sqsJson } from "./messageText.js";
+import { sizedSqsJson, sqsJson } from "./messageText.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
 import { deriveWorkItemId, type WorkBatch } from "./workItem.js";
 
@@ -45,8 +45,9 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
   const tooLarge: TooLargeEvent[] = [];
   const pieces: Array<{ id: string; json: string; size: number }> = [];
   for (const event of events) {
-    const json = sqsJson(event);
-    const size = Buffer.byteLength(json) + 1;
+    const { json, bytes } = sizedSqsJson(event);
+    // With the comma that follows it in the list.
+    const size = bytes + 1;
     if (frameBytes + size > MESSAGE_BUDGET) {
       tooLarge.push({
         id: event.id,

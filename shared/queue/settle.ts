@@ -33,6 +33,8 @@ function failuresOf(runtime: WorkerRuntime, message: WorkerMessage, outcomes: Ma
   for (const event of message.workItem.events) {
     const outcome = outcomes.get(eventKey(message.messageId, event.id));
     if (outcome?.kind === "delivered") delivered++;
+    // Already on the queue again (carryOver, before any message is settled), counted there.
+    else if (outcome?.kind === "carried") continue;
     else if (outcome?.kind === "skipped") {
       logger.info("event skipped", { destination: runtime.destination, workItemId, correlationId, eventId: event.id, reason: outcome.reason });
       publishCount(runtime.metrics, "skipped", 1, { reason: outcome.reason });

@@ -33,7 +33,7 @@ export function createWorkerHandler(worker: DestinationWorker): (event: SQSEvent
       await probe(runtime, context);
       return { batchItemFailures: [] };
     }
-    const { response, tally } = await processBatch(runtime, event, context);
+    const { response, tally } = await processBatch(runtime, event, context, { carry: true });
     await pauseWhenDown(runtime, tally);
     return response;
   }

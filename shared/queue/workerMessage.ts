@@ -1,6 +1,6 @@
 import type { SQSRecord } from "aws-lambda";
 import { ValidationError, validationErrorOf } from "../errors.js";
-import { workItemSchema, type ParsedWorkItem } from "./workItem.js";
+import { isWorkItemAsIs, workItemSchema, type ParsedWorkItem } from "./workItem.js";
 
 export interface WorkerMessage {
   /** The SQS message id. */
@@ -41,7 +41,7 @@ export function parseRecord(record: SQSRecord): { message: WorkerMessage } | { e
   } catch {
     return { error: new ValidationError("message body is not JSON") };
   }
-  const parsed = workItemSchema.safeParse(json);
+  const parsed = isWorkItemAsIs(json) ? { success: true as const, data: json } : workItemSchema.safeParse(json);
   if (!parsed.success) {
     // The park record keeps the message, so the error names no `field` of its own.
     const { message } = validationErrorOf(parsed.error, [], "(root)");

@@ -169,12 +169,15 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
 
     await post(batch);
     await post(batch);
-    // Each delivery's rejected event is parked on its own (its batch-mates were delivered); SQS does not dedupe them.
+    // Each delivery's rejected event is parked (its batch-mates were delivered); SQS does not dedupe them. A
+    // carry-over that merged the two deliveries parks both copies in one DLQ message.
     const parked: Message[] = [];
+    const parkedIdsOf = () =>
+      parked.flatMap((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string }> }).events.map((event) => event.id));
     await waitFor(
       async () => {
         parked.push(...(await drainVisible(stack.sqs, stack.queueUrls.mixpanel.dlq)));
-        return parked.length === 2;
+        return parkedIdsOf().length === 2;
       },
       30_000,
       "both copies of the rejected event in the DLQ",
@@ -183,7 +186,7 @@ describe("Braze Currents → mParticle and Mixpanel, through the local stack", (
 
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === eventId(500))).toHaveLength(1);
     expect(mixpanel.imported.filter((event) => event.properties.$insert_id === toInsertId(longId))).toHaveLength(1);
-    const parkedIds = parked.flatMap((message) => (JSON.parse(message.Body ?? "{}") as { events: Array<{ id: string }> }).events.map((event) => event.id));
+    const parkedIds = parkedIdsOf();
     expect(parkedIds).toEqual([eventId(501), eventId(501)]);
     expect(JSON.parse(parked[0]?.MessageAttributes?.failure?.StringValue ?? "{}")).toMatchObject({
       destination: "mixpanel",

@@ -1,4 +1,6 @@
 import type { Message } from "@aws-sdk/client-sqs";
+import { statSync } from "node:fs";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterQueueName } from "../../shared/queue/definition.js";
 import { brazeEvent, eventId, type RawBrazeEvent } from "../shared/sources/braze/factories.js";
@@ -79,6 +81,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
       "pushwoosh-worker",
     ]);
     expect(new Set(stack.functions.map((fn) => fn.assetDir)).size).toBe(stack.functions.length);
+  });
+
+  it("keeps every bundle within 300 KB (issue 20; bench/README.md reports the sizes)", () => {
+    const sizes = Object.fromEntries(stack.functions.map((fn) => [fn.name, statSync(path.join(fn.assetDir, "index.mjs")).size]));
+    for (const [name, bytes] of Object.entries(sizes)) expect(bytes, name).toBeLessThanOrEqual(300 * 1024);
   });
 
   it("gives each worker's role what its SQS event source mapping needs", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fillBatches } from "../../shared/fillBatches.js";
+import { fillBatches, isFull } from "../../shared/fillBatches.js";
 
 const sizes = (batches: Array<{ items: number[] }>) => batches.map((batch) => batch.items);
 
@@ -28,5 +28,17 @@ describe("fillBatches", () => {
     let measured = 0;
     fillBatches(["a", "bb", "ccc"], (item) => (measured++, item.length), { bytes: 3 });
     expect(measured).toBe(3);
+  });
+});
+
+describe("isFull", () => {
+  const limits = { count: 4, bytes: 100, frameBytes: 2 };
+
+  it("is full at the count limit, or when one more item of the batch's mean size would break the bytes", () => {
+    expect(isFull({ items: [1, 2, 3, 4], bytes: 10 }, limits)).toBe(true);
+    // Three items of 30 bytes after a 2-byte frame: a fourth of 30 would make 122.
+    expect(isFull({ items: [1, 2, 3], bytes: 92 }, limits)).toBe(true);
+    expect(isFull({ items: [1, 2, 3], bytes: 62 }, limits)).toBe(false);
+    expect(isFull({ items: [], bytes: 2 }, limits)).toBe(false);
   });
 });

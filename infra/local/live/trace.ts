@@ -57,20 +57,23 @@ function eventCount(body: unknown): number {
   return body === undefined ? 0 : 1;
 }
 
-function workItemsOf(event: SQSEvent): TracedWorkItem[] {
+/** Per record, the work items it stands for: its own, and for a carry-over each request whose events it merged. */
+function workItemsOf(event: SQSEvent): TracedWorkItem[][] {
   return event.Records.map((record) => {
-    let body: { workItemId?: unknown; correlationId?: unknown; priorAttempts?: unknown } = {};
+    let body: { workItemId?: unknown; correlationId?: unknown; priorAttempts?: unknown; carriedFrom?: unknown } = {};
     try {
       body = JSON.parse(record.body) as typeof body;
     } catch {
       // An unreadable body still counts as an attempt; the worker parks it as invalid.
     }
-    return {
+    const item = {
       workItemId: record.messageAttributes.workItemId?.stringValue ?? String(body.workItemId ?? record.messageId),
       correlationId: record.messageAttributes.correlationId?.stringValue ?? String(body.correlationId ?? "unknown"),
       // As the worker counts: attempts carried by a partial retry, plus this message's receives.
       attempt: (Number(body.priorAttempts) || 0) + (Number(record.attributes.ApproximateReceiveCount) || 1),
     };
+    const carriedFrom = Array.isArray(body.carriedFrom) ? body.carriedFrom.filter((id): id is string => typeof id === "string") : [];
+    return [item, ...[...new Set(carriedFrom)].filter((id) => id !== item.correlationId).map((correlationId) => ({ ...item, correlationId }))];
   });
 }
 
@@ -141,7 +144,7 @@ export class LiveTracer {
       if (!("Records" in event)) return handler(event, lambdaContext);
       const id = randomUUID();
       const workItems = workItemsOf(event);
-      this.invocations.set(id, { destination, workItems });
+      this.invocations.set(id, { destination, workItems: workItems.flat() });
       if (this.invocations.size > INVOCATIONS_KEPT) this.invocations.delete(this.invocations.keys().next().value as string);
       let response: SQSBatchResponse | undefined;
       try {
@@ -154,15 +157,13 @@ export class LiveTracer {
     };
   }
 
-  private recordVerdicts(destination: string, event: SQSEvent, workItems: TracedWorkItem[], response: SQSBatchResponse | undefined): void {
+  private recordVerdicts(destination: string, event: SQSEvent, workItems: TracedWorkItem[][], response: SQSBatchResponse | undefined): void {
     const retried = response
       ? new Set((response.batchItemFailures ?? []).map((failure) => failure.itemIdentifier))
       : new Set(event.Records.map((record) => record.messageId));
     event.Records.forEach((record, index) => {
-      const item = workItems[index];
-      if (!item) return;
       const outcome = retried.has(record.messageId) ? "retry" : "settled";
-      this.recorder.add(() => ({ kind: "attempt", ...item, destination, outcome }));
+      for (const item of workItems[index] ?? []) this.recorder.add(() => ({ kind: "attempt", ...item, destination, outcome }));
     });
   }
 }

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import type { RelaySecrets } from "../../config/secrets.js";
-import { fillBatches } from "../../fillBatches.js";
+import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
@@ -20,6 +20,15 @@ export interface ImportRequest {
   insertIds: string[];
 }
 
+/** An import request before its body is encoded: its events' JSON in order, and whether it is full. */
+export interface PlannedImport {
+  keys: string[];
+  insertIds: string[];
+  json: string[];
+  /** Another event of its mean size would not fit: carry-over never holds a full import back. */
+  full: boolean;
+}
+
 /** The import URL and Authorization: project token as the Basic user, or a service account plus `project_id`. */
 function importTarget(credentials: RelaySecrets["mixpanel"], baseUrl: string): { url: string; authorization: string } {
   const base = `${baseUrl}${IMPORT_PATH}?strict=1`;
@@ -30,19 +39,27 @@ function importTarget(credentials: RelaySecrets["mixpanel"], baseUrl: string): {
   return { url: `${base}&project_id=${encodeURIComponent(projectId)}`, authorization: basicAuthorization(username, secret) };
 }
 
-/**
- * Events → gzip `POST /import?strict=1` requests of at most 2000 events and 2 MB of JSON. Each event is
- * serialised once; the body is assembled from the pieces. Pure.
- */
-export function importRequests(items: KeyedItem<MixpanelEvent>[], credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest[] {
-  const { url, authorization } = importTarget(credentials, baseUrl);
-  const headers = { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" };
+/** Events → imports of at most 2000 events and 2 MB of JSON, in order. Each event is serialised once. Pure. */
+export function planImports(items: KeyedItem<MixpanelEvent>[]): PlannedImport[] {
   const pieces = items.map(({ key, item }) => ({ key, insertId: item.properties.$insert_id, json: JSON.stringify(item) }));
   // Each piece is counted with a comma, the list with its brackets.
-  const batches = fillBatches(pieces, (piece) => Buffer.byteLength(piece.json) + 1, { count: IMPORT_LIMITS.events, bytes: IMPORT_LIMITS.bytes, frameBytes: 2 });
-  return batches.map(({ items: batch }) => ({
-    http: { method: "POST", url, headers, body: gzipSync(`[${batch.map((piece) => piece.json).join(",")}]`) },
-    keys: batch.map((piece) => piece.key),
-    insertIds: batch.map((piece) => piece.insertId),
+  const limits = { count: IMPORT_LIMITS.events, bytes: IMPORT_LIMITS.bytes, frameBytes: 2 };
+  return fillBatches(pieces, (piece) => Buffer.byteLength(piece.json) + 1, limits).map((filled) => ({
+    keys: filled.items.map((piece) => piece.key),
+    insertIds: filled.items.map((piece) => piece.insertId),
+    json: filled.items.map((piece) => piece.json),
+    full: isFull(filled, limits),
   }));
+}
+
+/** A planned import as its gzip `POST /import?strict=1` request; the body is assembled from the pieces. Pure. */
+export function importRequest(planned: PlannedImport, credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest {
+  const { url, authorization } = importTarget(credentials, baseUrl);
+  const headers = { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" };
+  return { http: { method: "POST", url, headers, body: gzipSync(`[${planned.json.join(",")}]`) }, keys: planned.keys, insertIds: planned.insertIds };
+}
+
+/** Events → gzip import requests of at most 2000 events and 2 MB of JSON. Pure. */
+export function importRequests(items: KeyedItem<MixpanelEvent>[], credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest[] {
+  return planImports(items).map((planned) => importRequest(planned, credentials, baseUrl));
 }

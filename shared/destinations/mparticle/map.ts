@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { RelaySecrets } from "../../config/secrets.js";
-import { fillBatches } from "../../fillBatches.js";
+import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
@@ -87,6 +87,8 @@ export interface BulkRequest {
   http: PartnerHttpRequest;
   /** Keys of the items this request carries. */
   keys: string[];
+  /** Another batch of its mean size would not fit: carry-over never holds a full request back. */
+  full: boolean;
 }
 
 interface SizedBatch {
@@ -98,14 +100,20 @@ interface SizedBatch {
 type Item = KeyedItem<MparticlePayload>;
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
-function closeBatch(feed: MparticleFeed, batch: MparticleBatch, keys: string[]): SizedBatch {
+/**
+ * The batch's JSON from its header and its events' JSON, each event serialised once (when it was sized);
+ * the same text as serialising the whole batch.
+ */
+function closeBatch(feed: MparticleFeed, header: BatchHeader, events: Array<{ key: string; id: string; json: string }>): SizedBatch {
   // Same events, same id: a retried request is deduplicated by mParticle.
-  const ids = batch.events.map((event) => event.data.source_message_id).join(",");
-  const json = JSON.stringify({
-    ...batch,
-    source_request_id: uuidV5(`${feed}\u001f${batch.user_identities.customer_id}\u001f${batch.environment}\u001f${ids}`),
+  const ids = events.map((event) => event.id).join(",");
+  const head = JSON.stringify({
+    ...header,
+    source_request_id: uuidV5(`${feed}\u001f${header.user_identities.customer_id}\u001f${header.environment}\u001f${ids}`),
+    events: [],
   });
-  return { json, bytes: Buffer.byteLength(json), keys };
+  const json = `${head.slice(0, -"[]}".length)}[${events.map((event) => event.json).join(",")}]}`;
+  return { json, bytes: Buffer.byteLength(json), keys: events.map((event) => event.key) };
 }
 
 /** Stands in for the source_request_id (same length) while a batch is being sized and checked. */
@@ -145,22 +153,17 @@ function userBatches(feed: MparticleFeed, items: Item[], environment: MparticleB
     return [];
   }
   const baseBytes = bytesOf({ ...header, events: [] });
-  const events: Array<{ key: string; event: MparticlePayload["event"]; bytes: number }> = [];
+  const events: Array<{ key: string; id: string; json: string; bytes: number }> = [];
   for (const { key, item } of items) {
-    const bytes = bytesOf(item.event) + 1;
+    const json = JSON.stringify(item.event);
+    const bytes = Buffer.byteLength(json) + 1;
     const problems = [...eventProblems(item.event), ...sizeProblems(baseBytes + bytes)];
     if (problems.length > 0) reject(rejected, [key], problems);
-    else events.push({ key, event: item.event, bytes });
+    else events.push({ key, id: item.event.data.source_message_id, json, bytes });
   }
   // Under the batch limit, not at it (sizeProblems).
   const batches = fillBatches(events, (event) => event.bytes, { bytes: BULK_LIMITS.batchBytes - 1, frameBytes: baseBytes });
-  return batches.map(({ items: batch }) =>
-    closeBatch(
-      feed,
-      { ...header, events: batch.map(({ event }) => event) },
-      batch.map(({ key }) => key),
-    ),
-  );
+  return batches.map(({ items: batch }) => closeBatch(feed, header, batch));
 }
 
 export interface BulkTarget {
@@ -199,20 +202,21 @@ export function planBulkRequests(items: Item[], target: BulkTarget): { requests:
   // Each batch is counted with a comma, the list with its brackets; under the request limit, not at it.
   const limits = { count: BULK_LIMITS.batches, bytes: BULK_LIMITS.requestBytes - 1, frameBytes: 2 };
   const planned = [...byFeed].flatMap(([feed, sized]) =>
-    fillBatches(sized, (batch) => batch.bytes + 1, limits).map(({ items: batches }) => ({
+    fillBatches(sized, (batch) => batch.bytes + 1, limits).map((filled) => ({
       feed,
-      batches: batches.map((batch) => batch.json),
-      keys: batches.flatMap((batch) => batch.keys),
-      order: batches[0]?.order ?? 0,
+      full: isFull(filled, limits),
+      batches: filled.items.map((batch) => batch.json),
+      keys: filled.items.flatMap((batch) => batch.keys),
+      order: filled.items[0]?.order ?? 0,
     })),
   );
   // In the order the requests were opened, feeds interleaved as their users came.
   planned.sort((a, b) => a.order - b.order);
   const url = `${target.baseUrl}${BULK_EVENTS_PATH}`;
-  const requests = planned.map(({ feed, batches, keys }) => {
+  const requests = planned.map(({ feed, full, batches, keys }) => {
     const { key, secret } = target.feeds[feed];
     const headers = { authorization: basicAuthorization(key, secret), "content-type": "application/json", accept: "application/json" };
-    return { feed, keys, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
+    return { feed, keys, full, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
   });
   return { requests, rejected };
 }

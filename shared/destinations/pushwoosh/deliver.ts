@@ -1,14 +1,18 @@
 import { isConfiguredSecretValue, loadSecrets } from "../../config/secrets.js";
 import { partnerBaseUrl, pushwooshHighSpeedSetup } from "../../config/settings.js";
-import { toRelayError } from "../../errors.js";
+import { toRelayError, type DeliveryOutcome } from "../../errors.js";
 import { mapConcurrently } from "../../http/concurrency.js";
 import { outcomesFor, type DestinationDelivery } from "../delivery.js";
-import { send, type PushwooshCallRequest } from "./client.js";
+import { send } from "./client.js";
 import { openCredentials } from "./credentials.js";
 import { bulkStatusRequest, toPushwooshRequest } from "./map.js";
+import { mergeSetTags, type OpenedCall } from "./mergeTags.js";
 import type { PushwooshPayload } from "./schema.js";
 
-/** Each item is one API call with its sealed credentials; a batch's calls run side by side, a few at a time. */
+/**
+ * Each item is one API call with its sealed credentials, except that a user's setTags calls of the batch
+ * become one (mergeTags.ts); the calls run side by side, a few at a time.
+ */
 export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
   destination: "pushwoosh",
   async deliver(items) {
@@ -23,21 +27,26 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
     ].filter(isConfiguredSecretValue);
     const baseUrl = partnerBaseUrl("PUSHWOOSH_API_URL");
     const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
-    const results = await mapConcurrently(items, async ({ key, item }) => {
-      let request: PushwooshCallRequest;
+    const outcomes = new Map<string, DeliveryOutcome>();
+    const opened: OpenedCall[] = [];
+    for (const { key, item } of items) {
       try {
-        const credentials = openCredentials(item.credentials, ...secrets);
-        request = {
-          method: item.call.method,
-          http: toPushwooshRequest(item.call, credentials, baseUrl, options),
-          keys: [key],
-          statusRequest: item.call.method === "bulkSetTags" ? (requestId) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined,
-        };
+        opened.push({ keys: [key], call: item.call, credentials: openCredentials(item.credentials, ...secrets), eventTimeMs: item.eventTimeMs });
       } catch (error) {
-        return outcomesFor([key], { kind: "failed", error: toRelayError(error) });
+        outcomes.set(key, { kind: "failed", error: toRelayError(error) });
       }
-      return send(request);
+    }
+    const results = await mapConcurrently(mergeSetTags(opened), async ({ keys, call, credentials }) => {
+      let http;
+      try {
+        http = toPushwooshRequest(call, credentials, baseUrl, options);
+      } catch (error) {
+        return outcomesFor(keys, { kind: "failed", error: toRelayError(error) });
+      }
+      const statusRequest = call.method === "bulkSetTags" ? (requestId: string) => bulkStatusRequest(requestId, credentials, baseUrl) : undefined;
+      return send({ method: call.method, http, keys, statusRequest });
     });
-    return new Map(results.flatMap((result) => [...result]));
+    for (const result of results) for (const [key, outcome] of result) outcomes.set(key, outcome);
+    return outcomes;
   },
 };

@@ -79,8 +79,15 @@ export const pushwooshCallSchema = z.discriminatedUnion("method", [
 export type PushwooshCall = z.infer<typeof pushwooshCallSchema>;
 export type PushwooshMethod = PushwooshCall["method"];
 
-/** One item for the destination: a call and the credentials it needs, sealed (see credentials.ts). */
-export const pushwooshPayloadSchema = z.object({ credentials: z.string().check(z.minLength(1)), call: pushwooshCallSchema });
+/**
+ * One item for the destination: a call and the credentials it needs, sealed (see credentials.ts), and when
+ * its facts were true (epoch ms, the latest event time of its message), by which a user's setTags merge.
+ */
+export const pushwooshPayloadSchema = z.object({
+  credentials: z.string().check(z.minLength(1)),
+  call: pushwooshCallSchema,
+  eventTimeMs: z.optional(z.number()),
+});
 export type PushwooshPayload = z.infer<typeof pushwooshPayloadSchema>;
 
 /** Every answer of the 1.3 JSON API. */

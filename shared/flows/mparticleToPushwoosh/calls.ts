@@ -15,7 +15,15 @@ const BULK_THRESHOLD = 50;
 /** Device entries per bulkSetTags call. */
 const BULK_CHUNK = 500;
 
-type Call = MappedItem<PushwooshCall>;
+/** A call, the events it stands for and, for a user's tags, when they were true (its merge order: mergeTags.ts). */
+type Call = MappedItem<PushwooshCall> & { eventTimeMs?: number };
+
+/** The latest event time of a batch: the moment its user attributes describe. */
+function latestEventTime(events: Array<{ event: MparticleEvent }>): number | undefined {
+  let latest: number | undefined;
+  for (const { event } of events) if ("timestampMs" in event && (latest === undefined || event.timestampMs > latest)) latest = event.timestampMs;
+  return latest;
+}
 
 /**
  * The user's tags: every attribute and attribute list the batch carries, typed per tag, plus `null` for the
@@ -70,7 +78,10 @@ function subscriptionCall(event: MparticleEventOf<"push_subscription">, device: 
   return { hwid, call: deviceRegistration(device, event.token, device.token?.kind ?? TOKEN_KIND_OF_PLATFORM[device.platform], userId) };
 }
 
-/** A batch's events → setTags (one per user, all attributes), postEvent per event, registerDevice / unregisterDevice. */
+/**
+ * A batch's events → setTags (one per user, all attributes, dated by the batch's latest event), postEvent per
+ * event, registerDevice / unregisterDevice.
+ */
 function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: MparticleUser, settings: PushwooshMappingSettings): Call[] {
   const userId = userIdOf(user.identities, user.mpid, settings.userId);
   const { device } = user;
@@ -121,7 +132,9 @@ function eventCalls(events: Array<{ id: string; event: MparticleEvent }>, user: 
   }
   if (userId && tagEvents.length > 0) {
     const tags = userTags(user, changes, settings);
-    if (Object.keys(tags).length > 0) userCalls.unshift({ eventIds: tagEvents, item: { method: "setTags", userId, tags } });
+    const eventTimeMs = latestEventTime(events);
+    const call: Call = { eventIds: tagEvents, item: { method: "setTags", userId, tags }, ...(eventTimeMs === undefined ? {} : { eventTimeMs }) };
+    if (Object.keys(tags).length > 0) userCalls.unshift(call);
   }
   return [...userCalls, ...deviceCalls.values()];
 }
@@ -209,7 +222,7 @@ function rawDocumentCalls(id: string, event: MparticleEventOf<"raw_document">, s
     { serverApi, ...(batch.user ? { user: batch.user } : {}) },
     settings,
   );
-  return calls.map((call) => ({ eventIds: [id], item: call.item }));
+  return calls.map((call) => ({ ...call, eventIds: [id] }));
 }
 
 /** Pure: one message's events → Pushwoosh calls, each naming the events it stands for. */

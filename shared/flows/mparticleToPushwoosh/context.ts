@@ -1,6 +1,8 @@
 import * as z from "../../zod.js";
 import { createMetrics, publishCount } from "../../observability.js";
+import { hasOnlyKeys, isAbsentOr, isJsonObject, isNonEmptyString } from "../../jsonShape.js";
 import { userSchema } from "../../sources/mparticle/model.js";
+import { isMparticleUserAsIs } from "../../sources/mparticle/modelAsIs.js";
 
 export const FLOW = "mparticle-to-pushwoosh";
 
@@ -13,6 +15,19 @@ export const contextSchema = z.object({
   user: z.optional(userSchema),
 });
 export type PushwooshFlowContext = z.infer<typeof contextSchema>;
+
+const CONTEXT_KEYS = new Set(["credentials", "serverApi", "user"]);
+
+/** Whether `value` is a context that `contextSchema` would return equal to itself (shared/jsonShape.ts). */
+export function isContextAsIs(value: unknown): value is PushwooshFlowContext {
+  return (
+    isJsonObject(value) &&
+    hasOnlyKeys(value, CONTEXT_KEYS) &&
+    isNonEmptyString(value.credentials) &&
+    typeof value.serverApi === "boolean" &&
+    isAbsentOr(value.user, isMparticleUserAsIs)
+  );
+}
 
 const metrics = createMetrics({ flow: FLOW });
 

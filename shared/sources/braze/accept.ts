@@ -3,7 +3,7 @@ import { createMetrics, logger, publishCount } from "../../observability.js";
 import type { Destination } from "../../queue/definition.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import { deriveWorkItemId, type WorkBatch } from "../../queue/workItem.js";
-import { brazeEventSchema, currentsBatchSchema, type BrazeEvent } from "./schema.js";
+import { currentsBatchSchema, parseBrazeEvent, type BrazeEvent } from "./schema.js";
 
 const SOURCE = "braze";
 
@@ -97,7 +97,7 @@ export function accept(events: unknown[], context: CurrentsContext): CurrentsWor
   });
   const seen = new Set<string>();
   events.forEach((raw, index) => {
-    const parsed = brazeEventSchema.safeParse(raw);
+    const parsed = parseBrazeEvent(raw);
     if (!parsed.success) {
       const error = validationErrorOf(parsed.error, ["events", index]);
       const record = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};

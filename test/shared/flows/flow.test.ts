@@ -47,6 +47,33 @@ function destination(answer: (item: number) => DeliveryOutcome) {
 }
 
 describe("defineFlow", () => {
+  it("uses the events its eventAsIs vouches for as they are and validates the rest with the schema", () => {
+    const vouched = { n: 2 };
+    const seen: unknown[] = [];
+    const fast = defineFlow({
+      ...sums.spec,
+      eventAsIs: (raw): raw is { n: number } => raw === vouched,
+      map: (events) => events.map(({ id, event }) => (seen.push(event), { eventIds: [id], item: event.n })),
+    });
+
+    const { items, failed } = fast.mapMessage(
+      [
+        { id: "a", event: vouched },
+        { id: "b", event: { n: 3 } },
+        { id: "c", event: { n: "x" } },
+      ],
+      { base: 0 },
+    );
+
+    expect(items).toEqual([
+      { eventIds: ["a"], item: 2 },
+      { eventIds: ["b"], item: 3 },
+    ]);
+    expect(seen[0]).toBe(vouched);
+    expect(seen[1]).not.toBe(vouched);
+    expect(failed.get("c")).toMatchObject({ field: "event.n" });
+  });
+
   it("validates the context and each event, mapping only the valid ones", () => {
     const { items, failed } = sums.mapMessage(
       [

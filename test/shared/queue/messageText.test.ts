@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sqsJson } from "../../../shared/queue/messageText.js";
+import { sizedSqsJson, sqsJson } from "../../../shared/queue/messageText.js";
 
 const SQS_TEXT = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD]*$/;
 
@@ -21,5 +21,16 @@ describe("sqsJson", () => {
 
   it("leaves ordinary JSON as JSON.stringify writes it", () => {
     expect(sqsJson({ a: "é ü ß 中", b: [1, null] })).toBe(JSON.stringify({ a: "é ü ß 中", b: [1, null] }));
+  });
+
+  it.each([
+    ["ASCII", { a: "plain" }],
+    ["multi-byte text", { a: "é ü ß 中" }],
+    ["escaped characters", { a: "push 💥 \uFFFF" }],
+  ])("gives the UTF-8 size of the text it writes (%s)", (_, value) => {
+    const { json, bytes } = sizedSqsJson(value);
+
+    expect(json).toBe(sqsJson(value));
+    expect(bytes).toBe(Buffer.byteLength(json));
   });
 });

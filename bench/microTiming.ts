@@ -1,0 +1,95 @@
+import type { SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
+import { sqsClient } from "../shared/queue/sqsClient.js";
+import { round, spreadOf, type Spread } from "./stats.js";
+
+/** One per-event figure of bench/micro.ts. */
+export interface MicroFigure {
+  name: string;
+  description: string;
+  /** µs per event. */
+  value: number;
+  /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
+  floor: number;
+  /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
+  spread: Spread;
+  ratioSpread: Spread;
+}
+
+/** Timed rounds per figure (after two of warm-up); `--rounds N` raises it, e.g. to profile one group. */
+let rounds = 11;
+
+export function setRounds(count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--rounds must be a positive integer, not ${count}`);
+  rounds = count;
+}
+
+/** Milliseconds by the wall clock (the default), or of this process's CPU time (`--clock cpu`, for a machine other work shares). */
+let clock = (): number => performance.now();
+
+export function setClock(name: string | undefined): void {
+  if (name === "cpu") {
+    clock = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+  } else if (name !== "wall") throw new Error(`--clock must be wall or cpu, not ${name}`);
+}
+
+/**
+ * Median over rounds of the per-event time of `work` (run `repeat` times on `events` events) and of the
+ * floor (JSON.parse + JSON.stringify of each text in `floorText`, which holds `floorEvents` events), interleaved.
+ */
+export async function interleaved(
+  events: number,
+  work: () => Promise<void> | void,
+  floorText: string[],
+  floorEvents: number,
+  repeat: number,
+): Promise<Omit<MicroFigure, "name" | "description">> {
+  const values: number[] = [];
+  const floors: number[] = [];
+  for (let roundIndex = 0; roundIndex < rounds + 2; roundIndex++) {
+    let started = clock();
+    for (let index = 0; index < repeat; index++) await work();
+    const value = ((clock() - started) * 1000) / (repeat * events);
+    started = clock();
+    for (const text of floorText) JSON.stringify(JSON.parse(text));
+    const floor = ((clock() - started) * 1000) / floorEvents;
+    // The first two rounds warm the JIT.
+    if (roundIndex >= 2) {
+      values.push(value);
+      floors.push(floor);
+    }
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  return {
+    value: round(median(values), 2),
+    floor: round(median(floors), 2),
+    spread: spreadOf(values),
+    ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
+  };
+}
+
+/** Where the stubbed SendMessageBatch calls go: nowhere, unless a case listens (the path cases read them). */
+let sentBatches: ((input: SendMessageBatchCommandInput) => void) | undefined;
+
+/** Hands every stubbed SendMessageBatch input to `listener` (undefined: stop listening). */
+export function listenToSentBatches(listener: ((input: SendMessageBatchCommandInput) => void) | undefined): void {
+  sentBatches = listener;
+}
+
+/** Answers SendMessageBatch in the client itself: the SDK builds and serialises the command, nothing is sent. */
+export function stubSqsSend(): void {
+  sqsClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== "SendMessageBatchCommand") return next(args);
+      const input = args.input as SendMessageBatchCommandInput;
+      sentBatches?.(input);
+      return {
+        output: { Successful: (input.Entries ?? []).map((entry) => ({ Id: entry.Id, MessageId: entry.Id, MD5OfMessageBody: "" })), Failed: [], $metadata: {} },
+        response: {},
+      } as never;
+    },
+    { step: "initialize", name: "benchSqsStub" },
+  );
+}

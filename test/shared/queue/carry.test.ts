@@ -1,0 +1,218 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
+import { lambdaContext } from "../../../infra/local/lambdaContext.js";
+import { toRecord } from "../../../infra/local/poller.js";
+import { createMixpanelSandbox, type MixpanelSandbox } from "../../../infra/local/sandboxes/mixpanel.js";
+import { createMparticleSandbox, type MparticleSandbox } from "../../../infra/local/sandboxes/mparticle.js";
+import { brazeToMixpanel } from "../../../shared/flows/brazeToMixpanel.js";
+import { brazeToMparticle } from "../../../shared/flows/brazeToMparticle.js";
+import { mixpanelWorker } from "../../../shared/flows/mixpanelWorker.js";
+import { mparticleWorker } from "../../../shared/flows/mparticleWorker.js";
+import type { Destination } from "../../../shared/queue/definition.js";
+import { createWorkerHandler } from "../../../shared/queue/worker.js";
+import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
+import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
+import { brazeEvent, eventId } from "../sources/braze/factories.js";
+import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { usePublishedMetrics } from "../../support/publishedMetrics.js";
+import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
+
+const EVENTS_PER_MESSAGE = 100;
+
+/** A Braze work item as ingest enqueues it: `count` custom events of five users, ids from `n`. */
+function brazeWorkItem(destination: Destination, n: number, count = EVENTS_PER_MESSAGE, extra: Partial<WorkItem> = {}): WorkItem {
+  const flow = destination === "mixpanel" ? brazeToMixpanel.name : brazeToMparticle.name;
+  const events = Array.from({ length: count }, (_, index) => {
+    const id = eventId(n * 1000 + index);
+    const type = destination === "mixpanel" ? "users.behaviors.CustomEvent" : "users.messages.pushnotification.Send";
+    const raw = brazeEvent(type, { id, time: 1767225600 + index, externalUserId: `user-${index % 5}`, platform: index % 2 ? "ios" : "android" });
+    return { id, event: brazeEventSchema.parse(raw) };
+  });
+  return {
+    workItemId: deriveWorkItemId(flow, n),
+    flow,
+    destination,
+    correlationId: `corr-${n}`,
+    receivedAt: new Date().toISOString(),
+    events,
+    ...extra,
+  };
+}
+
+const idsOf = (item: WorkItem) => item.events.map((queued) => queued.id);
+
+/**
+ * The real Mixpanel and mParticle workers (flows, planners, partner clients) called as Lambda calls them,
+ * on records received from the embedded SQS, against the partner sandboxes: what a worker carries over,
+ * what it sends, and what a crash between the carry and the delete leaves.
+ */
+describe("carry-over of part-filled requests", () => {
+  let sqs: EmbeddedSqs;
+  let mixpanel: MixpanelSandbox;
+  let mparticle: MparticleSandbox;
+  let cleanupSecrets: () => Promise<void>;
+  const publishedMetrics = usePublishedMetrics();
+  const queueUrl = (destination: Destination) => sqs.queueUrls[destination].queue;
+
+  beforeAll(async () => {
+    sqs = await startEmbeddedSqs();
+    cleanupSecrets = await useSecrets();
+  });
+  beforeEach(async () => {
+    mixpanel = createMixpanelSandbox({ mixpanel: TEST_SECRETS.mixpanel });
+    mparticle = createMparticleSandbox({ feeds: TEST_SECRETS.mparticle.feeds });
+    vi.stubEnv("MIXPANEL_API_URL", await mixpanel.start(0));
+    vi.stubEnv("MPARTICLE_API_URL", await mparticle.start(0));
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await mixpanel.stop();
+    await mparticle.stop();
+    for (const destination of ["mixpanel", "mparticle"] as const) await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl(destination) }));
+  });
+  afterAll(async () => {
+    await cleanupSecrets();
+    await sqs.stop();
+  });
+
+  async function receive(destination: Destination, items: WorkItem[], visibilitySeconds = 60): Promise<SQSRecord[]> {
+    for (let start = 0; start < items.length; start += 10) {
+      const entries = items.slice(start, start + 10).map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item) }));
+      await sqs.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl(destination), Entries: entries }));
+    }
+    return (await drainVisible(sqs.sqs, queueUrl(destination), visibilitySeconds)).map((message) => toRecord(message, "arn", "us-east-1"));
+  }
+
+  /** What the event source mapping does after an invocation that reported no failure. */
+  async function deleteAll(destination: Destination, records: SQSRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += 10) {
+      const entries = records.slice(start, start + 10).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }));
+      await sqs.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl(destination), Entries: entries }));
+    }
+  }
+
+  async function carriedItems(destination: Destination): Promise<WorkItem[]> {
+    return (await inspectQueue(sqs, queueUrl(destination))).ready.map((message) => JSON.parse(message.body) as WorkItem);
+  }
+
+  const mixpanelHandler = () => createWorkerHandler(mixpanelWorker);
+  const context = () => lambdaContext("mixpanel-worker", 30, "us-east-1");
+
+  it("carries a part-filled import over and sends it in one full import with the next invocation's events, in order", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "60");
+    const handler = mixpanelHandler();
+    const first = Array.from({ length: 10 }, (_, n) => brazeWorkItem("mixpanel", n + 1));
+    const firstRecords = await receive("mixpanel", first);
+
+    expect(await handler({ Records: firstRecords }, context())).toEqual({ batchItemFailures: [] });
+
+    // 1,000 events make a part-filled import: nothing sent, one carry message back on the queue at once.
+    expect(mixpanel.callsTo("/import")).toHaveLength(0);
+    const [carry, ...others] = await carriedItems("mixpanel");
+    expect(others).toEqual([]);
+    const firstIds = firstRecords.flatMap((record) => idsOf(JSON.parse(record.body) as WorkItem));
+    expect(carry && idsOf(carry)).toEqual(firstIds);
+    expect(carry).toMatchObject({ flow: brazeToMixpanel.name, priorAttempts: 0, carriedAt: expect.any(String) });
+    expect(publishedMetrics()).toContainEqual({ metric: "carried", value: 1000, destination: "mixpanel" });
+    await deleteAll("mixpanel", firstRecords);
+
+    const second = Array.from({ length: 10 }, (_, n) => brazeWorkItem("mixpanel", n + 11));
+    const secondRecords = await receive("mixpanel", second);
+    expect(secondRecords).toHaveLength(11);
+    await handler({ Records: secondRecords }, context());
+
+    // One import, full by count: the carried events first, as they were planned, then the new ones.
+    const imports = mixpanel.callsTo("/import");
+    expect(imports).toHaveLength(1);
+    const sent = (imports[0]?.json as Array<{ properties: { $insert_id: string } }>).map((event) => event.properties.$insert_id);
+    const secondIds = secondRecords.flatMap((record) => idsOf(JSON.parse(record.body) as WorkItem)).filter((id) => !firstIds.includes(id));
+    expect(sent).toEqual([...firstIds, ...secondIds]);
+    expect(sent).toHaveLength(2000);
+    expect(await carriedItems("mixpanel")).toEqual([]);
+  });
+
+  it("carries again a remainder within the bound, keeping its first carry's time and spending no attempt", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "5");
+    const carriedAt = new Date(Date.now() - 1000).toISOString();
+    const records = await receive("mixpanel", [brazeWorkItem("mixpanel", 1, 10, { carriedAt, priorAttempts: 2 })]);
+
+    await mixpanelHandler()({ Records: records }, context());
+
+    expect(mixpanel.callsTo("/import")).toHaveLength(0);
+    expect(await carriedItems("mixpanel")).toEqual([expect.objectContaining({ carriedAt, priorAttempts: 2 })]);
+  });
+
+  it("sends a remainder alone, part-filled, once its first carry is as old as the bound (less the trip back)", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "5");
+    const carriedAt = new Date(Date.now() - 4500).toISOString();
+    const item = brazeWorkItem("mixpanel", 1, 10, { carriedAt });
+    const records = await receive("mixpanel", [item]);
+
+    await mixpanelHandler()({ Records: records }, context());
+
+    expect(mixpanel.callsTo("/import")).toHaveLength(1);
+    expect(mixpanel.imported.map((event) => event.properties.$insert_id)).toEqual(idsOf(item));
+    expect(await carriedItems("mixpanel")).toEqual([]);
+  });
+
+  it("never carries with BATCH_CARRY_MAX_SECONDS=0", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "0");
+    const records = await receive("mixpanel", [brazeWorkItem("mixpanel", 1, 10)]);
+
+    await mixpanelHandler()({ Records: records }, context());
+
+    expect(mixpanel.callsTo("/import")).toHaveLength(1);
+    expect(await carriedItems("mixpanel")).toEqual([]);
+  });
+
+  it("loses nothing when the container dies between the carry and the delete: Mixpanel gets every event, duplicates deduplicated by $insert_id", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "60");
+    const items = Array.from({ length: 3 }, (_, n) => brazeWorkItem("mixpanel", n + 1));
+    const records = await receive("mixpanel", items);
+    await mixpanelHandler()({ Records: records }, context());
+    expect(mixpanel.callsTo("/import")).toHaveLength(0);
+
+    // The container dies before the event source mapping deletes the originals: their visibility runs out.
+    await sqs.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl("mixpanel"),
+        Entries: records.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "0");
+    const again = (await drainVisible(sqs.sqs, queueUrl("mixpanel"))).map((message) => toRecord(message, "arn", "us-east-1"));
+    expect(again).toHaveLength(4);
+    await mixpanelHandler()({ Records: again }, context());
+
+    // Each event twice in the import (original and carry), once in Mixpanel.
+    expect((mixpanel.callsTo("/import")[0]?.json as unknown[]).length).toBe(600);
+    expect(mixpanel.imported.map((event) => event.properties.$insert_id).sort()).toEqual(items.flatMap(idsOf).sort());
+  });
+
+  it("mParticle: holds back each feed's part-filled request, then sends each feed's events in one request of its own credentials", async () => {
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "60");
+    const handler = createWorkerHandler(mparticleWorker);
+    const records = await receive("mparticle", [brazeWorkItem("mparticle", 1, 40)]);
+
+    await handler({ Records: records }, lambdaContext("mparticle-worker", 30, "us-east-1"));
+
+    // 20 iOS and 20 Android events of five users: far from 256 KB on either feed, so both wait.
+    expect(mparticle.callsTo("/v2/bulkevents")).toHaveLength(0);
+    const [carry] = await carriedItems("mparticle");
+    expect(carry && idsOf(carry)).toEqual(idsOf(JSON.parse(records[0]?.body ?? "{}") as WorkItem));
+    await deleteAll("mparticle", records);
+
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "0");
+    const again = (await drainVisible(sqs.sqs, queueUrl("mparticle"))).map((message) => toRecord(message, "arn", "us-east-1"));
+    await handler({ Records: again }, lambdaContext("mparticle-worker", 30, "us-east-1"));
+
+    const calls = mparticle.callsTo("/v2/bulkevents");
+    expect(calls.map((call) => call.headers.authorization).sort()).toEqual(
+      [TEST_SECRETS.mparticle.feeds.android, TEST_SECRETS.mparticle.feeds.ios]
+        .map(({ key, secret }) => `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}`)
+        .sort(),
+    );
+    expect(mparticle.accepted.flatMap((accepted) => accepted.batch.events as unknown[])).toHaveLength(40);
+  });
+});
