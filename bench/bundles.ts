@@ -5,7 +5,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { lambdaNodeBinary } from "../test/support/lambdaBundle.js";
 import { deployedFunctions, synthesizeRelay } from "../test/support/synthesizedStack.js";
-import { round } from "./stats.js";
+import { round, spreadOf, type Spread } from "./stats.js";
 
 /**
  * Each function's bundle exactly as the stack builds it (CDK synth, esbuild via NodejsFunction), its size,
@@ -24,6 +24,9 @@ export interface BundleFigure {
   /** Median ms over INIT_ROUNDS of importing the bundle, minus the median of importing an empty module. */
   initMs: number;
   emptyMs: number;
+  /** Per round: the bundle's start minus the empty module's start of the same round, in ms and over that empty start. */
+  initSpread: Spread;
+  initRatioSpread: Spread;
   nodeOptions: string;
 }
 
@@ -51,7 +54,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure[]> {
+/** Runs the timed starts (after the synth, which blocks the event loop for seconds); `npm run bench -- --load N` loads them. */
+type Timing = (starts: () => Promise<void>) => Promise<void>;
+
+export async function measureBundles(rounds = INIT_ROUNDS, timing: Timing = (starts) => starts()): Promise<BundleFigure[]> {
   const relay = synthesizeRelay();
   const scratch = mkdtempSync(path.join(tmpdir(), "cdp-relay-init-"));
   try {
@@ -71,20 +77,27 @@ export async function measureBundles(rounds = INIT_ROUNDS): Promise<BundleFigure
       };
     });
     const emptySamples: number[] = [];
-    for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
-      emptySamples.push(await timedImport(empty, ""));
-      for (const fn of functions) fn.samples.push(await timedImport(fn.bundle, fn.nodeOptions));
-    }
+    await timing(async () => {
+      for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+        emptySamples.push(await timedImport(empty, ""));
+        for (const fn of functions) fn.samples.push(await timedImport(fn.bundle, fn.nodeOptions));
+      }
+    });
     const emptyMs = median(emptySamples);
     return functions
-      .map((fn) => ({
-        function: fn.name,
-        bytes: fn.bytes,
-        sourceMapBytes: fn.sourceMapBytes,
-        initMs: round(median(fn.samples) - emptyMs, 1),
-        emptyMs: round(emptyMs, 1),
-        nodeOptions: fn.nodeOptions,
-      }))
+      .map((fn) => {
+        const perRound = fn.samples.map((sample, index) => sample - (emptySamples[index] as number));
+        return {
+          function: fn.name,
+          bytes: fn.bytes,
+          sourceMapBytes: fn.sourceMapBytes,
+          initMs: round(median(fn.samples) - emptyMs, 1),
+          emptyMs: round(emptyMs, 1),
+          initSpread: spreadOf(perRound, 1),
+          initRatioSpread: spreadOf(perRound.map((ms, index) => ms / (emptySamples[index] as number))),
+          nodeOptions: fn.nodeOptions,
+        };
+      })
       .sort((a, b) => a.function.localeCompare(b.function));
   } finally {
     rmSync(scratch, { recursive: true, force: true });

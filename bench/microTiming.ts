@@ -1,6 +1,6 @@
 import type { SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../shared/queue/sqsClient.js";
-import { round } from "./stats.js";
+import { round, spreadOf, type Spread } from "./stats.js";
 
 /** One per-event figure of bench/micro.ts. */
 export interface MicroFigure {
@@ -10,6 +10,9 @@ export interface MicroFigure {
   value: number;
   /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
   floor: number;
+  /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
+  spread: Spread;
+  ratioSpread: Spread;
 }
 
 /** Timed rounds per figure (after two of warm-up); `--rounds N` raises it, e.g. to profile one group. */
@@ -42,7 +45,7 @@ export async function interleaved(
   floorText: string[],
   floorEvents: number,
   repeat: number,
-): Promise<{ value: number; floor: number }> {
+): Promise<Omit<MicroFigure, "name" | "description">> {
   const values: number[] = [];
   const floors: number[] = [];
   for (let roundIndex = 0; roundIndex < rounds + 2; roundIndex++) {
@@ -59,7 +62,12 @@ export async function interleaved(
     }
   }
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
-  return { value: round(median(values), 2), floor: round(median(floors), 2) };
+  return {
+    value: round(median(values), 2),
+    floor: round(median(floors), 2),
+    spread: spreadOf(values),
+    ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
+  };
 }
 
 /** Where the stubbed SendMessageBatch calls go: nowhere, unless a case listens (the path cases read them). */

@@ -44,3 +44,26 @@ export function round(value: number, decimals = 3): number {
   const factor = 10 ** decimals;
   return Math.round(value * factor) / factor;
 }
+
+/**
+ * How sure a figure is: the spread of its per-round values (min, interquartile range, max). A figure measured
+ * once (a request count, a bundle size) has `rounds: 1` and no spread to show.
+ */
+export interface Spread {
+  rounds: number;
+  min: number;
+  q1: number;
+  q3: number;
+  max: number;
+}
+
+export function spreadOf(values: readonly number[], decimals = 2): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    rounds: sorted.length,
+    min: round(sorted[0] as number, decimals),
+    q1: round(percentile(sorted, 25), decimals),
+    q3: round(percentile(sorted, 75), decimals),
+    max: round(sorted[sorted.length - 1] as number, decimals),
+  };
+}

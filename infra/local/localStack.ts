@@ -48,6 +48,11 @@ export interface LocalStackOptions {
   /** Where readable log lines go; nothing is printed when quiet. */
   log?: (line: string) => void;
   quiet?: boolean;
+  /**
+   * Run the workers in this process (default). `npm run bench` runs them in a process of their own
+   * (bench/workerProcess.ts) so that, as in Lambda, they do not share ingest's event loop.
+   */
+  workers?: boolean;
   /** Told of every worker invocation (`npm run bench` sums the workers' billed time). */
   onWorkerBatch?: (worker: string, summary: BatchSummary) => void;
 }
@@ -129,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let ready = false;
     const api = await startHttpApi(startup, loadScoped, region, () => ready);
     const pollers: SqsPoller[] = [];
-    for (const worker of WORKER_FUNCTIONS) {
+    for (const worker of options.workers === false ? [] : WORKER_FUNCTIONS) {
       pollers.push(await startWorker(startup, worker, { sqs, queueUrls, region, eventSourceMappings, loadScoped, environmentOf }));
     }
     ready = true;

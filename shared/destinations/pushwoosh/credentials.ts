@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { PermanentError } from "../../errors.js";
-import { pushwooshCredentialsSchema, type PushwooshCredentials } from "./schema.js";
+import * as z from "../../zod.js";
 
 /**
  * The customer's Pushwoosh credentials ride in each work item, sealed with AES-256-GCM under a key
@@ -15,6 +15,14 @@ const INFO = "pushwoosh-credentials/v1";
 const AAD = Buffer.from("pushwoosh-credentials");
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/** The customer's Pushwoosh credentials, from mParticle's account settings. Secret as a whole. */
+const pushwooshCredentialsSchema = z.object({
+  applicationCode: z.string().check(z.minLength(1)),
+  apiToken: z.string().check(z.minLength(1)),
+  serverApiToken: z.optional(z.string().check(z.minLength(1))),
+});
+export type PushwooshCredentials = z.infer<typeof pushwooshCredentialsSchema>;
 
 let cachedKey: { secret: string; key: Buffer } | undefined;
 

@@ -1,6 +1,7 @@
 import { PermanentError } from "../../errors.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
-import type { PushwooshCall, PushwooshCredentials } from "./schema.js";
+import type { PushwooshCredentials } from "./credentials.js";
+import type { PushwooshCall } from "./schema.js";
 
 /** Pure: the exact HTTP request of each Pushwoosh call. */
 

@@ -1,4 +1,5 @@
-import type { PushwooshCall, PushwooshCredentials, TagValue, Tags } from "./schema.js";
+import type { PushwooshCredentials } from "./credentials.js";
+import type { PushwooshCall, TagValue, Tags } from "./schema.js";
 
 /** A call with its credentials opened, the item keys it stands for, and when its facts were true. */
 export interface OpenedCall {

@@ -1,14 +1,12 @@
 import * as z from "../../zod.js";
+import { DEVICE_TYPES } from "./vocabulary.js";
 
 /**
  * What we send to Pushwoosh: the calls a flow gives the destination, one Pushwoosh API call each.
  * Field names are Pushwoosh's own, so map.ts only adds the application code and the credentials.
  */
 
-/** Pushwoosh device types we register (1 iOS, 3 Android, 10 Safari, 11 Chrome, 12 Firefox). */
-export const DEVICE_TYPES = { ios: 1, android: 3, safari: 10, chrome: 11, firefox: 12 } as const;
 export const deviceTypeSchema = z.literal(Object.values(DEVICE_TYPES));
-export type DeviceType = z.infer<typeof deviceTypeSchema>;
 
 /** A list edit: `append` adds values, `remove` takes them out; other values of the list stay. */
 export const listOperationSchema = z.object({ operation: z.enum(["append", "remove"]), value: z.array(z.string()) });
@@ -21,10 +19,6 @@ export const tagValueSchema = z.union([z.string(), z.number(), z.boolean(), z.ar
 export type TagValue = z.infer<typeof tagValueSchema>;
 export const tagsSchema = z.record(z.string().check(z.minLength(1)), tagValueSchema);
 export type Tags = z.infer<typeof tagsSchema>;
-
-/** The types a Pushwoosh tag is created with, fixed from then on (docs.pushwoosh.com/platform-docs/api-reference/tags). */
-export const TAG_TYPES = ["string", "integer", "decimal", "boolean", "date", "list"] as const;
-export type TagType = (typeof TAG_TYPES)[number];
 
 /** Event attributes: the scalar tag types (Pushwoosh event attributes have no list edits or nulls). */
 export const eventAttributesSchema = z.record(z.string().check(z.minLength(1)), z.union([z.string(), z.number(), z.boolean()]));
@@ -95,14 +89,6 @@ export const pushwooshPayloadSchema = z.object({
   eventTimeMs: z.optional(z.number()),
 });
 export type PushwooshPayload = z.infer<typeof pushwooshPayloadSchema>;
-
-/** The customer's Pushwoosh credentials, from mParticle's account settings. Secret as a whole. */
-export const pushwooshCredentialsSchema = z.object({
-  applicationCode: z.string().check(z.minLength(1)),
-  apiToken: z.string().check(z.minLength(1)),
-  serverApiToken: z.optional(z.string().check(z.minLength(1))),
-});
-export type PushwooshCredentials = z.infer<typeof pushwooshCredentialsSchema>;
 
 /** Every answer of the 1.3 JSON API. */
 export const pushwooshAnswerSchema = z.object({

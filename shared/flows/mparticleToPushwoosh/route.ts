@@ -1,5 +1,5 @@
 import { sealCredentials } from "../../destinations/pushwoosh/credentials.js";
-import type { PushwooshCredentials } from "../../destinations/pushwoosh/schema.js";
+import type { PushwooshCredentials } from "../../destinations/pushwoosh/credentials.js";
 import { ValidationError } from "../../errors.js";
 import { logger } from "../../observability.js";
 import type { MparticleRoute } from "../../sources/mparticle/accept.js";

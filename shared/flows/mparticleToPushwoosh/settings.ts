@@ -1,5 +1,5 @@
 import { pushwooshHighSpeedSetup, textSetting } from "../../config/settings.js";
-import { TAG_TYPES, type TagType } from "../../destinations/pushwoosh/schema.js";
+import { TAG_TYPES, type TagType } from "../../destinations/pushwoosh/vocabulary.js";
 
 /** The Pushwoosh names a customer may change (read per call, like partnerBaseUrl). */
 export const PUSHWOOSH_SETTING_DEFAULTS = {

@@ -1,4 +1,5 @@
-import type { TagType, TagValue, Tags } from "../../destinations/pushwoosh/schema.js";
+import type { TagValue, Tags } from "../../destinations/pushwoosh/schema.js";
+import type { TagType } from "../../destinations/pushwoosh/vocabulary.js";
 import { logger } from "../../observability.js";
 import { setOwn } from "../ownProperty.js";
 import { count } from "./context.js";

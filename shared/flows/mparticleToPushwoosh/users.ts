@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { DEVICE_TYPES, type DeviceType, type RegisterDeviceCall } from "../../destinations/pushwoosh/schema.js";
+import type { RegisterDeviceCall } from "../../destinations/pushwoosh/schema.js";
+import { DEVICE_TYPES, type DeviceType } from "../../destinations/pushwoosh/vocabulary.js";
 import type { Device, Platform, TokenKind } from "../../sources/mparticle/model.js";
 import type { Identity } from "../../sources/mparticle/schema.js";
 import type { PushwooshMappingSettings } from "./settings.js";

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UNKNOWN_EVENT_REASON, classifyPushwooshAnswer, send } from "../../../../shared/destinations/pushwoosh/client.js";
 import { bulkStatusRequest, toPushwooshRequest } from "../../../../shared/destinations/pushwoosh/map.js";
-import type { PushwooshCall, PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
+import type { PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/credentials.js";
+import type { PushwooshCall } from "../../../../shared/destinations/pushwoosh/schema.js";
 import { AuthError, PermanentError, RetryableError } from "../../../../shared/errors.js";
 import { createPushwooshSandbox, type PushwooshSandbox } from "../../../../infra/local/sandboxes/pushwoosh.js";
 import type { Fault } from "../../../../infra/local/sandboxes/sandbox.js";

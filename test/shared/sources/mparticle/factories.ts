@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { resetSecretsCache } from "../../../../shared/config/secrets.js";
-import type { PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/schema.js";
+import type { PushwooshCredentials } from "../../../../shared/destinations/pushwoosh/credentials.js";
 import { DEVELOPMENT_SECRETS } from "../../../../infra/local/devSecrets.js";
 import { secretsFile } from "../../../support/secretsFile.js";
 
