@@ -5,7 +5,7 @@ import { toRelayError, type DeliveryOutcome, type ValidationError } from "../err
 import { emptyTally, type PartnerTally, type WatchOptions } from "./partnerGuard.js";
 import { parkUnreadable, settle } from "./settle.js";
 import { eventKey, parseRecord, type WorkerMessage } from "./workerMessage.js";
-import { count, type WorkerRuntime } from "./workerRuntime.js";
+import { count, type DeliverOptions, type WorkerRuntime } from "./workerRuntime.js";
 
 export interface BatchOptions extends WatchOptions {
   /** Consumption is paused: an outage is the partner's (held) whatever this container has seen. */
@@ -31,11 +31,10 @@ async function deliverAll(
   messages: WorkerMessage[],
   tally: PartnerTally,
   options: BatchOptions,
+  deliverOptions: DeliverOptions,
 ): Promise<Map<string, DeliveryOutcome>> {
   if (messages.length === 0) return new Map();
   const started = performance.now();
-  const carry = options.carry === true ? runtime.worker.carry : undefined;
-  const deliverOptions = carry ? { carriable: carry.carriable(messages) } : {};
   try {
     const outcomes = await runtime.guard.watch(() => runtime.worker.deliver(messages, deliverOptions), tally, options);
     // The partner calls dominate a delivery; this is what the dashboard shows as partner latency.
@@ -62,7 +61,8 @@ export async function processBatch(
   const tally = emptyTally();
   const carry = runtime.worker.carry;
   const ordered = carry ? carry.carriedFirst([...messages.values()]) : [...messages.values()];
-  const outcomes = await deliverAll(runtime, ordered, tally, options);
+  const deliverOptions = carry && options.carry === true ? { carriable: carry.carriable(ordered) } : {};
+  const outcomes = await deliverAll(runtime, ordered, tally, options, deliverOptions);
   count(runtime, "throttled", tally.throttled);
   if (carry) await carry.carryOver(runtime, ordered, outcomes);
   const partnerDown = options.partnerDown === true || runtime.guard.health.down;
