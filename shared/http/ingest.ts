@@ -16,6 +16,8 @@ import {
   validationErrorOf,
 } from "../errors.js";
 import { createMetrics, logger, publishCount, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
+import { keepSourceTexts } from "../sourceText.js";
+import { scanJson } from "./jsonScan.js";
 import type { IngestLimits } from "./limits.js";
 import type { RouteAuth } from "./routeAuth.js";
 
@@ -155,17 +157,35 @@ function tooLarge(what: string, limit: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`body: ${what} is larger than the limit of ${limit} bytes`);
 }
 
-/** The body's bytes, measured before they are decoded: base64 is sized from its length. */
-function bodyBytes(event: APIGatewayProxyEventV2, limit: number): Buffer {
+/**
+ * The body as text within the limits, each size checked before the work it guards: base64 is sized from its
+ * length, gzip while inflating. A plain body is already text: it is sized as UTF-8 and taken as it is (a lone
+ * surrogate, which UTF-8 cannot carry, reads as U+FFFD, as decoding its UTF-8 would make it).
+ */
+function bodyText(event: APIGatewayProxyEventV2, gzip: boolean, limits: IngestLimits): string {
   const body = event.body ?? "";
+  let bytes: Buffer;
   if (event.isBase64Encoded) {
     const padding = body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
-    if (Math.floor((body.length * 3) / 4) - padding > limit) throw tooLarge("the body", limit);
-    return Buffer.from(body, "base64");
+    if (Math.floor((body.length * 3) / 4) - padding > limits.maxBodyBytes) throw tooLarge("the body", limits.maxBodyBytes);
+    bytes = Buffer.from(body, "base64");
+  } else {
+    const size = Buffer.byteLength(body);
+    if (size > limits.maxBodyBytes) throw tooLarge("the body", limits.maxBodyBytes);
+    if (!gzip) {
+      if (size > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+      return body.isWellFormed() ? body : body.toWellFormed();
+    }
+    // Buffer's default encoding: UTF-8.
+    bytes = Buffer.from(body);
   }
-  // Buffer's default encoding: UTF-8.
-  if (Buffer.byteLength(body) > limit) throw tooLarge("the body", limit);
-  return Buffer.from(body);
+  if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
+  else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new ValidationError("body is not valid UTF-8");
+  }
 }
 
 function gunzip(bytes: Buffer, limit: number): Buffer {
@@ -176,38 +196,6 @@ function gunzip(bytes: Buffer, limit: number): Buffer {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge("the decompressed body", limit);
     throw new ValidationError("body is marked gzip but does not decompress");
   }
-}
-
-/**
- * Rejects JSON nested deeper than `maxDepth` with one linear pass over the text, so a hostile document
- * never reaches JSON.parse's (or a validator's) recursion. Brackets inside strings do not count.
- */
-function checkJsonDepth(text: string, maxDepth: number): void {
-  let depth = 0;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code === 0x22) {
-      // A string: jump to its closing quote natively, the one not escaped by an odd run of backslashes.
-      // (indexOf's -1, no quote left, has no backslash before it either.)
-      let end = text.indexOf('"', index + 1);
-      while (escaped(text, end)) end = text.indexOf('"', end + 1);
-      if (end === -1) return; // unterminated: JSON.parse rejects it
-      index = end;
-    } else if (code === 0x7b || code === 0x5b) {
-      if (++depth > maxDepth) {
-        throw new ValidationError(`body: JSON is nested deeper than ${maxDepth} levels (at character ${index})`);
-      }
-    } else if (code === 0x7d || code === 0x5d) {
-      depth--;
-    }
-  }
-}
-
-/** Whether the character at `index` follows an odd number of backslashes. */
-function escaped(text: string, index: number): boolean {
-  let backslashes = 0;
-  while (text.charCodeAt(index - 1 - backslashes) === 0x5c) backslashes++;
-  return backslashes % 2 === 1;
 }
 
 /** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
@@ -241,26 +229,19 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
 /**
  * Turns the body into JSON within the route's limits, each checked before the work it guards:
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
- * and the number of events.
+ * and the number of events. The text of each event is kept beside it (shared/sourceText.ts).
  */
 function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown, emptyBody?: unknown): MiddlewareObj<IngestEvent, IngestResult> {
   return {
     before: async function decodeBodyBefore(request) {
       const { event } = request;
       checkContentType(header(event, "content-type"));
-      const gzip = isGzip(header(event, "content-encoding"));
-      let bytes = bodyBytes(event, limits.maxBodyBytes);
-      if (gzip) bytes = gunzip(bytes, limits.maxDecodedBytes);
-      else if (bytes.length > limits.maxDecodedBytes) throw tooLarge("the body", limits.maxDecodedBytes);
-      let text: string;
-      try {
-        text = UTF8.decode(bytes);
-      } catch {
-        throw new ValidationError("body is not valid UTF-8");
-      }
-      checkJsonDepth(text, limits.maxDepth);
+      const text = bodyText(event, isGzip(header(event, "content-encoding")), limits);
+      // A route's own parser may read the text differently from JSON.parse: its items' texts are not kept.
+      const itemTexts = scanJson(text, limits.maxDepth, parse ? undefined : limits.items?.field);
       event.json = parseJson(text, parse, emptyBody);
       checkItemCount(event.json, limits.items);
+      if (itemTexts && limits.items) keepSourceTexts((event.json as Record<string, unknown> | null)?.[limits.items.field], itemTexts);
     },
   };
 }

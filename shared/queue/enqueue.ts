@@ -3,9 +3,10 @@ import { RetryableError } from "../errors.js";
 import { fillBatches } from "../fillBatches.js";
 import { logger } from "../observability.js";
 import type { Destination } from "./definition.js";
-import { sizedSqsJson, sqsJson } from "./messageText.js";
+import { sourceTextOf } from "../sourceText.js";
+import { sizedSqsJson, sizedSqsText, sqsJson } from "./messageText.js";
 import { queueUrlFor, sqsClient } from "./sqsClient.js";
-import { deriveWorkItemId, type WorkBatch } from "./workItem.js";
+import { deriveWorkItemId, type QueuedEvent, type WorkBatch } from "./workItem.js";
 
 /** SQS limits: 1 MiB per message, 10 messages and 1 MiB per SendMessageBatch call. */
 export const SQS_LIMITS = { messageBytes: 1024 * 1024, batchEntries: 10, batchBytes: 1024 * 1024 } as const;
@@ -33,9 +34,19 @@ export interface TooLargeEvent {
   reason: string;
 }
 
+/** A queued event's JSON and size: built around the text its event came in as when there is one, else serialised. */
+function queuedEventJson(queued: QueuedEvent): { json: string; bytes: number } {
+  const source = sourceTextOf(queued.event);
+  if (source === undefined) return sizedSqsJson(queued);
+  const id = sizedSqsJson(queued.id);
+  const event = sizedSqsText(source);
+  // {"id":…,"event":…}: the 16 bytes around the two values.
+  return { json: `{"id":${id.json},"event":${event.json}}`, bytes: id.bytes + event.bytes + 16 };
+}
+
 /**
  * Packs a batch's events into as few messages as fit under SQS's message limit. Each event is serialised
- * once and the body is assembled from the pieces; the work item id is one hash of the message's event ids,
+ * once at most (not at all when it is queued as it came) and the body is assembled from the pieces; the work item id is one hash of the message's event ids,
  * so the same events yield the same id. An event too large for any message comes back in `tooLarge`.
  */
 export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; tooLarge: TooLargeEvent[] } {
@@ -45,7 +56,7 @@ export function packWorkBatch(batch: WorkBatch): { messages: PackedMessage[]; to
   const tooLarge: TooLargeEvent[] = [];
   const pieces: Array<{ id: string; json: string; size: number }> = [];
   for (const event of events) {
-    const { json, bytes } = sizedSqsJson(event);
+    const { json, bytes } = queuedEventJson(event);
     // With the comma that follows it in the list.
     const size = bytes + 1;
     if (frameBytes + size > MESSAGE_BUDGET) {

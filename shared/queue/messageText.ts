@@ -8,7 +8,11 @@ const NOT_SQS_TEXT = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/g;
  * The size comes from the one scan that finds whether the text is ASCII, so a caller never measures it again.
  */
 export function sizedSqsJson(value: unknown): { json: string; bytes: number } {
-  const json = JSON.stringify(value);
+  return sizedSqsText(JSON.stringify(value));
+}
+
+/** `sizedSqsJson` for JSON already in text (what a sender sent): the same escapes, which only strings can need. */
+export function sizedSqsText(json: string): { json: string; bytes: number } {
   const bytes = Buffer.byteLength(json);
   // One byte per character is ASCII, all SQS text (JSON.stringify escapes the control characters): no scan needed.
   // Stryker disable next-line ConditionalExpression: without the fast path the replace finds nothing in ASCII text; same result

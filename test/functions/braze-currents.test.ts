@@ -163,6 +163,27 @@ describe("POST /braze/currents", () => {
     });
   });
 
+  it("queues each event as Braze sent it, or as the schema read it when that differs", async () => {
+    const asSent = brazeEvent("users.behaviors.Purchase", { id: eventId(1), properties: { note: "café 🎉" } });
+    // Without `properties` the schema fills in its default: that event is queued as read, not as sent.
+    const { properties: _, ...withDefault } = brazeEvent("users.behaviors.Purchase", { id: eventId(2) });
+    const body = JSON.stringify({ events: [asSent, withDefault] }, null, 2);
+
+    const response = await handler(currentsRequest(body), context());
+
+    expect(response.statusCode).toBe(200);
+    const [message] = await drainVisible(queues.sqs, queues.queueUrls.mixpanel.queue);
+    const sentText = JSON.stringify(asSent, null, 2)
+      .replaceAll("\n", "\n    ")
+      .replace("🎉", String.raw`\ud83c\udf89`);
+    expect(message?.Body).toContain(`{"id":"${eventId(1)}","event":${sentText}}`);
+    expect(message?.Body).toContain(`{"id":"${eventId(2)}","event":{"event_type":"users.behaviors.Purchase"`);
+    expect((JSON.parse(message?.Body ?? "{}") as { events: unknown }).events).toEqual([
+      { id: eventId(1), event: asSent },
+      { id: eventId(2), event: { ...withDefault, properties: {} } },
+    ]);
+  });
+
   it("parks a malformed event in the DLQ of each destination it was meant for, and sends the rest on", async () => {
     const bad = { ...brazeEvent("users.messages.email.Open", { id: eventId(5) }), time: "later" };
     const events = [brazeEvent("users.canvas.Entry", { id: eventId(4) }), bad];

@@ -340,6 +340,20 @@ describe("body limits at their edges", () => {
     });
   });
 
+  it("sizes a plain body in UTF-8 bytes, not characters", async () => {
+    // Two bytes per "é": 2,053 characters, 4,098 bytes.
+    const body = `{"s":"${"é".repeat(2045)}"}`;
+
+    expect(await call(echoRoute(), body)).toEqual({
+      status: 413,
+      body: { error: { message: "body: the body is larger than the limit of 4096 bytes", field: "body" } },
+    });
+  });
+
+  it("reads a lone surrogate in a plain body as U+FFFD, as decoding its UTF-8 would", async () => {
+    expect(await call(echoRoute(), '{"s":"a\uD800b"}')).toEqual({ status: 200, body: { json: { s: "a\uFFFDb" } } });
+  });
+
   it("holds an uncompressed body to the decompressed limit too, when that one is lower", async () => {
     const handler = echoRoute(undefined, { ...LIMITS, maxBodyBytes: 8192, maxDecodedBytes: 4096 });
 

@@ -14,6 +14,7 @@ import {
 } from "../../../shared/queue/enqueue.js";
 import { sqsJson } from "../../../shared/queue/messageText.js";
 import { sqsClient } from "../../../shared/queue/sqsClient.js";
+import { keepSourceTexts } from "../../../shared/sourceText.js";
 import { deriveWorkItemId, workItemSchema, type WorkBatch } from "../../../shared/queue/workItem.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
 import { defined } from "../../support/defined.js";
@@ -34,6 +35,34 @@ function frameBytes(): number {
 }
 
 describe("packWorkBatch", () => {
+  it("queues an event as the text it came in as, escaped for SQS and sized exactly", () => {
+    const event = { name: "🎉 café", n: 1 };
+    keepSourceTexts([event], ['{ "name" : "🎉 café",  "n": 1.0 }']);
+
+    const message = defined(packWorkBatch(batch([{ id: "a", event }])).messages[0]);
+
+    expect(message.body).toContain(String.raw`"events":[{"id":"a","event":{ "name" : "\ud83c\udf89 café",  "n": 1.0 }}]}`);
+    expect(message.bytes).toBe(Buffer.byteLength(message.body));
+    expect((JSON.parse(message.body) as { events: unknown }).events).toEqual([{ id: "a", event }]);
+  });
+
+  it("serialises an event whose text was not kept, and a copy of one whose text was", () => {
+    const event = { n: 1 };
+    keepSourceTexts([event], ['{"n": 1}']);
+
+    const message = defined(
+      packWorkBatch(
+        batch([
+          { id: "a", event: { ...event } },
+          { id: "b", event: { m: 2 } },
+        ]),
+      ).messages[0],
+    );
+
+    expect(message.body).toContain('"events":[{"id":"a","event":{"n":1}},{"id":"b","event":{"m":2}}]}');
+    expect(message.bytes).toBe(Buffer.byteLength(message.body));
+  });
+
   it("builds a valid work item body whose id derives from the flow and its event ids", () => {
     const events = [
       { id: "a", event: { n: 1 } },
