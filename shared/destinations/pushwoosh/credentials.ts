@@ -31,13 +31,30 @@ function keyFrom(secret: string): Buffer {
   return cachedKey.key;
 }
 
+/**
+ * The sealed forms this container made, by key and plaintext. Sealing was a fifth of a Firehose request's
+ * time, and an account's requests all carry the same credentials: each pair is sealed once (a fresh random IV
+ * per distinct plaintext, so no IV ever serves two plaintexts under one key). What a queue reader learns is
+ * which items share credentials, and only within one container's life. Bounded: cleared when full.
+ */
+const sealedForms = new Map<string, string>();
+const SEALED_FORMS_MAX = 256;
+
 /** `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
 export function sealCredentials(credentials: PushwooshCredentials, secret: string): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", keyFrom(secret), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(AAD);
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(credentials), "utf8"), cipher.final()]);
-  return [VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+  const plaintext = JSON.stringify(credentials);
+  const formKey = `${secret}\u0000${plaintext}`;
+  let sealed = sealedForms.get(formKey);
+  if (sealed === undefined) {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", keyFrom(secret), iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(AAD);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+    sealed = [VERSION, iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === "string" ? part : part.toString("base64url"))).join(".");
+    if (sealedForms.size >= SEALED_FORMS_MAX) sealedForms.clear();
+    sealedForms.set(formKey, sealed);
+  }
+  return sealed;
 }
 
 /**

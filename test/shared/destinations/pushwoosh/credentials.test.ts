@@ -9,7 +9,24 @@ describe("sealed Pushwoosh credentials", () => {
 
     expect(openCredentials(sealed, "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
     for (const value of Object.values(PUSHWOOSH_CREDENTIALS)) expect(sealed).not.toContain(value);
-    expect(sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token")).not.toBe(sealed);
+  });
+
+  it("are sealed once per credentials and key in a container, each plaintext under its own IV", () => {
+    const sealed = sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token");
+    const other = sealCredentials({ ...PUSHWOOSH_CREDENTIALS, apiToken: "another-token" }, "inbound-token");
+    const otherKey = sealCredentials(PUSHWOOSH_CREDENTIALS, "another-inbound-token");
+    const ivOf = (form: string) => form.split(".")[1];
+
+    expect(sealCredentials({ ...PUSHWOOSH_CREDENTIALS }, "inbound-token")).toBe(sealed);
+    expect(new Set([ivOf(sealed), ivOf(other), ivOf(otherKey)]).size).toBe(3);
+    expect(openCredentials(other, "inbound-token")).toEqual({ ...PUSHWOOSH_CREDENTIALS, apiToken: "another-token" });
+  });
+
+  it("stay sealed once the container has sealed more credentials than it keeps", () => {
+    const forms = Array.from({ length: 600 }, (_, n) => sealCredentials({ ...PUSHWOOSH_CREDENTIALS, applicationCode: `APP-${n}` }, "inbound-token"));
+
+    expect(forms.map((form, n) => openCredentials(form, "inbound-token").applicationCode)).toEqual(forms.map((_, n) => `APP-${n}`));
+    expect(openCredentials(sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token"), "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
   });
 
   it("do not open after the inbound token was rotated, and the error names no secret", () => {
