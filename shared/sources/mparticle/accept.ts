@@ -6,6 +6,7 @@ import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import type { WorkBatch } from "../../queue/workItem.js";
 import { createHash } from "node:crypto";
 import { validationErrorOf, type ValidationError } from "../../errors.js";
+import { readEventProcessingRequest, readUsedEvent } from "./firehoseReader.js";
 import { normalisePushToken, type Device, type Door, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform } from "./model.js";
 import {
   firehoseRequestSchema,
@@ -67,7 +68,7 @@ function normaliseEvent(raw: unknown): MparticleEvent | undefined {
   const type = typeof raw === "object" && raw !== null ? (raw as { type?: unknown }).type : undefined;
   const schema = typeof type === "string" && Object.hasOwn(USED_EVENT_SCHEMAS, type) ? USED_EVENT_SCHEMAS[type as keyof typeof USED_EVENT_SCHEMAS] : undefined;
   if (!schema) return undefined;
-  const event = schema.parse(raw);
+  const event = readUsedEvent(raw) ?? schema.parse(raw);
   const timed = { id: event.id, timestampMs: event.timestamp_ms };
   switch (event.type) {
     case "custom_event":
@@ -220,7 +221,8 @@ export function readFirehoseRequest(json: unknown, fallbackType: string, now = D
     },
     now,
   );
-  const parsed = firehoseRequestSchema.safeParse(json);
+  const usual = readEventProcessingRequest(json);
+  const parsed = usual ? { success: true as const, data: usual } : firehoseRequestSchema.safeParse(json);
   if (!parsed.success) {
     const id = stringField(message, "id") ?? documentKey(json);
     const document = message ? withoutAccountSettings(message) : json;

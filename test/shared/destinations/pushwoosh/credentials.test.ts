@@ -25,7 +25,7 @@ describe("sealed Pushwoosh credentials", () => {
   it("stay sealed once the container has sealed more credentials than it keeps", () => {
     const forms = Array.from({ length: 600 }, (_, n) => sealCredentials({ ...PUSHWOOSH_CREDENTIALS, applicationCode: `APP-${n}` }, "inbound-token"));
 
-    expect(forms.map((form, n) => openCredentials(form, "inbound-token").applicationCode)).toEqual(forms.map((_, n) => `APP-${n}`));
+    expect(forms.map((form) => openCredentials(form, "inbound-token").applicationCode)).toEqual(forms.map((_, n) => `APP-${n}`));
     expect(openCredentials(sealCredentials(PUSHWOOSH_CREDENTIALS, "inbound-token"), "inbound-token")).toEqual(PUSHWOOSH_CREDENTIALS);
   });
 
