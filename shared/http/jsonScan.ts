@@ -1,19 +1,12 @@
 import { ValidationError } from "../errors.js";
+import { stringEnd } from "../jsonText.js";
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-
-/** Whether the character at `index` follows an odd number of backslashes. */
-function escaped(text: string, index: number): boolean {
-  let backslashes = 0;
-  while (text.charCodeAt(index - 1 - backslashes) === BACKSLASH) backslashes++;
-  return backslashes % 2 === 1;
-}
 
 /**
  * One linear pass over a request's JSON text before it is parsed. It refuses nesting deeper than
@@ -41,10 +34,7 @@ export function scanJson(text: string, maxDepth: number, field?: string): string
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code === QUOTE) {
-      // A string: jump to its closing quote natively, the one not escaped by an odd run of backslashes.
-      // (indexOf's -1, no quote left, has no backslash before it either.)
-      let end = text.indexOf('"', index + 1);
-      while (escaped(text, end)) end = text.indexOf('"', end + 1);
+      const end = stringEnd(text, index);
       if (end === -1) return undefined; // unterminated: JSON.parse rejects it
       if (beforeKey && depth === 1) {
         const key = text.slice(index + 1, end);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { eventsApiBatchSchema, eventsApiEventSchema, parseEventsApiJson } from "../../../../shared/sources/mparticle/eventsApiBatch.js";
 import { eventsApiValidator, masterSample, outgoingMasterSampleText, webhookFixtureText } from "./webhookFactories.js";
@@ -36,6 +37,39 @@ describe("parseEventsApiJson", () => {
     const sample = parseEventsApiJson(webhookFixtureText("json-reference-master-sample.json")) as { events: Array<{ data: { event_id?: unknown } }> };
     expect(sample.events.map((event) => event.data.event_id)).toEqual([undefined, "-1586912177303106600", "1558493756361828400", undefined]);
     expect((parseEventsApiJson(outgoingMasterSampleText()) as { mpid: unknown }).mpid).toBe("7346244611012968789");
+  });
+
+  it("reads any JSON as JSON.parse does, but for integers beyond 2^53, which stay their digits", () => {
+    const longInteger = /^-?\d{16,}$/;
+    // Each value with its text and what the parser should make of it.
+    const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n })).map((value) => {
+      const text = typeof value === "bigint" ? String(value) : JSON.stringify(value);
+      return { text, value: longInteger.test(text) && !Number.isSafeInteger(Number(text)) ? text : (JSON.parse(text) as unknown) };
+    });
+    const plain = fc.oneof(fc.string(), fc.boolean(), fc.constant(null)).map((value) => ({ text: JSON.stringify(value), value: value as unknown }));
+    const space = fc.constantFrom("", " ", "\n\t");
+    const { json } = fc.letrec<{ json: { text: string; value: unknown } }>((tie) => ({
+      json: fc.oneof(
+        { depthSize: "small" },
+        number,
+        plain,
+        fc.tuple(fc.array(tie("json"), { maxLength: 4 }), space).map(([items, gap]) => ({
+          text: `[${gap}${items.map((item) => item.text).join(`,${gap}`)}]`,
+          value: items.map((item) => item.value),
+        })),
+        fc.tuple(fc.uniqueArray(fc.tuple(fc.string(), tie("json")), { maxLength: 4, selector: ([key]) => key }), space).map(([entries, gap]) => ({
+          text: `{${entries.map(([key, item]) => `${gap}${JSON.stringify(key)}${gap}:${item.text}`).join(",")}}`,
+          value: Object.fromEntries(entries.map(([key, item]) => [key, item.value])),
+        })),
+      ),
+    }));
+
+    fc.assert(
+      fc.property(json, ({ text, value }) => {
+        expect(parseEventsApiJson(text)).toStrictEqual(value);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("throws on what is not JSON, as JSON.parse does", () => {
