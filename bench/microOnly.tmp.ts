@@ -1,0 +1,202 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { DEVELOPMENT_SECRETS } from "../infra/local/devSecrets.js";
+import { lambdaContext } from "../infra/local/lambdaContext.js";
+import { ensureQueues, startLocalSqs } from "../infra/local/sqs.js";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { brazeToMixpanel } from "../shared/flows/brazeToMixpanel.js";
+import { brazeToMparticle } from "../shared/flows/brazeToMparticle.js";
+import { currentsRoutes } from "../shared/flows/brazeRouting.js";
+import { mparticleRoutes } from "../shared/flows/mparticleRoutes.js";
+import { mparticleToPushwoosh } from "../shared/flows/mparticleToPushwoosh.js";
+import { DESTINATIONS, deadLetterQueueUrlEnvVar, queueUrlEnvVar } from "../shared/queue/definition.js";
+import type { QueuedEvent, WorkBatch } from "../shared/queue/workItem.js";
+import { accept as acceptCurrents } from "../shared/sources/braze/accept.js";
+import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/sources/mparticle/accept.js";
+import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
+import { httpApiEvent } from "../test/support/httpApiEvent.js";
+import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
+import { interleaved, setClock, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
+import { pathCases } from "./pathOnly.tmp.js";
+
+/**
+ * The per-event figures, in their own process (bench/run.ts forks it) so the stack's workers do not share
+ * the event loop: each ingest handler with its real middleware chain and each flow's mapping, every one
+ * beside its floor (JSON.parse + JSON.stringify of the same text), interleaved round by round. Writes
+ * `MicroFigure[]` as JSON to the file named by its argument; logs and EMF lines go to stdout, which the
+ * parent discards (as Lambda ships them to CloudWatch without the handler waiting).
+ */
+
+export type { MicroFigure } from "./microTiming.js";
+
+const MAPPING_EVENTS = 10_000;
+const BRAZE_USERS = 50;
+const FIREHOSE_USERS = 200;
+
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
+  const braze = (await import("../functions/braze-currents.js")).handler as HttpHandler;
+  const firehose = (await import("../functions/mparticle-events.js")).handler as HttpHandler;
+  const webhook = (await import("../functions/mparticle-webhook.js")).handler as HttpHandler;
+  // A fresh context per invocation: its deadline (10 s, as deployed) runs from creation.
+  const context = () => lambdaContext("bench", 10, process.env.AWS_REGION ?? "us-east-1");
+  const brazeToken = DEVELOPMENT_SECRETS.inbound.brazeToken;
+  const mparticleToken = DEVELOPMENT_SECRETS.inbound.mparticleToken;
+  const webhookAuthorization = DEVELOPMENT_SECRETS.inbound.mparticleWebhookAuthorization ?? "";
+  const suffix = mode === "sqs" ? ".sqs" : "";
+  const where = mode === "sqs" ? "sent to the embedded SQS" : "SQS send stubbed in the SDK client";
+  let sequence = 0;
+  const brazeBody = () => JSON.stringify(brazeCurrentsBatch(sequence++, { users: BRAZE_USERS, platforms: BENCH_PLATFORMS }));
+  const firehoseBody = () => JSON.stringify(mparticleEventsRequest(sequence++, FIREHOSE_USERS));
+  const webhookBody = () => JSON.stringify(mparticleWebhookBatch(sequence++, FIREHOSE_USERS));
+  const check = (answer: APIGatewayProxyStructuredResultV2) => {
+    if (answer.statusCode !== 200) throw new Error(`ingest answered ${answer.statusCode}: ${String(answer.body).slice(0, 300)}`);
+  };
+  const figures: MicroFigure[] = [];
+  {
+    const bodies = Array.from({ length: 40 }, brazeBody);
+    let next = 0;
+    const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
+    const headers = { authorization: `Bearer ${brazeToken}` };
+    const result = await interleaved(
+      events,
+      async () => check(await braze(httpApiEvent("/braze/currents", bodies[next++ % bodies.length], { headers }), context())),
+      bodies.slice(0, 10),
+      10 * events,
+      10,
+    );
+    figures.push({ name: `ingest.braze${suffix}`, description: `POST /braze/currents handler, ${events} events, ${where}; µs per event`, ...result });
+  }
+  {
+    const bodies = Array.from({ length: 40 }, firehoseBody);
+    let next = 0;
+    const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
+    const headers = { authorization: `Token ${mparticleToken}` };
+    const result = await interleaved(
+      events,
+      async () => check(await firehose(httpApiEvent("/mparticle/events", bodies[next++ % bodies.length], { headers }), context())),
+      bodies,
+      40 * events,
+      40,
+    );
+    figures.push({ name: `ingest.mparticle${suffix}`, description: `POST /mparticle/events handler, ${events} events, ${where}; µs per event`, ...result });
+  }
+  {
+    const bodies = Array.from({ length: 40 }, webhookBody);
+    let next = 0;
+    const events = (JSON.parse(bodies[0] as string) as { events: unknown[] }).events.length;
+    const headers = { authorization: webhookAuthorization };
+    const result = await interleaved(
+      events,
+      async () => check(await webhook(httpApiEvent("/mparticle/webhook", bodies[next++ % bodies.length], { headers }), context())),
+      bodies,
+      40 * events,
+      40,
+    );
+    figures.push({
+      name: `ingest.mparticle-webhook${suffix}`,
+      description: `POST /mparticle/webhook handler, one batch of ${events} events, ${where}; µs per event`,
+      ...result,
+    });
+  }
+  return figures;
+}
+
+/** Queued events as the worker reads them: through JSON, as a message body carries them. */
+function asQueued(batches: WorkBatch[]): Array<{ events: QueuedEvent[]; context: unknown; text: string[] }> {
+  return batches.map((batch) => {
+    const text = batch.events.map((event) => JSON.stringify(event.event));
+    return { events: JSON.parse(JSON.stringify(batch.events)) as QueuedEvent[], context: batch.context, text };
+  });
+}
+
+async function mappingCases(): Promise<MicroFigure[]> {
+  const now = new Date().toISOString();
+  // Every Braze event through both flows (routing is ingest's job; the mapping takes any Braze event).
+  const everyBrazeType = [{ flow: "all", destination: "mixpanel" as const, takes: () => true }];
+  const brazeBatches: WorkBatch[] = [];
+  for (let sequence = 0; sequence * 100 < MAPPING_EVENTS; sequence++) {
+    const body = brazeCurrentsBatch(sequence, { users: BRAZE_USERS, platforms: BENCH_PLATFORMS });
+    brazeBatches.push(...acceptCurrents(body.events, { correlationId: "bench", receivedAt: now, routes: everyBrazeType }).workItems);
+  }
+  const firehoseBatches: WorkBatch[] = [];
+  const routes = await mparticleRoutes();
+  for (let sequence = 0; firehoseBatches.reduce((sum, batch) => sum + batch.events.length, 0) < MAPPING_EVENTS; sequence++) {
+    const request = eventProcessingRequestSchema.parse(mparticleEventsRequest(sequence, FIREHOSE_USERS));
+    firehoseBatches.push(...acceptFirehose([normaliseEventProcessing(request)], { correlationId: "bench", receivedAt: now, routes }).workItems);
+  }
+  const figures: MicroFigure[] = [];
+  const cases = [
+    { name: "mapping.braze-mparticle", flow: brazeToMparticle, messages: asQueued(brazeBatches), what: "Braze events" },
+    { name: "mapping.braze-mixpanel", flow: brazeToMixpanel, messages: asQueued(brazeBatches), what: "Braze events" },
+    { name: "mapping.mparticle-pushwoosh", flow: mparticleToPushwoosh, messages: asQueued(firehoseBatches), what: "Firehose events" },
+  ];
+  for (const { name, flow, messages, what } of cases) {
+    const events = messages.reduce((sum, message) => sum + message.events.length, 0);
+    const result = await interleaved(
+      events,
+      () => {
+        for (const message of messages) {
+          const { failed } = flow.mapMessage(message.events, message.context);
+          if (failed.size > 0) throw new Error(`${name}: ${[...failed.values()][0]?.message}`);
+        }
+      },
+      messages.flatMap((message) => message.text),
+      events,
+      1,
+    );
+    figures.push({ name, description: `${flow.name} mapMessage (validation + mapping) over ${events} ${what} with fresh ids; µs per event`, ...result });
+  }
+  return figures;
+}
+
+/** The groups of figures, in the order they run; `npx tsx bench/micro.ts <out.json> [--rounds N] [--clock wall|cpu] [group...]` runs some alone. */
+const GROUPS = ["mapping", "ingest", "path", "ingest.sqs"] as const;
+
+async function main(): Promise<void> {
+  const [output, ...rest] = process.argv.slice(2);
+  if (!output) throw new Error(`usage: micro.ts <results.json> [--rounds N] [--clock wall|cpu] [${GROUPS.join("|")} ...]`);
+  const roundsAt = rest.indexOf("--rounds");
+  if (roundsAt >= 0) setRounds(Number(rest.splice(roundsAt, 2)[1]));
+  const clockAt = rest.indexOf("--clock");
+  if (clockAt >= 0) setClock(rest.splice(clockAt, 2)[1]);
+  const only = rest;
+  const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
+  if (unknown.length > 0) throw new Error(`micro.ts: no group ${unknown.join(", ")} (groups: ${GROUPS.join(", ")})`);
+  const runs = (group: (typeof GROUPS)[number]) => only.length === 0 || only.includes(group);
+  const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
+  const sqs = await startLocalSqs({ port: 0 });
+  try {
+    const secretsFile = join(folder, "secrets.json");
+    await writeFile(secretsFile, JSON.stringify(DEVELOPMENT_SECRETS), { mode: 0o600 });
+    Object.assign(process.env, { RELAY_SECRETS_FILE: secretsFile, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" });
+    process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+    const client = new SQSClient({ endpoint: sqs.endpoint, region: "us-east-1" });
+    const urls = await ensureQueues(client);
+    client.destroy();
+    for (const destination of DESTINATIONS) {
+      process.env[queueUrlEnvVar(destination)] = urls[destination].queue;
+      process.env[deadLetterQueueUrlEnvVar(destination)] = urls[destination].dlq;
+    }
+    if (currentsRoutes().length !== 2) throw new Error("the bench expects Braze routed to mParticle and Mixpanel");
+    const figures: MicroFigure[] = runs("mapping") ? await mappingCases() : [];
+    stubSqsSend();
+    if (runs("ingest")) figures.push(...(await ingestCases("stubbed")));
+    if (runs("path")) figures.push(...(await pathCases()));
+    // A new endpoint gets a new client: the stub stays behind with the old one.
+    process.env.AWS_ENDPOINT_URL_SQS = `${sqs.endpoint}/`;
+    if (runs("ingest.sqs")) figures.push(...(await ingestCases("sqs")));
+    await writeFile(output, JSON.stringify(figures));
+    // stdout carries the handlers' log lines (discarded by bench/run.ts): the table goes to stderr.
+    for (const figure of figures)
+      console.error(`${figure.name.padEnd(32)} ${figure.value} µs/event, floor ${figure.floor}: ${(figure.value / figure.floor).toFixed(2)}×`);
+  } finally {
+    await sqs.stop();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+await main();
