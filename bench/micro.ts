@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DEVELOPMENT_SECRETS } from "../infra/local/devSecrets.js";
 import { lambdaContext } from "../infra/local/lambdaContext.js";
-import { ensureQueues, startLocalSqs } from "../infra/local/sqs.js";
+import { ensureQueues } from "../infra/local/sqs.js";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { brazeToMixpanel } from "../shared/flows/brazeToMixpanel.js";
 import { brazeToMparticle } from "../shared/flows/brazeToMparticle.js";
@@ -20,6 +20,7 @@ import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
 import { interleaved, setClock, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
 import { pathCases } from "./path.js";
+import { startSqsProcess } from "./sqsProcess.js";
 
 /**
  * The per-event figures, in their own process (bench/run.ts forks it) so the stack's workers do not share
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`micro.ts: no group ${unknown.join(", ")} (groups: ${GROUPS.join(", ")})`);
   const runs = (group: (typeof GROUPS)[number]) => only.length === 0 || only.includes(group);
   const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
-  const sqs = await startLocalSqs({ port: 0 });
+  const sqs = await startSqsProcess();
   try {
     const secretsFile = join(folder, "secrets.json");
     await writeFile(secretsFile, JSON.stringify(DEVELOPMENT_SECRETS), { mode: 0o600 });
