@@ -7,6 +7,8 @@ import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../shared/config/secrets.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../shared/queue/park.js";
 import { eventsApiEventSchema } from "../../shared/sources/mparticle/eventsApiBatch.js";
+import { readEventsApiEvent } from "../../shared/sources/mparticle/eventsApiReader.js";
+import type * as EventsApiReader from "../../shared/sources/mparticle/eventsApiReader.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
@@ -25,6 +27,12 @@ import {
   webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
 import { defined } from "../support/defined.js";
+
+// The fast reader in front of the event schema, as it is, but replaceable: a test injects a parser bug into both.
+vi.mock("../../shared/sources/mparticle/eventsApiReader.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof EventsApiReader>();
+  return { ...actual, readEventsApiEvent: vi.fn(actual.readEventsApiEvent) };
+});
 
 const context = () => lambdaContext("mparticle-webhook", 10, "us-east-1");
 const AUTHORIZED = { authorization: WEBHOOK_AUTHORIZATION };
@@ -222,24 +230,38 @@ describe("POST /mparticle/webhook", () => {
     });
 
     it("redriven after a parser fix, the parked event is read again by the worker's flow and delivered", async () => {
-      // A parser bug that refuses custom events at ingest, fixed before the redrive.
+      // A parser bug that refuses custom events at ingest (the fast reader leaves them to the schema, which
+      // refuses them), fixed before the redrive.
       const original = eventsApiEventSchema.safeParse.bind(eventsApiEventSchema);
       const bug = vi.spyOn(eventsApiEventSchema, "safeParse").mockImplementation((value: unknown) => {
         const result = original(value);
         return result.success && result.data.event_type === "custom_event" ? original({ event_type: "custom_event", data: {} }) : result;
       });
+      const reader = vi.mocked(readEventsApiEvent);
+      const fastRead = reader.getMockImplementation();
+      reader.mockImplementation((raw) => (fastRead?.(raw)?.event_type === "custom_event" ? undefined : fastRead?.(raw)));
       const batch = { ...masterSample(), events: [publishedEvent("custom_event")] };
       expect((await post(JSON.stringify(batch))).body).toMatchObject({ parked: 1 });
       const parkedMessages = await parked();
       expect(() => pushwooshCallsOf(parkedMessages)).toThrow(/event_name/);
 
       bug.mockRestore();
+      if (fastRead) reader.mockImplementation(fastRead);
 
       // What `npx cdp-relay dlq redrive` puts back on the queue is the parked body; the worker maps it so.
       expect(pushwooshCallsOf(parkedMessages)).toContainEqual(
         expect.objectContaining({ method: "postEvent", event: "click", userId: MASTER_CUSTOMER_ID, hwid: MASTER_IDFV }),
       );
     });
+  });
+
+  it("skips an event whose type is named like an Object member as an unknown type, and sends the rest", async () => {
+    const batch = { ...masterSample(), events: [{ event_type: "constructor", data: {} }, { event_type: "toString" }, publishedEvent("custom_event")] };
+
+    const answer = await post(JSON.stringify(batch));
+
+    expect(answer).toEqual({ status: 200, body: { batches: 1, events: 3, workItems: 1, parked: 0, skipped: { unknown_event_type: 2 } } });
+    expect(pushwooshCallsOf(await enqueued())).toContainEqual(expect.objectContaining({ method: "postEvent", event: "click" }));
   });
 
   it("gives a retried batch the same work item ids", async () => {

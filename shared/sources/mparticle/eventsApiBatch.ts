@@ -121,7 +121,10 @@ export type EventsApiEvent = UsedEventsApiEvent | OtherEventsApiEvent;
 export const eventsApiEventSchema = z.pipe(
   z.looseObject({ event_type: z.string().check(z.minLength(1)) }),
   z.transform((value, context): EventsApiEvent => {
-    const schema = (USED_EVENTS as Record<string, z.ZodMiniType<UsedEventsApiEvent>>)[value.event_type];
+    // Own keys only: a type named like an Object member ("constructor") is an unknown type, not a schema.
+    const schema = Object.hasOwn(USED_EVENTS, value.event_type)
+      ? (USED_EVENTS as Record<string, z.ZodMiniType<UsedEventsApiEvent>>)[value.event_type]
+      : undefined;
     if (!schema) return { event_type: value.event_type, other: true };
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;

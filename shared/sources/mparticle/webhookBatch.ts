@@ -10,6 +10,7 @@ import {
   type EventsApiBatch,
   type UsedEventsApiEvent,
 } from "./eventsApiBatch.js";
+import { readEventsApiBatch, readEventsApiEvent } from "./eventsApiReader.js";
 import { normalisePushToken, type Device, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform, type TokenKind } from "./model.js";
 import type { Identity } from "./schema.js";
 
@@ -72,7 +73,8 @@ function skipReason(eventType: string): string {
 
 /** One batch document → the batch, or the error naming the field (`prefix` is its place in an array body). */
 export function readWebhookBatch(document: unknown, prefix: Array<string | number> = []): WebhookBatch | ValidationError {
-  const parsed = eventsApiBatchSchema.safeParse(document);
+  const usual = readEventsApiBatch(document);
+  const parsed = usual ? { success: true as const, data: usual } : eventsApiBatchSchema.safeParse(document);
   if (!parsed.success) return validationErrorOf(parsed.error, prefix);
   return { batch: parsed.data, document: document as Record<string, unknown>, key: documentKey(document) };
 }
@@ -159,7 +161,8 @@ export function normaliseWebhookBatch(
   const seen = new Set<string>();
 
   rawEvents.forEach((raw, index) => {
-    const parsed = eventsApiEventSchema.safeParse(raw);
+    const usual = readEventsApiEvent(raw);
+    const parsed = usual ? { success: true as const, data: usual } : eventsApiEventSchema.safeParse(raw);
     if (!parsed.success) {
       failures.push({ index, error: validationErrorOf(parsed.error, [...prefix, "events", index]) });
       return;
