@@ -6,6 +6,7 @@ import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import type { WorkBatch } from "../../queue/workItem.js";
 import { createHash } from "node:crypto";
 import { validationErrorOf, type ValidationError } from "../../errors.js";
+import { schemaOnly, type FastReader } from "../../jsonShape.js";
 import { readEventProcessingRequest, readUsedEvent } from "./firehoseReader.js";
 import { normalisePushToken, type Device, type Door, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform } from "./model.js";
 import {
@@ -18,6 +19,7 @@ import {
   type FirehoseRequest,
   type FirehoseResponse,
   type Identity,
+  type MparticleEvent as UsedEvent,
   type RuntimeEnvironment,
 } from "./schema.js";
 
@@ -64,11 +66,11 @@ function deviceOf(environment: RuntimeEnvironment): Device {
 }
 
 /** One Firehose event as the model has it; undefined for a type the relay does not read. Throws the ZodError of a used type's schema. */
-function normaliseEvent(raw: unknown): MparticleEvent | undefined {
+function normaliseEvent(raw: unknown, usualEvent: FastReader<UsedEvent>): MparticleEvent | undefined {
   const type = typeof raw === "object" && raw !== null ? (raw as { type?: unknown }).type : undefined;
   const schema = typeof type === "string" && Object.hasOwn(USED_EVENT_SCHEMAS, type) ? USED_EVENT_SCHEMAS[type as keyof typeof USED_EVENT_SCHEMAS] : undefined;
   if (!schema) return undefined;
-  const event = readUsedEvent(raw) ?? schema.parse(raw);
+  const event = usualEvent(raw) ?? schema.parse(raw);
   const timed = { id: event.id, timestampMs: event.timestamp_ms };
   switch (event.type) {
     case "custom_event":
@@ -87,13 +89,16 @@ function normaliseEvent(raw: unknown): MparticleEvent | undefined {
  * parked alone). Event types the relay does not read are skipped. A heartbeat (no events, no attributes)
  * normalises to no events.
  */
-export function normaliseEventProcessing(request: EventProcessingRequest): NormalisedBatch & { failures: EventFailure[] } {
+export function normaliseEventProcessing(
+  request: EventProcessingRequest,
+  usualEvent: FastReader<UsedEvent> = schemaOnly,
+): NormalisedBatch & { failures: EventFailure[] } {
   const device = deviceOf(request.runtime_environment);
   const events: MparticleEvent[] = [];
   const failures: EventFailure[] = [];
   request.events.forEach((raw, index) => {
     try {
-      const event = normaliseEvent(raw);
+      const event = normaliseEvent(raw, usualEvent);
       if (event) events.push(event);
     } catch (error) {
       failures.push({ index, error: validationErrorOf(error as z.core.$ZodError, ["events", index]) });
@@ -153,10 +158,13 @@ export function normaliseAudienceMembership(request: AudienceMembershipChangeReq
 }
 
 /** A Firehose message in the normalised model, with the events that failed (an event batch's only). */
-export function normaliseFirehoseRequest(request: FirehoseRequest): NormalisedBatch & { failures: EventFailure[] } {
+export function normaliseFirehoseRequest(
+  request: FirehoseRequest,
+  usualEvent: FastReader<UsedEvent> = schemaOnly,
+): NormalisedBatch & { failures: EventFailure[] } {
   switch (request.type) {
     case "event_processing_request":
-      return normaliseEventProcessing(request);
+      return normaliseEventProcessing(request, usualEvent);
     case "dsr_processing_request":
       return { ...normaliseDsrProcessing(request), failures: [] };
     case "audience_subscription_request":
@@ -228,7 +236,7 @@ export function readFirehoseRequest(json: unknown, fallbackType: string, now = D
     const document = message ? withoutAccountSettings(message) : json;
     return { batches: [rawDocumentBatch("firehose", id, document, validationErrorOf(parsed.error), readableAccountSettings(message))], response };
   }
-  const { failures, ...batch } = normaliseFirehoseRequest(parsed.data);
+  const { failures, ...batch } = normaliseFirehoseRequest(parsed.data, readUsedEvent);
   // A request that parses is an object, so `message` is defined.
   // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
   const redacted = withoutAccountSettings(message!);

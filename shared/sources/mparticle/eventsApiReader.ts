@@ -70,18 +70,18 @@ const timestamp: Read<number | undefined> = (value) => {
 const optionalBoolean: Read<boolean | null | undefined> = (value) =>
   value === null || value === undefined || typeof value === "boolean" ? (value as boolean | null | undefined) : REFUSED;
 
+/** What every used event's data may carry, and what each type's data adds. */
 const EVENT_DATA = { timestamp_unixtime_ms: timestamp, source_message_id: text, custom_attributes: attributes };
 const DATA_OF: Record<string, Record<string, Read<unknown>>> = {
-  custom_event: { ...EVENT_DATA, event_name: name },
-  screen_view: { ...EVENT_DATA, screen_name: text },
-  push_registration: { ...EVENT_DATA, register: (value) => (typeof value === "boolean" ? value : REFUSED), registration_token: text },
+  custom_event: { event_name: name },
+  screen_view: { screen_name: text },
+  push_registration: { register: (value) => (typeof value === "boolean" ? value : REFUSED), registration_token: text },
   user_attribute_change: {
-    ...EVENT_DATA,
     user_attribute_name: name,
     new: (value) => (value === undefined ? undefined : attributeValue(value)),
     deleted: optionalBoolean,
   },
-  uninstall: EVENT_DATA,
+  uninstall: {},
 };
 
 /** `eventsApiEventSchema`'s value, for the events this vouches for. */
@@ -96,7 +96,7 @@ export function readEventsApiEvent(raw: unknown): EventsApiEvent | undefined {
   }
   if (!isJsonObject(raw.data)) return undefined;
   const data: Json = {};
-  return readFields(raw.data, data, fields) ? ({ event_type: type, data } as EventsApiEvent) : undefined;
+  return readFields(raw.data, data, EVENT_DATA) && readFields(raw.data, data, fields) ? ({ event_type: type, data } as EventsApiEvent) : undefined;
 }
 
 /** `user_identities` as `[type, value]` pairs: an object keyed by type (inbound), or an array of identities (outgoing). */

@@ -8,8 +8,10 @@ import {
   type AttributeValue,
   type DeviceInfo,
   type EventsApiBatch,
+  type EventsApiEvent,
   type UsedEventsApiEvent,
 } from "./eventsApiBatch.js";
+import { schemaOnly, type FastReader } from "../../jsonShape.js";
 import { readEventsApiBatch, readEventsApiEvent } from "./eventsApiReader.js";
 import { normalisePushToken, type Device, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform, type TokenKind } from "./model.js";
 import type { Identity } from "./schema.js";
@@ -72,8 +74,12 @@ function skipReason(eventType: string): string {
 }
 
 /** One batch document → the batch, or the error naming the field (`prefix` is its place in an array body). */
-export function readWebhookBatch(document: unknown, prefix: Array<string | number> = []): WebhookBatch | ValidationError {
-  const usual = readEventsApiBatch(document);
+export function readWebhookBatch(
+  document: unknown,
+  prefix: Array<string | number> = [],
+  usualBatch: FastReader<EventsApiBatch> = schemaOnly,
+): WebhookBatch | ValidationError {
+  const usual = usualBatch(document);
   const parsed = usual ? { success: true as const, data: usual } : eventsApiBatchSchema.safeParse(document);
   if (!parsed.success) return validationErrorOf(parsed.error, prefix);
   return { batch: parsed.data, document: document as Record<string, unknown>, key: documentKey(document) };
@@ -149,6 +155,7 @@ export function normaliseWebhookBatch(
   accountSettings: Record<string, string>,
   receivedAtMs: number,
   prefix: Array<string | number> = [],
+  usualEvent: FastReader<EventsApiEvent> = schemaOnly,
 ): NormalisedWebhookBatch {
   const device = deviceOf(batch.device_info);
   const { scalars: attributes, lists: attributeLists } = stringValues(batch.user_attributes);
@@ -161,7 +168,7 @@ export function normaliseWebhookBatch(
   const seen = new Set<string>();
 
   rawEvents.forEach((raw, index) => {
-    const usual = readEventsApiEvent(raw);
+    const usual = usualEvent(raw);
     const parsed = usual ? { success: true as const, data: usual } : eventsApiEventSchema.safeParse(raw);
     if (!parsed.success) {
       failures.push({ index, error: validationErrorOf(parsed.error, [...prefix, "events", index]) });
@@ -226,12 +233,12 @@ export function readWebhookBody(json: unknown, accountSettings: Record<string, s
   const body: ReadWebhookBody = { batches: [], rejected: [], documents: documents.length };
   documents.forEach((document, position) => {
     const prefix = Array.isArray(json) ? [position] : [];
-    const read = readWebhookBatch(document, prefix);
+    const read = readWebhookBatch(document, prefix, readEventsApiBatch);
     if (read instanceof ValidationError) {
       body.rejected.push(rawDocumentBatch("webhook", documentKey(document), document, read, accountSettings));
       return;
     }
-    const normalised = normaliseWebhookBatch(read, accountSettings, receivedAtMs, prefix);
+    const normalised = normaliseWebhookBatch(read, accountSettings, receivedAtMs, prefix, readEventsApiEvent);
     body.batches.push(normalised);
     for (const { index, error } of normalised.failures) {
       body.rejected.push(rawDocumentBatch("webhook", `${read.key}:${index}`, { ...read.document, events: [read.batch.events[index]] }, error, accountSettings));
