@@ -57,11 +57,16 @@ export interface SigV4Server {
   stop(): Promise<void>;
 }
 
+/** An answer: `body` is sent as JSON, `text` as it is (a proxy's page). */
+export interface SigV4Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  text?: string;
+}
+
 /** A server that checks every request's signature and answers what `answer` says. */
-export async function startSigV4Server(
-  secretKeys: ReadonlyMap<string, string>,
-  answer: (request: VerifiedRequest) => { status: number; headers?: Record<string, string>; body?: unknown },
-): Promise<SigV4Server> {
+export async function startSigV4Server(secretKeys: ReadonlyMap<string, string>, answer: (request: VerifiedRequest) => SigV4Reply): Promise<SigV4Server> {
   const requests: VerifiedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -71,9 +76,11 @@ export async function startSigV4Server(
       void problemOf(req, body, secretKeys).then((problem) => {
         const request: VerifiedRequest = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, problem };
         requests.push(request);
-        const reply = problem ? { status: 403, headers: { "x-amzn-errortype": "InvalidSignatureException" }, body: { message: problem } } : answer(request);
+        const reply: SigV4Reply = problem
+          ? { status: 403, headers: { "x-amzn-errortype": "InvalidSignatureException" }, body: { message: problem } }
+          : answer(request);
         res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-        res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
+        res.end(reply.text ?? (reply.body === undefined ? "" : JSON.stringify(reply.body)));
       });
     });
   });

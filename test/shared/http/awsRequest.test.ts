@@ -1,7 +1,7 @@
 import { LambdaClient, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AwsApiError, awsJsonRpc, awsRestJson } from "../../../shared/http/awsRequest.js";
-import { startSigV4Server, type SigV4Server, type VerifiedRequest } from "../../support/sigV4Verifier.js";
+import { startSigV4Server, type SigV4Reply, type SigV4Server, type VerifiedRequest } from "../../support/sigV4Verifier.js";
 
 /** The test run's credentials (vitest.config.ts): AWS_ACCESS_KEY_ID=local, AWS_SECRET_ACCESS_KEY=local. */
 const SECRET_KEYS = new Map([["local", "local"]]);
@@ -9,7 +9,7 @@ const SECRET_KEYS = new Map([["local", "local"]]);
 describe("signed AWS API calls (shared/http/awsRequest.ts)", () => {
   let server: SigV4Server;
   /** Answers in order, then 200 with the request echoed. */
-  const script: Array<{ status: number; headers?: Record<string, string>; body?: unknown }> = [];
+  const script: SigV4Reply[] = [];
 
   beforeAll(async () => {
     server = await startSigV4Server(SECRET_KEYS, (request: VerifiedRequest) => script.shift() ?? { status: 200, body: { echoed: request.url } });
@@ -89,6 +89,44 @@ describe("signed AWS API calls (shared/http/awsRequest.ts)", () => {
       name: "ResourceNotFoundException",
       message: "ResourceNotFoundException (HTTP 400): Secrets Manager can't find the specified secret.",
     });
+  });
+
+  it.each<[string, SigV4Reply, string]>([
+    [
+      "the x-amzn-errortype header, less its URL",
+      { status: 404, headers: { "x-amzn-errortype": "ResourceNotFoundException:http://internal.amazon.com/" }, body: { Message: "No mapping" } },
+      "ResourceNotFoundException (HTTP 404): No mapping",
+    ],
+    [
+      "a namespaced __type, and the body's Message",
+      { status: 404, body: { __type: "com.amazonaws.lambda#ResourceNotFoundException", Message: "No mapping" } },
+      "ResourceNotFoundException (HTTP 404): No mapping",
+    ],
+    ["its status alone when the body is not JSON", { status: 404, text: "<html>Not Found</html>" }, "UnknownError (HTTP 404): HTTP 404"],
+  ])("names a refusal from %s", async (_how, reply, message) => {
+    script.push(reply);
+    const error = await awsRestJson({ service: "lambda", endpoint: server.endpoint, method: "GET", path: "/x" }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AwsApiError);
+    expect((error as AwsApiError).message).toBe(message);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("keeps at most 500 characters of a refusal's message", async () => {
+    script.push({ status: 400, body: { __type: "ValidationException", message: "x".repeat(600) } });
+    const error = (await awsRestJson({ service: "lambda", endpoint: server.endpoint, method: "GET", path: "/x" }).catch(
+      (caught: unknown) => caught,
+    )) as AwsApiError;
+    expect(error.message).toBe(`ValidationException (HTTP 400): ${"x".repeat(500)}`);
+  });
+
+  it("takes an empty answer as an empty object, and keeps a stand-in's base path (with or without its slash)", async () => {
+    script.push({ status: 200 }, { status: 200 });
+    await expect(awsRestJson({ service: "lambda", endpoint: `${server.endpoint}/base/`, method: "GET", path: "/2015-03-31/x" })).resolves.toEqual({});
+    await expect(awsRestJson({ service: "lambda", endpoint: `${server.endpoint}/base`, method: "GET", path: "/2015-03-31/x" })).resolves.toEqual({});
+    expect(server.requests.map((request) => [request.url, request.problem])).toEqual([
+      ["/base/2015-03-31/x", undefined],
+      ["/base/2015-03-31/x", undefined],
+    ]);
   });
 
   it("retries a connection that fails, then gives up with the network error", async () => {
