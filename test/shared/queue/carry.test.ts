@@ -10,8 +10,13 @@ import { brazeToMparticle } from "../../../shared/flows/brazeToMparticle.js";
 import { mixpanelWorker } from "../../../shared/flows/mixpanelWorker.js";
 import { mparticleWorker } from "../../../shared/flows/mparticleWorker.js";
 import type { Destination } from "../../../shared/queue/definition.js";
+import { carriable, carriedFirst, carryOver } from "../../../shared/queue/carry.js";
+import { CARRY_RETURN_SECONDS } from "../../../shared/queue/definition.js";
 import { createWorkerHandler } from "../../../shared/queue/worker.js";
-import { deriveWorkItemId, type WorkItem } from "../../../shared/queue/workItem.js";
+import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
+import type { WorkerRuntime } from "../../../shared/queue/workerRuntime.js";
+import { deriveWorkItemId, workItemSchema, type WorkItem } from "../../../shared/queue/workItem.js";
+import type { DeliveryOutcome } from "../../../shared/errors.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { brazeEvent, eventId } from "../sources/braze/factories.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
@@ -214,5 +219,95 @@ describe("carry-over of part-filled requests", () => {
         .sort(),
     );
     expect(mparticle.accepted.flatMap((accepted) => accepted.batch.events as unknown[])).toHaveLength(40);
+  });
+});
+
+/** The carry's own rules, called directly: which messages may carry, in what order, and what one carry holds. */
+describe("carriable, carriedFirst and carryOver", () => {
+  let sqs: EmbeddedSqs;
+  const NOW = Date.parse("2026-01-01T00:01:00.000Z");
+  const message = (messageId: string, item: WorkItem, attempt = 1): WorkerMessage => ({ messageId, workItem: workItemSchema.parse(item), attempt });
+  const carriedAt = (secondsBeforeNow: number) => new Date(NOW - secondsBeforeNow * 1000).toISOString();
+  const counted = vi.fn();
+  const runtime = { destination: "mixpanel", metrics: { addMetric: counted } } as unknown as WorkerRuntime;
+
+  beforeAll(async () => {
+    sqs = await startEmbeddedSqs();
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    counted.mockClear();
+    await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls.mixpanel.queue }));
+  });
+  afterAll(async () => {
+    await sqs.stop();
+  });
+
+  it("lets a message carry while its first carry would be back within the bound, and none with a bound of 0", () => {
+    const bound = 5;
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", String(bound));
+    const messages = [
+      message("never", brazeWorkItem("mixpanel", 1, 1)),
+      message("just-in", brazeWorkItem("mixpanel", 2, 1, { carriedAt: carriedAt(bound - CARRY_RETURN_SECONDS) })),
+      message("too-old", brazeWorkItem("mixpanel", 3, 1, { carriedAt: carriedAt(bound - CARRY_RETURN_SECONDS + 0.001) })),
+    ];
+
+    expect([...carriable(messages, NOW)]).toEqual(["never", "just-in"]);
+    vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "0");
+    expect(carriable(messages, NOW).size).toBe(0);
+  });
+
+  it("puts carried messages first, the oldest intake first, then the rest as SQS gave them", () => {
+    const fresh = [message("a", brazeWorkItem("mixpanel", 1, 1)), message("b", brazeWorkItem("mixpanel", 2, 1))];
+    const later = message("later", brazeWorkItem("mixpanel", 3, 1, { carriedAt: carriedAt(1), receivedAt: carriedAt(10) }));
+    const earlier = message("earlier", brazeWorkItem("mixpanel", 4, 1, { carriedAt: carriedAt(1), receivedAt: carriedAt(20) }));
+
+    expect(carriedFirst(fresh)).toBe(fresh);
+    expect(carriedFirst([fresh[0] as WorkerMessage, later, fresh[1] as WorkerMessage, earlier]).map((each) => each.messageId)).toEqual([
+      "earlier",
+      "later",
+      "a",
+      "b",
+    ]);
+  });
+
+  it("carries a flow's events as one work item with the oldest intake and carry, the most attempts and every request it merged", async () => {
+    const first = message("m1", brazeWorkItem("mixpanel", 1, 2, { receivedAt: carriedAt(30), carriedAt: carriedAt(2), carriedFrom: ["corr-0", "corr-1"] }), 3);
+    const second = message("m2", brazeWorkItem("mixpanel", 2, 2, { receivedAt: carriedAt(40) }));
+    const outcomes = new Map<string, DeliveryOutcome>([
+      [eventKey("m1", eventId(1000)), { kind: "carried" }],
+      [eventKey("m1", eventId(1001)), { kind: "carried" }],
+      [eventKey("m2", eventId(2000)), { kind: "carried" }],
+      [eventKey("m2", eventId(2001)), { kind: "delivered" }],
+    ]);
+
+    await carryOver(runtime, [first, second], outcomes, NOW);
+
+    const [carried, ...rest] = (await inspectQueue(sqs, sqs.queueUrls.mixpanel.queue)).ready.map((each) => JSON.parse(each.body) as WorkItem);
+    expect(rest).toEqual([]);
+    expect(carried).toMatchObject({
+      flow: brazeToMixpanel.name,
+      correlationId: "corr-1",
+      receivedAt: carriedAt(40),
+      carriedAt: carriedAt(2),
+      priorAttempts: 2,
+      carriedFrom: ["corr-1", "corr-0", "corr-2"],
+    });
+    expect(carried && idsOf(carried)).toEqual([eventId(1000), eventId(1001), eventId(2000)]);
+    expect(counted).toHaveBeenCalledWith("carried", "Count", 3);
+  });
+
+  it("fails the carried events as retryable when SQS refuses the carry, so their messages come back", async () => {
+    vi.stubEnv("MIXPANEL_QUEUE_URL", `${sqs.queueUrls.mixpanel.queue}-missing`);
+    const only = message("m1", brazeWorkItem("mixpanel", 1, 1));
+    const outcomes = new Map<string, DeliveryOutcome>([[eventKey("m1", eventId(1000)), { kind: "carried" }]]);
+
+    await carryOver(runtime, [only], outcomes, NOW);
+
+    const outcome = outcomes.get(eventKey("m1", eventId(1000)));
+    expect(outcome?.kind).toBe("failed");
+    expect(outcome?.kind === "failed" && outcome.error.errorClass).toBe("retryable");
+    expect(outcome?.kind === "failed" && outcome.error.message).toMatch(/^carry-over not enqueued: /);
+    expect(counted).not.toHaveBeenCalled();
   });
 });
