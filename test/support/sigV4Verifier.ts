@@ -40,7 +40,8 @@ async function problemOf(req: IncomingMessage, body: string, secretKeys: Readonl
       protocol: "http:",
       hostname: url.hostname,
       port: Number(url.port),
-      path: url.pathname.split("/").map(decodeURIComponent).join("/"),
+      // The path as it came on the wire: the signer encodes each segment again, as AWS does for every service but S3.
+      path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers,
       body: body || undefined,

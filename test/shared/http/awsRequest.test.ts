@@ -41,10 +41,12 @@ describe("signed AWS API calls (shared/http/awsRequest.ts)", () => {
   it("agrees with the SDK's own client on what a valid signature is (the checker is AWS's rule, not ours)", async () => {
     const sdk = new LambdaClient({ endpoint: server.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     await sdk.send(new UpdateEventSourceMappingCommand({ UUID: "u-1", Enabled: true }));
+    // A path segment with characters the SDK encodes on the wire (the signer encodes them again).
+    await sdk.send(new UpdateEventSourceMappingCommand({ UUID: "u/1 *x", Enabled: true }));
     const forged = new LambdaClient({ endpoint: server.endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "wrong" } });
     await expect(forged.send(new UpdateEventSourceMappingCommand({ UUID: "u-1", Enabled: true }))).rejects.toThrow();
-    expect(server.requests[0]?.problem).toBeUndefined();
-    expect(server.requests[1]?.problem).toMatch(/signature mismatch/);
+    expect(server.requests.map((request) => request.problem)).toEqual([undefined, undefined, expect.stringMatching(/signature mismatch/)]);
+    expect(server.requests[1]?.url).toBe("/2015-03-31/event-source-mappings/u%2F1%20%2Ax");
   });
 
   it("sends a JSON 1.1 call with its target, signed", async () => {
