@@ -4,9 +4,11 @@ import { DEFAULT_DLQ_SETTINGS } from "../../cli/dlq/context.js";
 import { main } from "../../cli/main.js";
 import type { LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
-import { eventsApiEventSchema } from "../../shared/sources/mparticle/eventsApiBatch.js";
+import { readEventsApiEvent } from "../../shared/sources/mparticle/eventsApiReader.js";
+import type * as EventsApiReader from "../../shared/sources/mparticle/eventsApiReader.js";
 import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
+import { injectCustomEventParserBug } from "../support/webhookParserBug.js";
 import {
   MASTER_CUSTOMER_ID,
   MASTER_IDFV,
@@ -18,6 +20,12 @@ import {
   WEBHOOK_AUTHORIZATION,
   webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
+
+// The fast reader in front of the event schema, as it is, but replaceable: a test injects a parser bug into both.
+vi.mock("../../shared/sources/mparticle/eventsApiReader.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof EventsApiReader>();
+  return { ...actual, readEventsApiEvent: vi.fn(actual.readEventsApiEvent) };
+});
 
 const APPLICATION = "ABCDE-12345";
 
@@ -119,17 +127,13 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
   });
 
   it("parks what a parser bug refuses (200, listed by the DLQ tool), and delivers it after the fix and a redrive", async () => {
-    const original = eventsApiEventSchema.safeParse.bind(eventsApiEventSchema);
-    const bug = vi.spyOn(eventsApiEventSchema, "safeParse").mockImplementation((value: unknown) => {
-      const result = original(value);
-      return result.success && result.data.event_type === "custom_event" ? original({ event_type: "custom_event", data: {} }) : result;
-    });
+    const fix = injectCustomEventParserBug(vi.mocked(readEventsApiEvent));
     const before = pushwoosh.calls.length;
     try {
       const answer = await post(JSON.stringify({ ...masterSample(), events: [levelUp("Parked Then Redriven")] }));
       expect(answer).toEqual({ status: 200, body: expect.objectContaining({ workItems: 1, parked: 1 }) });
     } finally {
-      bug.mockRestore();
+      fix();
     }
     const listed = await dlq(["list"]);
     expect(listed.code, listed.output).toBe(0);

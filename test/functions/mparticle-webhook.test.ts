@@ -6,7 +6,6 @@ import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../shared/config/secrets.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../shared/queue/park.js";
-import { eventsApiEventSchema } from "../../shared/sources/mparticle/eventsApiBatch.js";
 import { readEventsApiEvent } from "../../shared/sources/mparticle/eventsApiReader.js";
 import type * as EventsApiReader from "../../shared/sources/mparticle/eventsApiReader.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
@@ -27,6 +26,7 @@ import {
   webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
 import { defined } from "../support/defined.js";
+import { injectCustomEventParserBug } from "../support/webhookParserBug.js";
 
 // The fast reader in front of the event schema, as it is, but replaceable: a test injects a parser bug into both.
 vi.mock("../../shared/sources/mparticle/eventsApiReader.js", async (importOriginal) => {
@@ -230,23 +230,14 @@ describe("POST /mparticle/webhook", () => {
     });
 
     it("redriven after a parser fix, the parked event is read again by the worker's flow and delivered", async () => {
-      // A parser bug that refuses custom events at ingest (the fast reader leaves them to the schema, which
-      // refuses them), fixed before the redrive.
-      const original = eventsApiEventSchema.safeParse.bind(eventsApiEventSchema);
-      const bug = vi.spyOn(eventsApiEventSchema, "safeParse").mockImplementation((value: unknown) => {
-        const result = original(value);
-        return result.success && result.data.event_type === "custom_event" ? original({ event_type: "custom_event", data: {} }) : result;
-      });
-      const reader = vi.mocked(readEventsApiEvent);
-      const fastRead = reader.getMockImplementation();
-      reader.mockImplementation((raw) => (fastRead?.(raw)?.event_type === "custom_event" ? undefined : fastRead?.(raw)));
+      // A parser bug at ingest, fixed before the redrive.
+      const fix = injectCustomEventParserBug(vi.mocked(readEventsApiEvent));
       const batch = { ...masterSample(), events: [publishedEvent("custom_event")] };
       expect((await post(JSON.stringify(batch))).body).toMatchObject({ parked: 1 });
       const parkedMessages = await parked();
       expect(() => pushwooshCallsOf(parkedMessages)).toThrow(/event_name/);
 
-      bug.mockRestore();
-      if (fastRead) reader.mockImplementation(fastRead);
+      fix();
 
       // What `npx cdp-relay dlq redrive` puts back on the queue is the parked body; the worker maps it so.
       expect(pushwooshCallsOf(parkedMessages)).toContainEqual(
