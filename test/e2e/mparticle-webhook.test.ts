@@ -1,11 +1,9 @@
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DLQ_SETTINGS } from "../../cli/dlq/context.js";
 import { main } from "../../cli/main.js";
 import type { LocalStack } from "../../infra/local/localStack.js";
 import type { PushwooshSandbox } from "../../infra/local/sandboxes/pushwoosh.js";
-import { readEventsApiEvent } from "../../shared/sources/mparticle/eventsApiReader.js";
-import type * as EventsApiReader from "../../shared/sources/mparticle/eventsApiReader.js";
 import { startPushwooshStack } from "../support/pushwooshStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { injectCustomEventParserBug } from "../support/webhookParserBug.js";
@@ -20,12 +18,6 @@ import {
   WEBHOOK_AUTHORIZATION,
   webhookFixtureText,
 } from "../shared/sources/mparticle/webhookFactories.js";
-
-// The fast reader in front of the event schema, as it is, but replaceable: a test injects a parser bug into both.
-vi.mock("../../shared/sources/mparticle/eventsApiReader.js", async (importOriginal) => {
-  const actual = await importOriginal<typeof EventsApiReader>();
-  return { ...actual, readEventsApiEvent: vi.fn(actual.readEventsApiEvent) };
-});
 
 const APPLICATION = "ABCDE-12345";
 
@@ -127,7 +119,7 @@ describe("mParticle Webhook → Pushwoosh through the local stack", () => {
   });
 
   it("parks what a parser bug refuses (200, listed by the DLQ tool), and delivers it after the fix and a redrive", async () => {
-    const fix = injectCustomEventParserBug(vi.mocked(readEventsApiEvent));
+    const fix = injectCustomEventParserBug();
     const before = pushwoosh.calls.length;
     try {
       const answer = await post(JSON.stringify({ ...masterSample(), events: [levelUp("Parked Then Redriven")] }));

@@ -6,8 +6,6 @@ import { lambdaContext } from "../../infra/local/lambdaContext.js";
 import { DEVELOPMENT_SECRETS } from "../../infra/local/devSecrets.js";
 import { resetSecretsCache } from "../../shared/config/secrets.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../shared/queue/park.js";
-import { readEventsApiEvent } from "../../shared/sources/mparticle/eventsApiReader.js";
-import type * as EventsApiReader from "../../shared/sources/mparticle/eventsApiReader.js";
 import { drainVisible, startEmbeddedSqs, type EmbeddedSqs } from "../support/embeddedSqs.js";
 import { httpApiEvent } from "../support/httpApiEvent.js";
 import { pushwooshCallsOf } from "../support/pushwooshCalls.js";
@@ -27,12 +25,6 @@ import {
 } from "../shared/sources/mparticle/webhookFactories.js";
 import { defined } from "../support/defined.js";
 import { injectCustomEventParserBug } from "../support/webhookParserBug.js";
-
-// The fast reader in front of the event schema, as it is, but replaceable: a test injects a parser bug into both.
-vi.mock("../../shared/sources/mparticle/eventsApiReader.js", async (importOriginal) => {
-  const actual = await importOriginal<typeof EventsApiReader>();
-  return { ...actual, readEventsApiEvent: vi.fn(actual.readEventsApiEvent) };
-});
 
 const context = () => lambdaContext("mparticle-webhook", 10, "us-east-1");
 const AUTHORIZED = { authorization: WEBHOOK_AUTHORIZATION };
@@ -231,7 +223,7 @@ describe("POST /mparticle/webhook", () => {
 
     it("redriven after a parser fix, the parked event is read again by the worker's flow and delivered", async () => {
       // A parser bug at ingest, fixed before the redrive.
-      const fix = injectCustomEventParserBug(vi.mocked(readEventsApiEvent));
+      const fix = injectCustomEventParserBug();
       const batch = { ...masterSample(), events: [publishedEvent("custom_event")] };
       expect((await post(JSON.stringify(batch))).body).toMatchObject({ parked: 1 });
       const parkedMessages = await parked();

@@ -164,3 +164,6 @@ export function readEventsApiBatch(raw: unknown): EventsApiBatch | undefined {
   const batch: Json = {};
   return readFields(raw, batch, BATCH) ? (batch as EventsApiBatch) : undefined;
 }
+
+/** The readers the Webhook door puts in front of the schemas, read from here on each request (as a schema's parse is read from the schema). */
+export const webhookReaders = { batch: readEventsApiBatch, event: readEventsApiEvent };

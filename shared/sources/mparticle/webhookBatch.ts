@@ -12,7 +12,7 @@ import {
   type UsedEventsApiEvent,
 } from "./eventsApiBatch.js";
 import { schemaOnly, type FastReader } from "../../jsonShape.js";
-import { readEventsApiBatch, readEventsApiEvent } from "./eventsApiReader.js";
+import { webhookReaders } from "./eventsApiReader.js";
 import { normalisePushToken, type Device, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform, type TokenKind } from "./model.js";
 import type { Identity } from "./schema.js";
 
@@ -233,12 +233,12 @@ export function readWebhookBody(json: unknown, accountSettings: Record<string, s
   const body: ReadWebhookBody = { batches: [], rejected: [], documents: documents.length };
   documents.forEach((document, position) => {
     const prefix = Array.isArray(json) ? [position] : [];
-    const read = readWebhookBatch(document, prefix, readEventsApiBatch);
+    const read = readWebhookBatch(document, prefix, webhookReaders.batch);
     if (read instanceof ValidationError) {
       body.rejected.push(rawDocumentBatch("webhook", documentKey(document), document, read, accountSettings));
       return;
     }
-    const normalised = normaliseWebhookBatch(read, accountSettings, receivedAtMs, prefix, readEventsApiEvent);
+    const normalised = normaliseWebhookBatch(read, accountSettings, receivedAtMs, prefix, webhookReaders.event);
     body.batches.push(normalised);
     for (const { index, error } of normalised.failures) {
       body.rejected.push(rawDocumentBatch("webhook", `${read.key}:${index}`, { ...read.document, events: [read.batch.events[index]] }, error, accountSettings));
