@@ -26,6 +26,12 @@ export async function buildCliBundle(): Promise<string> {
     // engines.node in package.json.
     target: "node20.19",
     packages: "external",
+    // Whitespace and syntax only: identifiers keep their names, so a stack trace still names cli/'s
+    // functions. The bundle is an artifact, read in cli/: the tree holds one readable copy of that code
+    // (template literals, the help texts, become escaped strings on the bundle's one line).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    supported: { "template-literal": false },
     write: false,
     outfile: CLI_BUNDLE_PATH,
     banner: { js: "// Generated from cli/main.ts by `npm run build:cli` (infra/bundling/buildCliBundle.ts). Edit the sources, then rebuild." },

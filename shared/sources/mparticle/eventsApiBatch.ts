@@ -133,6 +133,9 @@ export const eventsApiEventSchema = z.pipe(
   }),
 );
 
+/** The field schemas `device_info` is built of, for the ingest reader that follows its shape. */
+export { text as textFieldSchema, number as numberFieldSchema };
+
 export const deviceInfoSchema = z.object({
   /** iOS, Android, web, tvOS, roku, ... */
   platform: text,

@@ -1,4 +1,5 @@
 import { isJsonObject, isNonEmptyString } from "../../jsonShape.js";
+import { deviceInfoSchema, numberFieldSchema, textFieldSchema } from "./eventsApiBatch.js";
 import type { AttributeValue, EventsApiBatch, EventsApiEvent } from "./eventsApiBatch.js";
 
 /**
@@ -126,15 +127,15 @@ const deletedAttributes: Read<string[]> = (value) => {
   return (value as Array<string | null>).filter((entry): entry is string => typeof entry === "string" && entry !== "");
 };
 
-const DEVICE_INFO = {
-  platform: text,
-  push_token: text,
-  ios_idfv: text,
-  android_uuid: text,
-  http_header_user_agent: text,
-  timezone_offset: number,
-  locale_language: text,
-};
+/** The reader of each field schema `device_info` is built of; a kind it does not know is left to the schema. */
+const FIELD_READERS = new Map<unknown, Read<unknown>>([
+  [textFieldSchema, text],
+  [numberFieldSchema, number],
+]);
+/** `device_info`'s fields, taken from its schema so that the two cannot drift apart. */
+const DEVICE_INFO = Object.fromEntries(
+  Object.entries(deviceInfoSchema.def.shape).map(([key, schema]) => [key, FIELD_READERS.get(schema) ?? ((): typeof REFUSED => REFUSED)]),
+);
 
 const deviceInfo: Read<Json | null | undefined> = (value) => {
   if (value === null || value === undefined) return value;
