@@ -20,11 +20,15 @@ export function createMetrics(defaultDimensions: Record<string, string>): Metric
 /**
  * A count with dimensions of its own (a reason, a flow), published at once beside the handler's stored
  * metrics. Each dimension set is one more way CloudWatch aggregates it; none: the handler's defaults.
+ * One EMF line per set: sets that share a key (`destination`, and `destination` with `flow`) in one line
+ * make Powertools log a collision warning for each count, though the values agree.
  */
 export function publishCount(metrics: Metrics, name: string, count: number, ...dimensionSets: Array<Record<string, string>>): void {
-  const metric = metrics.singleMetric();
-  for (const dimensions of dimensionSets) metric.addDimensions(dimensions);
-  metric.addMetric(name, MetricUnit.Count, count);
+  if (dimensionSets.length === 0) {
+    metrics.singleMetric().addMetric(name, MetricUnit.Count, count);
+    return;
+  }
+  for (const dimensions of dimensionSets) metrics.singleMetric().addDimensions(dimensions).addMetric(name, MetricUnit.Count, count);
 }
 
 /** Counts of what a mapper cut from one event to fit a partner's limits, by limit. */

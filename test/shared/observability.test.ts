@@ -72,18 +72,20 @@ describe("publishCount", () => {
     vi.resetModules();
   });
 
-  it("publishes the count at once, under each dimension set beside the handler's defaults", () => {
+  it("publishes the count at once, one line per dimension set beside the handler's defaults, with no warning for the key they share", () => {
     const metrics = observability.createMetrics({ destination: "mixpanel" });
-    const [line, ...rest] = jsonLines(() =>
+    const warn = vi.spyOn(console, "warn");
+    const lines = jsonLines(() =>
       observability.publishCount(metrics, "parked", 3, { reason: "validation" }, { reason: "validation", flow: "braze-to-mixpanel" }),
     );
 
-    expect(rest).toEqual([]);
-    expect(line).toMatchObject({ parked: 3, destination: "mixpanel", reason: "validation", flow: "braze-to-mixpanel" });
-    expect((line?._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]?.Dimensions).toEqual([
-      ["service", "destination", "reason"],
-      ["service", "destination", "reason", "flow"],
+    expect(warn).not.toHaveBeenCalled();
+    expect(lines.map((line) => (line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]?.Dimensions)).toEqual([
+      [["service", "destination", "reason"]],
+      [["service", "destination", "reason", "flow"]],
     ]);
+    expect(lines[0]).toMatchObject({ parked: 3, destination: "mixpanel", reason: "validation" });
+    expect(lines[1]).toMatchObject({ parked: 3, destination: "mixpanel", reason: "validation", flow: "braze-to-mixpanel" });
   });
 
   it("publishes under the handler's defaults alone when given no dimension set", () => {

@@ -31,7 +31,7 @@ export function usePublishedMetrics(): () => PublishedMetric[] {
   return () =>
     lines.flatMap((line) => {
       const [definition] = (line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics;
-      // Every dimension of every set (a metric may be published under several, e.g. `parkedAtIngest`).
+      // Every dimension of every set the line names.
       const names = new Set((definition?.Dimensions ?? []).flat());
       const dimensions = Object.fromEntries([...names].filter((name) => name !== "service").map((name) => [name, line[name]]));
       return (definition?.Metrics ?? []).flatMap(({ Name }) => [line[Name]].flat().map((value) => ({ metric: Name, value, ...dimensions })));
