@@ -150,11 +150,14 @@ describe("toMparticlePayload", () => {
   });
 
   it("sends a non-UUID Braze device id as the device_id attribute only, and no device_id attribute without one", () => {
-    const raw = brazeEvent("users.messages.email.Delivery");
-    delete raw.user.device_id;
-
     expect(payload("users.messages.pushnotification.Open").deviceInfo).not.toHaveProperty("ios_idfv");
-    expect(toMparticlePayload(brazeEventSchema.parse(raw), "u").event.data.custom_attributes).not.toHaveProperty("device_id");
+    // Absent, null or empty: no device id to send (an empty attribute would be sent as it is).
+    for (const deviceId of [undefined, null, ""]) {
+      const raw = brazeEvent("users.messages.email.Delivery");
+      raw.user.device_id = deviceId;
+
+      expect(toMparticlePayload(brazeEventSchema.parse(raw), "u").event.data.custom_attributes).not.toHaveProperty("device_id");
+    }
   });
 
   it("takes the user's phone number when the recipient's is empty", () => {

@@ -33,6 +33,8 @@ describe("signed AWS API calls (shared/http/awsRequest.ts)", () => {
     });
     expect(server.requests.map((request) => request.problem)).toEqual([undefined]);
     expect(answer.echoed).toBe("/2015-03-31/event-source-mappings/?FunctionName=arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Aa%20b%2Ac&Marker=a%2Bb%2Fc%3D");
+    // A call without a body declares no content type.
+    expect(server.requests[0]?.headers).not.toHaveProperty("content-type");
     await awsRestJson({ service: "lambda", endpoint: server.endpoint, method: "PUT", path: "/2015-03-31/event-source-mappings/u-1", body: { Enabled: false } });
     expect(server.requests[1]).toMatchObject({ method: "PUT", body: '{"Enabled":false}', problem: undefined });
     expect(server.requests[1]?.headers["content-type"]).toBe("application/json");
@@ -79,6 +81,18 @@ describe("signed AWS API calls (shared/http/awsRequest.ts)", () => {
     expect(server.requests).toHaveLength(3);
     expect(error).toBeInstanceOf(AwsApiError);
     expect(error).toMatchObject({ name: "UnknownError", $metadata: { httpStatusCode: 502 } });
+  });
+
+  it("waits before each retry as the SDK's standard mode does: full jitter under 100 ms × 2^attempt", async () => {
+    script.push({ status: 503, body: {} }, { status: 503, body: {} });
+    vi.spyOn(Math, "random").mockReturnValue(0.25);
+    const waits = vi.spyOn(globalThis, "setTimeout");
+
+    await awsRestJson({ service: "lambda", endpoint: server.endpoint, method: "GET", path: "/x" });
+
+    expect(server.requests).toHaveLength(3);
+    // Among the timers fetch's HTTP client sets for its sockets: 100 × 2 × 0.25, then 100 × 4 × 0.25.
+    expect(waits.mock.calls.map(([, delay]) => delay)).toEqual(expect.arrayContaining([50, 100]));
   });
 
   it("does not retry a refusal, and names it from the answer", async () => {

@@ -85,7 +85,9 @@ describe("requireAuthorization: fail closed on an unconfigured credential", () =
 
     expect(response).toEqual({ status: 503, body: { error: { message: "relay secret not configured: document" } } });
     // The operator learns why from the log; the caller does not.
-    expect(structuredLogs("ERROR")).toContainEqual(expect.objectContaining({ error: expect.stringContaining("/nonexistent/cdp-relay-secrets.json") }));
+    expect(structuredLogs("ERROR")).toContainEqual(
+      expect.objectContaining({ message: "relay secret could not be loaded", error: expect.stringContaining("/nonexistent/cdp-relay-secrets.json") }),
+    );
   });
 });
 
@@ -299,6 +301,8 @@ describe("body limits, before any parsing", () => {
     ["an empty body", undefined, {}, "body is empty"],
     ["a blank body", "  \n", {}, "body is empty"],
     ["a body that is not gzip", Buffer.from("{}"), { "content-encoding": "gzip" }, "body is marked gzip but does not decompress"],
+    // Not base64, so text: gzip's bytes cannot come as text, and the JSON in it is not taken for inflated JSON.
+    ["a text body marked gzip", '{"a":1}', { "content-encoding": "gzip" }, "body is marked gzip but does not decompress"],
     ["invalid UTF-8", Buffer.from([0x7b, 0xff, 0x7d]), {}, "body is not valid UTF-8"],
     ["truncated JSON", '{"events": [', {}, "body is not valid JSON"],
   ])("answers 400 to %s", async (_, body, headers, message) => {
@@ -354,11 +358,14 @@ describe("body limits at their edges", () => {
     expect(await call(echoRoute(), '{"s":"a\uD800b"}')).toEqual({ status: 200, body: { json: { s: "a\uFFFDb" } } });
   });
 
-  it("holds an uncompressed body to the decompressed limit too, when that one is lower", async () => {
+  it.each([
+    ["as text", false],
+    ["in base64", true],
+  ])("holds an uncompressed body %s to the decompressed limit too, when that one is lower: the limit taken, one byte more refused", async (_, base64) => {
     const handler = echoRoute(undefined, { ...LIMITS, maxBodyBytes: 8192, maxDecodedBytes: 4096 });
 
-    expect((await call(handler, jsonOfBytes(4096))).status).toBe(200);
-    expect(await call(handler, jsonOfBytes(4097))).toEqual({
+    expect((await call(handler, jsonOfBytes(4096), {}, base64)).status).toBe(200);
+    expect(await call(handler, jsonOfBytes(4097), {}, base64)).toEqual({
       status: 413,
       body: { error: { message: "body: the body is larger than the limit of 4096 bytes", field: "body" } },
     });
@@ -568,13 +575,19 @@ describe("what the error handler answers to errors the route throws", () => {
   });
 
   it.each([
-    ["a retryable error", new RetryableError("SQS SendMessageBatch failed: queue gone"), 503, "SQS SendMessageBatch failed: queue gone"],
-    ["a permanent error", new PermanentError("mapper bug"), 500, "mapper bug"],
-    ["anything thrown that is not an Error", "a bare string", 500, "a bare string"],
-    ["a thrown null", null, 500, "null"],
-  ])("logs what the answer to %s leaves out, with the request's correlation id", async (_, error, status, logged) => {
+    [
+      "a retryable error",
+      new RetryableError("SQS SendMessageBatch failed: queue gone"),
+      503,
+      "ingest could not enqueue",
+      "SQS SendMessageBatch failed: queue gone",
+    ],
+    ["a permanent error", new PermanentError("mapper bug"), 500, "ingest failed", "mapper bug"],
+    ["anything thrown that is not an Error", "a bare string", 500, "ingest failed", "a bare string"],
+    ["a thrown null", null, 500, "ingest failed", "null"],
+  ])("logs what the answer to %s leaves out, with the request's correlation id", async (_, error, status, message, logged) => {
     expect((await answer(error)).status).toBe(status);
-    expect(structuredLogs("ERROR").at(-1)).toMatchObject({ error: logged, correlationId: "corr-1" });
+    expect(structuredLogs("ERROR").at(-1)).toMatchObject({ message, error: logged, correlationId: "corr-1" });
   });
 
   it("logs with the Lambda context (function name, request id, cold start) beside the correlation id", async () => {

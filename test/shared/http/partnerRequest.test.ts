@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetryableError } from "../../../shared/errors.js";
 import { PARTNER_CALL_CHANNEL, parseJsonBody, partnerRequest, type PartnerCallMessage } from "../../../shared/http/partnerRequest.js";
+import { closedPort } from "../../support/closedPort.js";
 import { withEnv } from "../../support/env.js";
 
 describe("partnerRequest against a real HTTP server", () => {
@@ -55,10 +56,7 @@ describe("partnerRequest against a real HTTP server", () => {
 
 describe("partnerRequest without a server", () => {
   it("turns a refused connection into a RetryableError that says it failed, with the network's reason and the cause", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
 
     const error = await partnerRequest("test", { method: "POST", url: `http://127.0.0.1:${port}/import?token=secret`, headers: {} }).catch(
       (thrown: unknown) => thrown,
@@ -111,18 +109,18 @@ describe("partnerRequest's diagnostics channel", () => {
   });
 
   it("publishes a call that got no answer with the reason", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
 
     const [message] = await observed(() => partnerRequest("pushwoosh", { method: "GET", url: `http://127.0.0.1:${port}/x`, headers: {} }));
 
     expect(message).toMatchObject({ partner: "pushwoosh", failure: { reason: "failed", detail: expect.stringMatching(/ECONNREFUSED/) } });
     expect(message?.response).toBeUndefined();
+    // Elapsed time, not a clock reading.
+    expect(message?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(message?.durationMs).toBeLessThan(performance.now());
   });
 
-  it("publishes nothing while nobody subscribes", async () => {
+  it("publishes nothing while nobody subscribes, answered or not", async () => {
     expect(diagnostics.hasSubscribers(PARTNER_CALL_CHANNEL)).toBe(false);
     const published: unknown[] = [];
     const channel = diagnostics.channel(PARTNER_CALL_CHANNEL);
@@ -130,6 +128,9 @@ describe("partnerRequest's diagnostics channel", () => {
     channel.publish = (message: unknown) => void published.push(message);
     try {
       await partnerRequest("mixpanel", { method: "GET", url: `${base}/import`, headers: {} });
+      await expect(partnerRequest("mixpanel", { method: "GET", url: `http://127.0.0.1:${await closedPort()}/import`, headers: {} })).rejects.toThrow(
+        RetryableError,
+      );
     } finally {
       channel.publish = publish;
     }

@@ -117,7 +117,10 @@ describe("ingestWork on the embedded SQS", () => {
       });
 
     expect(error).toBeInstanceOf(RetryableError);
-    expect((error as RetryableError).message).toMatch(/^SQS SendMessage to the mixpanel DLQ failed: /);
+    // SQS's refusal, kept whole as the cause beside its message.
+    const { message, cause } = error as RetryableError;
+    expect(cause).toBeInstanceOf(Error);
+    expect(message).toBe(`SQS SendMessage to the mixpanel DLQ failed: ${(cause as Error).message}`);
   });
 
   it("refuses the request with 413 and parks nothing when a rejected event is too large for any message", async () => {
