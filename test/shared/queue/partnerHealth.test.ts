@@ -46,8 +46,26 @@ describe("PartnerHealth", () => {
     vi.stubEnv("PARTNER_PROBE_SECONDS", "60");
     const health = downHealth(1_000);
 
-    await expect(health.admit(false, () => 30_000)).rejects.toBeInstanceOf(PartnerUnreachableError);
+    await expect(health.admit(false, () => 30_000)).rejects.toThrow(
+      new PartnerUnreachableError("not attempted: the partner is down (its last calls all failed)"),
+    );
     expect(await health.admit(false, () => 62_000)).toBe("trial");
+  });
+
+  it("lets the trial through a full probe interval after the last outage, not a moment later", async () => {
+    vi.stubEnv("PARTNER_PROBE_SECONDS", "60");
+    const health = downHealth(1_000);
+    const lastOutageAt = 1_000 + 2 * (DOWN_AFTER_OUTAGES - 1) + 1;
+
+    expect(await health.admit(false, () => lastOutageAt + 60_000)).toBe("trial");
+  });
+
+  it("takes a call sent at the very moment an outage was learnt for the same round as that outage", () => {
+    const health = new PartnerHealth();
+    health.record("call", "outage", 0, 10);
+    health.record("call", "outage", 10, 20);
+    health.record("call", "outage", 20, 30);
+    expect(health.down).toBe(false);
   });
 
   it("lets the probe's trial through at once", async () => {
@@ -67,5 +85,16 @@ describe("PartnerHealth", () => {
     const refused = failed.admit().catch((error: unknown) => error);
     failed.record("trial", "outage", performance.now());
     expect(await refused).toBeInstanceOf(PartnerUnreachableError);
+  });
+
+  it("keeps the calls waiting for the trial when a call let through before the partner went down fails meanwhile", async () => {
+    const health = downHealth(0);
+    await health.admit(true);
+    const waiting = health.admit();
+    health.record("call", "outage", 0, performance.now());
+    // Gives a waiter the late outage had wrongly woken the time to be refused.
+    await new Promise((resolve) => setImmediate(resolve));
+    health.record("trial", "answered", performance.now());
+    expect(await waiting).toBe("call");
   });
 });
