@@ -30,4 +30,21 @@ describe("the mParticle → Pushwoosh mapping settings", () => {
     );
     expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: '{"Score":"float"}' }, pushwooshMappingSettings)).toThrow(/PUSHWOOSH_TAG_TYPES/);
   });
+
+  it.each(["null", "42", '"Score=decimal"', "true"])("refuses %s, JSON but no object, as no tag table", (value) => {
+    expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: value }, pushwooshTagTypes)).toThrow("PUSHWOOSH_TAG_TYPES must be a JSON object of tag name → type");
+  });
+
+  it.each(['{"":"string"}', '{"  ":"string","Score":"decimal"}'])("refuses a blank tag name in %s", (value) => {
+    expect(() => withEnv({ PUSHWOOSH_TAG_TYPES: value }, pushwooshTagTypes)).toThrow("PUSHWOOSH_TAG_TYPES has an empty tag name");
+  });
+
+  it("parses a value once: every call returns the same frozen table", () => {
+    const read = () => withEnv({ PUSHWOOSH_TAG_TYPES: '{"Visits":"integer"}' }, pushwooshTagTypes);
+
+    const first = read();
+
+    expect(read()).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
 });
