@@ -10,6 +10,8 @@ function manualClock(start = 1_000_000): PacerClock & { advance(ms: number): voi
   return {
     now: () => now,
     sleep: async (ms) => {
+      // The pacer sleeps only until a turn ahead; any other sleep would spin (the clock would never reach the turn).
+      if (!(ms > 0)) throw new RangeError(`the pacer slept ${ms} ms`);
       sleeps.push(ms);
       now += ms;
     },
@@ -75,8 +77,50 @@ describe("Pacer", () => {
     const refused = await pacer.turn().catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(PartnerThrottledError);
-    expect(refused).toMatchObject({ errorClass: "retryable", retryAfterSeconds: 60 });
+    expect(refused).toMatchObject({
+      errorClass: "retryable",
+      retryAfterSeconds: 60,
+      message: "not sent: the partner asked to slow down, next turn in 60 s",
+    });
     expect(clock.sleeps).toEqual([]);
     expect(MAX_PACE_WAIT_MS).toBeLessThan(60_000);
+  });
+
+  it("waits for a turn exactly as far off as it may wait", async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(clock);
+    const startedAt = await pacer.turn();
+    pacer.throttled(startedAt, MAX_PACE_WAIT_MS / 1000);
+
+    expect(await pacer.turn()).toBe(startedAt + MAX_PACE_WAIT_MS);
+    expect(clock.sleeps).toEqual([MAX_PACE_WAIT_MS]);
+  });
+
+  it("blocks nothing on a 429 without Retry-After: the next call goes at once, the one after at the halved pace", async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(clock);
+    let startedAt = 0;
+    for (let call = 0; call < 8; call++) startedAt = await pacer.turn();
+
+    pacer.throttled(startedAt);
+
+    expect(await pacer.turn()).toBe(startedAt);
+    expect(await pacer.turn()).toBe(startedAt + 1000 / 4);
+    expect(clock.sleeps).toEqual([1000 / 4]);
+  });
+
+  it("halves the pace of the last second only: calls a second or more before the 429 do not count", async () => {
+    const clock = manualClock();
+    const pacer = new Pacer(clock);
+    for (let call = 0; call < 10; call++) await pacer.turn();
+    clock.advance(500);
+    let startedAt = 0;
+    for (let call = 0; call < 4; call++) startedAt = await pacer.turn();
+    // The first ten calls are now exactly a second old.
+    clock.advance(500);
+
+    pacer.throttled(startedAt);
+
+    expect(pacer.pace()).toBe(2);
   });
 });

@@ -12,6 +12,7 @@ import { mparticleWorker } from "../../../shared/flows/mparticleWorker.js";
 import type { Destination } from "../../../shared/queue/definition.js";
 import { carriable, carriedFirst, carryOver } from "../../../shared/queue/carry.js";
 import { CARRY_RETURN_SECONDS } from "../../../shared/queue/definition.js";
+import { MESSAGE_BUDGET, packWorkBatch } from "../../../shared/queue/enqueue.js";
 import { createWorkerHandler } from "../../../shared/queue/worker.js";
 import { eventKey, type WorkerMessage } from "../../../shared/queue/workerMessage.js";
 import type { WorkerRuntime } from "../../../shared/queue/workerRuntime.js";
@@ -20,8 +21,11 @@ import type { DeliveryOutcome } from "../../../shared/errors.js";
 import { brazeEventSchema } from "../../../shared/sources/braze/schema.js";
 import { brazeEvent, eventId } from "../sources/braze/factories.js";
 import { drainVisible, inspectQueue, startEmbeddedSqs, type EmbeddedSqs } from "../../support/embeddedSqs.js";
+import { structuredLogs } from "../../support/logCapture.js";
+import { holdLogLevel } from "../../support/logLevel.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 import { TEST_SECRETS, useSecrets } from "../../support/secrets.js";
+import { defined } from "../../support/defined.js";
 
 const EVENTS_PER_MESSAGE = 100;
 
@@ -230,9 +234,14 @@ describe("carriable, carriedFirst and carryOver", () => {
   const carriedAt = (secondsBeforeNow: number) => new Date(NOW - secondsBeforeNow * 1000).toISOString();
   const counted = vi.fn();
   const runtime = { destination: "mixpanel", metrics: { addMetric: counted } } as unknown as WorkerRuntime;
+  const carriedOverLines = () => structuredLogs("DEBUG").filter((line) => line.message === "part-filled requests carried over to the next invocation");
+  const queued = async () => (await inspectQueue(sqs, sqs.queueUrls.mixpanel.queue)).ready.map((each) => JSON.parse(each.body) as WorkItem);
+  let restoreLogLevel: () => void;
 
   beforeAll(async () => {
     sqs = await startEmbeddedSqs();
+    // The carry's debug line is how an operator follows a carried request to the invocation that sends it.
+    restoreLogLevel = holdLogLevel("DEBUG");
   });
   afterEach(async () => {
     vi.unstubAllEnvs();
@@ -240,6 +249,7 @@ describe("carriable, carriedFirst and carryOver", () => {
     await sqs.sqs.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrls.mixpanel.queue }));
   });
   afterAll(async () => {
+    restoreLogLevel();
     await sqs.stop();
   });
 
@@ -250,9 +260,11 @@ describe("carriable, carriedFirst and carryOver", () => {
       message("never", brazeWorkItem("mixpanel", 1, 1)),
       message("just-in", brazeWorkItem("mixpanel", 2, 1, { carriedAt: carriedAt(bound - CARRY_RETURN_SECONDS) })),
       message("too-old", brazeWorkItem("mixpanel", 3, 1, { carriedAt: carriedAt(bound - CARRY_RETURN_SECONDS + 0.001) })),
+      // Carried by a container whose clock runs ahead of this one's: not older for it.
+      message("ahead", brazeWorkItem("mixpanel", 4, 1, { carriedAt: carriedAt(-60) })),
     ];
 
-    expect([...carriable(messages, NOW)]).toEqual(["never", "just-in"]);
+    expect([...carriable(messages, NOW)]).toEqual(["never", "just-in", "ahead"]);
     vi.stubEnv("BATCH_CARRY_MAX_SECONDS", "0");
     expect(carriable(messages, NOW).size).toBe(0);
   });
@@ -308,6 +320,87 @@ describe("carriable, carriedFirst and carryOver", () => {
     expect(outcome?.kind).toBe("failed");
     expect(outcome?.kind === "failed" && outcome.error.errorClass).toBe("retryable");
     expect(outcome?.kind === "failed" && outcome.error.message).toMatch(/^carry-over not enqueued: /);
+    // SQS's own refusal stays attached, for the log line of the failure.
+    expect(outcome?.kind === "failed" && outcome.error.cause).toMatchObject({ message: expect.stringMatching(/^SQS SendMessageBatch failed: /) });
+    expect(counted).not.toHaveBeenCalled();
+  });
+
+  it("keeps each context's events apart, and logs every request the carry holds and how long its oldest has been carried", async () => {
+    const withContext = (n: number, profile: string | undefined, attempt: number, extra: Partial<WorkItem>, events = 1) =>
+      message(`m${n}`, brazeWorkItem("mixpanel", n, events, { ...extra, ...(profile === undefined ? {} : { context: { profile } }) }), attempt);
+    const messages = [
+      withContext(1, "p-1", 1, { receivedAt: carriedAt(40), carriedAt: carriedAt(1) }, 2),
+      withContext(2, "p-1", 1, { receivedAt: carriedAt(30), carriedAt: carriedAt(3) }),
+      // Its events all went: it is no part of the carry (neither its intake time nor its request).
+      withContext(3, "p-1", 1, { receivedAt: carriedAt(50) }),
+      withContext(4, "p-2", 1, { receivedAt: carriedAt(10) }),
+      withContext(5, undefined, 1, { receivedAt: carriedAt(10), carriedAt: carriedAt(5) }),
+    ];
+    const outcomes = new Map<string, DeliveryOutcome>([
+      [eventKey("m1", eventId(1000)), { kind: "carried" }],
+      // eventId(1001): no outcome reported; settle fails it as retryable, the carry leaves it alone.
+      [eventKey("m2", eventId(2000)), { kind: "carried" }],
+      [eventKey("m3", eventId(3000)), { kind: "delivered" }],
+      [eventKey("m4", eventId(4000)), { kind: "carried" }],
+      [eventKey("m5", eventId(5000)), { kind: "carried" }],
+    ]);
+
+    await carryOver(runtime, messages, outcomes, NOW);
+
+    const carried = await queued();
+    const byProfile = (profile?: string) => carried.find((item) => (item.context as { profile?: string } | undefined)?.profile === profile);
+    expect(carried).toHaveLength(3);
+    expect(byProfile("p-1")).toMatchObject({
+      correlationId: "corr-1",
+      receivedAt: carriedAt(40),
+      carriedAt: carriedAt(3),
+      carriedFrom: ["corr-1", "corr-2"],
+      context: { profile: "p-1" },
+    });
+    expect(idsOf(defined(byProfile("p-1")))).toEqual([eventId(1000), eventId(2000)]);
+    expect(byProfile("p-2")).toMatchObject({ carriedAt: new Date(NOW).toISOString(), carriedFrom: ["corr-4"], context: { profile: "p-2" } });
+    expect(byProfile(undefined)).toMatchObject({ carriedAt: carriedAt(5), carriedFrom: ["corr-5"] });
+    expect(byProfile(undefined)).not.toHaveProperty("context");
+    expect(outcomes.get(eventKey("m1", eventId(1001)))).toBeUndefined();
+    expect(counted).toHaveBeenCalledWith("carried", "Count", 4);
+    expect(carriedOverLines().at(-1)).toMatchObject({
+      destination: "mixpanel",
+      events: 4,
+      workItemIds: carried.map((item) => item.workItemId),
+      correlationIds: ["corr-1", "corr-2", "corr-4", "corr-5"],
+      carriedForSeconds: 5,
+    });
+  });
+
+  it("enqueues, counts and logs nothing when the destination carried nothing", async () => {
+    const linesBefore = carriedOverLines().length;
+    const only = message("m1", brazeWorkItem("mixpanel", 1, 1));
+
+    await carryOver(runtime, [only], new Map([[eventKey("m1", eventId(1000)), { kind: "delivered" }]]), NOW);
+
+    expect(await queued()).toEqual([]);
+    expect(counted).not.toHaveBeenCalled();
+    expect(carriedOverLines()).toHaveLength(linesBefore);
+  });
+
+  it("fails as retryable an event that filled its ingest message to the byte, which the carry's longer envelope cannot hold", async () => {
+    const item = brazeWorkItem("mixpanel", 1, 1);
+    const event = defined(item.events[0]).event as { properties: Record<string, unknown> };
+    const ingestBytes = () => defined(packWorkBatch(workItemSchema.parse(item)).messages[0]).bytes;
+    event.properties.padding = "";
+    // A message of n bytes is within budget while n + 1 (the event's separator, counted with it) is.
+    event.properties.padding = "x".repeat(MESSAGE_BUDGET - 1 - ingestBytes());
+    expect(packWorkBatch(workItemSchema.parse(item)).tooLarge).toEqual([]);
+    const outcomes = new Map<string, DeliveryOutcome>([[eventKey("m1", eventId(1000)), { kind: "carried" }]]);
+
+    await carryOver(runtime, [message("m1", item)], outcomes, NOW);
+
+    const outcome = outcomes.get(eventKey("m1", eventId(1000)));
+    expect(outcome?.kind === "failed" && [outcome.error.errorClass, outcome.error.message]).toEqual([
+      "retryable",
+      "carry-over not enqueued: 1 event(s) too large for a message",
+    ]);
+    expect(await queued()).toEqual([]);
     expect(counted).not.toHaveBeenCalled();
   });
 });

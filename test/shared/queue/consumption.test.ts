@@ -69,4 +69,29 @@ describe("finding the worker's own mapping", () => {
       await lambda.stop();
     }
   });
+
+  it("passes over a page that lists no mappings and a mapping with no queue ARN (a self-managed Kafka source)", async () => {
+    const lambda = await startSigV4Server(new Map([["local", "local"]]), (request) => {
+      if (request.url === "/2015-03-31/event-source-mappings?FunctionName=pushwoosh-worker") return { status: 200, body: { NextMarker: "page 2" } };
+      if (request.url === "/2015-03-31/event-source-mappings?FunctionName=pushwoosh-worker&Marker=page%202")
+        return {
+          status: 200,
+          body: {
+            EventSourceMappings: [
+              { UUID: "kafka", SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ["broker:9092"] } } },
+              { UUID: "u-2", EventSourceArn: `arn:aws:sqs:us-east-1:000000000000:${queueName("pushwoosh")}` },
+            ],
+          },
+        };
+      if (request.url === "/2015-03-31/event-source-mappings/u-2") return { status: 200, body: { UUID: "u-2", State: "Disabled" } };
+      return { status: 404, body: { __type: "ResourceNotFoundException", message: request.url } };
+    });
+    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "pushwoosh-worker");
+    vi.stubEnv("AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint);
+    try {
+      expect(await consumptionPaused("pushwoosh")).toBe(true);
+    } finally {
+      await lambda.stop();
+    }
+  });
 });

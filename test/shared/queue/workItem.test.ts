@@ -55,12 +55,28 @@ describe("isWorkItemAsIs (the schema's fast path)", () => {
     expect(workItemSchema.parse(body)).toEqual(body);
   });
 
+  it("vouches for the carry-overs workers write", () => {
+    const { messages } = packWorkBatch({
+      ...valid,
+      destination: "mparticle",
+      priorAttempts: 1,
+      carriedAt: "2026-01-01T00:00:05.000Z",
+      carriedFrom: ["c-1", "c-2"],
+    });
+    const body = JSON.parse(messages[0]?.body ?? "") as unknown;
+
+    expect(isWorkItemAsIs(body)).toBe(true);
+    expect(workItemSchema.parse(body)).toEqual(body);
+  });
+
   it.each([
     ["no prior attempts (the schema fills the default)", { ...valid }],
     ["an extra field (the schema drops it)", { ...valid, priorAttempts: 0, extra: 1 }],
     ["an event with an extra field", { ...valid, priorAttempts: 0, events: [{ id: "e-1", event: 1, extra: 1 }] }],
     ["a receivedAt that is no timestamp", { ...valid, priorAttempts: 0, receivedAt: "yesterday" }],
     ["negative prior attempts", { ...valid, priorAttempts: -1 }],
+    ["carriedFrom that is no list", { ...valid, priorAttempts: 0, carriedFrom: "c-1" }],
+    ["carriedFrom with an id that is no string", { ...valid, priorAttempts: 0, carriedFrom: ["c-1", 2] }],
   ])("leaves a work item with %s to the schema", (_label, value) => {
     expect(isWorkItemAsIs(value)).toBe(false);
   });

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import type { ScheduledEvent, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { AuthError, PermanentError, RetryableError, ValidationError, type DeliveryOutcome, type RelayError } from "../../../shared/errors.js";
 import type { Destination } from "../../../shared/queue/definition.js";
 import { PARK_ATTRIBUTE, type ParkRecord } from "../../../shared/queue/park.js";
@@ -15,6 +15,7 @@ import { structuredLogs } from "../../support/logCapture.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 import { defined } from "../../support/defined.js";
 import { holdLogLevel } from "../../support/logLevel.js";
+import { startLambdaMappingStandIn, type LambdaMappingStandIn } from "../../support/lambdaMappingStandIn.js";
 
 /**
  * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
@@ -377,6 +378,44 @@ describe("the worker handler on records from the embedded SQS", () => {
     expect(defined(delayed[0]).delayUntil).toBeLessThanOrEqual(after + MAX_DELAY_SECONDS * 1000);
   });
 
+  it("holds the events the partner throttled as a new message after its Retry-After, spending no attempt, and says so", async () => {
+    // Just in: well within RETRY_HOLD_SECONDS, past which a throttled event parks instead.
+    const item = workItem(1, [1, 2], { priorAttempts: 2, receivedAt: new Date().toISOString() });
+    const records = await receive([item]);
+    const { invoke } = workerAnswering((n) =>
+      n === 1 ? outcomeOf.delivered() : outcomeOf.failed(new RetryableError("HTTP 429", { status: 429, retryAfterSeconds: 30 })),
+    );
+
+    const { result, before, after } = await timed(() => invoke(records));
+
+    expect(result).toEqual(failures());
+    const { delayed } = await inspectQueue(sqs, queueUrl());
+    expect(delayed).toHaveLength(1);
+    const heldId = deriveWorkItemId(FLOW, "e-2");
+    // This receive was the third attempt; the hold gives it back: the copy has spent the two before it.
+    expect(JSON.parse(defined(delayed[0]).body)).toEqual({ ...item, workItemId: heldId, priorAttempts: 2, events: [item.events[1]] });
+    expect(defined(delayed[0]).delayUntil).toBeGreaterThanOrEqual(before + 30_000);
+    expect(defined(delayed[0]).delayUntil).toBeLessThanOrEqual(after + 30_000);
+    expect(publishedMetrics()).toEqual(
+      expect.arrayContaining([
+        { metric: "held", value: 1, destination },
+        { metric: "delivered", value: 1, destination },
+      ]),
+    );
+    expect(structuredLogs("INFO")).toContainEqual(
+      expect.objectContaining({
+        message: "events held: the partner is down or asked to slow down",
+        destination,
+        workItemId: item.workItemId,
+        correlationId: "corr-1",
+        events: 1,
+        delaySeconds: 30,
+        status: 429,
+        error: "HTTP 429",
+      }),
+    );
+  });
+
   it("parks each reason's events together with the first error of that reason", async () => {
     const item = workItem(1, [1, 2, 3, 4]);
     const records = await receive([item]);
@@ -505,6 +544,53 @@ describe("the worker handler on records from the embedded SQS", () => {
         error: "the destination reported no outcome for this event",
       }),
     );
+  });
+});
+
+/**
+ * The handler on EventBridge events, against a Lambda API stand-in whose mapping consumes: the schedule's
+ * event is the probe (hold.test.ts follows a probe while paused); no other event is taken for it.
+ */
+describe("the worker handler on its schedule", () => {
+  let lambda: LambdaMappingStandIn;
+  const publishedMetrics = usePublishedMetrics();
+  const handler = createWorkerHandler({
+    destination,
+    deliver: async () => {
+      throw new Error("a probe of a consuming queue delivers nothing");
+    },
+  });
+  /** EventBridge's event for a rule's schedule (infra/wiring.ts), with other source and detail-type as given. */
+  const eventBridgeEvent = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} }) as ScheduledEvent;
+
+  beforeAll(async () => {
+    lambda = await startLambdaMappingStandIn("mixpanel-worker", QUEUE_ARN);
+  });
+  beforeEach(() => {
+    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "mixpanel-worker");
+    vi.stubEnv("AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint);
+  });
+  afterEach(() => vi.unstubAllEnvs());
+  afterAll(async () => {
+    await lambda.stop();
+  });
+
+  it("probes on the schedule's event and answers it with no failures, with no early timeout of its own: Lambda's deadline is the only one", async () => {
+    // No time left by the context's clock: middy's default would abort the handler 5 ms before it.
+    const noTimeLeft = lambdaContext("mixpanel-worker", 0, "us-east-1");
+
+    expect(await handler(eventBridgeEvent("aws.events", "Scheduled Event"), noTimeLeft)).toEqual({ batchItemFailures: [] });
+    expect(publishedMetrics()).toEqual([{ metric: "partnerDown", value: 0, destination }]);
+  });
+
+  it.each([
+    ["another source's scheduled event", eventBridgeEvent("com.example.scheduler", "Scheduled Event")],
+    ["another kind of EventBridge event", eventBridgeEvent("aws.events", "EC2 Instance State-change Notification")],
+  ])("takes %s for no probe", async (_label, event) => {
+    // Not an SQS event either: the invocation fails, probing nothing.
+    await expect(handler(event, lambdaContext("mixpanel-worker", 30, "us-east-1"))).rejects.toThrow();
+    expect(publishedMetrics()).toEqual([]);
+    expect(lambda.mapping.updates).toEqual([]);
   });
 });
 
