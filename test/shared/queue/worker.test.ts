@@ -554,12 +554,14 @@ describe("the worker handler on records from the embedded SQS", () => {
 describe("the worker handler on its schedule", () => {
   let lambda: LambdaMappingStandIn;
   const publishedMetrics = usePublishedMetrics();
-  const handler = createWorkerHandler({
-    destination,
-    deliver: async () => {
-      throw new Error("a probe of a consuming queue delivers nothing");
-    },
-  });
+  // Made in each test, not as the file loads: the mutation run then knows which tests ran the handler's setup.
+  const scheduledHandler = () =>
+    createWorkerHandler({
+      destination,
+      deliver: async () => {
+        throw new Error("a probe of a consuming queue delivers nothing");
+      },
+    });
   /** EventBridge's event for a rule's schedule (infra/wiring.ts), with other source and detail-type as given. */
   const eventBridgeEvent = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} }) as ScheduledEvent;
 
@@ -579,7 +581,7 @@ describe("the worker handler on its schedule", () => {
     // No time left by the context's clock: middy's default would abort the handler 5 ms before it.
     const noTimeLeft = lambdaContext("mixpanel-worker", 0, "us-east-1");
 
-    expect(await handler(eventBridgeEvent("aws.events", "Scheduled Event"), noTimeLeft)).toEqual({ batchItemFailures: [] });
+    expect(await scheduledHandler()(eventBridgeEvent("aws.events", "Scheduled Event"), noTimeLeft)).toEqual({ batchItemFailures: [] });
     expect(publishedMetrics()).toEqual([{ metric: "partnerDown", value: 0, destination }]);
   });
 
@@ -588,7 +590,7 @@ describe("the worker handler on its schedule", () => {
     ["another kind of EventBridge event", eventBridgeEvent("aws.events", "EC2 Instance State-change Notification")],
   ])("takes %s for no probe", async (_label, event) => {
     // Not an SQS event either: the invocation fails, probing nothing.
-    await expect(handler(event, lambdaContext("mixpanel-worker", 30, "us-east-1"))).rejects.toThrow();
+    await expect(scheduledHandler()(event, lambdaContext("mixpanel-worker", 30, "us-east-1"))).rejects.toThrow();
     expect(publishedMetrics()).toEqual([]);
     expect(lambda.mapping.updates).toEqual([]);
   });
