@@ -132,16 +132,21 @@ const FIELD_READERS = new Map<unknown, Read<unknown>>([
   [textFieldSchema, text],
   [numberFieldSchema, number],
 ]);
-/** `device_info`'s fields, taken from its schema so that the two cannot drift apart. */
-const DEVICE_INFO = Object.fromEntries(
-  Object.entries(deviceInfoSchema.def.shape).map(([key, schema]) => [key, FIELD_READERS.get(schema) ?? ((): typeof REFUSED => REFUSED)]),
-);
+/**
+ * `device_info`'s fields, taken from its schema so that the two cannot drift apart. Built on first use: the
+ * worker bundles take this module in (through webhookBatch.ts) and drop what they never call, which a
+ * derivation run at load would not be.
+ */
+let deviceInfoFields: Record<string, Read<unknown>> | undefined;
 
 const deviceInfo: Read<Json | null | undefined> = (value) => {
   if (value === null || value === undefined) return value;
   if (!isJsonObject(value)) return REFUSED;
+  deviceInfoFields ??= Object.fromEntries(
+    Object.entries(deviceInfoSchema.def.shape).map(([key, schema]) => [key, FIELD_READERS.get(schema) ?? ((): typeof REFUSED => REFUSED)]),
+  );
   const device: Json = {};
-  return readFields(value, device, DEVICE_INFO) ? device : REFUSED;
+  return readFields(value, device, deviceInfoFields) ? device : REFUSED;
 };
 
 const events: Read<unknown[]> = (value) => {
