@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { EventSourceMappings, LocalEventSourceMapping, startLambdaApi, type LambdaOperation } from "../../infra/local/lambdaApi.js";
 
 /** One SQS event source mapping as a worker sees it through the Lambda API, and every change made to it. */
@@ -63,4 +64,28 @@ export async function startLambdaMappingStandIn(functionName: string, eventSourc
     },
   };
   return { endpoint: api.endpoint, mapping, onChange: (listener) => void listeners.push(listener), stop: () => api.stop() };
+}
+
+/**
+ * A stand-in for the tests of one `describe`: started before them, the worker's function name and the Lambda
+ * endpoint set for each test (and unset after it), stopped after them. Returns the running stand-in.
+ */
+export function useLambdaMappingStandIn(functionName: string, eventSourceArn: string): () => LambdaMappingStandIn {
+  let lambda: LambdaMappingStandIn | undefined;
+  const running = (): LambdaMappingStandIn => {
+    if (!lambda) throw new Error("the Lambda API stand-in runs only inside its describe's tests");
+    return lambda;
+  };
+  beforeAll(async () => {
+    lambda = await startLambdaMappingStandIn(functionName, eventSourceArn);
+  });
+  beforeEach(() => {
+    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", functionName);
+    vi.stubEnv("AWS_ENDPOINT_URL_LAMBDA", running().endpoint);
+  });
+  afterEach(() => vi.unstubAllEnvs());
+  afterAll(async () => {
+    await lambda?.stop();
+  });
+  return running;
 }

@@ -1,10 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PartnerUnreachableError } from "../../../shared/errors.js";
 import { guardPartnerCalls, type PartnerCallGuard, type PartnerCallResult } from "../../../shared/http/partnerCallGuard.js";
 import { partnerRequest } from "../../../shared/http/partnerRequest.js";
 import { closedPort } from "../../support/closedPort.js";
+import { useLocalServer } from "../../support/localServer.js";
 
 /** A guard that admits every call with a numbered ticket and keeps what each settled with. */
 function recordingGuard(): PartnerCallGuard<number> & { settled: Array<{ ticket: number; result: PartnerCallResult }> } {
@@ -18,23 +17,12 @@ function recordingGuard(): PartnerCallGuard<number> & { settled: Array<{ ticket:
 }
 
 describe("partner calls under a guard (shared/http/partnerCallGuard.ts)", () => {
-  let server: Server;
-  let base: string;
   const received: string[] = [];
-
-  beforeAll(async () => {
-    // /<status> answers that status; a 429 or 503 asks for 7 seconds.
-    server = createServer((request, response) => {
-      received.push(String(request.url));
-      const status = Number(request.url?.slice(1));
-      response.writeHead(status, status === 429 || status === 503 ? { "retry-after": "7" } : {}).end("{}");
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  // /<status> answers that status; a 429 or 503 asks for 7 seconds.
+  const local = useLocalServer((request, response) => {
+    received.push(String(request.url));
+    const status = Number(request.url?.slice(1));
+    response.writeHead(status, status === 429 || status === 503 ? { "retry-after": "7" } : {}).end("{}");
   });
 
   it("settles each answered call with its ticket, by status, with the Retry-After the partner sent", async () => {
@@ -42,7 +30,8 @@ describe("partner calls under a guard (shared/http/partnerCallGuard.ts)", () => 
 
     const statuses = await guardPartnerCalls(guard, async () => {
       const answers = [];
-      for (const status of [200, 400, 429, 503]) answers.push((await partnerRequest("test", { method: "GET", url: `${base}/${status}`, headers: {} })).status);
+      for (const status of [200, 400, 429, 503])
+        answers.push((await partnerRequest("test", { method: "GET", url: `${local.url}/${status}`, headers: {} })).status);
       return answers;
     });
 
@@ -72,7 +61,7 @@ describe("partner calls under a guard (shared/http/partnerCallGuard.ts)", () => 
     const guard = { ...recordingGuard(), admit: () => Promise.reject(refused) };
     received.length = 0;
 
-    await expect(guardPartnerCalls(guard, () => partnerRequest("test", { method: "GET", url: `${base}/200`, headers: {} }))).rejects.toBe(refused);
+    await expect(guardPartnerCalls(guard, () => partnerRequest("test", { method: "GET", url: `${local.url}/200`, headers: {} }))).rejects.toBe(refused);
 
     expect(received).toEqual([]);
     expect(guard.settled).toEqual([]);

@@ -1,38 +1,26 @@
 import diagnostics from "node:diagnostics_channel";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RetryableError } from "../../../shared/errors.js";
 import { PARTNER_CALL_CHANNEL, parseJsonBody, partnerRequest, type PartnerCallMessage } from "../../../shared/http/partnerRequest.js";
 import { closedPort } from "../../support/closedPort.js";
+import { useLocalServer } from "../../support/localServer.js";
 import { withEnv } from "../../support/env.js";
 
 describe("partnerRequest against a real HTTP server", () => {
-  let server: Server;
-  let base: string;
   const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
-
-  beforeAll(async () => {
-    server = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
-      request.on("end", () => {
-        seen.push({ method: request.method, url: request.url, headers: request.headers, body });
-        if (request.url?.startsWith("/slow")) return void setTimeout(() => response.end("late"), 1_000);
-        response.writeHead(request.url === "/busy" ? 503 : 200, { "retry-after": "3", "content-type": "application/json" });
-        response.end('{"ok":true}');
-      });
+  const local = useLocalServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    request.on("end", () => {
+      seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+      if (request.url?.startsWith("/slow")) return void setTimeout(() => response.end("late"), 1_000);
+      response.writeHead(request.url === "/busy" ? 503 : 200, { "retry-after": "3", "content-type": "application/json" });
+      response.end('{"ok":true}');
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
   });
 
   it("sends the request as built and returns every answer as is, for the client to classify", async () => {
-    const response = await partnerRequest("test", { method: "POST", url: `${base}/busy`, headers: { "x-key": "v" }, body: "{}" });
+    const response = await partnerRequest("test", { method: "POST", url: `${local.url}/busy`, headers: { "x-key": "v" }, body: "{}" });
 
     expect(seen.at(-1)).toMatchObject({ method: "POST", url: "/busy", headers: { "x-key": "v" }, body: "{}" });
     expect(response.status).toBe(503);
@@ -45,7 +33,7 @@ describe("partnerRequest against a real HTTP server", () => {
 
   it("turns a timeout into a RetryableError naming the path but not the query string", async () => {
     const error = await withEnv({ PARTNER_TIMEOUT_MS: "100" }, () =>
-      partnerRequest("test", { method: "GET", url: `${base}/slow?api_key=secret`, headers: {} }).catch((thrown: unknown) => thrown),
+      partnerRequest("test", { method: "GET", url: `${local.url}/slow?api_key=secret`, headers: {} }).catch((thrown: unknown) => thrown),
     );
 
     expect(error).toBeInstanceOf(RetryableError);
@@ -70,19 +58,9 @@ describe("partnerRequest without a server", () => {
 });
 
 describe("partnerRequest's diagnostics channel", () => {
-  let server: Server;
-  let base: string;
-  beforeAll(async () => {
-    server = createServer((request, response) => {
-      request.resume();
-      request.on("end", () => response.writeHead(202, { "content-type": "application/json" }).end('{"accepted":1}'));
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  const local = useLocalServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(202, { "content-type": "application/json" }).end('{"accepted":1}'));
   });
 
   /** Runs `action` with a subscriber on the channel; returns what it was told. */
@@ -99,7 +77,7 @@ describe("partnerRequest's diagnostics channel", () => {
   }
 
   it("publishes each answered call with its request, answer and duration", async () => {
-    const request = { method: "POST" as const, url: `${base}/import`, headers: { authorization: "Basic c2VjcmV0Og==" }, body: '{"e":1}' };
+    const request = { method: "POST" as const, url: `${local.url}/import`, headers: { authorization: "Basic c2VjcmV0Og==" }, body: '{"e":1}' };
 
     const [message, ...others] = await observed(() => partnerRequest("mixpanel", request));
 
@@ -127,7 +105,7 @@ describe("partnerRequest's diagnostics channel", () => {
     const publish = channel.publish.bind(channel);
     channel.publish = (message: unknown) => void published.push(message);
     try {
-      await partnerRequest("mixpanel", { method: "GET", url: `${base}/import`, headers: {} });
+      await partnerRequest("mixpanel", { method: "GET", url: `${local.url}/import`, headers: {} });
       await expect(partnerRequest("mixpanel", { method: "GET", url: `http://127.0.0.1:${await closedPort()}/import`, headers: {} })).rejects.toThrow(
         RetryableError,
       );

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PurgeQueueCommand, SendMessageBatchCommand, type MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { ScheduledEvent, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { AuthError, PermanentError, RetryableError, ValidationError, type DeliveryOutcome, type RelayError } from "../../../shared/errors.js";
@@ -15,7 +15,7 @@ import { structuredLogs } from "../../support/logCapture.js";
 import { usePublishedMetrics } from "../../support/publishedMetrics.js";
 import { defined } from "../../support/defined.js";
 import { holdLogLevel } from "../../support/logLevel.js";
-import { startLambdaMappingStandIn, type LambdaMappingStandIn } from "../../support/lambdaMappingStandIn.js";
+import { useLambdaMappingStandIn } from "../../support/lambdaMappingStandIn.js";
 
 /**
  * The worker handler called directly, as Lambda calls it, with records received from the embedded SQS: each
@@ -552,7 +552,7 @@ describe("the worker handler on records from the embedded SQS", () => {
  * event is the probe (hold.test.ts follows a probe while paused); no other event is taken for it.
  */
 describe("the worker handler on its schedule", () => {
-  let lambda: LambdaMappingStandIn;
+  const lambda = useLambdaMappingStandIn("mixpanel-worker", QUEUE_ARN);
   const publishedMetrics = usePublishedMetrics();
   // Made in each test, not as the file loads: the mutation run then knows which tests ran the handler's setup.
   const scheduledHandler = () =>
@@ -564,18 +564,6 @@ describe("the worker handler on its schedule", () => {
     });
   /** EventBridge's event for a rule's schedule (infra/wiring.ts), with other source and detail-type as given. */
   const eventBridgeEvent = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} }) as ScheduledEvent;
-
-  beforeAll(async () => {
-    lambda = await startLambdaMappingStandIn("mixpanel-worker", QUEUE_ARN);
-  });
-  beforeEach(() => {
-    vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "mixpanel-worker");
-    vi.stubEnv("AWS_ENDPOINT_URL_LAMBDA", lambda.endpoint);
-  });
-  afterEach(() => vi.unstubAllEnvs());
-  afterAll(async () => {
-    await lambda.stop();
-  });
 
   it("probes on the schedule's event and answers it with no failures, with no early timeout of its own: Lambda's deadline is the only one", async () => {
     // No time left by the context's clock: middy's default would abort the handler 5 ms before it.
@@ -592,7 +580,7 @@ describe("the worker handler on its schedule", () => {
     // Not an SQS event either: the invocation fails, probing nothing.
     await expect(scheduledHandler()(event, lambdaContext("mixpanel-worker", 30, "us-east-1"))).rejects.toThrow();
     expect(publishedMetrics()).toEqual([]);
-    expect(lambda.mapping.updates).toEqual([]);
+    expect(lambda().mapping.updates).toEqual([]);
   });
 });
 
