@@ -24,11 +24,10 @@ export function createMetrics(defaultDimensions: Record<string, string>): Metric
  * make Powertools log a collision warning for each count, though the values agree.
  */
 export function publishCount(metrics: Metrics, name: string, count: number, ...dimensionSets: Array<Record<string, string>>): void {
-  if (dimensionSets.length === 0) {
-    metrics.singleMetric().addMetric(name, MetricUnit.Count, count);
-    return;
+  // No set of its own: one line under the handler's defaults alone (an empty set adds none).
+  for (const dimensions of dimensionSets.length > 0 ? dimensionSets : [{}]) {
+    metrics.singleMetric().addDimensions(dimensions).addMetric(name, MetricUnit.Count, count);
   }
-  for (const dimensions of dimensionSets) metrics.singleMetric().addDimensions(dimensions).addMetric(name, MetricUnit.Count, count);
 }
 
 /** Counts of what a mapper cut from one event to fit a partner's limits, by limit. */
