@@ -47,14 +47,27 @@ export function partnerRequest(partner: string, request: PartnerHttpRequest): Pr
   return guardedCall(() => send(partner, request));
 }
 
+/**
+ * The call's timeout, over the answer's whole body. Not `AbortSignal.timeout`: its timer can never be cleared,
+ * so a worker's thousands of calls each left one pending for the whole timeout, and creating it cost several
+ * times this controller and cleared timer (4–19 µs a call, growing with the pending timers).
+ */
+function timeoutSignal(): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const milliseconds = partnerTimeoutMs();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${milliseconds} ms`, "TimeoutError")), milliseconds);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 async function send(partner: string, request: PartnerHttpRequest): Promise<PartnerResponse> {
   const started = performance.now();
+  const timeout = timeoutSignal();
   try {
     const response = await fetch(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: AbortSignal.timeout(partnerTimeoutMs()),
+      signal: timeout.signal,
     });
     const bodyText = await response.text();
     const answer: PartnerResponse = { status: response.status, headers: response.headers, bodyText, latencyMs: performance.now() - started };
@@ -67,6 +80,8 @@ async function send(partner: string, request: PartnerHttpRequest): Promise<Partn
       partnerCalls.publish({ partner, request, failure: { reason, detail }, durationMs: performance.now() - started } satisfies PartnerCallMessage);
     // The URL's path names the method; the query string may hold credentials, so it is left out.
     throw new PartnerUnreachableError(`${partner} request ${reason}: ${new URL(request.url).pathname}: ${detail}`, { cause: error });
+  } finally {
+    timeout.clear();
   }
 }
 

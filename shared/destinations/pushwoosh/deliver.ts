@@ -4,7 +4,7 @@ import { toRelayError, type DeliveryOutcome } from "../../errors.js";
 import { mapConcurrently } from "../../http/concurrency.js";
 import { outcomesFor, type DestinationDelivery } from "../delivery.js";
 import { send } from "./client.js";
-import { openCredentials } from "./credentials.js";
+import { openCredentials, type PushwooshCredentials } from "./credentials.js";
 import { bulkStatusRequest, toPushwooshRequest } from "./map.js";
 import { mergeSetTags, type OpenedCall } from "./mergeTags.js";
 import type { PushwooshPayload } from "./schema.js";
@@ -29,9 +29,13 @@ export const pushwooshDelivery: DestinationDelivery<PushwooshPayload> = {
     const options = { highSpeedSetup: pushwooshHighSpeedSetup() };
     const outcomes = new Map<string, DeliveryOutcome>();
     const opened: OpenedCall[] = [];
+    // An account's items all carry the same sealed form (credentials.ts): each distinct one is opened once.
+    const openedForms = new Map<string, PushwooshCredentials>();
     for (const { key, item } of items) {
       try {
-        opened.push({ keys: [key], call: item.call, credentials: openCredentials(item.credentials, ...secrets), eventTimeMs: item.eventTimeMs });
+        let credentials = openedForms.get(item.credentials);
+        if (!credentials) openedForms.set(item.credentials, (credentials = openCredentials(item.credentials, ...secrets)));
+        opened.push({ keys: [key], call: item.call, credentials, eventTimeMs: item.eventTimeMs });
       } catch (error) {
         outcomes.set(key, { kind: "failed", error: toRelayError(error) });
       }

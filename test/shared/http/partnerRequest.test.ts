@@ -13,6 +13,11 @@ describe("partnerRequest against a real HTTP server", () => {
     request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
     request.on("end", () => {
       seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+      if (request.url?.startsWith("/slow-body")) {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.write('{"ok":');
+        return void setTimeout(() => response.end("true}"), 1_000);
+      }
       if (request.url?.startsWith("/slow")) return void setTimeout(() => response.end("late"), 1_000);
       response.writeHead(request.url === "/busy" ? 503 : 200, { "retry-after": "3", "content-type": "application/json" });
       response.end('{"ok":true}');
@@ -39,6 +44,24 @@ describe("partnerRequest against a real HTTP server", () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/^test request timed out: \/slow: /);
     expect((error as Error).message).not.toContain("secret");
+  });
+
+  it("times out an answer whose body stops coming: the timeout covers the whole body", async () => {
+    const error = await withEnv({ PARTNER_TIMEOUT_MS: "100" }, () =>
+      partnerRequest("test", { method: "GET", url: `${local.url}/slow-body`, headers: {} }).catch((thrown: unknown) => thrown),
+    );
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toMatch(/^test request timed out: \/slow-body: no answer within 100 ms/);
+  });
+
+  it("leaves no timer behind once the answer is in", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    const before = timers();
+
+    for (let call = 0; call < 5; call++) await partnerRequest("test", { method: "GET", url: `${local.url}/ok`, headers: {} });
+
+    expect(timers()).toBe(before);
   });
 });
 
