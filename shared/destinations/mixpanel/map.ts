@@ -2,6 +2,7 @@ import { constants, gzipSync } from "node:zlib";
 import type { RelaySecrets } from "../../config/secrets.js";
 import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
+import { jsonArrayBody } from "../../http/jsonArrayBody.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
 import type { MixpanelEvent } from "./schema.js";
@@ -62,7 +63,7 @@ const GZIP = { level: constants.Z_BEST_SPEED };
 export function importRequest(planned: PlannedImport, credentials: RelaySecrets["mixpanel"], baseUrl: string): ImportRequest {
   const { url, authorization } = importTarget(credentials, baseUrl);
   const headers = { authorization, "content-type": "application/json", "content-encoding": "gzip", accept: "application/json" };
-  return { http: { method: "POST", url, headers, body: gzipSync(`[${planned.json.join(",")}]`, GZIP) }, keys: planned.keys, insertIds: planned.insertIds };
+  return { http: { method: "POST", url, headers, body: gzipSync(jsonArrayBody(planned.json), GZIP) }, keys: planned.keys, insertIds: planned.insertIds };
 }
 
 /** Events → gzip import requests of at most 2000 events and 2 MB of JSON. Pure. */

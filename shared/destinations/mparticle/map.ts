@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { RelaySecrets } from "../../config/secrets.js";
 import { fillBatches, isFull } from "../../fillBatches.js";
 import { basicAuthorization } from "../../http/basicAuthorization.js";
+import { jsonArrayBody } from "../../http/jsonArrayBody.js";
 import type { PartnerHttpRequest } from "../../http/partnerRequest.js";
 import type { KeyedItem } from "../delivery.js";
 import {
@@ -216,7 +217,7 @@ export function planBulkRequests(items: Item[], target: BulkTarget): { requests:
   const requests = planned.map(({ feed, full, batches, keys }) => {
     const { key, secret } = target.feeds[feed];
     const headers = { authorization: basicAuthorization(key, secret), "content-type": "application/json", accept: "application/json" };
-    return { feed, keys, full, http: { method: "POST" as const, url, headers, body: `[${batches.join(",")}]` } };
+    return { feed, keys, full, http: { method: "POST" as const, url, headers, body: jsonArrayBody(batches) } };
   });
   return { requests, rejected };
 }
