@@ -6,9 +6,8 @@ import { MPARTICLE_WEBHOOK_AUTH } from "../shared/http/routeAuth.js";
 import { logger } from "../shared/observability.js";
 import { ingestWork } from "../shared/queue/ingest.js";
 import { reportRejected } from "../shared/sources/mparticle/accept.js";
-import { parseEventsApiJson } from "../shared/sources/mparticle/eventsApiBatch.js";
 import { acceptWebhookBatches } from "../shared/sources/mparticle/webhook.js";
-import { readWebhookBody } from "../shared/sources/mparticle/webhookBatch.js";
+import { parseWebhookJson, readWebhookBody } from "../shared/sources/mparticle/webhookBatch.js";
 
 // A bad Pushwoosh setting fails the cold start with a message naming it, before any work is taken.
 checkPushwooshSettings();
@@ -43,7 +42,7 @@ export const handler = ingestHandler(
   },
   {
     limits: MPARTICLE_WEBHOOK_LIMITS,
-    parse: parseEventsApiJson,
+    parse: parseWebhookJson,
     auth: requireAuthorization(MPARTICLE_WEBHOOK_AUTH),
   },
 );

@@ -184,10 +184,12 @@ export function rawDocumentBatch(door: Door, id: string, document: unknown, erro
 
 /** A stable id for a document that has none of its own: the same document parks under the same id. */
 export function documentKey(document: unknown): string {
-  return createHash("sha256")
-    .update(JSON.stringify(document) ?? "")
-    .digest("hex")
-    .slice(0, 32);
+  return textKey(JSON.stringify(document) ?? "");
+}
+
+/** `documentKey` of JSON text as it came: 32 hex digits of its SHA-256. */
+export function textKey(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 32);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

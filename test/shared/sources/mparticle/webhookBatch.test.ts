@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../../shared/errors.js";
 import { parseEventsApiJson } from "../../../../shared/sources/mparticle/eventsApiBatch.js";
-import { normaliseWebhookBatch, readWebhookBatch, readWebhookBody, type WebhookBatch } from "../../../../shared/sources/mparticle/webhookBatch.js";
+import { documentKey } from "../../../../shared/sources/mparticle/accept.js";
+import {
+  normaliseWebhookBatch,
+  parseWebhookJson,
+  readWebhookBatch,
+  readWebhookBody,
+  type WebhookBatch,
+} from "../../../../shared/sources/mparticle/webhookBatch.js";
 import { azureBatchesText, MASTER_CUSTOMER_ID, MASTER_IDFV, MASTER_PUSH_TOKEN, masterSample, publishedEvent } from "./webhookFactories.js";
 import { defined } from "../../../support/defined.js";
 
@@ -37,6 +44,31 @@ describe("readWebhookBody", () => {
     ]);
     expect(defined(body.rejected[1]).events[0]).toMatchObject({ type: "raw_document", door: "webhook", document: "a batch" });
     expect(body.rejected.every((rejected) => rejected.accountSettings === SETTINGS)).toBe(true);
+  });
+
+  it("keys the batches of a body parsed by parseWebhookJson by the body's text and their place in it", () => {
+    const keysOf = (text: string) => {
+      const body = readWebhookBody(parseWebhookJson(text), SETTINGS, RECEIVED);
+      return [...body.batches.map((batch) => batch.batch.requestId), ...body.rejected.map((rejected) => rejected.requestId)];
+    };
+    const document = JSON.stringify(masterSample());
+    const array = `[${document},${document},"a batch"]`;
+
+    // The same body sent again: the same keys, so the same event and work item ids.
+    expect(keysOf(document)).toEqual(keysOf(document));
+    expect(keysOf(array)).toEqual(keysOf(array));
+    // Two copies of one batch in a body are two batches; a body that differs by a byte is another body.
+    expect(new Set(keysOf(array)).size).toBe(3);
+    expect(keysOf(array).every((key) => /^[0-9a-f]{32}$/.test(key))).toBe(true);
+    expect(keysOf(` ${document}`)).not.toEqual(keysOf(document));
+    expect(keysOf(array)).not.toContain(defined(keysOf(document)[0]));
+  });
+
+  it("keys a body parsed elsewhere (a parked document read again) by each batch's own JSON", () => {
+    const body = readWebhookBody(JSON.parse(`[${JSON.stringify(masterSample())},"a batch"]`), SETTINGS, RECEIVED);
+
+    expect(defined(body.batches[0]).batch.requestId).toBe(documentKey(masterSample()));
+    expect(defined(body.rejected[0]).requestId).toBe(documentKey("a batch"));
   });
 
   it("refuses more than 100 batches in one request", () => {
