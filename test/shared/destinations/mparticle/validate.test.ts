@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planBulkRequests } from "../../../../shared/destinations/mparticle/map.js";
-import type { MparticleBatch } from "../../../../shared/destinations/mparticle/schema.js";
-import { batchProblems } from "../../../../shared/destinations/mparticle/validate.js";
+import { CUSTOM_EVENT_TYPES, mparticleEventSchema, type MparticleBatch } from "../../../../shared/destinations/mparticle/schema.js";
+import { batchProblems, eventProblems, passesEventSchema } from "../../../../shared/destinations/mparticle/validate.js";
 import { toMparticlePayload } from "../../../../shared/flows/brazeToMparticle.js";
 import { brazeEventSchema } from "../../../../shared/sources/braze/schema.js";
 import { batchProblems as sandboxBatchProblems, validateEventsApiBatch } from "../../../../infra/local/sandboxes/mparticle.js";
@@ -128,6 +128,79 @@ describe("the mParticle batch validator", () => {
       "user_identities.customer_id: Invalid input: expected string, received undefined",
       'user_identities: Unrecognized key: "customerid"',
       "device_info.ios_idfv: Invalid string: must match pattern /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/",
+    ]);
+  });
+});
+
+/** Mostly a valid value, sometimes one of the others. */
+const mostly = <Value>(valid: fc.Arbitrary<Value>, ...others: Array<fc.Arbitrary<unknown>>) =>
+  fc.oneof({ arbitrary: valid, weight: 3 * others.length }, ...others);
+
+/** Events near the schema's edges: each field of both types valid, missing, of another type or just past a limit, an unknown key. */
+const eventLike = fc
+  .record({
+    event_type: mostly(fc.constantFrom("custom_event", "uninstall"), fc.constantFrom("screen_view", 1)),
+    data: fc.record({
+      source_message_id: mostly(uuid, text, fc.constant(1)),
+      timestamp_unixtime_ms: mostly(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.constantFrom(-1, 1.5, 2 ** 60, "1")),
+      custom_attributes: mostly(
+        fc.dictionary(
+          mostly(text, fc.string({ minLength: 255, maxLength: 258 })),
+          mostly(leaf, fc.constant(Infinity), fc.string({ minLength: 4095, maxLength: 4097 })),
+          {
+            maxKeys: 3,
+            noNullPrototype: true,
+          },
+        ),
+        fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { minKeys: 99, maxKeys: 102, noNullPrototype: true }),
+        fc.constantFrom(null, [], "a"),
+      ),
+      event_name: mostly(text, fc.string({ minLength: 255, maxLength: 258 }), fc.constant(7)),
+      custom_event_type: mostly(fc.constantFrom(...CUSTOM_EVENT_TYPES), text),
+    }),
+    missing: mostly(
+      fc.constant(undefined),
+      fc.constantFrom("event_type", "data", "source_message_id", "timestamp_unixtime_ms", "custom_attributes", "event_name", "custom_event_type"),
+    ),
+    extra: mostly(fc.constant(undefined), fc.constantFrom("event", "data")),
+  })
+  .map(({ event_type, data, missing, extra }) => {
+    const event: Record<string, unknown> = { event_type, data: { ...data } };
+    const fields = event.data as Record<string, unknown>;
+    if (event_type === "uninstall" && extra !== "data") {
+      delete fields.event_name;
+      delete fields.custom_event_type;
+    }
+    if (missing) delete (missing in event ? event : fields)[missing];
+    if (extra) (extra === "event" ? event : fields).extra = 1;
+    return event;
+  });
+
+describe("passesEventSchema, the hand-written check in front of the event schema", () => {
+  it("gives the schema's own answer for events near every edge", () => {
+    fc.assert(
+      fc.property(eventLike, (event) => {
+        expect(passesEventSchema(event)).toBe(mparticleEventSchema.safeParse(event).success);
+      }),
+      { numRuns: 2000, seed: SEED },
+    );
+  });
+
+  it("takes what the mapper makes of Braze events, so the schema runs only for the exceptions", () => {
+    fc.assert(
+      fc.property(brazeEvents, ({ event }) => {
+        expect(passesEventSchema(event)).toBe(true);
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it("leaves to the schema what it cannot vouch for, and the schema names the problem", () => {
+    const event = { event_type: "uninstall", data: { source_message_id: "x", timestamp_unixtime_ms: 1, custom_attributes: {} } };
+
+    expect(passesEventSchema(event)).toBe(false);
+    expect(eventProblems(event)).toEqual([
+      "event.data.source_message_id: Invalid string: must match pattern /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/",
     ]);
   });
 });
