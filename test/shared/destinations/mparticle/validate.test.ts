@@ -145,7 +145,7 @@ const eventLike = fc
       timestamp_unixtime_ms: mostly(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.constantFrom(-1, 1.5, 2 ** 60, "1")),
       custom_attributes: mostly(
         fc.dictionary(
-          mostly(text, fc.string({ minLength: 255, maxLength: 258 })),
+          fc.oneof({ arbitrary: text, weight: 3 }, fc.string({ minLength: 255, maxLength: 258 })),
           mostly(leaf, fc.constant(Infinity), fc.string({ minLength: 4095, maxLength: 4097 })),
           {
             maxKeys: 3,
