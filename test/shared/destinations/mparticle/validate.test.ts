@@ -171,7 +171,7 @@ const eventLike = fc
       delete fields.event_name;
       delete fields.custom_event_type;
     }
-    if (missing) delete (missing in event ? event : fields)[missing];
+    if (typeof missing === "string") delete (missing in event ? event : fields)[missing];
     if (extra) (extra === "event" ? event : fields).extra = 1;
     return event;
   });
