@@ -48,14 +48,13 @@ function sha256(value: string): Buffer {
 /** Digests of the configured credentials (a handful: current and previous per route), hashed once per container. */
 const configuredDigests = new Map<string, Buffer>();
 
-/** Constant-time comparison; hashing first makes the lengths equal so length does not leak either. */
-function tokensEqual(presented: string, expected: string): boolean {
+function configuredDigest(expected: string): Buffer {
   let digest = configuredDigests.get(expected);
   if (!digest) {
     digest = sha256(expected);
     if (configuredDigests.size < 16) configuredDigests.set(expected, digest);
   }
-  return timingSafeEqual(sha256(presented), digest);
+  return digest;
 }
 
 /**
@@ -94,10 +93,14 @@ function presentedCredential(value: string | undefined, scheme: RouteAuth["schem
   return value.toLowerCase().startsWith(prefix) ? value.slice(prefix.length).trim() : undefined;
 }
 
-/** Both comparisons always run, so timing tells neither whether nor which one matched. */
+/**
+ * Both comparisons always run, in constant time, so timing tells neither whether nor which one matched; the
+ * presented credential is hashed once, which makes the lengths equal so length does not leak either.
+ */
 function matchesEither(presented: string, current: string, previous: string): boolean {
-  const matchesCurrent = tokensEqual(presented, current);
-  const matchesPrevious = tokensEqual(presented, previous);
+  const digest = sha256(presented);
+  const matchesCurrent = timingSafeEqual(digest, configuredDigest(current));
+  const matchesPrevious = timingSafeEqual(digest, configuredDigest(previous));
   return matchesCurrent || matchesPrevious;
 }
 
