@@ -18,7 +18,7 @@ import { accept as acceptFirehose, normaliseEventProcessing } from "../shared/so
 import { eventProcessingRequestSchema } from "../shared/sources/mparticle/schema.js";
 import { httpApiEvent } from "../test/support/httpApiEvent.js";
 import { BENCH_PLATFORMS, brazeCurrentsBatch, mparticleEventsRequest, mparticleWebhookBatch } from "./payloads.js";
-import { interleaved, setClock, setRounds, stubSqsSend, type MicroFigure } from "./microTiming.js";
+import { interleaved, MICRO_GROUPS, selection, setClock, setRounds, stubSqsSend, type MicroFigure, type MicroGroup } from "./microTiming.js";
 import { pathCases } from "./path.js";
 import { startSqsProcess } from "./sqsProcess.js";
 
@@ -38,10 +38,11 @@ const FIREHOSE_USERS = 200;
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
-  const braze = (await import("../functions/braze-currents.js")).handler as HttpHandler;
-  const firehose = (await import("../functions/mparticle-events.js")).handler as HttpHandler;
-  const webhook = (await import("../functions/mparticle-webhook.js")).handler as HttpHandler;
+async function ingestCases(mode: "stubbed" | "sqs", wanted: (figure: string) => boolean): Promise<MicroFigure[]> {
+  // Each door's function is loaded only when its figure runs, as a container loads only its own.
+  const braze = async () => (await import("../functions/braze-currents.js")).handler as HttpHandler;
+  const firehose = async () => (await import("../functions/mparticle-events.js")).handler as HttpHandler;
+  const webhook = async () => (await import("../functions/mparticle-webhook.js")).handler as HttpHandler;
   // A fresh context per invocation: its deadline (10 s, as deployed) runs from creation.
   const context = () => lambdaContext("bench", 10, process.env.AWS_REGION ?? "us-east-1");
   const brazeToken = DEVELOPMENT_SECRETS.inbound.brazeToken;
@@ -62,7 +63,15 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
    * serving traffic runs it (init.* measures it cold): in rounds of a few milliseconds the optimising compiler's
    * background work and the odd garbage collection made a door's median up to three times its steady cost.
    */
-  const doorFigure = async (name: string, path: string, handler: HttpHandler, body: () => string, authorization: string, requestsPerRound: number) => {
+  const doorFigure = async (
+    name: string,
+    path: string,
+    load: () => Promise<HttpHandler>,
+    body: () => string,
+    authorization: string,
+    requestsPerRound: number,
+  ) => {
+    const handler = await load();
     const bodies = Array.from({ length: 40 }, body);
     const roundBodies = Array.from({ length: requestsPerRound }, (_, index) => bodies[index % bodies.length] as string);
     let next = 0;
@@ -77,11 +86,17 @@ async function ingestCases(mode: "stubbed" | "sqs"): Promise<MicroFigure[]> {
     );
     return { name: `${name}${suffix}`, description: `POST ${path} handler, ${events} events per request, ${where}; µs per event`, ...result };
   };
-  return [
-    await doorFigure("ingest.braze", "/braze/currents", braze, brazeBody, `Bearer ${brazeToken}`, 100),
-    await doorFigure("ingest.mparticle", "/mparticle/events", firehose, firehoseBody, `Token ${mparticleToken}`, 1000),
-    await doorFigure("ingest.mparticle-webhook", "/mparticle/webhook", webhook, webhookBody, webhookAuthorization, 1000),
+  const doors = [
+    { name: "ingest.braze", run: () => doorFigure("ingest.braze", "/braze/currents", braze, brazeBody, `Bearer ${brazeToken}`, 100) },
+    { name: "ingest.mparticle", run: () => doorFigure("ingest.mparticle", "/mparticle/events", firehose, firehoseBody, `Token ${mparticleToken}`, 1000) },
+    {
+      name: "ingest.mparticle-webhook",
+      run: () => doorFigure("ingest.mparticle-webhook", "/mparticle/webhook", webhook, webhookBody, webhookAuthorization, 1000),
+    },
   ];
+  const figures: MicroFigure[] = [];
+  for (const door of doors) if (wanted(`${door.name}${suffix}`)) figures.push(await door.run());
+  return figures;
 }
 
 /** Queued events as the worker reads them: through JSON, as a message body carries them. */
@@ -92,7 +107,7 @@ function asQueued(batches: WorkBatch[]): Array<{ events: QueuedEvent[]; context:
   });
 }
 
-async function mappingCases(): Promise<MicroFigure[]> {
+async function mappingCases(wanted: (figure: string) => boolean): Promise<MicroFigure[]> {
   const now = new Date().toISOString();
   // Every Braze event through both flows (routing is ingest's job; the mapping takes any Braze event).
   const everyBrazeType = [{ flow: "all", destination: "mixpanel" as const, takes: () => true }];
@@ -113,7 +128,7 @@ async function mappingCases(): Promise<MicroFigure[]> {
     { name: "mapping.braze-mixpanel", flow: brazeToMixpanel, messages: asQueued(brazeBatches), what: "Braze events" },
     { name: "mapping.mparticle-pushwoosh", flow: mparticleToPushwoosh, messages: asQueued(firehoseBatches), what: "Firehose events" },
   ];
-  for (const { name, flow, messages, what } of cases) {
+  for (const { name, flow, messages, what } of cases.filter((each) => wanted(each.name))) {
     const events = messages.reduce((sum, message) => sum + message.events.length, 0);
     const result = await interleaved(
       events,
@@ -132,20 +147,16 @@ async function mappingCases(): Promise<MicroFigure[]> {
   return figures;
 }
 
-/** The groups of figures, in the order they run; `npx tsx bench/micro.ts <out.json> [--rounds N] [--clock wall|cpu] [group...]` runs some alone. */
-const GROUPS = ["mapping", "ingest", "path", "ingest.sqs"] as const;
-
+/** `npx tsx bench/micro.ts <out.json> [--rounds N] [--clock wall|cpu] [group or figure ...]` measures some alone (none named: all). */
 async function main(): Promise<void> {
   const [output, ...rest] = process.argv.slice(2);
-  if (!output) throw new Error(`usage: micro.ts <results.json> [--rounds N] [--clock wall|cpu] [${GROUPS.join("|")} ...]`);
+  if (!output) throw new Error("usage: micro.ts <results.json> [--rounds N] [--clock wall|cpu] [group or figure ...]");
   const roundsAt = rest.indexOf("--rounds");
   if (roundsAt >= 0) setRounds(Number(rest.splice(roundsAt, 2)[1]));
   const clockAt = rest.indexOf("--clock");
   if (clockAt >= 0) setClock(rest.splice(clockAt, 2)[1]);
-  const only = rest;
-  const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
-  if (unknown.length > 0) throw new Error(`micro.ts: no group ${unknown.join(", ")} (groups: ${GROUPS.join(", ")})`);
-  const runs = (group: (typeof GROUPS)[number]) => only.length === 0 || only.includes(group);
+  const wanted = selection(rest);
+  const runs = (group: MicroGroup) => MICRO_GROUPS[group].some(wanted);
   const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
   const sqs = await startSqsProcess();
   try {
@@ -161,13 +172,13 @@ async function main(): Promise<void> {
       process.env[deadLetterQueueUrlEnvVar(destination)] = urls[destination].dlq;
     }
     if (currentsRoutes().length !== 2) throw new Error("the bench expects Braze routed to mParticle and Mixpanel");
-    const figures: MicroFigure[] = runs("mapping") ? await mappingCases() : [];
+    const figures: MicroFigure[] = runs("mapping") ? await mappingCases(wanted) : [];
     stubSqsSend();
-    if (runs("ingest")) figures.push(...(await ingestCases("stubbed")));
-    if (runs("path")) figures.push(...(await pathCases()));
+    if (runs("ingest")) figures.push(...(await ingestCases("stubbed", wanted)));
+    if (runs("path")) figures.push(...(await pathCases(wanted)));
     // A new endpoint gets a new client: the stub stays behind with the old one.
     process.env.AWS_ENDPOINT_URL_SQS = `${sqs.endpoint}/`;
-    if (runs("ingest.sqs")) figures.push(...(await ingestCases("sqs")));
+    if (runs("ingest.sqs")) figures.push(...(await ingestCases("sqs", wanted)));
     await writeFile(output, JSON.stringify(figures));
     // stdout carries the handlers' log lines (discarded by bench/run.ts): the table goes to stderr.
     for (const figure of figures)

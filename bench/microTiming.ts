@@ -2,6 +2,28 @@ import type { SendMessageBatchCommandInput } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../shared/queue/sqsClient.js";
 import { round, spreadOf, type Spread } from "./stats.js";
 
+/**
+ * Every per-event figure of bench/micro.ts, by group, in the order they run. `npm run bench` measures each in
+ * a process of its own, as a Lambda container runs one function: in one process, the figures measured before
+ * a figure (other doors' and flows' code, their heap) made it up to a fifth slower, its floor too.
+ */
+export const MICRO_GROUPS = {
+  mapping: ["mapping.braze-mparticle", "mapping.braze-mixpanel", "mapping.mparticle-pushwoosh"],
+  ingest: ["ingest.braze", "ingest.mparticle", "ingest.mparticle-webhook"],
+  path: ["path.braze-mixpanel", "path.braze-mparticle", "path.mparticle-pushwoosh"],
+  "ingest.sqs": ["ingest.braze.sqs", "ingest.mparticle.sqs", "ingest.mparticle-webhook.sqs"],
+} as const;
+export type MicroGroup = keyof typeof MICRO_GROUPS;
+export const MICRO_FIGURES: readonly string[] = Object.values(MICRO_GROUPS).flat();
+
+/** Which figures a run measures: those named, and every figure of the groups named; all when none is named. */
+export function selection(names: string[]): (figure: string) => boolean {
+  const unknown = names.filter((name) => !(name in MICRO_GROUPS) && !MICRO_FIGURES.includes(name));
+  if (unknown.length > 0) throw new Error(`micro.ts: no group or figure ${unknown.join(", ")} (groups: ${Object.keys(MICRO_GROUPS).join(", ")})`);
+  const chosen = new Set(names.flatMap((name) => (name in MICRO_GROUPS ? [...MICRO_GROUPS[name as MicroGroup]] : [name])));
+  return (figure) => chosen.size === 0 || chosen.has(figure);
+}
+
 /** One per-event figure of bench/micro.ts. */
 export interface MicroFigure {
   name: string;

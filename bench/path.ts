@@ -115,8 +115,8 @@ async function runRound(benchCase: PathCase, ingest: HttpHandler, worker: Worker
   }
 }
 
-/** The path figures; SQS must already be stubbed (stubSqsSend). */
-export async function pathCases(): Promise<MicroFigure[]> {
+/** The path figures (those `wanted`); SQS must already be stubbed (stubSqsSend). */
+export async function pathCases(wanted: (figure: string) => boolean = () => true): Promise<MicroFigure[]> {
   const restoreFetch = stubPartners();
   const sent: Message[] = [];
   let sequence = 0;
@@ -135,7 +135,7 @@ export async function pathCases(): Promise<MicroFigure[]> {
   };
   const figures: MicroFigure[] = [];
   try {
-    for (const benchCase of pathCasesToRun()) {
+    for (const benchCase of pathCasesToRun().filter((each) => wanted(each.name))) {
       const saved = Object.fromEntries(Object.keys(benchCase.environment ?? {}).map((name) => [name, process.env[name]]));
       Object.assign(process.env, benchCase.environment);
       const ingest = handlers[benchCase.path] as HttpHandler;

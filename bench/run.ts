@@ -19,6 +19,7 @@ import {
   type MeasuredEntry,
 } from "./latency.js";
 import type { MicroFigure } from "./micro.js";
+import { MICRO_FIGURES } from "./microTiming.js";
 import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from "./partnerOutage.js";
 import { MPARTICLE_CUSTOM_EVENTS } from "./payloads.js";
 import { countRequests, type RequestsResult } from "./requests.js";
@@ -116,21 +117,25 @@ interface BenchResults {
   durationSeconds: number;
 }
 
-/** The per-event figures, measured in their own process (bench/micro.ts). */
+/** The per-event figures (bench/micro.ts), each in a process of its own, as a Lambda container runs one function. */
 async function microFigures(): Promise<MicroFigure[]> {
   const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
-  const output = join(folder, "micro.json");
+  const figures: MicroFigure[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output], {
-        stdio: ["ignore", "ignore", "pipe"],
+    for (const name of MICRO_FIGURES) {
+      const output = join(folder, `${name}.json`);
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output, name], {
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", reject);
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/micro.ts ${name} failed (${code}): ${stderr.slice(-2000)}`))));
       });
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/micro.ts failed (${code}): ${stderr.slice(-2000)}`))));
-    });
-    return JSON.parse(await readFile(output, "utf8")) as MicroFigure[];
+      figures.push(...(JSON.parse(await readFile(output, "utf8")) as MicroFigure[]));
+    }
+    return figures;
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
