@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash, randomUUID } from "node:crypto";
+import { timingSafeEqual, hash, randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
@@ -43,7 +43,7 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 }
 
 function sha256(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
+  return hash("sha256", value, "buffer");
 }
 /** Digests of the configured credentials (a handful: current and previous per route), hashed once per container. */
 const configuredDigests = new Map<string, Buffer>();

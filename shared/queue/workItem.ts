@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { hasOnlyKeys, isJsonObject, isNonEmptyString } from "../jsonShape.js";
 import * as z from "../zod.js";
 import { DESTINATIONS } from "./definition.js";
@@ -38,7 +38,7 @@ export type WorkBatch = Omit<ParsedWorkItem, "workItemId" | "priorAttempts" | "e
 
 /** A stable id from the parts that identify a piece of work (source ids, never a queue message id). */
 export function deriveWorkItemId(...parts: Array<string | number>): string {
-  return createHash("sha256").update(parts.map(String).join("\u001f")).digest("hex").slice(0, 32);
+  return hash("sha256", parts.map(String).join("\u001f"), "hex").slice(0, 32);
 }
 
 const WORK_ITEM_KEYS = new Set([

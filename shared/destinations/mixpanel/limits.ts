@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { MixpanelEvent } from "./schema.js";
 
 /**
@@ -44,7 +44,7 @@ export function isPlaceholderId(id: string): boolean {
 /** A source id as a valid `$insert_id`: itself when Mixpanel takes it, else the first 32 hex digits of its SHA-256. */
 export function toInsertId(sourceId: string): string {
   if (INSERT_ID.test(sourceId) && !isPlaceholderId(sourceId)) return sourceId;
-  return createHash("sha256").update(sourceId, "utf8").digest("hex").slice(0, 32);
+  return hash("sha256", sourceId, "hex").slice(0, 32);
 }
 
 /** Which limit a cut kept: how many properties, keys, items or too-deep values were dropped. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { RegisterDeviceCall } from "../../destinations/pushwoosh/schema.js";
 import { DEVICE_TYPES, type DeviceType } from "../../destinations/pushwoosh/vocabulary.js";
 import type { Device, Platform, TokenKind } from "../../sources/mparticle/model.js";
@@ -24,7 +24,7 @@ export function deviceTypeFor(platform: Platform, tokenKind: TokenKind | undefin
 
 /** A stable hwid for a device that has no id of its own: the token's hash (the token is the device). */
 export function hwidFromToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex").slice(0, 32);
+  return hash("sha256", token, "hex").slice(0, 32);
 }
 
 /** The Pushwoosh user id: the raw customer id (unless configured to `mpid`), else the mpid; never a hash. */

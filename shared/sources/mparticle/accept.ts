@@ -4,7 +4,7 @@ import type { Destination } from "../../queue/definition.js";
 import { logger } from "../../observability.js";
 import type { AcceptedWork, RejectedWork } from "../../queue/ingest.js";
 import type { WorkBatch } from "../../queue/workItem.js";
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { validationErrorOf, type ValidationError } from "../../errors.js";
 import { schemaOnly, type FastReader } from "../../jsonShape.js";
 import { readEventProcessingRequest, readUsedEvent } from "./firehoseReader.js";
@@ -189,7 +189,7 @@ export function documentKey(document: unknown): string {
 
 /** `documentKey` of JSON text as it came: 32 hex digits of its SHA-256. */
 export function textKey(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 32);
+  return hash("sha256", text, "hex").slice(0, 32);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
