@@ -5,7 +5,9 @@ import { round, spreadOf, type Spread } from "./stats.js";
 /**
  * Every per-event figure of bench/micro.ts, by group, in the order they run. `npm run bench` measures each in
  * a process of its own, as a Lambda container runs one function: in one process, the figures measured before
- * a figure (other doors' and flows' code, their heap) made it up to a fifth slower, its floor too.
+ * a figure (other doors' and flows' code, their heap) made it up to a fifth slower, its floor too. It does so
+ * twice, minutes apart, and pools the rounds: a few seconds in which the host ran slow moved one figure's
+ * median by up to a fifth from one run of the bench to the next.
  */
 export const MICRO_GROUPS = {
   mapping: ["mapping.braze-mparticle", "mapping.braze-mixpanel", "mapping.mparticle-pushwoosh"],
@@ -35,6 +37,8 @@ export interface MicroFigure {
   /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
   spread: Spread;
   ratioSpread: Spread;
+  /** Each timed round's value and floor, so that runs of one figure can be pooled (`pooled`). */
+  rounds: { values: number[]; floors: number[] };
 }
 
 /** Timed rounds per figure (after two of warm-up); `--rounds N` raises it, e.g. to profile one group. */
@@ -83,12 +87,31 @@ export async function interleaved(
       floors.push(floor);
     }
   }
+  return summarised(values, floors);
+}
+
+function summarised(values: number[], floors: number[]): Omit<MicroFigure, "name" | "description"> {
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
   return {
     value: round(median(values), 2),
     floor: round(median(floors), 2),
     spread: spreadOf(values),
     ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
+    rounds: { values, floors },
+  };
+}
+
+/** One figure from several runs of it (each its own process, at another moment): the medians of all their rounds. */
+export function pooled(runs: MicroFigure[]): MicroFigure {
+  const [first] = runs;
+  if (!first) throw new Error("pooled: no runs");
+  return {
+    name: first.name,
+    description: first.description,
+    ...summarised(
+      runs.flatMap((run) => run.rounds.values),
+      runs.flatMap((run) => run.rounds.floors),
+    ),
   };
 }
 

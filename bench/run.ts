@@ -19,7 +19,7 @@ import {
   type MeasuredEntry,
 } from "./latency.js";
 import type { MicroFigure } from "./micro.js";
-import { MICRO_FIGURES } from "./microTiming.js";
+import { MICRO_FIGURES, pooled } from "./microTiming.js";
 import { measurePartnerOutageAndRate, type OutageFigure, type RateFigure } from "./partnerOutage.js";
 import { MPARTICLE_CUSTOM_EVENTS } from "./payloads.js";
 import { countRequests, type RequestsResult } from "./requests.js";
@@ -117,25 +117,30 @@ interface BenchResults {
   durationSeconds: number;
 }
 
-/** The per-event figures (bench/micro.ts), each in a process of its own, as a Lambda container runs one function. */
+/** Runs of each per-event figure (bench/micro.ts), each run in a process of its own; all figures, then all again. */
+const MICRO_PASSES = 2;
+
+/** The per-event figures, each in a process of its own as a Lambda container runs one function, pooled over the passes. */
 async function microFigures(): Promise<MicroFigure[]> {
   const folder = await mkdtemp(join(tmpdir(), "cdp-relay-bench-"));
-  const figures: MicroFigure[] = [];
+  const runs = new Map<string, MicroFigure[]>();
   try {
-    for (const name of MICRO_FIGURES) {
-      const output = join(folder, `${name}.json`);
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output, name], {
-          stdio: ["ignore", "ignore", "pipe"],
+    for (let pass = 0; pass < MICRO_PASSES; pass++) {
+      for (const name of MICRO_FIGURES) {
+        const output = join(folder, `${name}-${pass}.json`);
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL("./micro.ts", import.meta.url)), output, name], {
+            stdio: ["ignore", "ignore", "pipe"],
+          });
+          let stderr = "";
+          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/micro.ts ${name} failed (${code}): ${stderr.slice(-2000)}`))));
         });
-        let stderr = "";
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`bench/micro.ts ${name} failed (${code}): ${stderr.slice(-2000)}`))));
-      });
-      figures.push(...(JSON.parse(await readFile(output, "utf8")) as MicroFigure[]));
+        for (const figure of JSON.parse(await readFile(output, "utf8")) as MicroFigure[]) runs.set(figure.name, [...(runs.get(figure.name) ?? []), figure]);
+      }
     }
-    return figures;
+    return [...runs.values()].map(pooled);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -201,7 +206,7 @@ async function measureAll(streams: number, log: (line: string) => void): Promise
       }
     };
     if (streams === 1) await stopStack();
-    log("per-event figures (bench/micro.ts, own process) ...");
+    log("per-event figures (bench/micro.ts, a process per figure, two passes) ...");
     const micro = await loaded(microFigures);
     log("bundles and cold init (CDK synth, interleaved starts) ...");
     const bundles = await measureBundles(undefined, loaded);
