@@ -19,7 +19,11 @@ export interface Figure {
    * init.*, the bare-Node start (a fresh node importing an empty module). Null when none applies.
    */
   floor: number | null;
-  /** value ÷ floor; null without a floor. */
+  /**
+   * value ÷ floor; for the per-event figures, the median of each round's value ÷ that round's floor (measured
+   * right after it, on the same machine state), which `value ÷ floor` matches when the machine held one speed.
+   * Null without a floor.
+   */
   ratio: number | null;
   /** The largest acceptable ratio when there is a floor, else the largest acceptable value; null when the issue sets none. */
   goal: number | null;
@@ -35,6 +39,8 @@ export interface Figure {
 export interface Measured {
   value: number;
   floor: number | null;
+  /** The median of the per-round ratios, where rounds pair a value with its floor; else value ÷ floor. */
+  ratio?: number;
   spread: Spread;
   ratioSpread: Spread | null;
 }
@@ -73,7 +79,7 @@ function goalOf(name: string): number | null {
 
 export function figure(name: string, description: string, unit: string, measured: Measured, goal = goalOf(name)): Figure {
   const { value, floor } = measured;
-  const ratio = floor ? round(value / floor, 2) : null;
+  const ratio = floor ? round(measured.ratio ?? value / floor, 2) : null;
   const compared = ratio ?? value;
   const met = goal === null ? null : name === "e2e.p99" ? compared < goal : compared <= goal;
   return {
@@ -122,7 +128,7 @@ export function printFigures(figures: Figure[]): void {
 function enqueuedGoal(name: string, micro: MicroFigure[]): number | null {
   if (!name.endsWith(".sqs")) return null;
   const stubbed = micro.find((m) => m.name === name.slice(0, -".sqs".length));
-  return stubbed ? round((2 * stubbed.value) / stubbed.floor, 2) : null;
+  return stubbed ? round(2 * stubbed.ratio, 2) : null;
 }
 
 /** Every figure of the run, in the order the table prints them. */

@@ -181,8 +181,7 @@ async function main(): Promise<void> {
     if (runs("ingest.sqs")) figures.push(...(await ingestCases("sqs", wanted)));
     await writeFile(output, JSON.stringify(figures));
     // stdout carries the handlers' log lines (discarded by bench/run.ts): the table goes to stderr.
-    for (const figure of figures)
-      console.error(`${figure.name.padEnd(32)} ${figure.value} µs/event, floor ${figure.floor}: ${(figure.value / figure.floor).toFixed(2)}×`);
+    for (const figure of figures) console.error(`${figure.name.padEnd(32)} ${figure.value} µs/event, floor ${figure.floor}: ${figure.ratio}×`);
   } finally {
     await sqs.stop();
     await rm(folder, { recursive: true, force: true });

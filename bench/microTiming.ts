@@ -34,6 +34,8 @@ export interface MicroFigure {
   value: number;
   /** µs per event of JSON.parse + JSON.stringify of the same text, same run, interleaved. */
   floor: number;
+  /** The median of each round's value ÷ its floor: the two are measured back to back, so a slow moment moves both. */
+  ratio: number;
   /** µs per event in each round, and value ÷ floor in each round: how sure the medians are. */
   spread: Spread;
   ratioSpread: Spread;
@@ -92,11 +94,13 @@ export async function interleaved(
 
 function summarised(values: number[], floors: number[]): Omit<MicroFigure, "name" | "description"> {
   const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  const ratios = values.map((value, index) => value / (floors[index] as number));
   return {
     value: round(median(values), 2),
     floor: round(median(floors), 2),
+    ratio: round(median(ratios), 2),
     spread: spreadOf(values),
-    ratioSpread: spreadOf(values.map((value, index) => value / (floors[index] as number))),
+    ratioSpread: spreadOf(ratios),
     rounds: { values, floors },
   };
 }
