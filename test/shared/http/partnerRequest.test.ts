@@ -80,6 +80,18 @@ describe("partnerRequest without a server", () => {
   });
 });
 
+describe("partnerRequest with a request fetch refuses to send", () => {
+  it("says why in the error, from the error itself when it has no cause", async () => {
+    const error = await partnerRequest("test", { method: "GET", url: "http://127.0.0.1:9/events?token=secret", headers: { "x-bad": "a\nb" } }).catch(
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toMatch(/^test request failed: \/events: Headers\.append: .* is an invalid header value\.$/s);
+    expect((error as Error).message).not.toContain("secret");
+  });
+});
+
 describe("partnerRequest's diagnostics channel", () => {
   const local = useLocalServer((request, response) => {
     request.resume();
