@@ -77,7 +77,9 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
       expect(response.status).toBe(200);
     }
 
-    await waitFor(() => mapping.currentState === "Disabled", 60_000, "the Mixpanel worker to pause its mapping");
+    // The pause came ~10 s after the posts in some runs and ~55 s in others (the same before and after the
+    // third performance pass), and 60 s failed a clean-clone CI run once: the assertion is that it pauses.
+    await waitFor(() => mapping.currentState === "Disabled", 120_000, "the Mixpanel worker to pause its mapping");
     const partners = (await live("GET", "/_live/partners")).partners as Array<{ destination: string; down: boolean; held: number }>;
     expect(partners.find((partner) => partner.destination === "mixpanel")).toMatchObject({ down: true, held: expect.any(Number) });
     expect(partners.find((partner) => partner.destination === "mixpanel")?.held).toBeGreaterThan(0);
