@@ -63,14 +63,15 @@ async function ingestCases(mode: "stubbed" | "sqs", wanted: (figure: string) => 
    * serving traffic runs it (init.* measures it cold): in rounds of a few milliseconds the optimising compiler's
    * background work and the odd garbage collection made a door's median up to three times its steady cost.
    */
-  const doorFigure = async (
-    name: string,
-    path: string,
-    load: () => Promise<HttpHandler>,
-    body: () => string,
-    authorization: string,
-    requestsPerRound: number,
-  ) => {
+  interface Door {
+    name: string;
+    path: string;
+    load: () => Promise<HttpHandler>;
+    body: () => string;
+    authorization: string;
+    requestsPerRound: number;
+  }
+  const doorFigure = async ({ name, path, load, body, authorization, requestsPerRound }: Door) => {
     const handler = await load();
     const bodies = Array.from({ length: 40 }, body);
     const roundBodies = Array.from({ length: requestsPerRound }, (_, index) => bodies[index % bodies.length] as string);
@@ -86,16 +87,27 @@ async function ingestCases(mode: "stubbed" | "sqs", wanted: (figure: string) => 
     );
     return { name: `${name}${suffix}`, description: `POST ${path} handler, ${events} events per request, ${where}; µs per event`, ...result };
   };
-  const doors = [
-    { name: "ingest.braze", run: () => doorFigure("ingest.braze", "/braze/currents", braze, brazeBody, `Bearer ${brazeToken}`, 100) },
-    { name: "ingest.mparticle", run: () => doorFigure("ingest.mparticle", "/mparticle/events", firehose, firehoseBody, `Token ${mparticleToken}`, 1000) },
+  const doors: Door[] = [
+    { name: "ingest.braze", path: "/braze/currents", load: braze, body: brazeBody, authorization: `Bearer ${brazeToken}`, requestsPerRound: 100 },
+    {
+      name: "ingest.mparticle",
+      path: "/mparticle/events",
+      load: firehose,
+      body: firehoseBody,
+      authorization: `Token ${mparticleToken}`,
+      requestsPerRound: 1000,
+    },
     {
       name: "ingest.mparticle-webhook",
-      run: () => doorFigure("ingest.mparticle-webhook", "/mparticle/webhook", webhook, webhookBody, webhookAuthorization, 1000),
+      path: "/mparticle/webhook",
+      load: webhook,
+      body: webhookBody,
+      authorization: webhookAuthorization,
+      requestsPerRound: 1000,
     },
   ];
   const figures: MicroFigure[] = [];
-  for (const door of doors) if (wanted(`${door.name}${suffix}`)) figures.push(await door.run());
+  for (const door of doors) if (wanted(`${door.name}${suffix}`)) figures.push(await doorFigure(door));
   return figures;
 }
 

@@ -66,8 +66,9 @@ async function send(partner: string, request: PartnerHttpRequest): Promise<Partn
     if (partnerCalls.hasSubscribers) partnerCalls.publish({ partner, request, response: answer, durationMs: answer.latencyMs } satisfies PartnerCallMessage);
     return answer;
   } catch (error) {
-    const reason = timeout.signal.aborted ? "timed out" : "failed";
-    const detail = timeout.signal.aborted
+    const timedOut = timeout.signal.aborted;
+    const reason = timedOut ? "timed out" : "failed";
+    const detail = timedOut
       ? `no answer within ${milliseconds} ms`
       : error instanceof Error
         ? ((error.cause as Error | undefined)?.message ?? error.message)

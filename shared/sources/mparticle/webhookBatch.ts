@@ -257,10 +257,10 @@ export function readWebhookBody(json: unknown, accountSettings: Record<string, s
   const keyOf = batchKeys(json);
   documents.forEach((document, position) => {
     const prefix = Array.isArray(json) ? [position] : [];
-    const key = () => keyOf(document, position);
+    const key = (batch: unknown) => keyOf(batch, position);
     const read = readWebhookBatch(document, prefix, webhookReaders.batch, key);
     if (read instanceof ValidationError) {
-      body.rejected.push(rawDocumentBatch("webhook", key(), document, read, accountSettings));
+      body.rejected.push(rawDocumentBatch("webhook", key(document), document, read, accountSettings));
       return;
     }
     const normalised = normaliseWebhookBatch(read, accountSettings, receivedAtMs, prefix, webhookReaders.event);
