@@ -1,4 +1,4 @@
-/** Scanning JSON text without parsing it (ingest's checks before JSON.parse, mParticle's long integers). */
+/** Scanning JSON text without parsing it (ingest's pass before JSON.parse, shared/http/jsonScan.ts). */
 
 const BACKSLASH = 0x5c;
 

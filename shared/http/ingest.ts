@@ -17,13 +17,15 @@ import {
 } from "../errors.js";
 import { createMetrics, logger, publishCount, SECRET_NOT_CONFIGURED_METRIC } from "../observability.js";
 import { keepSourceTexts } from "../sourceText.js";
-import { scanJson } from "./jsonScan.js";
+import { scanJson, type JsonScan } from "./jsonScan.js";
 import type { IngestLimits } from "./limits.js";
 import type { RouteAuth } from "./routeAuth.js";
 
 /** An ingest request once the chain ran: the body as parsed JSON, within the route's limits. */
 export type IngestEvent = APIGatewayProxyEventV2 & { json: unknown; correlationId: string };
 export type IngestResult = APIGatewayProxyStructuredResultV2;
+/** A route's own JSON parser, given the text and what ingest's scan of it found (its long integers among them). */
+export type JsonParser = (text: string, scan: JsonScan) => unknown;
 
 /** A correlation id a caller may set: a plain token, since it travels in logs and SQS attributes. */
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -202,13 +204,13 @@ function gunzip(bytes: Buffer, limit: number): Buffer {
 }
 
 /** Parses JSON (with the route's parser, JSON.parse by default), naming the problem in a 400 when it is not. */
-function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse, emptyBody?: unknown): unknown {
+function parseJson(raw: string, scan: JsonScan, parse?: JsonParser, emptyBody?: unknown): unknown {
   if (raw.trim() === "") {
     if (emptyBody !== undefined) return emptyBody;
     throw new ValidationError("body is empty");
   }
   try {
-    return parse(raw);
+    return parse ? parse(raw, scan) : JSON.parse(raw);
   } catch {
     throw new ValidationError("body is not valid JSON");
   }
@@ -234,16 +236,17 @@ function checkItemCount(json: unknown, items: IngestLimits["items"]): void {
  * media type and encoding, size on the wire, size while inflating, UTF-8, nesting depth, then parsing
  * and the number of events. The text of each event is kept beside it (shared/sourceText.ts).
  */
-function decodeBody(limits: IngestLimits, parse?: (text: string) => unknown, emptyBody?: unknown): MiddlewareObj<IngestEvent, IngestResult> {
+function decodeBody(limits: IngestLimits, parse?: JsonParser, emptyBody?: unknown): MiddlewareObj<IngestEvent, IngestResult> {
   return {
     before: async function decodeBodyBefore(request) {
       const { event } = request;
       checkContentType(header(event, "content-type"));
       const text = bodyText(event, isGzip(header(event, "content-encoding")), limits);
       // A route's own parser may read the text differently from JSON.parse: its items' texts are not kept.
-      const itemTexts = scanJson(text, limits.maxDepth, parse ? undefined : limits.items?.field);
-      event.json = parseJson(text, parse, emptyBody);
+      const scan = scanJson(text, limits.maxDepth, parse ? undefined : limits.items?.field);
+      event.json = parseJson(text, scan, parse, emptyBody);
       checkItemCount(event.json, limits.items);
+      const itemTexts = scan.items;
       if (itemTexts && limits.items) keepSourceTexts((event.json as Record<string, unknown> | null)?.[limits.items.field], itemTexts);
     },
   };
@@ -296,7 +299,7 @@ export interface IngestOptions {
   /** `requireAuthorization(...)`; absent for routes the partner calls without credentials. */
   auth?: MiddlewareObj<IngestEvent, IngestResult>;
   /** The route's JSON parser when JSON.parse loses something it needs (it may throw on invalid JSON). */
-  parse?: (text: string) => unknown;
+  parse?: JsonParser;
   /** What an empty (or all-whitespace) body stands for on this route, e.g. a sender's check request; absent: a 400. */
   emptyBody?: unknown;
 }

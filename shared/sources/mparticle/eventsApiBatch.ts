@@ -1,5 +1,5 @@
 import * as z from "../../zod.js";
-import { stringEnd } from "../../jsonText.js";
+import { scanJson, withLongIntegersAsDigits, type JsonScan } from "../../http/jsonScan.js";
 
 /**
  * The mParticle JSON batch in both of its forms: the document the Events API takes in, and the **outgoing**
@@ -185,41 +185,11 @@ export type EventsApiBatch = z.infer<typeof eventsApiBatchSchema>;
 /** mParticle's bulk endpoint takes at most 100 batches per request; the Webhook body is held to the same. */
 export const MAX_BATCHES_PER_REQUEST = 100;
 
-/** An integer of 16 digits or more: one that may not fit a double exactly. */
-const LONG_INTEGER = /^-?\d{16,}$/;
-
-/** A character a JSON number can hold after its first: digits, `.`, `e`, `E`, `+`, `-`. */
-function inNumber(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x65 || code === 0x45 || code === 0x2b || code === 0x2d;
-}
-
 /**
  * JSON.parse, except that an integer too large for a double stays a string of its digits: mParticle's
- * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would name another user.
- * One linear pass, jumping over strings, quotes such numbers; invalid JSON still fails in JSON.parse.
+ * ids (mpid, event and session ids) are 64-bit, and a rounded mpid would name another user. `scan` is the
+ * text's scanJson, when ingest has made it already; invalid JSON still fails in JSON.parse.
  */
-export function parseEventsApiJson(source: string): unknown {
-  let out = "";
-  let copiedUpTo = 0;
-  for (let index = 0; index < source.length; index++) {
-    const code = source.charCodeAt(index);
-    if (code === 0x22) {
-      index = stringEnd(source, index);
-      if (index === -1) break;
-      continue;
-    }
-    if (code !== 0x2d && (code < 0x30 || code > 0x39)) continue;
-    let end = index + 1;
-    while (end < source.length && inNumber(source.charCodeAt(end))) end++;
-    // Fewer than 16 characters hold no integer beyond 2^53.
-    if (end - index >= 16) {
-      const token = source.slice(index, end);
-      if (LONG_INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
-        out += `${source.slice(copiedUpTo, index)}"${token}"`;
-        copiedUpTo = end;
-      }
-    }
-    index = end - 1;
-  }
-  return JSON.parse(copiedUpTo === 0 ? source : out + source.slice(copiedUpTo));
+export function parseEventsApiJson(source: string, scan: JsonScan = scanJson(source, Number.POSITIVE_INFINITY)): unknown {
+  return JSON.parse(withLongIntegersAsDigits(source, scan.longIntegers));
 }

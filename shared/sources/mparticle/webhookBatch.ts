@@ -16,6 +16,7 @@ import { schemaOnly, type FastReader } from "../../jsonShape.js";
 import { webhookReaders } from "./eventsApiReader.js";
 import { normalisePushToken, type Device, type EventFailure, type MparticleEvent, type NormalisedBatch, type Platform, type TokenKind } from "./model.js";
 import type { Identity } from "./schema.js";
+import type { JsonScan } from "../../http/jsonScan.js";
 
 /**
  * mParticle's JSON batches as its Webhook output POSTs them (docs.mparticle.com/integrations/webhook, in
@@ -41,8 +42,8 @@ export interface WebhookBatch {
 const bodyDigests = new WeakMap<object, string>();
 
 /** The Webhook body's parser: 64-bit-safe (parseEventsApiJson), remembering the text's digest for the keys. */
-export function parseWebhookJson(text: string): unknown {
-  const json = parseEventsApiJson(text);
+export function parseWebhookJson(text: string, scan?: JsonScan): unknown {
+  const json = parseEventsApiJson(text, scan);
   if (typeof json === "object" && json !== null) bodyDigests.set(json, textKey(text));
   return json;
 }
