@@ -117,15 +117,21 @@ async function resume(runtime: WorkerRuntime, why: string): Promise<void> {
   logger.info(`consumption resumed: ${why}`, { destination: runtime.destination });
 }
 
-/** Nothing visible to probe with: stay paused while held messages are due back, else resume. */
-async function resumeUnlessHeld(runtime: WorkerRuntime): Promise<void> {
+/**
+ * Nothing visible to probe with: stay paused while messages are due back, else resume. Due back are the held
+ * ones (delayed) and those in flight: a batch the mapping took before the pause settled, or a message another
+ * container is retrying (its visibility extended by the backoff). Resumed, the in-flight ones would come back
+ * to containers that have not found the partner down, and spend their attempts on the outage.
+ */
+async function resumeUnlessDueBack(runtime: WorkerRuntime): Promise<void> {
   const { Attributes } = await sqsClient().send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrlFor(runtime.destination),
-      AttributeNames: ["ApproximateNumberOfMessagesDelayed"],
+      AttributeNames: ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"],
     }),
   );
-  if (Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0) === 0) await resume(runtime, "the queue is empty");
+  const dueBack = Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  if (dueBack === 0) await resume(runtime, "the queue is empty");
 }
 
 /**
@@ -138,7 +144,7 @@ export async function probe(runtime: WorkerRuntime, context: Context): Promise<v
   publishCount(runtime.metrics, "partnerDown", paused ? 1 : 0);
   if (!paused) return;
   const messages = await receive(runtime);
-  if (messages.length === 0) return resumeUnlessHeld(runtime);
+  if (messages.length === 0) return resumeUnlessDueBack(runtime);
   const back = await partnerIsBack(runtime, messages, context);
   if (back) {
     await resume(runtime, "the partner answered the probe");

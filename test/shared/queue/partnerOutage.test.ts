@@ -206,6 +206,19 @@ describe("partner outages, one invocation at a time", () => {
       expect((await inspectQueue(sqs, queueUrl())).delayed).toHaveLength(1);
     });
 
+    it("stays paused while messages are in flight, though none is visible or held: they come back to the probe, not to containers that would spend their attempts", async () => {
+      // A batch the mapping took before the pause settled, or a message another container retries in place.
+      await send([workItem(1)]);
+      await sqs.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl(), MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+
+      await probeWhilePaused();
+
+      expect(lambda.mapping.updates).toEqual([]);
+      expect(lambda.mapping.enabled).toBe(false);
+      expect(partner.calls).toEqual([]);
+      expect((await inspectQueue(sqs, queueUrl())).inflight).toHaveLength(1);
+    });
+
     it("holds on an outage: one call, every message held with the attempts spent before this receive, consumption still paused", async () => {
       partner.state = "down";
       await send([1, 2, 3].map((n) => workItem(n)));
