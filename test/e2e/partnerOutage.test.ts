@@ -77,8 +77,8 @@ describe("partner outages and rate limits through the local stack (issue 19)", (
       expect(response.status).toBe(200);
     }
 
-    // The pause came ~10 s after the posts in some runs and ~55 s in others (the same before and after the
-    // third performance pass), and 60 s failed a clean-clone CI run once: the assertion is that it pauses.
+    // The pause is requested ~10 s after the posts. Until the probe counted in-flight messages as due back, it
+    // could resume the mapping before it settled (then ~30–55 s); the generous wait only guards a loaded machine.
     await waitFor(() => mapping.currentState === "Disabled", 120_000, "the Mixpanel worker to pause its mapping");
     const partners = (await live("GET", "/_live/partners")).partners as Array<{ destination: string; down: boolean; held: number }>;
     expect(partners.find((partner) => partner.destination === "mixpanel")).toMatchObject({ down: true, held: expect.any(Number) });
