@@ -11,6 +11,13 @@ import type { WorkerRuntime } from "./workerRuntime.js";
 
 /** Messages one probe receives: one is the probe, the others are held (or parked once too old). */
 const PROBE_RECEIVE = 10;
+/**
+ * How long a probe's receive waits for a message. Long polling asks every SQS server, where a short poll
+ * samples a few and may answer empty while messages wait (SQS Developer Guide, "Amazon SQS short and long
+ * polling"); and the messages the last probe held for PARTNER_PROBE_SECONDS come back just after this tick,
+ * which a short poll missed, leaving one probe per two intervals.
+ */
+const PROBE_WAIT_SECONDS = 2;
 /** The probe keeps parking expired messages while the invocation has more than this left. */
 const DRAIN_MARGIN_MS = 10_000;
 
@@ -58,6 +65,7 @@ async function receive(runtime: WorkerRuntime): Promise<Message[]> {
     new ReceiveMessageCommand({
       QueueUrl: queueUrlFor(runtime.destination),
       MaxNumberOfMessages: PROBE_RECEIVE,
+      WaitTimeSeconds: PROBE_WAIT_SECONDS,
       MessageSystemAttributeNames: ["All"],
       MessageAttributeNames: ["All"],
     }),

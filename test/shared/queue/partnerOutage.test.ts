@@ -206,6 +206,17 @@ describe("partner outages, one invocation at a time", () => {
       expect((await inspectQueue(sqs, queueUrl())).delayed).toHaveLength(1);
     });
 
+    it("waits for a held message that comes back just after its tick, and probes with it instead of finding the queue empty", async () => {
+      partner.state = "down";
+      await send([workItem(1)], 1);
+
+      await probeWhilePaused();
+
+      expect(partner.calls).toHaveLength(1);
+      expect(lambda.mapping.updates).toEqual([]);
+      expect((await inspectQueue(sqs, queueUrl())).delayed).toHaveLength(1);
+    });
+
     it("stays paused while messages are in flight, though none is visible or held: they come back to the probe, not to containers that would spend their attempts", async () => {
       // A batch the mapping took before the pause settled, or a message another container retries in place.
       await send([workItem(1)]);
