@@ -70,7 +70,6 @@ export class RelayFunction extends Construct {
         // Bundle the SDK clients we pin and test with instead of the runtime's copy. Externalised, the bundles
         // shrink to ~185 KB but a cold start loads the SDK's unbundled files and took ~100 ms longer (docs/performance.md).
         bundleAwsSDK: true,
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         // Bundle-time substitutes (infra/bundling/, each file says why and what it saved; docs/performance.md):
         // the SDK's default credential chain becomes the environment, the only source Lambda uses; the
         // event-stream codecs, which no SQS or Secrets Manager operation needs, are left out.

@@ -1,5 +1,5 @@
 import type { Message } from "@aws-sdk/client-sqs";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deadLetterQueueName } from "../../shared/queue/definition.js";
@@ -86,6 +86,11 @@ describe("the synthesized stack's Lambda bundles, run as deployed", () => {
   it("keeps every bundle within 300 KB (issue 20; bench/README.md reports the sizes)", () => {
     const sizes = Object.fromEntries(stack.functions.map((fn) => [fn.name, statSync(path.join(fn.assetDir, "index.mjs")).size]));
     for (const [name, bytes] of Object.entries(sizes)) expect(bytes, name).toBeLessThanOrEqual(300 * 1024);
+  });
+
+  it("bundles no CommonJS require: the ESM bundles have no `require` to call (a dependency that needs one would fail at run time)", () => {
+    // esbuild's shim for a require left in an ESM bundle throws this without one.
+    for (const fn of stack.functions) expect(readFileSync(path.join(fn.assetDir, "index.mjs"), "utf8"), fn.name).not.toContain("Dynamic require of");
   });
 
   it("gives each worker's role what its SQS event source mapping needs", () => {
