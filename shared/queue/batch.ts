@@ -2,6 +2,8 @@ import { processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { toRelayError, type DeliveryOutcome, type ValidationError } from "../errors.js";
+import { logger } from "../observability.js";
+import { consumptionPaused } from "./consumption.js";
 import { emptyTally, type PartnerTally, type WatchOptions } from "./partnerGuard.js";
 import { parkUnreadable, settle } from "./settle.js";
 import { eventKey, parseRecord, type WorkerMessage } from "./workerMessage.js";
@@ -23,6 +25,27 @@ function readRecords(records: SQSRecord[]): { messages: Map<string, WorkerMessag
     else unreadable.set(record.messageId, parsed.error);
   }
   return { messages, unreadable };
+}
+
+/**
+ * Whether an outage in this batch is the partner's (held) rather than the message's (an attempt spent): the
+ * probe says so, this container has found the partner down, or another container has paused the queue since
+ * this batch was taken (its mapping is Disabled or Disabling). Health is each container's; the pause is the
+ * fleet's, and a batch in flight when it came would otherwise spend its attempts on the outage. Lambda is
+ * asked only when a call of the batch had an outage.
+ */
+async function partnerDownFor(runtime: WorkerRuntime, tally: PartnerTally, options: BatchOptions): Promise<boolean> {
+  if (options.partnerDown === true || runtime.guard.health.down) return true;
+  if (tally.outage === 0) return false;
+  try {
+    return await consumptionPaused(runtime.destination);
+  } catch (error) {
+    logger.warn("could not read whether consumption is paused: this batch's outages count as attempts", {
+      destination: runtime.destination,
+      error: (error as Error).message,
+    });
+    return false;
+  }
 }
 
 /** Delivers every message in one call under the partner guard; a thrown delivery fails every event alike. */
@@ -65,7 +88,7 @@ export async function processBatch(
   const outcomes = await deliverAll(runtime, ordered, tally, options, deliverOptions);
   count(runtime, "throttled", tally.throttled);
   if (carry) await carry.carryOver(runtime, ordered, outcomes);
-  const partnerDown = options.partnerDown === true || runtime.guard.health.down;
+  const partnerDown = await partnerDownFor(runtime, tally, options);
   try {
     const response = await processPartialResponse(
       event,

@@ -162,6 +162,48 @@ describe("partner outages, one invocation at a time", () => {
       expect((await inspectQueue(sqs, queueUrl())).delayed).toHaveLength(5);
     });
 
+    it("holds an outage in a container that has not found the partner down once another has paused the queue: no attempt spent", async () => {
+      partner.state = "down";
+      const container = createWorkerHandler(testPartnerWorker(destination, partner, 1));
+      // Another container paused the queue while this batch was in flight.
+      lambda.mapping.enabled = false;
+
+      const response = await deliverFromQueue(container, [workItem(1)]);
+
+      expect(partner.calls).toHaveLength(1);
+      expect(response).toEqual({ batchItemFailures: [] });
+      const { delayed } = await inspectQueue(sqs, queueUrl());
+      expect(delayed.map((message) => [workItemOf(message).correlationId, workItemOf(message).priorAttempts])).toEqual([["corr-1", 0]]);
+      expect(lambda.mapping.updates).toEqual([]);
+    });
+
+    it("spends an attempt on an outage in a container that has not found the partner down while the queue is consumed", async () => {
+      partner.state = "down";
+
+      const response = await deliverFromQueue(createWorkerHandler(testPartnerWorker(destination, partner, 1)), [workItem(1)]);
+
+      expect(partner.calls).toHaveLength(1);
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect((await inspectQueue(sqs, queueUrl())).delayed).toEqual([]);
+    });
+
+    it("counts the outage as an attempt, and says why, when it cannot read whether the queue is paused", async () => {
+      vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "pushwoosh-worker-unmapped");
+      partner.state = "down";
+      const invocation = context();
+
+      const response = await deliverFromQueue(createWorkerHandler(testPartnerWorker(destination, partner, 1)), [workItem(1)], invocation);
+
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(logsOf(invocation, "WARN")).toContainEqual(
+        expect.objectContaining({
+          message: "could not read whether consumption is paused: this batch's outages count as attempts",
+          destination,
+          error: "no event source mapping feeds pushwoosh-worker-unmapped from cdp-relay-pushwoosh",
+        }),
+      );
+    });
+
     it("logs an error and still holds the batch when consumption cannot be paused", async () => {
       vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "pushwoosh-worker-unmapped");
       partner.state = "down";
