@@ -1,10 +1,9 @@
 import { processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { partnerConditionOf, toRelayError, type DeliveryOutcome, type ValidationError } from "../errors.js";
+import { toRelayError, type DeliveryOutcome, type ValidationError } from "../errors.js";
 import { logger } from "../observability.js";
 import { consumptionPaused } from "./consumption.js";
-import { MAX_RECEIVE_COUNT } from "./definition.js";
 import { emptyTally, type PartnerTally, type WatchOptions } from "./partnerGuard.js";
 import { parkUnreadable, settle } from "./settle.js";
 import { eventKey, parseRecord, type WorkerMessage } from "./workerMessage.js";
@@ -28,41 +27,16 @@ function readRecords(records: SQSRecord[]): { messages: Map<string, WorkerMessag
   return { messages, unreadable };
 }
 
-/** Whether a message on its last attempt failed on an outage: each of its attempts was a call that failed, in whichever container. */
-function lastAttemptOnOutage(messages: WorkerMessage[], outcomes: Map<string, DeliveryOutcome>): boolean {
-  return messages.some(
-    (message) =>
-      message.attempt >= MAX_RECEIVE_COUNT &&
-      message.workItem.events.some((queued) => {
-        const outcome = outcomes.get(eventKey(message.messageId, queued.id));
-        return outcome?.kind === "failed" && partnerConditionOf(outcome.error) === "outage";
-      }),
-  );
-}
-
 /**
  * Whether an outage in this batch is the partner's (held) rather than the message's (an attempt spent): the
- * probe says so; this container has found the partner down; a message failed its last attempt on an outage
- * while this container has had no answer since its own last outage (health is each container's, and retries
- * spread over containers, so the message may be the only one to have seen enough: the container then counts
- * the partner down, and pauses); or another container has paused the queue since this batch was taken (its
- * mapping is Disabled or Disabling: the pause is the fleet's). Lambda is asked only when a call of the batch
- * had an outage.
+ * probe says so, this container has found the partner down, or another container has paused the queue since
+ * this batch was taken (its mapping is Disabled or Disabling). Health is each container's; the pause is the
+ * fleet's, and a batch in flight when it came would otherwise spend its attempts on the outage. Lambda is
+ * asked only when a call of the batch had an outage.
  */
-async function partnerDownFor(
-  runtime: WorkerRuntime,
-  messages: WorkerMessage[],
-  outcomes: Map<string, DeliveryOutcome>,
-  tally: PartnerTally,
-  options: BatchOptions,
-): Promise<boolean> {
-  const { health } = runtime.guard;
-  if (options.partnerDown === true || health.down) return true;
+async function partnerDownFor(runtime: WorkerRuntime, tally: PartnerTally, options: BatchOptions): Promise<boolean> {
+  if (options.partnerDown === true || runtime.guard.health.down) return true;
   if (tally.outage === 0) return false;
-  if (health.lastCallFailed && lastAttemptOnOutage(messages, outcomes)) {
-    health.enterDown();
-    return true;
-  }
   try {
     return await consumptionPaused(runtime.destination);
   } catch (error) {
@@ -114,7 +88,7 @@ export async function processBatch(
   const outcomes = await deliverAll(runtime, ordered, tally, options, deliverOptions);
   count(runtime, "throttled", tally.throttled);
   if (carry) await carry.carryOver(runtime, ordered, outcomes);
-  const partnerDown = await partnerDownFor(runtime, ordered, outcomes, tally, options);
+  const partnerDown = await partnerDownFor(runtime, tally, options);
   try {
     const response = await processPartialResponse(
       event,

@@ -33,20 +33,6 @@ export class PartnerHealth {
     return this.enteredDownAt !== undefined;
   }
 
-  /** Whether this container's last call had an outage: no answer from the partner since. */
-  get lastCallFailed(): boolean {
-    return this.outagesInARow > 0;
-  }
-
-  /**
-   * Down on other evidence than this container's own calls: a message whose every attempt, in whichever
-   * containers took it, ended in an outage (shared/queue/batch.ts). Up again on the next answer.
-   */
-  enterDown(now = performance.now()): void {
-    this.lastOutageAt = now;
-    this.enteredDownAt ??= now;
-  }
-
   /** When the partner went down (monotonic ms, performance.now()), undefined while it is up. */
   get downSince(): number | undefined {
     return this.enteredDownAt;

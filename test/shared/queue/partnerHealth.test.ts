@@ -25,21 +25,6 @@ describe("PartnerHealth", () => {
     expect(health.down).toBe(false);
   });
 
-  it("says whether its last call had an outage, and goes down on other evidence until the next answer, refusing calls for a probe interval", async () => {
-    vi.stubEnv("PARTNER_PROBE_SECONDS", "60");
-    const health = new PartnerHealth();
-    health.record("call", "outage", 0, 1);
-    expect(health.lastCallFailed).toBe(true);
-
-    health.enterDown(1_000);
-
-    expect(health.downSince).toBe(1_000);
-    await expect(health.admit(false, () => 30_000)).rejects.toThrow(PartnerUnreachableError);
-    await expect(health.admit(false, () => 61_001)).resolves.toBe("trial");
-    health.record("trial", "answered", 61_001, 61_002);
-    expect([health.down, health.lastCallFailed]).toEqual([false, false]);
-  });
-
   it("counts the failures of calls sent side by side as one: a round of concurrent outages is not three in a row", () => {
     const health = new PartnerHealth();
     for (let call = 0; call < 25; call++) health.record("call", "outage", 100, 200 + call);

@@ -187,33 +187,6 @@ describe("partner outages, one invocation at a time", () => {
       expect((await inspectQueue(sqs, queueUrl())).delayed).toEqual([]);
     });
 
-    it("takes a message that failed its last attempt on an outage, with no answer since, for the partner down: held, not parked, and the queue paused", async () => {
-      // Its earlier attempts were taken by other containers, each of which saw too few outages to count the partner down.
-      partner.state = "down";
-
-      const response = await deliverFromQueue(createWorkerHandler(testPartnerWorker(destination, partner, 1)), [{ ...workItem(1), priorAttempts: 4 }]);
-
-      expect(response).toEqual({ batchItemFailures: [] });
-      expect(await parked()).toEqual([]);
-      const { delayed } = await inspectQueue(sqs, queueUrl());
-      expect(delayed.map((message) => [workItemOf(message).correlationId, workItemOf(message).priorAttempts])).toEqual([["corr-1", 4]]);
-      expect(lambda.mapping.updates).toEqual([false]);
-    });
-
-    it("parks a message that failed its last attempt on its own: the partner answered the call after it", async () => {
-      partner.failing = new Set([1]);
-
-      const response = await deliverFromQueue(createWorkerHandler(testPartnerWorker(destination, partner, 1)), [
-        { ...workItem(1), priorAttempts: 4 },
-        workItem(2),
-      ]);
-
-      expect(response).toEqual({ batchItemFailures: [] });
-      expect(partner.delivered()).toEqual([2]);
-      expect((await parked()).map((message) => [workItemOf(message).correlationId, parkRecordOf(message).reason])).toEqual([["corr-1", "retries-exhausted"]]);
-      expect(lambda.mapping.updates).toEqual([]);
-    });
-
     it("counts the outage as an attempt, and says why, when it cannot read whether the queue is paused", async () => {
       vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "pushwoosh-worker-unmapped");
       partner.state = "down";
