@@ -246,8 +246,7 @@ function decodeBody(limits: IngestLimits, parse?: JsonParser, emptyBody?: unknow
       const scan = scanJson(text, limits.maxDepth, parse ? undefined : limits.items?.field);
       event.json = parseJson(text, scan, parse, emptyBody);
       checkItemCount(event.json, limits.items);
-      const itemTexts = scan.items;
-      if (itemTexts && limits.items) keepSourceTexts((event.json as Record<string, unknown> | null)?.[limits.items.field], itemTexts);
+      if (scan.items && limits.items) keepSourceTexts((event.json as Record<string, unknown> | null)?.[limits.items.field], scan.items);
     },
   };
 }
